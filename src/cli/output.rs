@@ -1,0 +1,133 @@
+//! How results reach the user: tables or JSON on stdout, messages on stderr, progress bars only on
+//! a terminal. Every subcommand prints through a [`Printer`] so `-q`, `-v` and `-o json` behave the
+//! same everywhere.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+/// `-o/--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Human-readable tables and sentences
+    #[default]
+    Table,
+    /// Machine-readable JSON on stdout
+    Json,
+}
+
+/// Renders results and messages according to the global flags.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    pub format: OutputFormat,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Printer {
+    #[must_use]
+    pub fn new(format: OutputFormat, quiet: bool, verbose: u8) -> Self {
+        Self {
+            format,
+            quiet,
+            verbose,
+        }
+    }
+
+    #[must_use]
+    pub fn is_json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// A status message for a person, on stderr; silent with `-q`.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{}", msg.as_ref());
+        }
+    }
+
+    /// Detail shown only with `-v`.
+    pub fn detail(&self, msg: impl AsRef<str>) {
+        if self.verbose > 0 && !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{}", msg.as_ref());
+        }
+    }
+
+    /// A warning, on stderr even with `-q`.
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        let _ = writeln!(std::io::stderr().lock(), "warning: {}", msg.as_ref());
+    }
+
+    /// A result line on stdout (what scripts read).
+    ///
+    /// # Errors
+    /// When stdout is closed (a broken pipe is reported as such and treated as success by main).
+    pub fn line(&self, msg: impl AsRef<str>) -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", msg.as_ref())?;
+        Ok(())
+    }
+
+    /// Prints `value` as pretty JSON on stdout.
+    ///
+    /// # Errors
+    /// When serialization or writing fails.
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> anyhow::Result<()> {
+        let mut text = serde_json::to_string_pretty(value)?;
+        text.push('\n');
+        write_stdout(text.as_bytes())
+    }
+
+    /// Prints a table with a header row on stdout.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn table<R, C>(&self, headers: &[&str], rows: R) -> anyhow::Result<()>
+    where
+        R: IntoIterator<Item = Vec<C>>,
+        C: Into<comfy_table::Cell>,
+    {
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(headers.iter().copied());
+        for row in rows {
+            table.add_row(row);
+        }
+        let mut text = table.to_string();
+        text.push('\n');
+        write_stdout(text.as_bytes())
+    }
+
+    /// A progress bar on stderr, hidden when stderr is not a terminal, with `-q` or with JSON
+    /// output (so scripts and pipes never see control characters).
+    #[must_use]
+    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+        let target = if self.quiet || self.is_json() || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(Some(len), target);
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(what.to_owned());
+        bar
+    }
+}
+
+/// Writes bytes to stdout and flushes.
+///
+/// # Errors
+/// When stdout is closed.
+pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}

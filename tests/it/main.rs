@@ -1,0 +1,5 @@
+//! The one integration-test binary: every module drives the built `regctl` binary (and the real
+//! third-party tools where the feature talks to them).
+
+mod common;
+mod docs;
