@@ -32,6 +32,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --version 'Print version'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
+            cand user 'Manage registry users in the htpasswd file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;completions'= {
@@ -64,14 +65,153 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'regctl;user'= {
+            cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
+            cand list 'List users, their hash scheme and whether registry:2 accepts them'
+            cand passwd 'Set a user''s password (no old password needed: whoever can write the file can change it)'
+            cand remove 'Remove a user (every entry of that name)'
+            cand verify 'Check a user''s password: exit 0 if it is correct, 1 if not'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;user;add'= {
+            cand --cost 'bcrypt cost: each step doubles the work of hashing and of every login'
+            cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;user;list'= {
+            cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;user;passwd'= {
+            cand --cost 'bcrypt cost: each step doubles the work of hashing and of every login'
+            cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;user;remove'= {
+            cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;user;verify'= {
+            cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --password-stdin 'Read the password from the first line of stdin instead of prompting'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;user;help'= {
+            cand add 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
+            cand list 'List users, their hash scheme and whether registry:2 accepts them'
+            cand passwd 'Set a user''s password (no old password needed: whoever can write the file can change it)'
+            cand remove 'Remove a user (every entry of that name)'
+            cand verify 'Check a user''s password: exit 0 if it is correct, 1 if not'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;user;help;add'= {
+        }
+        &'regctl;user;help;list'= {
+        }
+        &'regctl;user;help;passwd'= {
+        }
+        &'regctl;user;help;remove'= {
+        }
+        &'regctl;user;help;verify'= {
+        }
+        &'regctl;user;help;help'= {
+        }
         &'regctl;help'= {
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
+            cand user 'Manage registry users in the htpasswd file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;help;completions'= {
         }
         &'regctl;help;man'= {
+        }
+        &'regctl;help;user'= {
+            cand add 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
+            cand list 'List users, their hash scheme and whether registry:2 accepts them'
+            cand passwd 'Set a user''s password (no old password needed: whoever can write the file can change it)'
+            cand remove 'Remove a user (every entry of that name)'
+            cand verify 'Check a user''s password: exit 0 if it is correct, 1 if not'
+        }
+        &'regctl;help;user;add'= {
+        }
+        &'regctl;help;user;list'= {
+        }
+        &'regctl;help;user;passwd'= {
+        }
+        &'regctl;help;user;remove'= {
+        }
+        &'regctl;help;user;verify'= {
         }
         &'regctl;help;help'= {
         }

@@ -33,6 +33,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -s h -l help -d 'Print help 
 complete -c regctl -n "__fish_regctl_needs_command" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -l dir -d 'Write the scripts for every shell into DIR instead of printing one' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
@@ -50,6 +51,77 @@ complete -c regctl -n "__fish_regctl_using_subcommand man" -s q -l quiet -d 'Pri
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s V -l version -d 'Print version'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "remove" -d 'Remove a user (every entry of that name)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -l cost -d 'bcrypt cost: each step doubles the work of hashing and of every login' -r
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cost -d 'bcrypt cost: each step doubles the work of hashing and of every login' -r
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -l password-stdin -d 'Read the password from the first line of stdin instead of prompting'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a user (every entry of that name)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from completions man user help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from completions man user help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from completions man user help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from completions man user help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "remove" -d 'Remove a user (every entry of that name)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'

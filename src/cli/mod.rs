@@ -6,6 +6,7 @@
 mod completions;
 mod man;
 pub mod output;
+mod user;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -82,6 +83,7 @@ impl GlobalArgs {
 pub enum Command {
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
+    User(user::UserArgs),
 }
 
 /// Builds the clap command tree (used by completions, man pages and tests).
@@ -122,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::User(args) => user::run(&args, &global),
     }
 }
 
