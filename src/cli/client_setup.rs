@@ -11,7 +11,7 @@ use crate::client_setup::{
     self, ca::CaCertificate, Applied, ChangeKind, Operation, Plan, RegistryAddr, Request, Transport,
 };
 
-/// Configure this machine as a client of a registry (docker, and optionally containerd and podman)
+/// Configure docker (or containerd, podman) on this machine to use a registry
 #[derive(Debug, Args)]
 #[command(
     long_about = "Configure this machine as a client of a registry.\n\n\
@@ -23,7 +23,7 @@ TLS with a private CA (--ca-file): installs the CA as /etc/docker/certs.d/HOST:P
 It prints what to restart and restarts nothing unless --restart is given. --remove undoes \
 everything it did for HOST:PORT and deletes only files it wrote.",
     after_help = "Examples:\n  \
-sudo regctl client-setup 192.168.0.106:5000 --dry-run\n  \
+regctl client-setup 192.168.0.106:5000 --dry-run\n  \
 sudo regctl client-setup 192.168.0.106:5000 --restart\n  \
 sudo regctl client-setup registry.example.com:5000 --ca-file certs/ca.crt --containerd --podman\n  \
 regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  \
