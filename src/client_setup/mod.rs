@@ -347,7 +347,12 @@ impl<'a> Planner<'a> {
             let current = read_text(&daemon_json)?;
             match (&installed_ca, &ca_pem) {
                 (Some(content), Some(pem)) => {
-                    self.owned_file(&ca_target(DOCKER_CERTS_D), content, Some(pem))?;
+                    if self.owned_file(&ca_target(DOCKER_CERTS_D), content, Some(pem))? {
+                        self.plan.notes.push(
+                            "docker reads certs.d on every connection: no restart needed"
+                                .to_owned(),
+                        );
+                    }
                     if daemon_json::lists_insecure_registry(current.as_deref(), &addr) {
                         self.plan.notes.push(format!(
                             "{addr} is still listed in insecure-registries of {}; docker then accepts it without verifying TLS. Run `regctl client-setup --remove {addr}` first to drop it.",
@@ -381,13 +386,11 @@ impl<'a> Planner<'a> {
                 &request.registry,
                 installed_ca.as_ref().map(|_| ca_path.as_str()),
             );
-            let changed_before = self.plan.changes.len();
-            self.owned_file(
+            if self.owned_file(
                 &format!("{}/{addr}/hosts.toml", containerd::CERTS_D),
                 &hosts,
                 None,
-            )?;
-            if self.plan.changes.len() > changed_before {
+            )? {
                 self.containerd_note()?;
             }
         }
@@ -397,7 +400,7 @@ impl<'a> Planner<'a> {
                 self.owned_file(&ca_target(podman::CERTS_D), content, Some(pem))?;
             }
             let drop_in = podman::drop_in(&request.registry, installed_ca.is_none());
-            self.owned_file(
+            if self.owned_file(
                 &format!(
                     "{}/{}",
                     podman::DROP_IN_DIR,
@@ -405,27 +408,37 @@ impl<'a> Planner<'a> {
                 ),
                 &drop_in,
                 None,
-            )?;
+            )? {
+                self.plan.notes.push(
+                    "podman, buildah and skopeo read registries.conf.d on every run: no restart needed"
+                        .to_owned(),
+                );
+            }
         }
         Ok(())
     }
 
     fn remove(&mut self) -> Result<(), ClientSetupError> {
         let addr = self.addr.clone();
-        let daemon_json = self.on_disk(DOCKER_DAEMON_JSON);
-        let current = read_text(&daemon_json)?;
-        let pruned =
-            daemon_json::remove_insecure_registry(current.as_deref(), &addr).map_err(|source| {
-                ClientSetupError::DaemonJson {
+        // containerd's and podman's files go whatever flags are given (regctl only ever deletes
+        // files carrying its marker); docker's are left alone with --no-docker.
+        let mut certs_ds = vec![containerd::CERTS_D, podman::CERTS_D];
+        if self.request.docker {
+            certs_ds.insert(0, DOCKER_CERTS_D);
+            let daemon_json = self.on_disk(DOCKER_DAEMON_JSON);
+            let current = read_text(&daemon_json)?;
+            let pruned = daemon_json::remove_insecure_registry(current.as_deref(), &addr).map_err(
+                |source| ClientSetupError::DaemonJson {
                     path: daemon_json.clone(),
                     source,
-                }
-            })?;
-        if let Some(new) = pruned {
-            self.push_change(daemon_json, DOCKER_DAEMON_JSON, current, Some(new));
-            self.plan.restart.push("docker".to_owned());
+                },
+            )?;
+            if let Some(new) = pruned {
+                self.push_change(daemon_json, DOCKER_DAEMON_JSON, current, Some(new));
+                self.plan.restart.push("docker".to_owned());
+            }
         }
-        for certs_d in [DOCKER_CERTS_D, containerd::CERTS_D, podman::CERTS_D] {
+        for certs_d in &certs_ds {
             self.remove_owned(&format!("{certs_d}/{addr}/ca.crt"))?;
         }
         self.remove_owned(&format!("{}/{addr}/hosts.toml", containerd::CERTS_D))?;
@@ -434,7 +447,7 @@ impl<'a> Planner<'a> {
             podman::DROP_IN_DIR,
             podman::drop_in_name(&self.request.registry)
         ))?;
-        for certs_d in [DOCKER_CERTS_D, containerd::CERTS_D, podman::CERTS_D] {
+        for certs_d in certs_ds {
             let dir = self.on_disk(&format!("{certs_d}/{addr}"));
             if dir.is_dir() {
                 self.plan.remove_dirs_if_empty.push(dir);
@@ -475,29 +488,36 @@ impl<'a> Planner<'a> {
 
     /// Plans a file only regctl writes: created when absent, replaced when regctl wrote it, left
     /// alone when already right (or, for a CA, when the user installed the same certificates).
+    /// Returns whether the file will change.
     fn owned_file(
         &mut self,
         target: &str,
         content: &str,
         same_ca: Option<&[u8]>,
-    ) -> Result<(), ClientSetupError> {
+    ) -> Result<bool, ClientSetupError> {
         let path = self.on_disk(target);
         let current = read_text(&path)?;
         match current.as_deref() {
-            Some(existing) if existing == content => self.plan.unchanged.push(path),
+            Some(existing) if existing == content => {
+                self.plan.unchanged.push(path);
+                Ok(false)
+            }
             Some(existing)
                 if !existing.starts_with(OWNER_MARKER)
                     && same_ca
                         .is_some_and(|pem| ca::same_certificates(existing.as_bytes(), pem)) =>
             {
                 self.plan.unchanged.push(path);
+                Ok(false)
             }
             Some(existing) if !existing.starts_with(OWNER_MARKER) => {
-                return Err(ClientSetupError::ForeignFile { path });
+                Err(ClientSetupError::ForeignFile { path })
             }
-            _ => self.push_change(path, target, current, Some(content.to_owned())),
+            _ => {
+                self.push_change(path, target, current, Some(content.to_owned()));
+                Ok(true)
+            }
         }
-        Ok(())
     }
 
     fn remove_owned(&mut self, target: &str) -> Result<(), ClientSetupError> {
@@ -723,6 +743,25 @@ mod tests {
         let removal = plan(&request(root.path(), Operation::Remove)).unwrap();
         assert!(removal.changes.is_empty());
         assert!(removal.notes.iter().any(|n| n.contains("left in place")));
+    }
+
+    #[test]
+    fn remove_with_no_docker_leaves_docker_alone() {
+        let root = tempfile::tempdir().unwrap();
+        apply(&plan(&request(root.path(), Operation::Install { ca_file: None })).unwrap()).unwrap();
+        let mut removal = request(root.path(), Operation::Remove);
+        removal.docker = false;
+        let planned = plan(&removal).unwrap();
+        let targets: Vec<&str> = planned.changes.iter().map(|c| c.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            [
+                "/etc/containerd/certs.d/registry.lan:5000/hosts.toml",
+                "/etc/containers/registries.conf.d/50-regctl-registry.lan_5000.conf",
+            ]
+        );
+        assert!(planned.changes.iter().all(|c| c.kind == ChangeKind::Delete));
+        assert!(planned.restart.is_empty());
     }
 
     #[test]
