@@ -1,0 +1,102 @@
+//! containerd's per-registry `hosts.toml` (containerd `docs/hosts.md`): one directory per
+//! registry host namespace under `certs.d`, named `HOST:PORT` on Unix.
+
+use super::address::RegistryAddr;
+use super::OWNER_MARKER;
+
+/// Where containerd looks for host namespaces (`config_path` in its CRI registry section).
+pub const CERTS_D: &str = "/etc/containerd/certs.d";
+/// containerd's own config, read only to tell the user whether `config_path` is set.
+pub const CONFIG_TOML: &str = "/etc/containerd/config.toml";
+
+/// The `hosts.toml` for `addr`: plain HTTP (`http://` server and host, `skip_verify` as in
+/// containerd's own example) or TLS trusting the CA at `ca_path` (an absolute path on the target
+/// system). The address was validated, so it needs no TOML escaping.
+#[must_use]
+pub fn hosts_toml(addr: &RegistryAddr, ca_path: Option<&str>) -> String {
+    let scheme = if ca_path.is_some() { "https" } else { "http" };
+    let trust = match ca_path {
+        Some(path) => format!("  ca = \"{path}\"\n"),
+        None => "  skip_verify = true\n".to_owned(),
+    };
+    format!(
+        "{OWNER_MARKER} for {addr}; `regctl client-setup --remove {addr}` deletes it.\n\
+         server = \"{scheme}://{addr}\"\n\
+         \n\
+         [host.\"{scheme}://{addr}\"]\n  \
+         capabilities = [\"pull\", \"resolve\", \"push\"]\n\
+         {trust}"
+    )
+}
+
+/// Whether containerd's config points its registry `config_path` at [`CERTS_D`]; without that,
+/// containerd's CRI never reads the hosts.toml files. A line-level check: regctl does not edit
+/// containerd's config, it only decides what to tell the user.
+#[must_use]
+pub fn config_path_includes_certs_d(config_toml: &str) -> bool {
+    config_toml.lines().any(|line| {
+        let line = line.trim_start();
+        !line.starts_with('#')
+            && line
+                .split_once('=')
+                .is_some_and(|(key, value)| key.trim() == "config_path" && value.contains(CERTS_D))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_host() {
+        let addr: RegistryAddr = "10.0.0.5:5000".parse().unwrap();
+        let toml = hosts_toml(&addr, None);
+        assert!(
+            toml.contains("server = \"http://10.0.0.5:5000\"\n"),
+            "{toml}"
+        );
+        assert!(toml.contains("[host.\"http://10.0.0.5:5000\"]\n"), "{toml}");
+        assert!(
+            toml.contains("  capabilities = [\"pull\", \"resolve\", \"push\"]\n"),
+            "{toml}"
+        );
+        assert!(toml.contains("  skip_verify = true\n"), "{toml}");
+        assert!(toml.starts_with(OWNER_MARKER));
+    }
+
+    #[test]
+    fn tls_host_trusts_the_ca() {
+        let addr: RegistryAddr = "reg.example:443".parse().unwrap();
+        let toml = hosts_toml(
+            &addr,
+            Some("/etc/containerd/certs.d/reg.example:443/ca.crt"),
+        );
+        assert!(
+            toml.contains("server = \"https://reg.example:443\"\n"),
+            "{toml}"
+        );
+        assert!(
+            toml.contains("[host.\"https://reg.example:443\"]\n"),
+            "{toml}"
+        );
+        assert!(
+            toml.contains("  ca = \"/etc/containerd/certs.d/reg.example:443/ca.crt\"\n"),
+            "{toml}"
+        );
+        assert!(!toml.contains("skip_verify"), "{toml}");
+    }
+
+    #[test]
+    fn detects_config_path() {
+        assert!(config_path_includes_certs_d(
+            "[plugins.\"io.containerd.grpc.v1.cri\".registry]\n   config_path = \"/etc/containerd/certs.d\"\n"
+        ));
+        assert!(config_path_includes_certs_d(
+            "config_path = '/etc/containerd/certs.d:/etc/docker/certs.d'"
+        ));
+        assert!(!config_path_includes_certs_d("config_path = \"\"\n"));
+        assert!(!config_path_includes_certs_d(
+            "# config_path = \"/etc/containerd/certs.d\"\n"
+        ));
+    }
+}

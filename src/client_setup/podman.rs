@@ -1,0 +1,46 @@
+//! A `registries.conf.d` drop-in for podman, buildah and skopeo (containers-registries.conf(5),
+//! version 2 format, which drop-ins must use) and the CA location of containers-certs.d(5).
+
+use super::address::RegistryAddr;
+use super::OWNER_MARKER;
+
+/// Drop-ins are read in alphanumeric order; 50 leaves room on both sides.
+pub const DROP_IN_DIR: &str = "/etc/containers/registries.conf.d";
+/// Per-registry CA directories for the containers tools.
+pub const CERTS_D: &str = "/etc/containers/certs.d";
+
+/// `50-regctl-HOST_PORT.conf`: the drop-in's file name (only `.conf` files are read).
+#[must_use]
+pub fn drop_in_name(addr: &RegistryAddr) -> String {
+    format!("50-regctl-{}.conf", addr.file_stem())
+}
+
+/// The drop-in for `addr`: `insecure = true` lets the tools use plain HTTP (and skip TLS
+/// verification) for exactly this registry; with a CA it states TLS explicitly, so an older
+/// insecure entry for the same location is overridden.
+#[must_use]
+pub fn drop_in(addr: &RegistryAddr, insecure: bool) -> String {
+    format!(
+        "{OWNER_MARKER} for {addr}; `regctl client-setup --remove {addr}` deletes it.\n\
+         [[registry]]\n\
+         location = \"{addr}\"\n\
+         insecure = {insecure}\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drop_in_for_plain_http_and_tls() {
+        let addr: RegistryAddr = "registry.lan:5000".parse().unwrap();
+        assert_eq!(drop_in_name(&addr), "50-regctl-registry.lan_5000.conf");
+        let plain = drop_in(&addr, true);
+        assert!(
+            plain.contains("[[registry]]\nlocation = \"registry.lan:5000\"\ninsecure = true\n"),
+            "{plain}"
+        );
+        assert!(drop_in(&addr, false).contains("insecure = false\n"));
+    }
+}
