@@ -63,36 +63,28 @@ fn completions_print_for_each_shell() {
     }
 }
 
-fn subcommands(help: &str) -> Vec<String> {
-    help.lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
-        .filter(|c| c != "help")
-        .collect()
+/// Every command path in the clap tree, e.g. `["user", "add"]`.
+fn command_paths(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    for sub in cmd.get_subcommands() {
+        let mut path = prefix.to_vec();
+        path.push(sub.get_name().to_owned());
+        out.push(path.clone());
+        command_paths(sub, &path, out);
+    }
 }
 
 #[test]
 fn every_command_help_has_an_example() {
-    let mut pending: Vec<Vec<String>> =
-        subcommands(&success_stdout(&regctl().arg("--help").output().unwrap()))
-            .into_iter()
-            .map(|c| vec![c])
-            .collect();
-    assert!(!pending.is_empty());
-    while let Some(path) = pending.pop() {
+    let mut paths = Vec::new();
+    command_paths(&regctl::cli::command(), &[], &mut paths);
+    assert!(paths.len() > 3, "the clap tree has subcommands");
+    for path in paths {
         let help = success_stdout(&regctl().args(&path).arg("--help").output().unwrap());
         assert!(
             help.contains("Example"),
             "`regctl {} --help` has no example:\n{help}",
             path.join(" ")
         );
-        for sub in subcommands(&help) {
-            let mut child = path.clone();
-            child.push(sub);
-            pending.push(child);
-        }
     }
 }
 
