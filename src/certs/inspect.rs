@@ -12,7 +12,7 @@ use x509_parser::prelude::{FromDer as _, X509Certificate};
 
 use super::{read_file, CertError, SubjectName};
 
-/// Below this many days left, `regctl cert show` warns.
+/// With this many days left or fewer, `regctl cert show` warns.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
 
 /// What a person (or a script) wants to know about one certificate.
@@ -26,7 +26,8 @@ pub struct CertSummary {
     pub not_before: OffsetDateTime,
     #[serde(serialize_with = "serialize_time")]
     pub not_after: OffsetDateTime,
-    /// Whole days until `not_after` (negative once expired).
+    /// Days until `not_after`, a started day counting as one (so a fresh 825-day certificate
+    /// shows 825); zero or negative once expired.
     pub days_left: i64,
     pub is_ca: bool,
     pub serial: String,
@@ -54,7 +55,7 @@ impl CertSummary {
             sans: names.iter().map(ToString::to_string).collect(),
             not_before,
             not_after,
-            days_left: (not_after - now).whole_days(),
+            days_left: days_left(not_after, now),
             is_ca: cert
                 .basic_constraints()
                 .ok()
@@ -84,6 +85,11 @@ fn to_datetime(
     OffsetDateTime::from_unix_timestamp(unix_seconds).map_err(Into::into)
 }
 
+fn days_left(not_after: OffsetDateTime, now: OffsetDateTime) -> i64 {
+    let seconds = (not_after - now).whole_seconds();
+    seconds.div_euclid(86_400) + i64::from(seconds.rem_euclid(86_400) > 0)
+}
+
 fn serialize_time<S: serde::Serializer>(at: &OffsetDateTime, ser: S) -> Result<S::Ok, S::Error> {
     ser.serialize_str(&format_time(*at))
 }
@@ -91,6 +97,7 @@ fn serialize_time<S: serde::Serializer>(at: &OffsetDateTime, ser: S) -> Result<S
 /// Formats a timestamp the way every regctl table does.
 #[must_use]
 pub fn format_time(at: OffsetDateTime) -> String {
+    let at = at.replace_nanosecond(0).unwrap_or(at);
     at.format(&Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 
@@ -154,14 +161,18 @@ pub fn inspect_file(path: &Path, now: OffsetDateTime) -> Result<Vec<CertSummary>
 
 /// Things worth telling the operator about a served certificate.
 #[must_use]
-pub fn warnings(leaf: &CertSummary, served_host: Option<&SubjectName>) -> Vec<String> {
+pub fn warnings(
+    leaf: &CertSummary,
+    served_host: Option<&SubjectName>,
+    now: OffsetDateTime,
+) -> Vec<String> {
     let mut out = Vec::new();
-    if leaf.days_left < 0 {
+    if leaf.not_after <= now {
         out.push(format!(
             "the certificate expired on {}",
             format_time(leaf.not_after)
         ));
-    } else if leaf.days_left < EXPIRY_WARNING_DAYS {
+    } else if leaf.days_left <= EXPIRY_WARNING_DAYS {
         out.push(format!(
             "the certificate expires in {} days ({}); renew it",
             leaf.days_left,

@@ -21,8 +21,8 @@ use super::{read_file, write_file, CertError, SubjectName, PRIVATE_MODE, PUBLIC_
 pub const DEFAULT_LEAF_DAYS: u32 = 825;
 /// The CA outlives many leaves so that clients configured once keep trusting new server certs.
 pub const CA_DAYS: u32 = 3650;
-/// The CA must still be valid this long, or a new leaf would outlive the CA it chains to.
-const CA_MIN_REMAINING_DAYS: i64 = 1;
+/// A CA closer than this to expiry is not worth issuing from: replace it.
+const CA_MIN_REMAINING: Duration = Duration::days(1);
 /// Tolerate clients whose clock is a little behind ours.
 const BACKDATE: Duration = Duration::hours(1);
 
@@ -76,6 +76,8 @@ pub struct SelfSignedOutcome {
     /// False when a new CA was created (clients must be given the new `ca.crt`).
     pub ca_reused: bool,
     pub leaf_not_after: OffsetDateTime,
+    /// True when `--days` asked for more than the reused CA has left, so the leaf ends with it.
+    pub leaf_capped_by_ca: bool,
 }
 
 /// Creates (or reuses) the CA in `request.dir` and issues a new server certificate signed by it.
@@ -96,23 +98,25 @@ pub fn issue(
         load_ca(&files, now)?
     };
     let ca_reused = existing.is_some();
-    let (ca_pem, issuer) = match existing {
+    let ca = match existing {
         Some(ca) => ca,
         None => {
-            let (ca_pem, ca_key_pem, issuer) = new_ca(&request.hosts[0], now)?;
+            let (ca, ca_key_pem) = new_ca(&request.hosts[0], now)?;
             // Key first: a crash in between leaves a key without a certificate, which the next
             // run reports instead of pairing a new certificate with a foreign key.
             write_file(&files.ca_key(), ca_key_pem.as_bytes(), PRIVATE_MODE)?;
-            write_file(&files.ca_cert(), ca_pem.as_bytes(), PUBLIC_MODE)?;
-            (ca_pem, issuer)
+            write_file(&files.ca_cert(), ca.pem.as_bytes(), PUBLIC_MODE)?;
+            ca
         }
     };
 
-    let leaf_not_after = now + Duration::days(i64::from(request.leaf_days));
+    // A leaf outliving its CA would stop verifying when the CA expires anyway; say so instead.
+    let requested_not_after = now + Duration::days(i64::from(request.leaf_days));
+    let leaf_not_after = requested_not_after.min(ca.not_after);
     let leaf_key = KeyPair::generate()?;
-    let leaf = leaf_params(&request.hosts, now, leaf_not_after).signed_by(&leaf_key, &issuer)?;
+    let leaf = leaf_params(&request.hosts, now, leaf_not_after).signed_by(&leaf_key, &ca.issuer)?;
     let mut chain = leaf.pem();
-    chain.push_str(&ca_pem);
+    chain.push_str(&ca.pem);
     write_file(
         &files.server_key(),
         leaf_key.serialize_pem().as_bytes(),
@@ -123,10 +127,15 @@ pub fn issue(
         files,
         ca_reused,
         leaf_not_after,
+        leaf_capped_by_ca: leaf_not_after < requested_not_after,
     })
 }
 
-type LoadedCa = (String, Issuer<'static, KeyPair>);
+struct LoadedCa {
+    pem: String,
+    issuer: Issuer<'static, KeyPair>,
+    not_after: OffsetDateTime,
+}
 
 /// The existing CA, if the directory holds one; an error if it holds half of one or a bad one.
 fn load_ca(files: &SelfSignedFiles, now: OffsetDateTime) -> Result<Option<LoadedCa>, CertError> {
@@ -172,7 +181,7 @@ fn load_ca(files: &SelfSignedFiles, now: OffsetDateTime) -> Result<Option<Loaded
     if !summary.is_ca {
         return Err(unusable("ca.crt is not a CA certificate".into()));
     }
-    if summary.days_left < CA_MIN_REMAINING_DAYS {
+    if summary.not_after - now < CA_MIN_REMAINING {
         return Err(unusable(format!(
             "ca.crt expires on {}",
             super::inspect::format_time(summary.not_after)
@@ -186,13 +195,15 @@ fn load_ca(files: &SelfSignedFiles, now: OffsetDateTime) -> Result<Option<Loaded
         return Err(unusable("ca.key does not belong to ca.crt".into()));
     }
     let issuer = Issuer::from_ca_cert_der(&der, key)?;
-    Ok(Some((cert_pem, issuer)))
+    Ok(Some(LoadedCa {
+        pem: cert_pem,
+        issuer,
+        not_after: summary.not_after,
+    }))
 }
 
-fn new_ca(
-    first_host: &SubjectName,
-    now: OffsetDateTime,
-) -> Result<(String, String, Issuer<'static, KeyPair>), CertError> {
+/// A new CA and its private key PEM.
+fn new_ca(first_host: &SubjectName, now: OffsetDateTime) -> Result<(LoadedCa, String), CertError> {
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::OrganizationName, "regctl");
@@ -211,7 +222,15 @@ fn new_ca(
     let key = KeyPair::generate()?;
     let cert = params.self_signed(&key)?;
     let key_pem = key.serialize_pem();
-    Ok((cert.pem(), key_pem, Issuer::new(params, key)))
+    let not_after = params.not_after;
+    Ok((
+        LoadedCa {
+            pem: cert.pem(),
+            issuer: Issuer::new(params, key),
+            not_after,
+        },
+        key_pem,
+    ))
 }
 
 fn leaf_params(
