@@ -66,9 +66,9 @@ complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l dir -d 'Where to write server.crt, server.key and the account cache [default: certs/ beside the config file]' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l challenge -d 'How to prove control of the hosts' -r -f -a "http-01\t''
 tls-alpn-01\t''"
-complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l http-addr -d 'Address to answer HTTP-01 challenges on' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l http-addr -d 'Address to answer HTTP-01 challenges on (`::` to answer over IPv6 too: Let\'s Encrypt validates over IPv6 when the name has an AAAA record)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l http-port -d 'Port to answer HTTP-01 challenges on (the CA always connects to port 80)' -r
-complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l tls-addr -d 'Address to answer TLS-ALPN-01 challenges on' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l tls-addr -d 'Address to answer TLS-ALPN-01 challenges on (`::` for IPv6 too)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l tls-port -d 'Port to answer TLS-ALPN-01 challenges on (the CA always connects to port 443)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l renew-before -d 'Keep an existing certificate unless it expires within this long' -r
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F

@@ -103,6 +103,28 @@ pub struct Issued {
     pub key_pem: String,
 }
 
+impl Issued {
+    /// The chain and key as rustls serves them: what a hot-swapping certificate resolver installs.
+    ///
+    /// # Errors
+    /// When the PEM holds no certificate, no usable key, or a key that is not the certificate's.
+    pub fn certified_key(&self) -> Result<rustls::sign::CertifiedKey, CertError> {
+        use rustls_pki_types::pem::PemObject as _;
+        let origin = Path::new("issued certificate");
+        let chain = parse_pem_chain(self.chain_pem.as_bytes(), origin)?;
+        let bad_key = |source: Box<dyn std::error::Error + Send + Sync>| CertError::BadKey {
+            path: Path::new("issued key").to_owned(),
+            source,
+        };
+        let key_der = rustls_pki_types::PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
+            .map_err(|e| bad_key(Box::new(e)))?;
+        let signing_key = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key_der)?;
+        let certified = rustls::sign::CertifiedKey::new(chain, signing_key);
+        certified.keys_match().map_err(|e| bad_key(Box::new(e)))?;
+        Ok(certified)
+    }
+}
+
 impl std::fmt::Debug for Issued {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Issued")

@@ -100,13 +100,14 @@ pub struct AcmeArgs {
     /// How to prove control of the hosts
     #[arg(long, value_name = "TYPE", default_value = "http-01", value_parser = ["http-01", "tls-alpn-01"])]
     pub challenge: String,
-    /// Address to answer HTTP-01 challenges on
+    /// Address to answer HTTP-01 challenges on (`::` to answer over IPv6 too: Let's Encrypt
+    /// validates over IPv6 when the name has an AAAA record)
     #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
     pub http_addr: IpAddr,
     /// Port to answer HTTP-01 challenges on (the CA always connects to port 80)
     #[arg(long, value_name = "PORT", default_value_t = 80)]
     pub http_port: u16,
-    /// Address to answer TLS-ALPN-01 challenges on
+    /// Address to answer TLS-ALPN-01 challenges on (`::` for IPv6 too)
     #[arg(long, value_name = "IP", default_value = "0.0.0.0")]
     pub tls_addr: IpAddr,
     /// Port to answer TLS-ALPN-01 challenges on (the CA always connects to port 443)

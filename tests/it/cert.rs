@@ -910,7 +910,7 @@ fn acme_http01_against_pebble_obtains_and_renews_a_short_lived_certificate() {
         &["DNS:registry.test", "DNS:www.registry.test", "IP:127.0.0.1"],
     );
 
-    // JSON output, and a host list change forces a new order even inside the validity.
+    // A subset of the names is still covered: kept. A new name forces a new order at once.
     let json = pebble.acme(
         &out_dir,
         "http-01",
@@ -923,6 +923,22 @@ fn acme_http01_against_pebble_obtains_and_renews_a_short_lived_certificate() {
         "registry.test is still covered: {value}"
     );
     assert_eq!(value["challenge"], "http-01");
+    let wider = pebble.acme(
+        &out_dir,
+        "http-01",
+        &["registry.test", "new.registry.test"],
+        &["-o", "json", "--renew-before", "1m"],
+    );
+    let value: serde_json::Value = serde_json::from_str(&success_stdout(&wider)).unwrap();
+    assert_eq!(
+        value["obtained"], true,
+        "new.registry.test was not covered: {value}"
+    );
+    assert_chain_verifies(
+        &pebble,
+        &out_dir,
+        &["DNS:registry.test", "DNS:new.registry.test"],
+    );
 }
 
 #[test]
@@ -961,4 +977,142 @@ fn acme_reports_a_failed_validation_with_the_servers_reason() {
         "{stderr}"
     );
     assert!(!tmp.path().join("certs/server.crt").exists());
+}
+
+/// What `regctl serve` does for `http.tls.letsencrypt`, through the same library calls: one TLS
+/// listener whose resolver answers `acme-tls/1` handshakes from the `ChallengeResponder` and every
+/// other handshake with the current certificate, which `ensure_certificate` obtains at start and
+/// renews, and which is swapped in without restarting the listener.
+#[test]
+fn serve_style_listener_obtains_and_renews_through_ensure_certificate() {
+    use regctl::certs::acme::{self, AcmeRequest, CertStore, ChallengeKind};
+    use regctl::certs::challenge::{ChallengeResponder, ACME_TLS_ALPN_PROTOCOL};
+    use regctl::certs::SubjectName;
+    use rustls::server::{ClientHello, ResolvesServerCert};
+    use rustls::sign::CertifiedKey;
+    use std::sync::RwLock;
+
+    #[derive(Debug)]
+    struct HotSwap {
+        responder: ChallengeResponder,
+        current: RwLock<Option<Arc<CertifiedKey>>>,
+    }
+    impl ResolvesServerCert for HotSwap {
+        fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+            self.responder
+                .resolve_tls_alpn01(&hello)
+                .or_else(|| self.current.read().unwrap().clone())
+        }
+    }
+
+    let pebble = Pebble::start(3600);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let responder = ChallengeResponder::new();
+    let resolver = Arc::new(HotSwap {
+        responder: responder.clone(),
+        current: RwLock::new(None),
+    });
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(resolver.clone());
+    config.alpn_protocols = vec![b"http/1.1".to_vec(), ACME_TLS_ALPN_PROTOCOL.to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    // The port pebble validates TLS-ALPN-01 on plays the registry's HTTPS port.
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind((
+            "127.0.0.1",
+            pebble.tls_port,
+        )))
+        .unwrap();
+    runtime.spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN_PROTOCOL) {
+                    return; // a validation: the handshake was the answer
+                }
+                let service = hyper::service::service_fn(|_req| async {
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                        http_body_util::Full::new(bytes::Bytes::from_static(b"registry\n")),
+                    ))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+
+    let tmp = tempfile::tempdir().unwrap();
+    let store = CertStore::for_cachefile(&tmp.path().join("letsencrypt.json"));
+    let request = AcmeRequest {
+        directory_url: pebble.directory_url.clone(),
+        email: Some("ops@registry.test".into()),
+        hosts: vec![SubjectName::parse("registry.test").unwrap()],
+        ca_root: Some(pebble.tls_ca.clone()),
+        challenge: ChallengeKind::TlsAlpn01,
+    };
+    let ensure = |before: Duration| {
+        let ensured = runtime
+            .block_on(acme::ensure_certificate(
+                &request,
+                &store,
+                &responder,
+                before,
+                time::OffsetDateTime::now_utc(),
+            ))
+            .unwrap();
+        *resolver.current.write().unwrap() =
+            Some(Arc::new(ensured.issued.certified_key().unwrap()));
+        ensured
+    };
+    let fetch = || {
+        let root = pebble.root();
+        let resolve = format!("registry.test:{}:127.0.0.1", pebble.tls_port);
+        let url = format!("https://registry.test:{}/", pebble.tls_port);
+        success_stdout(&curl(&[
+            "--cacert",
+            root.to_str().unwrap(),
+            "--resolve",
+            &resolve,
+            &url,
+        ]))
+    };
+
+    let started = ensure(acme::DEFAULT_RENEW_BEFORE);
+    assert!(started.obtained);
+    assert_eq!(
+        fetch(),
+        "registry\n",
+        "curl trusts the ACME certificate via pebble's root"
+    );
+    assert!(tmp.path().join("letsencrypt.crt").is_file());
+    assert!(tmp.path().join("letsencrypt.key").is_file());
+
+    // The one-hour certificate is inside the 30-day window: renewed, hot-swapped, still served.
+    let renewed = ensure(acme::DEFAULT_RENEW_BEFORE);
+    assert!(renewed.obtained);
+    assert_ne!(renewed.issued.chain_pem, started.issued.chain_pem);
+    assert_eq!(fetch(), "registry\n");
+    // Outside a one-minute window it is kept.
+    let kept = ensure(Duration::from_secs(60));
+    assert!(!kept.obtained);
+    assert_eq!(kept.issued, renewed.issued);
+    assert!(
+        responder.tls_alpn01("registry.test").is_none(),
+        "challenge withdrawn"
+    );
 }
