@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('client-setup', 'client-setup', [CompletionResultType]::ParameterValue, 'Configure docker (or containerd, podman) on this machine to use a registry')
+            [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Create, obtain and inspect TLS certificates for the registry')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the regctl(1) man page, or write every page to a directory')
             [CompletionResult]::new('user', 'user', [CompletionResultType]::ParameterValue, 'Manage registry users in the htpasswd file')
@@ -61,6 +62,109 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'regctl;cert' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('self-signed', 'self-signed', [CompletionResultType]::ParameterValue, 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it')
+            [CompletionResult]::new('acme', 'acme', [CompletionResultType]::ParameterValue, 'Obtain a certificate from an ACME CA such as Let''s Encrypt')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show subject, names, issuer and validity of a certificate')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'regctl;cert;self-signed' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'A DNS name or IP address clients use to reach the registry (repeat for each)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where to write the files [default: certs/ beside the config file]')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'Validity of the server certificate in days (the CA is valid for 10 years)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Registry port for the printed client-setup command [default: the port of http.addr, else 5000]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Create a new CA even if DIR has one (every client must then trust the new ca.crt)')
+            [CompletionResult]::new('--update-config', '--update-config', [CompletionResultType]::ParameterName, 'Point http.tls.certificate and http.tls.key of the config file at the new files')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'regctl;cert;acme' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'A DNS name (or IP address, if the CA issues for IPs) the certificate must cover (repeat for each)')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Contact address for expiry and policy notices')
+            [CompletionResult]::new('--directory', '--directory', [CompletionResultType]::ParameterName, 'ACME directory URL [default: Let''s Encrypt production]')
+            [CompletionResult]::new('--ca-root', '--ca-root', [CompletionResultType]::ParameterName, 'Trust this PEM CA for the ACME server''s own HTTPS (a private ACME server such as pebble)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Where to write server.crt, server.key and the account cache [default: certs/ beside the config file]')
+            [CompletionResult]::new('--challenge', '--challenge', [CompletionResultType]::ParameterName, 'How to prove control of the hosts')
+            [CompletionResult]::new('--http-addr', '--http-addr', [CompletionResultType]::ParameterName, 'Address to answer HTTP-01 challenges on (`::` to answer over IPv6 too: Let''s Encrypt validates over IPv6 when the name has an AAAA record)')
+            [CompletionResult]::new('--http-port', '--http-port', [CompletionResultType]::ParameterName, 'Port to answer HTTP-01 challenges on (the CA always connects to port 80)')
+            [CompletionResult]::new('--tls-addr', '--tls-addr', [CompletionResultType]::ParameterName, 'Address to answer TLS-ALPN-01 challenges on (`::` for IPv6 too)')
+            [CompletionResult]::new('--tls-port', '--tls-port', [CompletionResultType]::ParameterName, 'Port to answer TLS-ALPN-01 challenges on (the CA always connects to port 443)')
+            [CompletionResult]::new('--renew-before', '--renew-before', [CompletionResultType]::ParameterName, 'Keep an existing certificate unless it expires within this long')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--staging', '--staging', [CompletionResultType]::ParameterName, 'Use Let''s Encrypt''s staging CA (untrusted certificates, for trying things out)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Obtain a new certificate even if the existing one is still good')
+            [CompletionResult]::new('--update-config', '--update-config', [CompletionResultType]::ParameterName, 'Point http.tls.certificate and http.tls.key of the config file at the new files')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'regctl;cert;show' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'regctl;cert;help' {
+            [CompletionResult]::new('self-signed', 'self-signed', [CompletionResultType]::ParameterValue, 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it')
+            [CompletionResult]::new('acme', 'acme', [CompletionResultType]::ParameterValue, 'Obtain a certificate from an ACME CA such as Let''s Encrypt')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show subject, names, issuer and validity of a certificate')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'regctl;cert;help;self-signed' {
+            break
+        }
+        'regctl;cert;help;acme' {
+            break
+        }
+        'regctl;cert;help;show' {
+            break
+        }
+        'regctl;cert;help;help' {
             break
         }
         'regctl;completions' {
@@ -231,6 +335,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
         }
         'regctl;help' {
             [CompletionResult]::new('client-setup', 'client-setup', [CompletionResultType]::ParameterValue, 'Configure docker (or containerd, podman) on this machine to use a registry')
+            [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Create, obtain and inspect TLS certificates for the registry')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the regctl(1) man page, or write every page to a directory')
             [CompletionResult]::new('user', 'user', [CompletionResultType]::ParameterValue, 'Manage registry users in the htpasswd file')
@@ -238,6 +343,21 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;help;client-setup' {
+            break
+        }
+        'regctl;help;cert' {
+            [CompletionResult]::new('self-signed', 'self-signed', [CompletionResultType]::ParameterValue, 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it')
+            [CompletionResult]::new('acme', 'acme', [CompletionResultType]::ParameterValue, 'Obtain a certificate from an ACME CA such as Let''s Encrypt')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show subject, names, issuer and validity of a certificate')
+            break
+        }
+        'regctl;help;cert;self-signed' {
+            break
+        }
+        'regctl;help;cert;acme' {
+            break
+        }
+        'regctl;help;cert;show' {
             break
         }
         'regctl;help;completions' {

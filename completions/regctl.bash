@@ -16,6 +16,9 @@ _regctl() {
             ",$1")
                 cmd="regctl"
                 ;;
+            regctl,cert)
+                cmd="regctl__subcmd__cert"
+                ;;
             regctl,client-setup)
                 cmd="regctl__subcmd__client__subcmd__setup"
                 ;;
@@ -31,6 +34,33 @@ _regctl() {
             regctl,user)
                 cmd="regctl__subcmd__user"
                 ;;
+            regctl__subcmd__cert,acme)
+                cmd="regctl__subcmd__cert__subcmd__acme"
+                ;;
+            regctl__subcmd__cert,help)
+                cmd="regctl__subcmd__cert__subcmd__help"
+                ;;
+            regctl__subcmd__cert,self-signed)
+                cmd="regctl__subcmd__cert__subcmd__self__subcmd__signed"
+                ;;
+            regctl__subcmd__cert,show)
+                cmd="regctl__subcmd__cert__subcmd__show"
+                ;;
+            regctl__subcmd__cert__subcmd__help,acme)
+                cmd="regctl__subcmd__cert__subcmd__help__subcmd__acme"
+                ;;
+            regctl__subcmd__cert__subcmd__help,help)
+                cmd="regctl__subcmd__cert__subcmd__help__subcmd__help"
+                ;;
+            regctl__subcmd__cert__subcmd__help,self-signed)
+                cmd="regctl__subcmd__cert__subcmd__help__subcmd__self__subcmd__signed"
+                ;;
+            regctl__subcmd__cert__subcmd__help,show)
+                cmd="regctl__subcmd__cert__subcmd__help__subcmd__show"
+                ;;
+            regctl__subcmd__help,cert)
+                cmd="regctl__subcmd__help__subcmd__cert"
+                ;;
             regctl__subcmd__help,client-setup)
                 cmd="regctl__subcmd__help__subcmd__client__subcmd__setup"
                 ;;
@@ -45,6 +75,15 @@ _regctl() {
                 ;;
             regctl__subcmd__help,user)
                 cmd="regctl__subcmd__help__subcmd__user"
+                ;;
+            regctl__subcmd__help__subcmd__cert,acme)
+                cmd="regctl__subcmd__help__subcmd__cert__subcmd__acme"
+                ;;
+            regctl__subcmd__help__subcmd__cert,self-signed)
+                cmd="regctl__subcmd__help__subcmd__cert__subcmd__self__subcmd__signed"
+                ;;
+            regctl__subcmd__help__subcmd__cert,show)
+                cmd="regctl__subcmd__help__subcmd__cert__subcmd__show"
                 ;;
             regctl__subcmd__help__subcmd__user,add)
                 cmd="regctl__subcmd__help__subcmd__user__subcmd__add"
@@ -104,8 +143,258 @@ _regctl() {
 
     case "${cmd}" in
         regctl)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup completions man user help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert completions man user help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert)
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version self-signed acme show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__acme)
+            opts="-c -o -q -v -h -V --host --email --directory --staging --ca-root --dir --challenge --http-addr --http-port --tls-addr --tls-port --renew-before --force --update-config --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --directory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --challenge)
+                    COMPREPLY=($(compgen -W "http-01 tls-alpn-01" -- "${cur}"))
+                    return 0
+                    ;;
+                --http-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --renew-before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__help)
+            opts="self-signed acme show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__help__subcmd__acme)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__help__subcmd__self__subcmd__signed)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__self__subcmd__signed)
+            opts="-c -o -q -v -h -V --host --dir --days --force --update-config --port --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__cert__subcmd__show)
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -206,8 +495,64 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help)
-            opts="client-setup completions man user help"
+            opts="client-setup cert completions man user help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__cert)
+            opts="self-signed acme show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__cert__subcmd__acme)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__cert__subcmd__self__subcmd__signed)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__cert__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
+            cand cert 'Create, obtain and inspect TLS certificates for the registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
@@ -57,6 +58,100 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'regctl;cert'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand self-signed 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+            cand acme 'Obtain a certificate from an ACME CA such as Let''s Encrypt'
+            cand show 'Show subject, names, issuer and validity of a certificate'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;cert;self-signed'= {
+            cand --host 'A DNS name or IP address clients use to reach the registry (repeat for each)'
+            cand --dir 'Where to write the files [default: certs/ beside the config file]'
+            cand --days 'Validity of the server certificate in days (the CA is valid for 10 years)'
+            cand --port 'Registry port for the printed client-setup command [default: the port of http.addr, else 5000]'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --force 'Create a new CA even if DIR has one (every client must then trust the new ca.crt)'
+            cand --update-config 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;cert;acme'= {
+            cand --host 'A DNS name (or IP address, if the CA issues for IPs) the certificate must cover (repeat for each)'
+            cand --email 'Contact address for expiry and policy notices'
+            cand --directory 'ACME directory URL [default: Let''s Encrypt production]'
+            cand --ca-root 'Trust this PEM CA for the ACME server''s own HTTPS (a private ACME server such as pebble)'
+            cand --dir 'Where to write server.crt, server.key and the account cache [default: certs/ beside the config file]'
+            cand --challenge 'How to prove control of the hosts'
+            cand --http-addr 'Address to answer HTTP-01 challenges on (`::` to answer over IPv6 too: Let''s Encrypt validates over IPv6 when the name has an AAAA record)'
+            cand --http-port 'Port to answer HTTP-01 challenges on (the CA always connects to port 80)'
+            cand --tls-addr 'Address to answer TLS-ALPN-01 challenges on (`::` for IPv6 too)'
+            cand --tls-port 'Port to answer TLS-ALPN-01 challenges on (the CA always connects to port 443)'
+            cand --renew-before 'Keep an existing certificate unless it expires within this long'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --staging 'Use Let''s Encrypt''s staging CA (untrusted certificates, for trying things out)'
+            cand --force 'Obtain a new certificate even if the existing one is still good'
+            cand --update-config 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;cert;show'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;cert;help'= {
+            cand self-signed 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+            cand acme 'Obtain a certificate from an ACME CA such as Let''s Encrypt'
+            cand show 'Show subject, names, issuer and validity of a certificate'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;cert;help;self-signed'= {
+        }
+        &'regctl;cert;help;acme'= {
+        }
+        &'regctl;cert;help;show'= {
+        }
+        &'regctl;cert;help;help'= {
         }
         &'regctl;completions'= {
             cand --dir 'Write the scripts for every shell into DIR instead of printing one'
@@ -211,12 +306,24 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;help'= {
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
+            cand cert 'Create, obtain and inspect TLS certificates for the registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;help;client-setup'= {
+        }
+        &'regctl;help;cert'= {
+            cand self-signed 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+            cand acme 'Obtain a certificate from an ACME CA such as Let''s Encrypt'
+            cand show 'Show subject, names, issuer and validity of a certificate'
+        }
+        &'regctl;help;cert;self-signed'= {
+        }
+        &'regctl;help;cert;acme'= {
+        }
+        &'regctl;help;cert;show'= {
         }
         &'regctl;help;completions'= {
         }

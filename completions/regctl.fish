@@ -32,6 +32,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -s v -l verbose -d 'Print mo
 complete -c regctl -n "__fish_regctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_needs_command" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
@@ -51,6 +52,63 @@ complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s q -l quie
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l host -d 'A DNS name or IP address clients use to reach the registry (repeat for each)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l dir -d 'Where to write the files [default: certs/ beside the config file]' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l days -d 'Validity of the server certificate in days (the CA is valid for 10 years)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l port -d 'Registry port for the printed client-setup command [default: the port of http.addr, else 5000]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l force -d 'Create a new CA even if DIR has one (every client must then trust the new ca.crt)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l update-config -d 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l host -d 'A DNS name (or IP address, if the CA issues for IPs) the certificate must cover (repeat for each)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l email -d 'Contact address for expiry and policy notices' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l directory -d 'ACME directory URL [default: Let\'s Encrypt production]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l ca-root -d 'Trust this PEM CA for the ACME server\'s own HTTPS (a private ACME server such as pebble)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l dir -d 'Where to write server.crt, server.key and the account cache [default: certs/ beside the config file]' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l challenge -d 'How to prove control of the hosts' -r -f -a "http-01\t''
+tls-alpn-01\t''"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l http-addr -d 'Address to answer HTTP-01 challenges on (`::` to answer over IPv6 too: Let\'s Encrypt validates over IPv6 when the name has an AAAA record)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l http-port -d 'Port to answer HTTP-01 challenges on (the CA always connects to port 80)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l tls-addr -d 'Address to answer TLS-ALPN-01 challenges on (`::` for IPv6 too)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l tls-port -d 'Port to answer TLS-ALPN-01 challenges on (the CA always connects to port 443)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l renew-before -d 'Keep an existing certificate unless it expires within this long' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l staging -d 'Use Let\'s Encrypt\'s staging CA (untrusted certificates, for trying things out)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l force -d 'Obtain a new certificate even if the existing one is still good'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l update-config -d 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -l dir -d 'Write the scripts for every shell into DIR instead of printing one' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
@@ -132,11 +190,15 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a user (every entry of that name)'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "user" -d 'Manage registry users in the htpasswd file'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'

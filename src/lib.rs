@@ -1,11 +1,13 @@
 //! regctl: one binary to run a private container registry.
 //!
 //! Layout (see ARCHITECTURE.md for the invariants of each module):
+//! - [`certs`]: self-signed CA + server certificates, ACME (HTTP-01, TLS-ALPN-01), inspection.
 //! - [`cli`]: argument parsing and rendering, one file per subcommand; the only place `anyhow` is used.
 //! - [`client_setup`]: configure docker/containerd/podman on a client machine to use a registry.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
 
+pub mod certs;
 pub mod cli;
 pub mod client_setup;
 pub mod fsutil;

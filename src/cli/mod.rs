@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own file and only parses, calls the library and renders. This is
 //! the one layer that uses `anyhow`: library errors are typed and get their context added here.
 
+mod cert;
 mod client_setup;
 mod completions;
 mod man;
@@ -83,6 +84,7 @@ impl GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     ClientSetup(client_setup::ClientSetupArgs),
+    Cert(cert::CertArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
@@ -122,9 +124,9 @@ pub fn main() -> ExitCode {
 /// Whatever the subcommand fails with, with context for the user.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
-    let _printer = global.printer();
     match command {
         Command::ClientSetup(args) => client_setup::run(&args, &global),
+        Command::Cert(args) => cert::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),
