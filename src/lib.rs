@@ -4,7 +4,10 @@
 //! - [`cli`]: argument parsing and rendering, one file per subcommand; the only place `anyhow` is used.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
+//! - [`server`]: the shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, htpasswd auth,
+//!   response headers, access log, graceful shutdown around the registry API router.
 
 pub mod cli;
 pub mod fsutil;
 pub mod htpasswd;
+pub mod server;
