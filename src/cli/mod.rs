@@ -6,6 +6,7 @@
 mod completions;
 mod man;
 pub mod output;
+mod serve;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -82,6 +83,7 @@ impl GlobalArgs {
 pub enum Command {
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Builds the clap command tree (used by completions, man pages and tests).
@@ -122,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Serve(args) => serve::run(&args, &global),
     }
 }
 
