@@ -142,6 +142,9 @@ pub struct HtpasswdAuth {
     dummy_hash: String,
     state: Mutex<FileState>,
     cache: Mutex<HashMap<String, CachedVerification>>,
+    /// bcrypt runs in progress, by credential key: concurrent requests with the same credentials
+    /// (a client's parallel layer uploads, a cold cache under load) share one verification.
+    in_flight: Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<bool>>>>,
 }
 
 impl std::fmt::Debug for HtpasswdAuth {
@@ -226,6 +229,7 @@ impl HtpasswdAuth {
                 generation: 0,
             }),
             cache: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
         };
         Ok((auth, report))
     }
@@ -358,11 +362,35 @@ impl HtpasswdAuth {
             Some(hash) => (hash.clone(), true),
             None => (self.dummy_hash.clone(), false),
         };
+        let shared = Arc::clone(
+            self.in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_default(),
+        );
         let password = password.to_vec();
-        let verified =
-            tokio::task::spawn_blocking(move || bcrypt::verify(&password, &hash).unwrap_or(false))
+        let verified = *shared
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    bcrypt::verify(&password, &hash).unwrap_or(false)
+                })
                 .await
-                .unwrap_or(false);
+                .unwrap_or(false)
+            })
+            .await;
+        {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if in_flight
+                .get(&key)
+                .is_some_and(|entry| Arc::ptr_eq(entry, &shared))
+            {
+                in_flight.remove(&key);
+            }
+        }
         if verified && exists {
             self.remember(user, key, generation, now);
             return true;
@@ -506,6 +534,24 @@ mod tests {
         assert!(!auth.verify("alice", b"wrong").await);
         // and the good entry stays
         assert!(auth.cached("alice", &key, 0, Instant::now()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_verifications_are_coalesced_per_credential_without_mixing_answers() {
+        let (_dir, auth, _) = auth_with(&bcrypt_line("alice", "right"));
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let auth = Arc::clone(&auth);
+                let password: &'static [u8] = if i % 2 == 0 { b"right" } else { b"wrong" };
+                tokio::spawn(async move { (i, auth.verify("alice", password).await) })
+            })
+            .collect();
+        for task in tasks {
+            let (i, verified) = task.await.unwrap();
+            assert_eq!(verified, i % 2 == 0, "request {i}");
+        }
+        assert!(auth.in_flight.lock().unwrap().is_empty());
+        assert_eq!(cache_len(&auth), 1);
     }
 
     #[tokio::test]
