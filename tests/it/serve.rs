@@ -247,7 +247,11 @@ fn test_pki(dir: &Path) -> TestPki {
     leaf_params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "localhost");
-    leaf_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    // usable as a server certificate and, in the client-certificate test, as a client's
+    leaf_params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
 
     let pki = TestPki {
@@ -530,4 +534,58 @@ async fn without_configuration_serves_registry_data_without_auth_and_says_so() {
         !text.contains("regctl::access"),
         "access log disabled: {text}"
     );
+}
+
+#[test]
+fn sigint_also_stops_with_status_0() {
+    let root = tempfile::tempdir().unwrap();
+    let mut server = Server::start(root.path(), &[], &[]);
+    let sent = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+#[test]
+fn client_certificates_are_required_when_clientcas_is_set() {
+    let root = tempfile::tempdir().unwrap();
+    let pki = test_pki(root.path());
+    // a client certificate from another CA built the same way
+    let client_dir = root.path().join("client");
+    std::fs::create_dir(&client_dir).unwrap();
+    let client = test_pki(&client_dir);
+    let mut envs = tls_env(&pki);
+    envs.push((
+        "REGISTRY_HTTP_TLS_CLIENTCAS",
+        format!("[{}]", client.ca.display()),
+    ));
+    let server = Server::start(&root.path().join("data"), &[], &as_refs(&envs));
+    let v2 = format!("{}/v2/", server.base);
+
+    let curl = require_tool("curl", "curl");
+    let without = Command::new(&curl)
+        .args(["--silent", "--fail", "--cacert"])
+        .arg(&pki.ca)
+        .arg(&v2)
+        .output()
+        .unwrap();
+    assert!(
+        !without.status.success(),
+        "no client certificate must be refused"
+    );
+
+    let (body, _) = curl_https(
+        &pki.ca,
+        &v2,
+        &[
+            "--cert",
+            client.certificate.to_str().unwrap(),
+            "--key",
+            client.key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(body, "{}");
 }
