@@ -589,3 +589,47 @@ fn client_certificates_are_required_when_clientcas_is_set() {
     );
     assert_eq!(body, "{}");
 }
+
+#[test]
+fn sighup_reloads_a_renewed_certificate() {
+    let root = tempfile::tempdir().unwrap();
+    let first = test_pki(root.path());
+    let envs = tls_env(&first);
+    let server = Server::start(&root.path().join("data"), &[], &as_refs(&envs));
+    let v2 = format!("{}/v2/", server.base);
+    assert_eq!(curl_https(&first.ca, &v2, &[]).0, "{}");
+
+    // "renew": a certificate from a new CA written over the files in use
+    let renewed_dir = root.path().join("renewed");
+    std::fs::create_dir(&renewed_dir).unwrap();
+    let renewed = test_pki(&renewed_dir);
+    std::fs::copy(&renewed.certificate, &first.certificate).unwrap();
+    std::fs::copy(&renewed.key, &first.key).unwrap();
+    let sent = Command::new("kill")
+        .args(["-HUP", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+
+    let curl = require_tool("curl", "curl");
+    let trusted_by = |ca: &Path| {
+        Command::new(&curl)
+            .args(["--silent", "--fail", "--cacert"])
+            .arg(ca)
+            .arg(&v2)
+            .status()
+            .unwrap()
+            .success()
+    };
+    let mut reloaded = false;
+    for _ in 0..100 {
+        if trusted_by(&renewed.ca) {
+            reloaded = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(reloaded, "after SIGHUP the renewed certificate is served");
+    assert!(!trusted_by(&first.ca), "the old certificate is gone");
+    assert_eq!(server.terminate().code(), Some(0));
+}
