@@ -35,6 +35,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;client-setup'= {
@@ -304,12 +305,29 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user;help;help'= {
         }
+        &'regctl;serve'= {
+            cand --addr 'Listen on HOST:PORT (port 0 picks a free port); overrides http.addr'
+            cand --root 'Store images under DIR; overrides storage.filesystem.rootdirectory'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;help'= {
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
             cand cert 'Create, obtain and inspect TLS certificates for the registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;help;client-setup'= {
@@ -345,6 +363,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;user;remove'= {
         }
         &'regctl;help;user;verify'= {
+        }
+        &'regctl;help;serve'= {
         }
         &'regctl;help;help'= {
         }

@@ -36,6 +36,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -f -a "cert" -d 'Create, obt
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l ca-file -d 'The registry\'s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l root -d 'Apply every path under DIR instead of / (for tests and for preparing images)' -r -F
@@ -190,12 +191,22 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a user (every entry of that name)'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "user" -d 'Manage registry users in the htpasswd file'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -l addr -d 'Listen on HOST:PORT (port 0 picks a free port); overrides http.addr' -r
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -l root -d 'Store images under DIR; overrides storage.filesystem.rootdirectory' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'

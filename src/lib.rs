@@ -6,9 +6,12 @@
 //! - [`client_setup`]: configure docker/containerd/podman on a client machine to use a registry.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
+//! - [`server`]: the shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, htpasswd auth,
+//!   response headers, access log, graceful shutdown around the registry API router.
 
 pub mod certs;
 pub mod cli;
 pub mod client_setup;
 pub mod fsutil;
 pub mod htpasswd;
+pub mod server;

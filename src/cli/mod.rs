@@ -8,6 +8,7 @@ mod client_setup;
 mod completions;
 mod man;
 pub mod output;
+mod serve;
 mod user;
 
 use std::io::Write as _;
@@ -88,6 +89,7 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Builds the clap command tree (used by completions, man pages and tests).
@@ -130,6 +132,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),
+        Command::Serve(args) => serve::run(&args, &global),
     }
 }
 
