@@ -4,6 +4,7 @@
 //! the one layer that uses `anyhow`: library errors are typed and get their context added here.
 
 mod completions;
+mod config;
 mod man;
 pub mod output;
 
@@ -80,6 +81,7 @@ impl GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Config(config::ConfigArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
 }
@@ -118,8 +120,8 @@ pub fn main() -> ExitCode {
 /// Whatever the subcommand fails with, with context for the user.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
-    let _printer = global.printer();
     match command {
+        Command::Config(args) => config::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }

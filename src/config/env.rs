@@ -107,7 +107,7 @@ pub fn apply(root: &mut Value, env: &[(String, String)]) -> EnvReport {
         match apply_at(root, &ROOT, &components, &mut ctx) {
             Ok(()) => {
                 let path = ctx.path_string();
-                if let Some(note) = registry2_crash_note(name, &path) {
+                if let Some(note) = registry2_crash_note(name, &path, payload) {
                     report.warnings.push(note);
                 }
                 report.applied.push(EnvOverride {
@@ -126,17 +126,23 @@ pub fn apply(root: &mut Value, env: &[(String, String)]) -> EnvReport {
 
 /// distribution 2.8 panics when a variable creates a section below `storage.maintenance`
 /// (it expects YAML-decoded maps there), and ignores it when the file already has that section.
-fn registry2_crash_note(var: &str, path: &str) -> Option<String> {
+/// Setting the whole section as one YAML value works there.
+fn registry2_crash_note(var: &str, path: &str, payload: &str) -> Option<String> {
     let rest = path.strip_prefix("storage.maintenance.")?;
-    let section = rest.split('.').next()?;
-    rest.contains('.').then(|| {
-        format!(
-            "{var} works in regctl, but docker-registry/registry:2 panics on it \
-             (distribution#1736); for them set REGISTRY_STORAGE_MAINTENANCE_{}='{{...}}' \
-             with the whole section instead",
-            section.to_ascii_uppercase()
-        )
-    })
+    let mut keys = rest.split('.');
+    let section = keys.next()?;
+    let inner: Vec<&str> = keys.collect();
+    if inner.is_empty() {
+        return None;
+    }
+    let value = inner.iter().rev().fold(payload.to_owned(), |value, key| {
+        format!("{{{key}: {value}}}")
+    });
+    Some(format!(
+        "{var} works in regctl, but docker-registry/registry:2 crashes on it or ignores it \
+         (distribution#1736); for them write REGISTRY_STORAGE_MAINTENANCE_{}='{value}' instead",
+        section.to_ascii_uppercase()
+    ))
 }
 
 /// distribution decodes `storage: inmemory` and `auth: htpasswd` into a one-entry map before any

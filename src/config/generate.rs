@@ -122,45 +122,39 @@ http:
             scalar(&url)
         );
     }
-    let _ = write!(
-        out,
-        "\
-  # For several replicas behind a load balancer, set the same random secret on each:
-  # secret: <random string>
-  # Sent with every response.
-  headers:
-    X-Content-Type-Options: [nosniff]
-"
-    );
+    out.push_str(concat!(
+        "  # For several replicas behind a load balancer, set the same random secret on each:\n",
+        "  # secret: <random string>\n",
+        "  # Sent with every response.\n",
+        "  headers:\n",
+        "    X-Content-Type-Options: [nosniff]\n",
+    ));
     match &opts.tls {
         Some((certificate, key)) => {
             let _ = write!(
                 out,
-                "\
-  # HTTPS with this certificate (PEM, the server certificate first, then any intermediates)
-  # and its private key (PEM).
-  tls:
-    certificate: {}
-    key: {}
-  # HTTP/2 is offered over TLS; set disabled: true to allow HTTP/1.1 only.
-  http2:
-    disabled: false
-",
+                concat!(
+                    "  # HTTPS with this certificate (PEM: the server certificate, then any\n",
+                    "  # intermediates) and its private key (PEM).\n",
+                    "  tls:\n",
+                    "    certificate: {}\n",
+                    "    key: {}\n",
+                    "  # HTTP/2 is offered over TLS; set disabled: true to allow HTTP/1.1 only.\n",
+                    "  http2:\n",
+                    "    disabled: false\n",
+                ),
                 path_scalar(certificate),
                 path_scalar(key),
             );
         }
         None => {
-            let _ = write!(
-                out,
-                "\
-  # Plain HTTP. Docker clients then need this registry in \"insecure-registries\"
-  # (`regctl client-setup HOST:PORT` does that). For HTTPS add:
-  # tls:
-  #   certificate: /path/to/server.crt
-  #   key: /path/to/server.key
-"
-            );
+            out.push_str(concat!(
+                "  # Plain HTTP. Docker clients then need this registry in \"insecure-registries\"\n",
+                "  # (`regctl client-setup HOST:PORT` does that). For HTTPS add:\n",
+                "  # tls:\n",
+                "  #   certificate: /path/to/server.crt\n",
+                "  #   key: /path/to/server.key\n",
+            ));
         }
     }
     match &opts.htpasswd {
@@ -193,18 +187,16 @@ auth:
             );
         }
     }
-    let _ = write!(
-        out,
-        "
-# The registry reports itself unhealthy (503 on every request) after `threshold` failed
-# storage checks in a row, checked every `interval`.
-health:
-  storagedriver:
-    enabled: true
-    interval: 10s
-    threshold: 3
-"
-    );
+    out.push_str(concat!(
+        "\n",
+        "# The registry reports itself unhealthy (503 on every request) after `threshold` failed\n",
+        "# storage checks in a row, checked every `interval`.\n",
+        "health:\n",
+        "  storagedriver:\n",
+        "    enabled: true\n",
+        "    interval: 10s\n",
+        "    threshold: 3\n",
+    ));
     out
 }
 

@@ -810,12 +810,18 @@ fn check_htpasswd_file(out: &mut Vec<Diagnostic>, file: &str) {
     }
 }
 
-/// Whether a directory accepts new files: the only honest test is to create one.
-fn writable_dir(dir: &Path) -> Result<(), std::io::Error> {
+/// Whether a directory accepts new files: the only honest test (root ignores permission bits,
+/// read-only mounts ignore them the other way) is to create one.
+fn writable_dir(dir: &Path) -> Result<(), String> {
     tempfile::Builder::new()
         .prefix(".regctl-write-test-")
         .tempfile_in(dir)
         .map(drop)
+        .map_err(|err| match err.raw_os_error() {
+            // Without the temp file's name, which tempfile adds to the message.
+            Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+            None => err.kind().to_string(),
+        })
 }
 
 fn check_root_directory(out: &mut Vec<Diagnostic>, root: &Path, explicit: bool) {
@@ -834,7 +840,7 @@ fn check_root_directory(out: &mut Vec<Diagnostic>, root: &Path, explicit: bool) 
         } else if let Err(err) = writable_dir(root) {
             out.push(Diagnostic::error(
                 path,
-                format!("{shown} is not writable: {err}"),
+                format!("{shown} is not writable ({err})"),
             ));
         }
         return;

@@ -2,4 +2,5 @@
 //! third-party tools where the feature talks to them).
 
 mod common;
+mod config;
 mod docs;
