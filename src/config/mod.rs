@@ -365,6 +365,193 @@ health:
         assert_eq!(purge.age.to_string(), "168h");
     }
 
+    /// Every section of distribution's documented configuration, 2.8 and 3.x keys together.
+    const EVERYTHING: &str = r#"
+version: 0.1
+log:
+  accesslog:
+    disabled: true
+  level: debug
+  formatter: json
+  fields:
+    service: registry
+    environment: staging
+  hooks:
+    - type: mail
+      disabled: true
+      levels: [panic]
+      options:
+        smtp: {addr: "mail.example.com:25", username: u, password: p, insecure: true}
+        from: sender@example.com
+        to: [errors@example.com]
+  reportcaller: true
+loglevel: debug
+storage:
+  s3:
+    accesskey: key
+    secretkey: secret
+    region: us-west-1
+    bucket: bucketname
+    encrypt: true
+    chunksize: 5242880
+  delete: {enabled: true}
+  cache: {blobdescriptor: redis, blobdescriptorsize: 10000}
+  maintenance:
+    uploadpurging: {enabled: true, age: 168h, interval: 24h, dryrun: false}
+    readonly: {enabled: false}
+  redirect: {disable: false}
+  tag: {concurrencylimit: 8}
+auth:
+  token:
+    realm: https://auth.example.com/token
+    service: registry.example.com
+    issuer: auth.example.com
+    rootcertbundle: /root/certs/bundle
+    autoredirect: true
+    signingalgorithms: [EdDSA, HS256]
+middleware:
+  registry:
+    - name: ARegistryMiddleware
+      options: {foo: bar}
+  repository:
+    - name: ARepositoryMiddleware
+  storage:
+    - name: cloudfront
+      disabled: false
+      options: {baseurl: "https://d1.cloudfront.net/", privatekey: /k.pem, keypairid: ABC, duration: 3000s}
+reporting:
+  bugsnag: {apikey: k, releasestage: production, endpoint: https://bugsnag.example.com}
+  newrelic: {licensekey: l, name: registry, verbose: true}
+http:
+  addr: localhost:5000
+  prefix: /my/nested/registry/
+  host: https://myregistryaddress.org:5000
+  secret: asecretforlocaldevelopment
+  relativeurls: false
+  draintimeout: 60s
+  tls:
+    certificate: /path/to/x509/public
+    key: /path/to/x509/private
+    clientcas: [/path/to/ca.pem]
+    clientauth: require-and-verify-client-cert
+    minimumtls: tls1.2
+    ciphersuites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+    letsencrypt:
+      cachefile: /path/to/cache-file
+      email: emailused@letsencrypt.com
+      hosts: [myregistryaddress.org]
+      directoryurl: https://acme-v02.api.letsencrypt.org/directory
+  debug:
+    addr: localhost:5001
+    prometheus: {enabled: true, path: /metrics}
+  headers:
+    X-Content-Type-Options: [nosniff]
+  http2: {disabled: false}
+  h2c: {enabled: false}
+notifications:
+  events: {includereferences: true}
+  endpoints:
+    - name: alistener
+      disabled: false
+      url: https://my.listener.com/event
+      headers: {Authorization: [Bearer token]}
+      timeout: 1s
+      threshold: 10
+      backoff: 1s
+      ignoredmediatypes: [application/octet-stream]
+      ignore:
+        mediatypes: [application/octet-stream]
+        actions: [pull]
+redis:
+  addr: localhost:6379
+  addrs: [localhost:6379]
+  password: asecret
+  db: 0
+  dialtimeout: 10ms
+  readtimeout: 10ms
+  writetimeout: 10ms
+  pool: {maxidle: 16, maxactive: 64, idletimeout: 300s}
+  poolsize: 10
+  maxretries: 3
+  connmaxidletime: 300s
+  tls:
+    certificate: /path/to/cert.crt
+    key: /path/to/key.pem
+    rootcas: [/path/to/ca.pem]
+health:
+  storagedriver: {enabled: true, interval: 10s, threshold: 3}
+  file:
+    - file: /path/to/checked/file
+      interval: 10s
+  http:
+    - uri: http://server.to.check/must/return/200
+      headers: {Authorization: [Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==]}
+      statuscode: 200
+      timeout: 3s
+      interval: 10s
+      threshold: 3
+  tcp:
+    - addr: redis-server.domain.com:6379
+      timeout: 3s
+      interval: 10s
+      threshold: 3
+catalog:
+  maxentries: 100
+tags:
+  maxtags: 100
+proxy:
+  remoteurl: https://registry-1.docker.io
+  username: "[username]"
+  password: "[password]"
+  ttl: 168h
+  exec: {command: docker-credential-helper, lifetime: 1h}
+compatibility:
+  schema1:
+    signingkeyfile: /etc/registry/key.json
+    enabled: true
+validation:
+  disabled: false
+  manifests:
+    urls:
+      allow: ['^https?://([^/]+\.)*example\.com/']
+      deny: ['^https?://www\.example\.com/']
+    indexes:
+      platforms: List
+      platformlist:
+        - architecture: amd64
+          os: linux
+policy:
+  repository:
+    classes: [image]
+"#;
+
+    #[test]
+    fn every_documented_section_loads_without_unknown_keys() {
+        let loaded = load_str(EVERYTHING, &[]).unwrap();
+        assert_eq!(loaded.unknown_keys, Vec::<Diagnostic>::new());
+        let config = &loaded.config;
+        assert_eq!(config.log.level, "debug");
+        assert_eq!(config.storage_driver(), Some("s3"));
+        assert_eq!(
+            config.storage.tag.as_ref().unwrap().concurrencylimit,
+            Some(8)
+        );
+        assert_eq!(config.auth.as_ref().unwrap().kind, "token");
+        assert_eq!(config.middleware["storage"][0].name, "cloudfront");
+        assert_eq!(config.http.tls.letsencrypt.hosts, ["myregistryaddress.org"]);
+        assert_eq!(config.notifications.endpoints[0].threshold, 10);
+        assert_eq!(config.redis.pool.maxactive, 64);
+        assert_eq!(config.redis.options["poolsize"], 10);
+        assert_eq!(config.health.http[0].statuscode, 200);
+        assert_eq!(config.proxy.ttl.unwrap().to_string(), "168h");
+        assert_eq!(config.validation.manifests.indexes.platforms, "list");
+        assert!(config.compatibility.schema1.enabled);
+        // What `config show` prints loads back to the same config.
+        let shown = serde_yaml::to_string(config).unwrap();
+        let again = load_str(&shown, &[]).unwrap();
+        assert_eq!(&again.config, config);
+    }
+
     #[test]
     fn env_overrides_reach_the_typed_config() {
         let loaded = load_str(
