@@ -33,6 +33,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -s h -l help -d 'Print help 
 complete -c regctl -n "__fish_regctl_needs_command" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
@@ -110,6 +111,52 @@ complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l addr -d 'Address to listen on (http.addr); 0.0.0.0:PORT serves the network' -r
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l root -d 'Storage directory (storage.filesystem.rootdirectory)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l htpasswd -d 'Require basic authentication against this htpasswd file (auth.htpasswd.path)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l realm -d 'Realm clients show when asking for a password (auth.htpasswd.realm)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l tls-cert -d 'Serve HTTPS with this PEM certificate (http.tls.certificate)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l tls-key -d 'Private key of --tls-cert, PEM (http.tls.key)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l host -d 'URL or HOST[:PORT] clients reach the registry at (http.host)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l file -d 'Write to FILE instead of stdout' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l delete -d 'Allow deleting manifests and blobs (storage.delete.enabled)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l force -d 'Replace FILE if it exists'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -l dir -d 'Write the scripts for every shell into DIR instead of printing one' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
@@ -200,16 +247,20 @@ complete -c regctl -n "__fish_regctl_using_subcommand serve" -s q -l quiet -d 'P
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert completions man user serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config completions man user serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'

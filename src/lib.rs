@@ -4,6 +4,7 @@
 //! - [`certs`]: self-signed CA + server certificates, ACME (HTTP-01, TLS-ALPN-01), inspection.
 //! - [`cli`]: argument parsing and rendering, one file per subcommand; the only place `anyhow` is used.
 //! - [`client_setup`]: configure docker/containerd/podman on a client machine to use a registry.
+//! - [`config`]: distribution's config.yml: typed model, `REGISTRY_*` overrides, validation, generation.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
 //! - [`server`]: the shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, htpasswd auth,
@@ -12,6 +13,7 @@
 pub mod certs;
 pub mod cli;
 pub mod client_setup;
+pub mod config;
 pub mod fsutil;
 pub mod htpasswd;
 pub mod server;

@@ -6,6 +6,7 @@
 mod cert;
 mod client_setup;
 mod completions;
+mod config;
 mod man;
 pub mod output;
 mod serve;
@@ -86,6 +87,7 @@ impl GlobalArgs {
 pub enum Command {
     ClientSetup(client_setup::ClientSetupArgs),
     Cert(cert::CertArgs),
+    Config(config::ConfigArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
@@ -129,6 +131,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::ClientSetup(args) => client_setup::run(&args, &global),
         Command::Cert(args) => cert::run(&args, &global),
+        Command::Config(args) => config::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),

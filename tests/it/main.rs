@@ -4,6 +4,7 @@
 mod cert;
 mod client_setup;
 mod common;
+mod config;
 mod docs;
 mod serve;
 mod user;
