@@ -3,9 +3,15 @@
 //! Each subcommand lives in its own file and only parses, calls the library and renders. This is
 //! the one layer that uses `anyhow`: library errors are typed and get their context added here.
 
+mod catalog;
+mod client_args;
 mod completions;
+mod delete;
+mod login;
 mod man;
+mod manifest;
 pub mod output;
+mod tags;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -80,6 +86,12 @@ impl GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Catalog(catalog::CatalogArgs),
+    Tags(tags::TagsArgs),
+    Manifest(manifest::ManifestArgs),
+    Delete(delete::DeleteArgs),
+    Login(login::LoginArgs),
+    Logout(login::LogoutArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
 }
@@ -120,6 +132,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
     let _printer = global.printer();
     match command {
+        Command::Catalog(args) => catalog::run(&args, &global),
+        Command::Tags(args) => tags::run(&args, &global),
+        Command::Manifest(args) => manifest::run(&args, &global),
+        Command::Delete(args) => delete::run(&args, &global),
+        Command::Login(args) => login::run_login(&args, &global),
+        Command::Logout(args) => login::run_logout(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }

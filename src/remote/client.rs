@@ -303,13 +303,15 @@ impl Client {
             "/v2/_catalog",
             "repositories",
             CATALOG_SCOPE,
+            "the catalog",
             paging,
             progress,
         )
         .await
     }
 
-    /// Lists the tags of `repository`, following pagination.
+    /// Lists the tags of `repository`, following pagination, sorted (distribution 2.x returns
+    /// them in directory order).
     ///
     /// # Errors
     /// Transport, authentication and registry errors; [`RemoteError::NotFound`] for an unknown
@@ -320,14 +322,18 @@ impl Client {
         paging: Paging,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<String>, RemoteError> {
-        self.paginate(
-            &format!("/v2/{repository}/tags/list"),
-            "tags",
-            &repository_scope(repository, "pull"),
-            paging,
-            progress,
-        )
-        .await
+        let mut tags = self
+            .paginate(
+                &format!("/v2/{repository}/tags/list"),
+                "tags",
+                &repository_scope(repository, "pull"),
+                &format!("repository {repository}"),
+                paging,
+                progress,
+            )
+            .await?;
+        tags.sort_unstable();
+        Ok(tags)
     }
 
     async fn paginate(
@@ -335,6 +341,7 @@ impl Client {
         path: &str,
         field: &str,
         scope: &str,
+        what: &str,
         paging: Paging,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<String>, RemoteError> {
@@ -349,6 +356,11 @@ impl Client {
                 .send(Method::GET, &url, scope, &HeaderMap::new())
                 .await?;
             let status = response.status();
+            if status == StatusCode::NOT_FOUND {
+                return Err(RemoteError::NotFound {
+                    what: format!("{what} on {}", self.registry),
+                });
+            }
             if !status.is_success() {
                 return Err(self.status_error(Method::GET, &url, status, response).await);
             }
@@ -467,7 +479,8 @@ impl Client {
             .await
     }
 
-    /// Counts the tags of each repository with bounded concurrency.
+    /// Counts the tags of each repository with bounded concurrency. A repository listed by the
+    /// catalog but gone when asked (distribution keeps emptied repositories) counts 0.
     ///
     /// # Errors
     /// The first failure.
@@ -482,7 +495,11 @@ impl Client {
             .map(|repository| async {
                 let tags = self.tags(repository, Paging::default(), &|_| {}).await;
                 progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                tags.map(|t| t.len())
+                match tags {
+                    Ok(tags) => Ok(tags.len()),
+                    Err(RemoteError::NotFound { .. }) => Ok(0),
+                    Err(e) => Err(e),
+                }
             })
             .buffered(concurrency.max(1))
             .try_collect()
@@ -1162,22 +1179,21 @@ fn parse_error_body(status: StatusCode, text: &str) -> (Vec<String>, String) {
     }
 }
 
-/// The rustls error somewhere in a reqwest error's cause chain.
+/// The rustls error somewhere in a reqwest error's cause chain. `io::Error::source` skips the
+/// error it wraps (and hyper wraps io errors in io errors), so io errors are opened by hand.
 fn tls_cause(err: &reqwest::Error) -> Option<&rustls::Error> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {
         if let Some(tls) = current.downcast_ref::<rustls::Error>() {
             return Some(tls);
         }
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            {
-                return Some(tls);
-            }
-        }
-        cause = current.source();
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => current.source(),
+            },
+            None => current.source(),
+        };
     }
     None
 }

@@ -3,3 +3,5 @@
 
 mod common;
 mod docs;
+mod remote;
+mod token_server;
