@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::client_args::{self, ClientArgs, PagingArgs};
 use super::GlobalArgs;
 use crate::remote::client::DEFAULT_CONCURRENCY;
-use crate::remote::{Reference, TagInfo};
+use crate::remote::{ImageDetails, Reference, TagInfo};
 
 /// List the tags of a repository with digest, media type and size
 #[derive(Debug, Args)]
@@ -15,7 +15,7 @@ use crate::remote::{Reference, TagInfo};
 regctl tags registry.example.com:5000/team/app\n  \
 regctl tags localhost:5000/app --insecure --names-only\n  \
 regctl tags team/app -c config.yml -o json\n  \
-regctl tags registry.example.com/app --limit 20")]
+regctl tags registry.example.com/app --limit 20 --details")]
 pub struct TagsArgs {
     /// Repository as REGISTRY/REPO (REPO alone uses the registry of the local config)
     #[arg(value_name = "REGISTRY/REPO", value_parser = Reference::parse)]
@@ -23,6 +23,10 @@ pub struct TagsArgs {
     /// Only list tag names (skips one HEAD request per tag)
     #[arg(long)]
     pub names_only: bool,
+    /// Also show when each image was created and its total size (reads each manifest and image
+    /// config: two more requests per tag)
+    #[arg(long, conflicts_with = "names_only")]
+    pub details: bool,
     /// HEAD requests in flight at once when reading tag details
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY as u8,
           value_parser = clap::value_parser!(u8).range(1..=64))]
@@ -36,6 +40,14 @@ pub struct TagsArgs {
 #[derive(Debug, Serialize)]
 struct NameOnly<'a> {
     tag: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    #[serde(flatten)]
+    info: TagInfo,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    details: Option<ImageDetails>,
 }
 
 /// Lists the tags and, unless `--names-only`, HEADs each one.
@@ -75,10 +87,42 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             })
             .await;
         bar.finish_and_clear();
-        anyhow::Ok((tags, Some(details?)))
+        let details = details?;
+        let images = if args.details {
+            // Tags sharing a digest are read once.
+            let mut digests: Vec<String> = details.iter().map(|t| t.digest.clone()).collect();
+            digests.sort_unstable();
+            digests.dedup();
+            let bar = printer.progress(digests.len() as u64, "reading image configs");
+            let images = client
+                .images_details(
+                    repository,
+                    &digests,
+                    usize::from(args.concurrency),
+                    &|done| {
+                        bar.set_position(done as u64);
+                    },
+                )
+                .await;
+            bar.finish_and_clear();
+            let by_digest: std::collections::HashMap<String, ImageDetails> =
+                digests.into_iter().zip(images?).collect();
+            details
+                .iter()
+                .map(|t| by_digest.get(&t.digest).cloned())
+                .collect()
+        } else {
+            vec![None; details.len()]
+        };
+        let rows = details
+            .into_iter()
+            .zip(images)
+            .map(|(info, details)| Row { info, details })
+            .collect::<Vec<_>>();
+        anyhow::Ok((tags, Some(rows)))
     })?;
     match details {
-        Some(details) => print_details(&printer, &details, &target.registry, repository),
+        Some(rows) => print_details(&printer, &rows, &target.registry, repository, args.details),
         None => {
             if printer.is_json() {
                 let rows: Vec<NameOnly<'_>> = tags.iter().map(|tag| NameOnly { tag }).collect();
@@ -95,26 +139,42 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 
 fn print_details(
     printer: &super::Printer,
-    details: &[TagInfo],
+    rows: &[Row],
     registry: &crate::remote::Registry,
     repository: &str,
+    with_details: bool,
 ) -> anyhow::Result<()> {
     if printer.is_json() {
-        return printer.json(details);
+        return printer.json(rows);
     }
-    if details.is_empty() {
+    if rows.is_empty() {
         printer.info(format!("{repository} has no tags on {registry}"));
         return Ok(());
     }
+    let mut headers = vec!["TAG", "DIGEST", "MEDIA TYPE", "SIZE"];
+    if with_details {
+        headers.extend(["CREATED", "IMAGE SIZE"]);
+    }
     printer.table(
-        &["TAG", "DIGEST", "MEDIA TYPE", "SIZE"],
-        details.iter().map(|t| {
-            vec![
+        &headers,
+        rows.iter().map(|row| {
+            let t = &row.info;
+            let mut cells = vec![
                 t.tag.clone(),
                 t.digest.clone(),
                 t.media_type.clone(),
                 bytesize::ByteSize::b(t.size).to_string(),
-            ]
+            ];
+            if with_details {
+                let details = row.details.clone().unwrap_or_default();
+                cells.push(details.created.unwrap_or_else(|| "-".to_owned()));
+                cells.push(
+                    details
+                        .image_size
+                        .map_or_else(|| "-".to_owned(), |s| bytesize::ByteSize::b(s).to_string()),
+                );
+            }
+            cells
         }),
     )
 }

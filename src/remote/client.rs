@@ -68,6 +68,18 @@ pub struct TagInfo {
     pub size: u64,
 }
 
+/// What an image's manifest and config say beyond the manifest's own digest and size.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ImageDetails {
+    /// `created` from the image config, when the config has it (an index has no single one).
+    pub created: Option<String>,
+    /// Config plus layers, compressed, as the manifest declares them.
+    pub image_size: Option<u64>,
+}
+
+/// Image configs are small JSON documents; refuse to download anything bigger as one.
+const MAX_CONFIG_SIZE: u64 = 4 * 1024 * 1024;
+
 /// A manifest exactly as served: the digest covers `bytes`.
 #[derive(Debug, Clone)]
 pub struct Manifest {
@@ -504,6 +516,134 @@ impl Client {
             .buffered(concurrency.max(1))
             .try_collect()
             .await
+    }
+
+    /// Reads the manifest `digest` and, for an image, its config: creation time and total size.
+    ///
+    /// # Errors
+    /// The usual errors; a config blob larger than an image config can be.
+    pub async fn image_details(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<ImageDetails, RemoteError> {
+        let manifest = self.manifest(repository, digest).await?;
+        if manifest.is_index() {
+            return Ok(ImageDetails::default());
+        }
+        let json = manifest.json()?;
+        let size_of = |v: &serde_json::Value| v.get("size").and_then(serde_json::Value::as_u64);
+        let config = json.get("config");
+        let layers = json
+            .get("layers")
+            .and_then(serde_json::Value::as_array)
+            .map(|layers| layers.iter().map(size_of).sum::<Option<u64>>());
+        let image_size = match (config.and_then(size_of), layers) {
+            (Some(config), Some(Some(layers))) => Some(config + layers),
+            _ => None,
+        };
+        let config_digest = config
+            .and_then(|c| c.get("digest"))
+            .and_then(serde_json::Value::as_str)
+            .filter(|d| super::reference::validate_digest(d).is_ok());
+        let created = match config_digest {
+            Some(config_digest) => {
+                let bytes = self
+                    .blob(repository, config_digest, MAX_CONFIG_SIZE)
+                    .await?;
+                serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .ok()
+                    .and_then(|c| c.get("created")?.as_str().map(str::to_owned))
+            }
+            None => None,
+        };
+        Ok(ImageDetails {
+            created,
+            image_size,
+        })
+    }
+
+    /// [`Client::image_details`] for many digests, `concurrency` at a time, in order.
+    ///
+    /// # Errors
+    /// The first failure.
+    pub async fn images_details(
+        &self,
+        repository: &str,
+        digests: &[String],
+        concurrency: usize,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<ImageDetails>, RemoteError> {
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        stream::iter(digests)
+            .map(|digest| async {
+                let details = self.image_details(repository, digest).await;
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                details
+            })
+            .buffered(concurrency.max(1))
+            .try_collect()
+            .await
+    }
+
+    /// GETs a blob of at most `max_size` bytes and checks its sha256 digest.
+    ///
+    /// # Errors
+    /// [`RemoteError::NotFound`], [`RemoteError::DigestMismatch`], a blob over `max_size`.
+    pub async fn blob(
+        &self,
+        repository: &str,
+        digest: &str,
+        max_size: u64,
+    ) -> Result<Vec<u8>, RemoteError> {
+        let url = self.url(&format!("/v2/{repository}/blobs/{digest}"))?;
+        let response = self
+            .send(
+                Method::GET,
+                &url,
+                &repository_scope(repository, "pull"),
+                &HeaderMap::new(),
+            )
+            .await?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            return Err(RemoteError::NotFound {
+                what: format!("blob {repository}@{digest} on {}", self.registry),
+            });
+        }
+        if !status.is_success() {
+            return Err(self.status_error(Method::GET, &url, status, response).await);
+        }
+        let too_big = || RemoteError::InvalidResponse {
+            what: format!("blob {repository}@{digest}"),
+            reason: format!("it is larger than {max_size} bytes"),
+        };
+        if response.content_length().is_some_and(|len| len > max_size) {
+            return Err(too_big());
+        }
+        let mut bytes = Vec::new();
+        let mut body = response.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| RemoteError::Http {
+                url: url.to_string(),
+                source: e,
+            })?;
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > max_size {
+                return Err(too_big());
+            }
+        }
+        if digest.starts_with("sha256:") {
+            let actual = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
+            if actual != digest {
+                return Err(RemoteError::DigestMismatch {
+                    what: format!("blob {repository}@{digest}"),
+                    expected: digest.to_owned(),
+                    actual,
+                });
+            }
+        }
+        Ok(bytes)
     }
 
     /// GETs a manifest with the full Accept list, keeping the exact bytes. The digest is the

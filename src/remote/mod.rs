@@ -14,7 +14,9 @@ pub mod reference;
 use std::path::PathBuf;
 
 pub use auth::Credentials;
-pub use client::{Client, ClientOptions, LoginCheck, Manifest, Paging, Platform, TagInfo};
+pub use client::{
+    Client, ClientOptions, ImageDetails, LoginCheck, Manifest, Paging, Platform, TagInfo,
+};
 pub use docker_config::{CredentialSource, DockerConfig};
 pub use reference::{Reference, Registry, Target};
 

@@ -129,6 +129,8 @@ struct Pusher {
 struct Pushed {
     digest: String,
     bytes: Vec<u8>,
+    /// Config plus layers.
+    image_size: usize,
 }
 
 impl Pusher {
@@ -253,6 +255,7 @@ impl Pusher {
         Pushed {
             digest,
             bytes: manifest,
+            image_size: config.len() + layer.len(),
         }
     }
 
@@ -283,6 +286,7 @@ impl Pusher {
             Pushed {
                 digest: sha256(&index),
                 bytes: index,
+                image_size: 0,
             },
             amd64,
             arm64,
@@ -535,6 +539,24 @@ fn client_commands_against_docker_registry_with_htpasswd() {
     assert_eq!(
         json,
         serde_json::json!([{"tag": "1.0"}, {"tag": "2.0"}, {"tag": "latest"}])
+    );
+    // --details reads each image's config: creation time and total size.
+    let json = json_of(&run(
+        &docker_config,
+        &["tags", &alpha, insecure, "--details", "-o", "json"],
+        None,
+    ));
+    assert_eq!(json[0]["created"], "2024-01-02T03:04:05Z");
+    assert_eq!(json[0]["image_size"], v1.image_size);
+    assert_eq!(json[1]["image_size"], v2.image_size);
+    let table = success_stdout(&run(
+        &docker_config,
+        &["tags", &format!("{addr}/multi"), insecure, "--details"],
+        None,
+    ));
+    assert!(
+        table.contains("CREATED") && table.contains(&index.digest),
+        "{table}"
     );
     let err = failure_stderr(&run(
         &docker_config,
