@@ -81,6 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
             [CompletionResult]::new('--names-only', '--names-only', [CompletionResultType]::ParameterName, 'Only list tag names (skips one HEAD request per tag)')
+            [CompletionResult]::new('--details', '--details', [CompletionResultType]::ParameterName, 'Also show when each image was created and its total size (reads each manifest and image config: two more requests per tag)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Allow plain HTTP and accept any TLS certificate')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from stdin (with --user)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')

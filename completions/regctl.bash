@@ -529,7 +529,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__tags)
-            opts="-n -u -c -o -q -v -h -V --names-only --concurrency --limit --page-size --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
+            opts="-n -u -c -o -q -v -h -V --names-only --details --concurrency --limit --page-size --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -76,6 +76,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -o 'Output format for results'
             cand --output 'Output format for results'
             cand --names-only 'Only list tag names (skips one HEAD request per tag)'
+            cand --details 'Also show when each image was created and its total size (reads each manifest and image config: two more requests per tag)'
             cand --insecure 'Allow plain HTTP and accept any TLS certificate'
             cand --password-stdin 'Read the password from stdin (with --user)'
             cand -q 'Print only results and errors'

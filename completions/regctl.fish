@@ -63,6 +63,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand tags" -s c -l config -d 'R
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l names-only -d 'Only list tag names (skips one HEAD request per tag)'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l details -d 'Also show when each image was created and its total size (reads each manifest and image config: two more requests per tag)'
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l password-stdin -d 'Read the password from stdin (with --user)'
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s q -l quiet -d 'Print only results and errors'

@@ -758,7 +758,11 @@ fn token_flow_against_docker_registry_and_a_real_token_server() {
     let docker_config = dir.path().join("docker");
     std::fs::create_dir(&docker_config).unwrap();
     let cert = dir.path().join("token-signer.pem");
-    let tokens = TokenServer::start(&[("bob", "bob-password")], &cert);
+    let tokens = TokenServer::start_with_refresh_tokens(
+        &[("bob", "bob-password")],
+        &[("bob-refresh-token", "bob")],
+        &cert,
+    );
     let auth = format!(
         "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    \
          rootcertbundle: {}\n",
@@ -876,6 +880,32 @@ fn token_flow_against_docker_registry_and_a_real_token_server() {
         None,
     ));
     assert_eq!(json.as_array().unwrap().len(), 3);
+
+    // An identity token (docker's OAuth2 refresh token) is exchanged with the POST grant.
+    std::fs::write(
+        docker_config.join("config.json"),
+        serde_json::to_vec(&serde_json::json!({
+            "auths": {addr.clone(): {"identitytoken": "bob-refresh-token"}}
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let json = json_of(&run(
+        &docker_config,
+        &[
+            "tags",
+            &format!("{addr}/lib/one"),
+            "--insecure",
+            "-o",
+            "json",
+        ],
+        None,
+    ));
+    assert_eq!(json[0]["tag"], "1.0");
+    assert!(tokens.requests().iter().any(|r| r.granted
+        && r.refresh
+        && r.user.as_deref() == Some("bob")
+        && r.scopes == ["repository:lib/one:pull"]));
 }
 
 #[test]

@@ -28,6 +28,8 @@ pub struct TokenRequest {
     pub service: Option<String>,
     pub scopes: Vec<String>,
     pub granted: bool,
+    /// Whether it was the OAuth2 refresh-token POST rather than a GET with Basic credentials.
+    pub refresh: bool,
 }
 
 struct Signer {
@@ -38,6 +40,8 @@ struct Signer {
 struct Shared {
     signer: Signer,
     users: HashMap<String, String>,
+    /// OAuth2 refresh tokens (docker's `identitytoken`) and the user each belongs to.
+    refresh_tokens: HashMap<String, String>,
     log: Mutex<Vec<TokenRequest>>,
 }
 
@@ -53,6 +57,16 @@ impl TokenServer {
     /// Starts on an ephemeral loopback port; `users` are the accepted (name, password) pairs.
     /// The signing certificate is written to `cert_path` for the registry's `rootcertbundle`.
     pub fn start(users: &[(&str, &str)], cert_path: &Path) -> Self {
+        Self::start_with_refresh_tokens(users, &[], cert_path)
+    }
+
+    /// Like [`TokenServer::start`], also accepting `(refresh token, user)` pairs in the OAuth2
+    /// `POST` form that docker uses for identity tokens.
+    pub fn start_with_refresh_tokens(
+        users: &[(&str, &str)],
+        refresh_tokens: &[(&str, &str)],
+        cert_path: &Path,
+    ) -> Self {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("generate key");
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("cert params");
         let mut name = DistinguishedName::new();
@@ -69,6 +83,10 @@ impl TokenServer {
                 .iter()
                 .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
                 .collect(),
+            refresh_tokens: refresh_tokens
+                .iter()
+                .map(|(t, u)| ((*t).to_owned(), (*u).to_owned()))
+                .collect(),
             log: Mutex::new(Vec::new()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind token server");
@@ -76,7 +94,7 @@ impl TokenServer {
         let addr: SocketAddr = listener.local_addr().expect("local addr");
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
         let app = Router::new()
-            .route("/token", get(issue))
+            .route("/token", get(issue).post(refresh))
             .with_state(shared.clone());
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -158,6 +176,7 @@ async fn issue(
         service: service.clone(),
         scopes: scopes.clone(),
         granted,
+        refresh: false,
     };
     if basic.is_some() && !authenticated {
         shared.log.lock().unwrap().push(record(false));
@@ -178,6 +197,36 @@ async fn issue(
         "expires_in": 300,
     }))
     .into_response()
+}
+
+/// The OAuth2 refresh-token grant: `grant_type=refresh_token&refresh_token=...&scope=...`.
+async fn refresh(State(shared): State<Arc<Shared>>, body: String) -> Response {
+    let form: Vec<(String, String)> = body
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (percent_decode(k), percent_decode(v)))
+        .collect();
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let scopes: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "scope")
+        .flat_map(|(_, v)| v.split(' ').map(str::to_owned).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let user = field("refresh_token").and_then(|t| shared.refresh_tokens.get(&t).cloned());
+    let granted = field("grant_type").as_deref() == Some("refresh_token") && user.is_some();
+    shared.log.lock().unwrap().push(TokenRequest {
+        user: user.clone(),
+        service: field("service"),
+        scopes: scopes.clone(),
+        granted,
+        refresh: true,
+    });
+    if !granted {
+        return (StatusCode::UNAUTHORIZED, "invalid refresh token").into_response();
+    }
+    let token = sign_token(&shared.signer, &user.unwrap_or_default(), &scopes);
+    Json(serde_json::json!({"access_token": token, "expires_in": 300})).into_response()
 }
 
 fn sign_token(signer: &Signer, subject: &str, scopes: &[String]) -> String {
