@@ -42,7 +42,7 @@ struct Row {
 pub fn run(args: &CatalogArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let target = client_args::resolve_registry(args.registry.clone(), global)?;
-    let credentials = client_args::credentials(&args.client, &target.registry)?;
+    let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let rows = client_args::runtime()?.block_on(async {
         let client = client_args::connect(&target, &args.client, credentials).await?;
         let bar = printer.progress(0, "listing repositories");

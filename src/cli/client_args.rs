@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _};
 use clap::Args;
 
-use super::GlobalArgs;
-use crate::remote::{Client, ClientOptions, Credentials, DockerConfig, Paging, Registry};
+use super::{GlobalArgs, Printer};
+use crate::remote::{
+    Client, ClientOptions, Credentials, DockerConfig, Paging, Registry, RemoteError,
+};
 
 /// Connection and credential flags of the client commands.
 #[derive(Debug, Clone, Args)]
@@ -61,13 +63,20 @@ pub struct Target {
 /// # Errors
 /// When none is named and there is no local config to take one from.
 pub fn resolve_registry(named: Option<Registry>, global: &GlobalArgs) -> anyhow::Result<Target> {
+    let path = global.config_path();
     if let Some(registry) = named {
+        // The registry this machine serves keeps the transport its config gives it.
+        let local = if path.exists() {
+            local_registry(&path).ok().flatten()
+        } else {
+            None
+        };
+        let plain_http = local.is_some_and(|l| l.registry == registry && l.plain_http);
         return Ok(Target {
             registry,
-            plain_http: false,
+            plain_http,
         });
     }
-    let path = global.config_path();
     if !path.exists() {
         bail!(
             "no registry given and no local config {} to take it from (name the registry, e.g. \
@@ -174,11 +183,16 @@ pub fn password_for(user: &str, args: &ClientArgs, registry: &Registry) -> anyho
     Ok(password)
 }
 
-/// Credentials from `--user`, else from the docker config (helpers included).
+/// Credentials from `--user`, else from the docker config (helpers included). A broken or
+/// missing credential helper is a warning: the registry may not need credentials at all.
 ///
 /// # Errors
 /// When a password cannot be read or the docker config is unreadable.
-pub fn credentials(args: &ClientArgs, registry: &Registry) -> anyhow::Result<Option<Credentials>> {
+pub fn credentials(
+    args: &ClientArgs,
+    registry: &Registry,
+    printer: &Printer,
+) -> anyhow::Result<Option<Credentials>> {
     if let Some(user) = &args.user {
         let password = password_for(user, args, registry)?;
         return Ok(Some(Credentials::Basic {
@@ -187,7 +201,14 @@ pub fn credentials(args: &ClientArgs, registry: &Registry) -> anyhow::Result<Opt
         }));
     }
     let config = DockerConfig::load_default()?;
-    Ok(config.credentials_for(registry)?)
+    match config.credentials_for(registry) {
+        Ok(credentials) => Ok(credentials),
+        Err(err @ RemoteError::CredentialHelper { .. }) => {
+            printer.warn(format!("{err}; continuing without stored credentials"));
+            Ok(None)
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Connects to `target` with the flags and stored credentials.

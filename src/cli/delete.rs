@@ -72,7 +72,7 @@ pub fn run(args: &DeleteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         bail!("--tag-only needs a tag, not a digest");
     }
     let target = client_args::resolve_registry(args.reference.registry.clone(), global)?;
-    let credentials = client_args::credentials(&args.client, &target.registry)?;
+    let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let repository = args.reference.repository.as_str();
     let runtime = client_args::runtime()?;
     let client = runtime.block_on(client_args::connect(&target, &args.client, credentials))?;

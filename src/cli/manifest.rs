@@ -37,7 +37,7 @@ pub struct ManifestArgs {
 pub fn run(args: &ManifestArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let target = client_args::resolve_registry(args.reference.registry.clone(), global)?;
-    let credentials = client_args::credentials(&args.client, &target.registry)?;
+    let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let repository = &args.reference.repository;
     let reference = args
         .reference

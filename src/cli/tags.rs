@@ -58,13 +58,14 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     if let Some(target) = &args.repository.target {
         bail!(
-            "`{}` names a tag or digest ({}); `regctl tags` takes REGISTRY/REPO",
+            "`{}` names a tag or digest ({}); `regctl tags` takes REGISTRY/REPO, e.g. \
+             registry.example.com:5000/team/app",
             args.repository,
             target.as_str()
         );
     }
     let target = client_args::resolve_registry(args.repository.registry.clone(), global)?;
-    let credentials = client_args::credentials(&args.client, &target.registry)?;
+    let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let repository = &args.repository.repository;
     let (tags, details) = client_args::runtime()?.block_on(async {
         let client = client_args::connect(&target, &args.client, credentials).await?;

@@ -859,17 +859,39 @@ impl Client {
             return Ok(response);
         }
         let Some(challenge) = challenge_of(response.headers()) else {
-            return Err(self.unauthorized_for(authorization.is_some()));
+            return Err(self.unauthorized());
         };
         *lock(&self.challenge) = Some(challenge.clone());
         lock(&self.tokens).remove(scope);
         let retry = self.authorization(scope, Some(&challenge)).await?;
         if retry.is_none() || retry == authorization {
-            return Err(self.unauthorized_for(authorization.is_some()));
+            return Err(self.unauthorized());
         }
-        let response = self.raw_send(method, url, headers, retry.as_ref()).await?;
+        let response = self
+            .raw_send(method.clone(), url, headers, retry.as_ref())
+            .await?;
         if response.status() == StatusCode::UNAUTHORIZED {
-            return Err(self.unauthorized_for(true));
+            // A valid token without the access asked for: the token server did not grant it.
+            let insufficient = response
+                .headers()
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.contains("insufficient_scope"));
+            if insufficient && self.credentials.is_some() {
+                return Err(RemoteError::Denied {
+                    registry: self.registry.to_string(),
+                    what: format!("{method} {}", url.path()),
+                    message: format!(
+                        "the token server did not grant user `{}` the access `{scope}`",
+                        self.credentials
+                            .as_ref()
+                            .map(Credentials::username)
+                            .unwrap_or_default()
+                    ),
+                });
+            }
+            return Err(self.unauthorized());
         }
         Ok(response)
     }
@@ -1003,7 +1025,7 @@ impl Client {
         };
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Err(self.unauthorized_for(self.credentials.is_some()));
+            return Err(self.unauthorized());
         }
         if !status.is_success() {
             let (_, message) = error_body(response).await;
@@ -1028,8 +1050,9 @@ impl Client {
         Ok(CachedToken::new(value, body.expires_in))
     }
 
-    fn unauthorized_for(&self, sent_credentials: bool) -> RemoteError {
-        if sent_credentials || self.credentials.is_some() {
+    /// A final 401: with credentials they were rejected, without them some are needed.
+    fn unauthorized(&self) -> RemoteError {
+        if self.credentials.is_some() {
             self.credentials_rejected()
         } else {
             self.auth_required()
@@ -1058,10 +1081,19 @@ impl Client {
     async fn transport_error(&self, err: reqwest::Error, url: &Url) -> RemoteError {
         let registry = self.registry.to_string();
         match tls_cause(&err) {
+            Some(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            )) => {
+                return RemoteError::CertificateNameMismatch {
+                    registry,
+                    host: self.registry.api_host().to_owned(),
+                };
+            }
             Some(rustls::Error::InvalidCertificate(cert_error)) => {
                 return RemoteError::UntrustedCertificate {
                     registry,
-                    reason: describe_certificate_error(cert_error, &self.registry),
+                    reason: describe_certificate_error(cert_error),
                 };
             }
             Some(rustls::Error::InvalidMessage(_))
@@ -1338,15 +1370,10 @@ fn tls_cause(err: &reqwest::Error) -> Option<&rustls::Error> {
     None
 }
 
-fn describe_certificate_error(err: &rustls::CertificateError, registry: &Registry) -> String {
+fn describe_certificate_error(err: &rustls::CertificateError) -> String {
     use rustls::CertificateError as E;
     match err {
         E::UnknownIssuer => "x509: certificate signed by unknown authority".to_owned(),
-        E::NotValidForName | E::NotValidForNameContext { .. } => format!(
-            "the certificate is not valid for the name {} (it needs a subject alternative name \
-             for it)",
-            registry.api_host()
-        ),
         E::Expired | E::ExpiredContext { .. } => "the certificate has expired".to_owned(),
         E::NotValidYet | E::NotValidYetContext { .. } => {
             "the certificate is not valid yet (check the clocks)".to_owned()

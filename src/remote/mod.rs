@@ -46,6 +46,12 @@ pub enum RemoteError {
     )]
     UntrustedCertificate { registry: String, reason: String },
 
+    #[error(
+        "the TLS certificate of {registry} is not valid for the name {host} (reissue it with \
+         {host} among its subject alternative names, or add --insecure to skip verification)"
+    )]
+    CertificateNameMismatch { registry: String, host: String },
+
     #[error("cannot connect to {registry} ({url})")]
     Connect {
         registry: String,

@@ -453,6 +453,18 @@ fn client_commands_against_docker_registry_with_htpasswd() {
         password,
     ));
     assert_eq!(json.as_array().unwrap().len(), all_repos.len());
+    let json = json_of(&run_args(
+        with(
+            &["catalog", addr, "-c", config, "-o", "json"],
+            &["-u", USER, "--password-stdin"],
+        ),
+        password,
+    ));
+    assert_eq!(
+        json.as_array().unwrap().len(),
+        all_repos.len(),
+        "the registry the local config serves keeps its plain HTTP"
+    );
 
     // Login: wrong password refused and nothing written; right one merged into config.json.
     let config_json = docker_config.join("config.json");
@@ -1063,6 +1075,13 @@ fn untrusted_certificate_error_and_ca_file() {
         "{err}"
     );
     let ca = ca_path.to_str().unwrap();
+    let by_name = format!("localhost:{}", addr.rsplit_once(':').unwrap().1);
+    let err = failure_stderr(&run(
+        dir.path(),
+        &["catalog", &by_name, "--ca-file", ca],
+        None,
+    ));
+    assert!(err.contains("not valid for the name localhost"), "{err}");
     let json = json_of(&run(
         dir.path(),
         &["catalog", addr, "--ca-file", ca, "-o", "json"],
