@@ -136,10 +136,20 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// Renew a little early so a token does not expire between check and use.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct CachedToken {
     pub value: String,
     pub expires_at: Instant,
+}
+
+impl std::fmt::Debug for CachedToken {
+    // A bearer token is a credential: keep it out of debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedToken")
+            .field("value", &"***")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 impl CachedToken {
