@@ -9,6 +9,7 @@
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
 //! - [`server`]: the shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, htpasswd auth,
 //!   response headers, access log, graceful shutdown around the registry API router.
+//! - [`remote`]: a client for any OCI registry: references, Basic and token auth, docker credentials.
 
 pub mod certs;
 pub mod cli;
@@ -16,4 +17,5 @@ pub mod client_setup;
 pub mod config;
 pub mod fsutil;
 pub mod htpasswd;
+pub mod remote;
 pub mod server;

@@ -6,5 +6,7 @@ mod client_setup;
 mod common;
 mod config;
 mod docs;
+mod remote;
 mod serve;
+mod token_server;
 mod user;
