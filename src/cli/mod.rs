@@ -6,6 +6,7 @@
 mod completions;
 mod man;
 pub mod output;
+mod serve;
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -82,6 +83,7 @@ impl GlobalArgs {
 pub enum Command {
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Builds the clap command tree (used by completions, man pages and tests).
@@ -118,10 +120,11 @@ pub fn main() -> ExitCode {
 /// Whatever the subcommand fails with, with context for the user.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
-    let _printer = global.printer();
+    let printer = global.printer();
     match command {
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
+        Command::Serve(args) => serve::run(&args, &printer),
     }
 }
 
