@@ -25,6 +25,9 @@ _regctl() {
             regctl,man)
                 cmd="regctl__subcmd__man"
                 ;;
+            regctl,serve)
+                cmd="regctl__subcmd__serve"
+                ;;
             regctl__subcmd__help,completions)
                 cmd="regctl__subcmd__help__subcmd__completions"
                 ;;
@@ -34,6 +37,9 @@ _regctl() {
             regctl__subcmd__help,man)
                 cmd="regctl__subcmd__help__subcmd__man"
                 ;;
+            regctl__subcmd__help,serve)
+                cmd="regctl__subcmd__help__subcmd__serve"
+                ;;
             *)
                 ;;
         esac
@@ -41,7 +47,7 @@ _regctl() {
 
     case "${cmd}" in
         regctl)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version completions man help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version completions man serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -105,7 +111,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help)
-            opts="completions man help"
+            opts="completions man serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,6 +166,20 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__man)
             opts="-c -o -q -v -h -V --dir --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -168,6 +188,44 @@ _regctl() {
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__serve)
+            opts="-c -o -q -v -h -V --addr --root --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --version 'Print version'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
+            cand serve 'Run the registry server'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;completions'= {
@@ -64,14 +65,33 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'regctl;serve'= {
+            cand --addr 'Address to listen on'
+            cand --root 'Storage root (registry:2''s rootdirectory)'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;help'= {
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
+            cand serve 'Run the registry server'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;help;completions'= {
         }
         &'regctl;help;man'= {
+        }
+        &'regctl;help;serve'= {
         }
         &'regctl;help;help'= {
         }

@@ -29,12 +29,13 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: &ServeArgs, printer: &Printer) -> anyhow::Result<()> {
-    let delete_enabled = std::env::var("REGISTRY_STORAGE_DELETE_ENABLED")
-        .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let env_true =
+        |key: &str| std::env::var(key).is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let registry = Registry::open_filesystem(&args.root, RegistryOptions::default())
         .with_context(|| format!("cannot use storage root {}", args.root.display()))?;
     let opts = ApiOptions {
-        delete_enabled,
+        delete_enabled: env_true("REGISTRY_STORAGE_DELETE_ENABLED"),
+        readonly: env_true("REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED"),
         ..ApiOptions::default()
     };
     let app = api::router(Arc::new(registry), opts);

@@ -72,10 +72,10 @@ pub(super) fn walk_repositories(
     while let Some(repo) = stack.pop() {
         // Names that are not valid repository names cannot be addressed through the API, and the
         // validation keeps the walk inside the tree.
-        if Name::parse(&repo).is_err() {
+        let Ok(name) = Name::parse(&repo) else {
             continue;
-        }
-        let entries = storage.list(&format!("{root}/{repo}"))?;
+        };
+        let entries = storage.list(&paths::repository(name))?;
         visit(&repo, &entries);
         for entry in entries {
             if entry.is_dir && !entry.name.starts_with('_') {

@@ -88,7 +88,7 @@ fn indexed(
         if !by_type.is_dir || !by_type.name.starts_with('_') {
             continue;
         }
-        for entry in s.list(&format!("{dir}/{}/sha256", by_type.name))? {
+        for entry in s.list(&paths::referrers_of_type(&dir, &by_type.name))? {
             if let Ok(d) = Digest::parse(&format!("sha256:{}", entry.name)) {
                 found.push(d);
             }

@@ -199,6 +199,13 @@ pub fn referrers_dir(name: Name<'_>, subject: &Digest) -> String {
     s
 }
 
+/// `<referrers dir>/<type entry>/sha256`: the referrer digests listed under one entry of
+/// [`referrers_dir`] (entry names as found in storage, `_<escaped artifactType>`).
+#[must_use]
+pub fn referrers_of_type(referrers_dir: &str, type_entry: &str) -> String {
+    format!("{referrers_dir}/{type_entry}/sha256")
+}
+
 /// `.../_referrers/_<url.QueryEscape(artifactType)>/sha256/<referrer>/link` (distribution PR #4828).
 #[must_use]
 pub fn referrer_link(
