@@ -40,6 +40,18 @@ impl CatalogCache {
     /// Called after a manifest is stored in `repo`: a repository the list does not know yet
     /// invalidates it.
     pub(super) fn note_repository(&self, repo: &str) {
+        let known = |list: &Option<(Instant, Arc<Vec<String>>)>| {
+            list.as_ref()
+                .is_some_and(|(_, list)| list.binary_search_by(|r| catalog_cmp(r, repo)).is_ok())
+        };
+        if known(
+            &self
+                .list
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ) {
+            return;
+        }
         let mut guard = self
             .list
             .write()

@@ -151,11 +151,9 @@ fn read_link(storage: &dyn Storage, key: &str) -> Result<Option<Digest>, Registr
     Ok(Digest::parse(text).ok())
 }
 
-/// Writes a link file durably unless it already holds `digest`.
+/// Writes a link file durably (atomically replacing any previous one). Links are nearly always new
+/// when written, so no read is spent checking first.
 fn write_link(storage: &dyn Storage, key: &str, digest: &Digest) -> Result<(), RegistryError> {
-    if read_link(storage, key)? == Some(*digest) {
-        return Ok(());
-    }
     storage.write_durable(key, crate::storage::paths::link_content(digest))?;
     Ok(())
 }

@@ -70,7 +70,9 @@ fn scan_revisions(s: &dyn Storage, name: Name<'_>, limit: u64) -> Result<(), Reg
         if let Some(subject) = parsed.subject {
             let artifact_type = parsed.artifact_type.as_deref().unwrap_or("");
             let link = paths::referrer_link(name, &subject.digest, artifact_type, &digest);
-            write_link(s, &link, &digest)?;
+            if read_link(s, &link)? != Some(digest) {
+                write_link(s, &link, &digest)?;
+            }
         }
     }
     Ok(())

@@ -40,17 +40,19 @@ impl FsStorage {
     }
 
     /// Writes `data` to a fresh temp file next to `path` and renames it over `path`.
+    ///
+    /// Durable writes in the push path almost always go to a directory that does not exist yet
+    /// (a new blob, link or tag), so the directory is created first instead of failing an open.
     fn replace(path: &Path, data: &[u8], durable: bool) -> io::Result<()> {
         let dir = parent(path)?;
         let tmp = temp_name(path)?;
+        if durable {
+            create_dir_durable(dir)?;
+        }
         let mut file = match OpenOptions::new().write(true).create_new(true).open(&tmp) {
             Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if durable {
-                    create_dir_durable(dir)?;
-                } else {
-                    fs::create_dir_all(dir)?;
-                }
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !durable => {
+                fs::create_dir_all(dir)?;
                 OpenOptions::new().write(true).create_new(true).open(&tmp)?
             }
             Err(e) => return Err(e),
@@ -223,14 +225,9 @@ impl Storage for FsStorage {
         let from = self.path(from);
         let to = self.path(to);
         let dir = parent(&to)?;
-        match fs::rename(&from, &to) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound && from.exists() => {
-                create_dir_durable(dir)?;
-                fs::rename(&from, &to)?;
-            }
-            Err(e) => return Err(e),
-        }
+        // Blobs are moved into directories that do not exist yet.
+        create_dir_durable(dir)?;
+        fs::rename(&from, &to)?;
         fsync_dir(dir)
     }
 
