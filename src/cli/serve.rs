@@ -6,16 +6,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
-use axum::http::header;
-use axum::routing::get;
 use axum::Router;
 use clap::Args;
 use tokio::signal::unix::{signal, SignalKind};
 
+use crate::api::{self, ApiOptions};
 use crate::config::{self, Loaded};
+use crate::registry::{Registry, RegistryOptions};
 use crate::server::{self, ServeSettings};
 
 use super::{GlobalArgs, Printer};
@@ -63,30 +64,59 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             }
         );
     }
-    let app = build_app(&settings)?;
+    let (app, registry) = build_app(&settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("regctl-serve")
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(serve(&settings, app, printer));
+    let outcome = runtime.block_on(async {
+        spawn_upload_purger(&settings, registry);
+        serve(&settings, app, printer).await
+    });
     // Connections cut off by a second signal may still hold blocking tasks (bcrypt): do not wait.
     runtime.shutdown_timeout(Duration::from_secs(1));
     outcome
 }
 
-/// The integration point for `crate::api::router`: the registry API mounted behind the server
-/// shell. Until the API lands it answers the API version check, `GET /v2/`, only.
-fn build_app(_settings: &ServeSettings) -> anyhow::Result<Router> {
-    Ok(Router::new().route(
-        "/v2/",
-        get(|| async {
-            (
-                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-                "{}",
-            )
-        }),
-    ))
+/// The registry API over the configured storage, as the router the server shell wraps.
+fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)> {
+    let registry = Registry::open_filesystem(&settings.root, RegistryOptions::default())
+        .with_context(|| format!("cannot use storage root {}", settings.root.display()))?;
+    let registry = Arc::new(registry);
+    let options = ApiOptions {
+        delete_enabled: settings.delete_enabled,
+        readonly: settings.readonly,
+        relative_urls: settings.relativeurls,
+        host: settings.host.clone(),
+        scheme: if settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        },
+        ..ApiOptions::default()
+    };
+    Ok((api::router(Arc::clone(&registry), options), registry))
+}
+
+/// `storage.maintenance.uploadpurging`: removes abandoned uploads, first shortly after start (as
+/// distribution does, with jitter so replicas do not purge in step), then every interval.
+fn spawn_upload_purger(settings: &ServeSettings, registry: Arc<Registry>) {
+    let purging = settings.uploadpurging.clone();
+    if !purging.enabled || settings.readonly {
+        return;
+    }
+    tokio::spawn(async move {
+        let jitter = Duration::from_secs(30 + rand::random::<u64>() % 60);
+        tokio::time::sleep(jitter).await;
+        loop {
+            match registry.purge_uploads(purging.age, purging.dryrun).await {
+                Ok(report) => tracing::info!(?report, dry_run = purging.dryrun, "upload purge"),
+                Err(err) => tracing::warn!(error = %error_chain(&err), "upload purge failed"),
+            }
+            tokio::time::sleep(purging.interval).await;
+        }
+    });
 }
 
 async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyhow::Result<()> {
