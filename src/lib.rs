@@ -6,9 +6,11 @@
 //! - [`client_setup`]: configure docker/containerd/podman on a client machine to use a registry.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
+//! - [`init`]: a registry home (config.yml, auth/htpasswd, certs/, data/, systemd unit), written all or nothing.
 
 pub mod certs;
 pub mod cli;
 pub mod client_setup;
 pub mod fsutil;
 pub mod htpasswd;
+pub mod init;

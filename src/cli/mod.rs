@@ -6,6 +6,7 @@
 mod cert;
 mod client_setup;
 mod completions;
+mod init;
 mod man;
 pub mod output;
 mod user;
@@ -86,6 +87,7 @@ pub enum Command {
     ClientSetup(client_setup::ClientSetupArgs),
     Cert(cert::CertArgs),
     Completions(completions::CompletionsArgs),
+    Init(init::InitArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
 }
@@ -128,6 +130,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ClientSetup(args) => client_setup::run(&args, &global),
         Command::Cert(args) => cert::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
+        Command::Init(args) => init::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),
     }
