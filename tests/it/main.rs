@@ -5,4 +5,5 @@ mod cert;
 mod client_setup;
 mod common;
 mod docs;
+mod init;
 mod user;
