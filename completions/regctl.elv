@@ -32,10 +32,18 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --version 'Print version'
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
             cand cert 'Create, obtain and inspect TLS certificates for the registry'
+            cand config 'Generate, validate and show the registry config (distribution''s config.yml)'
+            cand catalog 'List the repositories of a registry'
+            cand tags 'List the tags of a repository with digest, media type and size'
+            cand manifest 'Show a manifest, or the one an index holds for a platform'
+            cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand login 'Check and store registry credentials in the docker config'
+            cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;client-setup'= {
@@ -153,6 +161,214 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;cert;help;show'= {
         }
         &'regctl;cert;help;help'= {
+        }
+        &'regctl;config'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
+            cand validate 'Check a config and report every problem at once, each with its key path'
+            cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;config;generate'= {
+            cand --addr 'Address to listen on (http.addr); 0.0.0.0:PORT serves the network'
+            cand --root 'Storage directory (storage.filesystem.rootdirectory)'
+            cand --htpasswd 'Require basic authentication against this htpasswd file (auth.htpasswd.path)'
+            cand --realm 'Realm clients show when asking for a password (auth.htpasswd.realm)'
+            cand --tls-cert 'Serve HTTPS with this PEM certificate (http.tls.certificate)'
+            cand --tls-key 'Private key of --tls-cert, PEM (http.tls.key)'
+            cand --host 'URL or HOST[:PORT] clients reach the registry at (http.host)'
+            cand --file 'Write to FILE instead of stdout'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --delete 'Allow deleting manifests and blobs (storage.delete.enabled)'
+            cand --force 'Replace FILE if it exists'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;config;validate'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;config;show'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;config;help'= {
+            cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
+            cand validate 'Check a config and report every problem at once, each with its key path'
+            cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;config;help;generate'= {
+        }
+        &'regctl;config;help;validate'= {
+        }
+        &'regctl;config;help;show'= {
+        }
+        &'regctl;config;help;help'= {
+        }
+        &'regctl;catalog'= {
+            cand --limit 'Stop after this many entries'
+            cand -n 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --page-size 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --count-tags 'Also count the tags of each repository (one request per repository)'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;tags'= {
+            cand --concurrency 'HEAD requests in flight at once when reading tag details'
+            cand --limit 'Stop after this many entries'
+            cand -n 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --page-size 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --names-only 'Only list tag names (skips one HEAD request per tag)'
+            cand --details 'Also show when each image was created and its total size (reads each manifest and image config: two more requests per tag)'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;manifest'= {
+            cand --platform 'For an index (multi-platform image), show the manifest of this os/arch[/variant]'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;delete'= {
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --dry-run 'Show what would be deleted and stop'
+            cand --tag-only 'Remove only the tag, keeping the manifest and its other tags'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;login'= {
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;logout'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'regctl;completions'= {
             cand --dir 'Write the scripts for every shell into DIR instead of printing one'
@@ -334,13 +550,37 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user;help;help'= {
         }
+        &'regctl;serve'= {
+            cand --addr 'Listen on HOST:PORT (port 0 picks a free port); overrides http.addr'
+            cand --root 'Store images under DIR; overrides storage.filesystem.rootdirectory'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;help'= {
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
             cand cert 'Create, obtain and inspect TLS certificates for the registry'
+            cand config 'Generate, validate and show the registry config (distribution''s config.yml)'
+            cand catalog 'List the repositories of a registry'
+            cand tags 'List the tags of a repository with digest, media type and size'
+            cand manifest 'Show a manifest, or the one an index holds for a platform'
+            cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand login 'Check and store registry credentials in the docker config'
+            cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;help;client-setup'= {
@@ -355,6 +595,29 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;cert;acme'= {
         }
         &'regctl;help;cert;show'= {
+        }
+        &'regctl;help;config'= {
+            cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
+            cand validate 'Check a config and report every problem at once, each with its key path'
+            cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+        }
+        &'regctl;help;config;generate'= {
+        }
+        &'regctl;help;config;validate'= {
+        }
+        &'regctl;help;config;show'= {
+        }
+        &'regctl;help;catalog'= {
+        }
+        &'regctl;help;tags'= {
+        }
+        &'regctl;help;manifest'= {
+        }
+        &'regctl;help;delete'= {
+        }
+        &'regctl;help;login'= {
+        }
+        &'regctl;help;logout'= {
         }
         &'regctl;help;completions'= {
         }
@@ -378,6 +641,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;user;remove'= {
         }
         &'regctl;help;user;verify'= {
+        }
+        &'regctl;help;serve'= {
         }
         &'regctl;help;help'= {
         }

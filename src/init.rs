@@ -1,7 +1,7 @@
 //! `regctl init`: a registry home directory from nothing — `config.yml`, `auth/htpasswd`, `certs/`,
 //! `data/` and optionally a systemd unit — written all at once or not at all.
 //!
-//! Every file is produced by the module that owns its format (`config::generate`, `htpasswd::edit`,
+//! Every file is produced by the module that owns its format ([`config::generate`], `htpasswd::edit`,
 //! `certs::selfsigned::issue`) inside a staging directory on the same filesystem as the target;
 //! only when everything has been produced is it moved into place, `config.yml` last, so a failure
 //! at any point leaves the directory as it was (a crash leaves at most files without a
@@ -23,6 +23,7 @@ use crate::certs::inspect;
 use crate::certs::selfsigned::{self, SelfSignedFiles, SelfSignedRequest};
 use crate::certs::{CertError, SubjectName};
 use crate::client_setup::{RegistryAddr, RegistryHost};
+use crate::config::{self, GenerateOptions, LetsEncryptOptions};
 use crate::htpasswd::{self, HtpasswdError, DEFAULT_BCRYPT_COST};
 
 /// The registry's configuration, relative to the home directory.
@@ -42,8 +43,6 @@ pub const DEFAULT_PORT: u16 = 5000;
 /// The port Let's Encrypt connects to for TLS-ALPN-01, which `regctl serve` answers on its own
 /// listener.
 pub const ACME_PORT: u16 = 443;
-/// htpasswd realm written to the config.
-pub const REALM: &str = "Registry Realm";
 
 /// Why `regctl init` refused or failed. Nothing has been left behind when one of these is
 /// returned, except as [`InitError::Incomplete`] says.
@@ -707,7 +706,7 @@ fn stage(
             let store = crate::certs::acme::CertStore::for_cachefile(&cachefile);
             outcome.certificate = Some(store.cert_path);
             outcome.key = Some(store.key_path);
-            letsencrypt = Some(LetsEncryptSection {
+            letsencrypt = Some(LetsEncryptOptions {
                 cachefile,
                 email: email.trim().to_owned(),
                 hosts: opts.hosts.iter().map(ToString::to_string).collect(),
@@ -758,13 +757,14 @@ fn stage(
         outcome.user_password_reset = reset;
     }
 
-    let config = config_text(&ConfigSpec {
+    let config = config::generate(&GenerateOptions {
         addr: opts.addr.to_string(),
-        url: outcome.url.clone(),
-        storage: storage.to_owned(),
-        delete: opts.delete,
+        root: storage.to_owned(),
         htpasswd: outcome.htpasswd.clone(),
-        tls_files,
+        realm: config::DEFAULT_REALM.to_owned(),
+        tls: tls_files,
+        delete: opts.delete,
+        host: Some(outcome.url.clone()),
         letsencrypt,
     });
     write_new(&staged.config(), config.as_bytes(), 0o644)?;
@@ -1093,83 +1093,6 @@ impl Undo {
         }
         leftovers
     }
-}
-
-/// `http.tls.letsencrypt` as distribution spells it.
-#[derive(Debug, Clone)]
-struct LetsEncryptSection {
-    cachefile: PathBuf,
-    email: String,
-    hosts: Vec<String>,
-}
-
-/// What goes into config.yml.
-#[derive(Debug, Clone)]
-struct ConfigSpec {
-    addr: String,
-    url: String,
-    storage: PathBuf,
-    delete: bool,
-    htpasswd: Option<PathBuf>,
-    tls_files: Option<(PathBuf, PathBuf)>,
-    letsencrypt: Option<LetsEncryptSection>,
-}
-
-// TEMPORARY until branch `config` is merged: then this becomes a call to
-// `crate::config::generate`, which owns the commented config.yml.
-fn config_text(spec: &ConfigSpec) -> String {
-    use serde_yaml::{Mapping, Value};
-    let s = |v: &str| Value::String(v.to_owned());
-    let p = |v: &Path| Value::String(v.display().to_string());
-    let map = |pairs: Vec<(&str, Value)>| {
-        Value::Mapping(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (s(k), v))
-                .collect::<Mapping>(),
-        )
-    };
-    let mut http = vec![("addr", s(&spec.addr)), ("host", s(&spec.url))];
-    if let Some((cert, key)) = &spec.tls_files {
-        http.push(("tls", map(vec![("certificate", p(cert)), ("key", p(key))])));
-    }
-    if let Some(le) = &spec.letsencrypt {
-        http.push((
-            "tls",
-            map(vec![(
-                "letsencrypt",
-                map(vec![
-                    ("cachefile", p(&le.cachefile)),
-                    ("email", s(&le.email)),
-                    (
-                        "hosts",
-                        Value::Sequence(le.hosts.iter().map(|h| s(h)).collect()),
-                    ),
-                ]),
-            )]),
-        ));
-    }
-    let mut root = vec![
-        ("version", s("0.1")),
-        (
-            "storage",
-            map(vec![
-                ("filesystem", map(vec![("rootdirectory", p(&spec.storage))])),
-                ("delete", map(vec![("enabled", Value::Bool(spec.delete))])),
-            ]),
-        ),
-        ("http", map(http)),
-    ];
-    if let Some(path) = &spec.htpasswd {
-        root.push((
-            "auth",
-            map(vec![(
-                "htpasswd",
-                map(vec![("realm", s(REALM)), ("path", p(path))]),
-            )]),
-        ));
-    }
-    serde_yaml::to_string(&map(root)).unwrap_or_default()
 }
 
 /// What the systemd unit runs and may write.

@@ -4,6 +4,10 @@
 mod cert;
 mod client_setup;
 mod common;
+mod config;
 mod docs;
 mod init;
+mod remote;
+mod serve;
+mod token_server;
 mod user;
