@@ -617,10 +617,6 @@ fn write_all(
     let staged = Layout::new(staging.path());
     let mut outcome = stage(opts, layout, &staged, storage, now)?;
 
-    if storage != layout.data() {
-        outcome.storage_created = !storage.exists();
-        undo.create_dir_all(storage)?;
-    }
     if dir_existed {
         outcome.config_backup = commit_into_existing(&staged.dir, &layout.dir, now, undo)?;
     } else {
@@ -634,6 +630,10 @@ fn write_all(
         }
         set_mode(&layout.dir, 0o755)?;
         crate::fsutil::fsync_dir(&stage_parent).map_err(io_err("sync", &stage_parent))?;
+    }
+    // After the move: a storage directory inside a new DIR must not exist before DIR does.
+    if storage != layout.data() {
+        undo.create_dir_all(storage)?;
     }
     Ok(outcome)
 }
@@ -1498,6 +1498,26 @@ mod tests {
         let err = init(&opts, OffsetDateTime::now_utc()).unwrap_err();
         assert!(err.to_string().contains("regctl.service"), "{err}");
         assert_eq!(snapshot(&dir), before);
+    }
+
+    #[test]
+    fn storage_elsewhere_is_created_even_inside_a_new_dir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("registry");
+        let mut opts = options(&dir);
+        opts.storage = Some(dir.join("images/v2"));
+        let out = init(&opts, OffsetDateTime::now_utc()).unwrap();
+        assert!(out.storage_created);
+        assert!(dir.join("images/v2").is_dir());
+        assert!(!dir.join("data").exists());
+        let config = std::fs::read_to_string(dir.join("config.yml")).unwrap();
+        assert!(
+            config.contains(&format!(
+                "rootdirectory: {}",
+                dir.join("images/v2").display()
+            )),
+            "{config}"
+        );
     }
 
     #[test]

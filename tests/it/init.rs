@@ -61,6 +61,16 @@ fn scripted(dir: &Path, port: u16, tls: &str) -> String {
     ))
 }
 
+/// `regctl config validate` accepts what init wrote.
+fn assert_valid(dir: &Path) {
+    let out = regctl()
+        .args(["config", "validate", "-c"])
+        .arg(dir.join("config.yml"))
+        .output()
+        .unwrap();
+    success_stdout(&out);
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -182,6 +192,7 @@ fn self_signed_home_is_served_by_docker_registry_with_auth_and_tls() {
     let port = free_port();
     let stdout = scripted(&dir, port, "self-signed");
     assert_next_steps(&stdout, &dir, port, true);
+    assert_valid(&dir);
     let _registry = start_docker_registry(&dir, port);
     push_and_list(tmp.path(), &dir, port, true);
     // The images went where the config says: registry:2's layout under DIR/data.
@@ -197,6 +208,7 @@ fn plain_http_home_is_served_by_docker_registry_with_auth() {
     let port = free_port();
     let stdout = scripted(&dir, port, "none");
     assert_next_steps(&stdout, &dir, port, false);
+    assert_valid(&dir);
     assert!(!dir.join("certs/ca.crt").exists());
     let _registry = start_docker_registry(&dir, port);
     push_and_list(tmp.path(), &dir, port, false);
@@ -208,14 +220,8 @@ fn validate_and_serve(tls: &str) {
     let dir = tmp.path().join("registry");
     let port = free_port();
     scripted(&dir, port, tls);
+    assert_valid(&dir);
     let config = dir.join("config.yml");
-    success_stdout(
-        &regctl()
-            .args(["config", "validate", "-c"])
-            .arg(&config)
-            .output()
-            .unwrap(),
-    );
     let server = Server::start_with_args(&["serve", "-c", config.to_str().unwrap()], &[]);
     assert!(
         server.addr.ends_with(&format!(":{port}")),
@@ -281,6 +287,7 @@ fn acme_home_configures_letsencrypt_for_serve() {
     assert_eq!(le["hosts"][0].as_str(), Some("registry.example.com"));
     assert!(config["http"]["tls"]["certificate"].is_null());
     assert!(config["auth"].is_null());
+    assert_valid(&dir);
 }
 
 #[test]
@@ -338,6 +345,7 @@ fn existing_certificate_files_are_used_where_they_are_and_checked() {
         config["http"]["tls"]["key"].as_str(),
         own.join("server.key").to_str()
     );
+    assert_valid(&dir);
 }
 
 #[test]
@@ -720,6 +728,7 @@ fn interactive_prompts_reask_invalid_answers_and_write_the_home() {
     );
     assert!(dir.join("data").is_dir());
     assert!(dir.join("certs/ca.crt").is_file() && dir.join("certs/server.key").is_file());
+    assert_valid(&dir);
     let mut child = regctl()
         .args(["user", "verify", "abc", "--password-stdin", "--htpasswd"])
         .arg(dir.join("auth/htpasswd"))
