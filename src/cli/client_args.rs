@@ -93,17 +93,15 @@ pub fn resolve_registry(named: Option<Registry>, global: &GlobalArgs) -> anyhow:
     })
 }
 
-/// Reads `http.host` / `http.addr` (and whether `http.tls` is set) from a distribution config.
+/// The registry a distribution config serves: `http.host` when set, else `http.addr` (a wildcard
+/// bind is reached through loopback), plain HTTP unless `http.tls` is configured.
 fn local_registry(path: &Path) -> anyhow::Result<Option<Target>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let config: serde_yaml::Value =
-        serde_yaml::from_str(&text).with_context(|| format!("{} is not YAML", path.display()))?;
-    let http = &config["http"];
-    let has_tls = http["tls"]["certificate"].as_str().is_some()
-        || http["tls"]["letsencrypt"].as_mapping().is_some();
-    if let Some(host) = http["host"].as_str().filter(|h| !h.is_empty()) {
-        let (scheme, rest) = host.split_once("://").unwrap_or(("https", host));
+    let loaded = crate::config::load(path)
+        .with_context(|| format!("cannot read config {}", path.display()))?;
+    let http = &loaded.config.http;
+    let has_tls = loaded.config.tls_files().is_some() || !http.tls.letsencrypt.hosts.is_empty();
+    if !http.host.is_empty() {
+        let (scheme, rest) = http.host.split_once("://").unwrap_or(("https", &http.host));
         let authority = rest.split('/').next().unwrap_or(rest);
         let registry = Registry::parse(authority)
             .with_context(|| format!("http.host in {}", path.display()))?;
@@ -112,7 +110,7 @@ fn local_registry(path: &Path) -> anyhow::Result<Option<Target>> {
             plain_http: scheme.eq_ignore_ascii_case("http"),
         }));
     }
-    let Some(addr) = http["addr"].as_str().filter(|a| !a.is_empty()) else {
+    let Some(addr) = loaded.config.http_addr() else {
         return Ok(None);
     };
     let Some((host, port)) = addr.rsplit_once(':') else {
@@ -121,7 +119,6 @@ fn local_registry(path: &Path) -> anyhow::Result<Option<Target>> {
             path.display()
         );
     };
-    // A wildcard bind is reached through loopback from this machine.
     let host = match host {
         "" | "0.0.0.0" | "[::]" | "::" => "localhost",
         other => other,
@@ -236,13 +233,14 @@ mod tests {
     fn target_of(yaml: &str) -> Option<Target> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.yml");
-        std::fs::write(&path, yaml).unwrap();
+        let storage = "storage:\n  filesystem:\n    rootdirectory: /tmp/regctl-test\n";
+        std::fs::write(&path, format!("version: 0.1\n{storage}{yaml}")).unwrap();
         local_registry(&path).unwrap()
     }
 
     #[test]
     fn local_registry_from_addr_and_host() {
-        let t = target_of("version: 0.1\nhttp:\n  addr: :5000\n").unwrap();
+        let t = target_of("http:\n  addr: :5000\n").unwrap();
         assert_eq!(t.registry.as_str(), "localhost:5000");
         assert!(t.plain_http);
         let t = target_of(
@@ -254,6 +252,6 @@ mod tests {
         let t = target_of("http:\n  addr: :5000\n  host: https://reg.example:5000/\n").unwrap();
         assert_eq!(t.registry.as_str(), "reg.example:5000");
         assert!(!t.plain_http);
-        assert!(target_of("version: 0.1\n").is_none());
+        assert!(target_of("").is_none());
     }
 }

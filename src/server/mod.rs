@@ -9,6 +9,7 @@
 //! listener closes first, then in-flight requests get up to the drain timeout to finish.
 
 pub mod auth;
+mod from_config;
 pub mod logging;
 pub mod tls;
 
@@ -33,6 +34,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
 pub use auth::{AuthError, AuthenticatedUser, HtpasswdAuth};
+pub use from_config::SettingsError;
 pub use logging::{LogFormatter, LogLevel, LogSettings, LoggingError};
 pub use tls::{ReloadableCert, TlsError};
 

@@ -412,7 +412,10 @@ fn unusable_tls_files_are_refused_with_the_file_named() {
     let output = start(&pki.ca, &pki.key);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("does not belong"), "{stderr}");
+    assert!(
+        stderr.contains("does not match the certificate") && stderr.contains("http.tls.key"),
+        "{stderr}"
+    );
 }
 
 /// Starts `regctl serve` with stderr going to a file, for tests that read the logs.
