@@ -130,12 +130,12 @@ pub fn run(args: &InitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let mut prompts = Prompts {
+    let prompts = Prompts {
         interactive,
         yes: args.yes,
         theme: ColorfulTheme::default(),
     };
-    let opts = ask(args, &mut prompts)?;
+    let opts = ask(args, &prompts)?;
     let now = OffsetDateTime::now_utc();
     // Warnings and refusals before the last confirmation, so the operator sees them in time.
     let warnings = init::check_options(&opts, now)?;
@@ -279,7 +279,7 @@ impl Prompts {
 }
 
 /// Fills [`InitOptions`] from flags, then defaults (`--yes`) or prompts.
-fn ask(args: &InitArgs, prompts: &mut Prompts) -> anyhow::Result<InitOptions> {
+fn ask(args: &InitArgs, prompts: &Prompts) -> anyhow::Result<InitOptions> {
     let hosts = if !args.hosts.is_empty() {
         args.hosts.clone()
     } else if prompts.asks() {
