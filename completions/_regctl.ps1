@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Check and store registry credentials in the docker config')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored credentials of a registry')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up a registry: config.yml, users, certificates and storage in one directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the regctl(1) man page, or write every page to a directory')
             [CompletionResult]::new('user', 'user', [CompletionResultType]::ParameterValue, 'Manage registry users in the htpasswd file')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the registry server (registry:2 compatible storage, config and environment)')
@@ -414,6 +415,36 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'regctl;init' {
+            [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine''s address]')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'TLS: a private CA, Let''s Encrypt, existing files, or plain HTTP [default: self-signed]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Certificate chain (PEM) for --tls files')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'Private key (PEM) for --tls files')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Contact e-mail for the Let''s Encrypt account (--tls acme)')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'First user of the htpasswd file [default: admin]')
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Allow deleting images over the API (`--delete` or `--delete=false`) [default: false]')
+            [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Where the images are stored [default: DIR/data]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the user''s password from the first line of stdin')
+            [CompletionResult]::new('--no-auth', '--no-auth', [CompletionResultType]::ParameterName, 'No authentication: anyone who can connect can push and pull')
+            [CompletionResult]::new('--systemd', '--systemd', [CompletionResultType]::ParameterName, 'Also write DIR/regctl.service, a hardened systemd unit running `regctl serve`')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing DIR/config.yml (kept as a backup) and reset an existing user''s password')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Accept the default for every question not answered by a flag')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Accept the default for every question not answered by a flag')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'regctl;man' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Write regctl.1 and one page per subcommand (regctl-user.1, ...) into DIR')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
@@ -592,6 +623,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Check and store registry credentials in the docker config')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored credentials of a registry')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Set up a registry: config.yml, users, certificates and storage in one directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the regctl(1) man page, or write every page to a directory')
             [CompletionResult]::new('user', 'user', [CompletionResultType]::ParameterValue, 'Manage registry users in the htpasswd file')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the registry server (registry:2 compatible storage, config and environment)')
@@ -650,6 +682,9 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;help;completions' {
+            break
+        }
+        'regctl;help;init' {
             break
         }
         'regctl;help;man' {

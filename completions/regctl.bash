@@ -37,6 +37,9 @@ _regctl() {
             regctl,help)
                 cmd="regctl__subcmd__help"
                 ;;
+            regctl,init)
+                cmd="regctl__subcmd__init"
+                ;;
             regctl,login)
                 cmd="regctl__subcmd__login"
                 ;;
@@ -126,6 +129,9 @@ _regctl() {
                 ;;
             regctl__subcmd__help,help)
                 cmd="regctl__subcmd__help__subcmd__help"
+                ;;
+            regctl__subcmd__help,init)
+                cmd="regctl__subcmd__help__subcmd__init"
                 ;;
             regctl__subcmd__help,login)
                 cmd="regctl__subcmd__help__subcmd__login"
@@ -224,7 +230,7 @@ _regctl() {
 
     case "${cmd}" in
         regctl)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete login logout completions man user serve help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete login logout completions init man user serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -894,7 +900,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help)
-            opts="client-setup cert config catalog tags manifest delete login logout completions man user serve help"
+            opts="client-setup cert config catalog tags manifest delete login logout completions init man user serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1089,6 +1095,20 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1250,6 +1270,72 @@ _regctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__init)
+            opts="-y -c -o -q -v -h -V --addr --host --tls --tls-cert --tls-key --email --user --password-stdin --no-auth --delete --storage --systemd --force --yes --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls)
+                    COMPREPLY=($(compgen -W "none self-signed acme files" -- "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delete)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -40,6 +40,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
             cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
@@ -384,6 +385,35 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'regctl;init'= {
+            cand --addr 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]'
+            cand --host 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine''s address]'
+            cand --tls 'TLS: a private CA, Let''s Encrypt, existing files, or plain HTTP [default: self-signed]'
+            cand --tls-cert 'Certificate chain (PEM) for --tls files'
+            cand --tls-key 'Private key (PEM) for --tls files'
+            cand --email 'Contact e-mail for the Let''s Encrypt account (--tls acme)'
+            cand --user 'First user of the htpasswd file [default: admin]'
+            cand --delete 'Allow deleting images over the API (`--delete` or `--delete=false`) [default: false]'
+            cand --storage 'Where the images are stored [default: DIR/data]'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --password-stdin 'Read the user''s password from the first line of stdin'
+            cand --no-auth 'No authentication: anyone who can connect can push and pull'
+            cand --systemd 'Also write DIR/regctl.service, a hardened systemd unit running `regctl serve`'
+            cand --force 'Replace an existing DIR/config.yml (kept as a backup) and reset an existing user''s password'
+            cand -y 'Accept the default for every question not answered by a flag'
+            cand --yes 'Accept the default for every question not answered by a flag'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;man'= {
             cand --dir 'Write regctl.1 and one page per subcommand (regctl-user.1, ...) into DIR'
             cand -c 'Registry config file (distribution''s config.yml schema)'
@@ -547,6 +577,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
             cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
@@ -589,6 +620,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;logout'= {
         }
         &'regctl;help;completions'= {
+        }
+        &'regctl;help;init'= {
         }
         &'regctl;help;man'= {
         }

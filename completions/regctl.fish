@@ -41,6 +41,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -f -a "delete" -d 'Delete an
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "login" -d 'Check and store registry credentials in the docker config'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "logout" -d 'Remove the stored credentials of a registry'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "init" -d 'Set up a registry: config.yml, users, certificates and storage in one directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
@@ -245,6 +246,31 @@ complete -c regctl -n "__fish_regctl_using_subcommand completions" -s q -l quiet
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l addr -d 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l host -d 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine\'s address]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l tls -d 'TLS: a private CA, Let\'s Encrypt, existing files, or plain HTTP [default: self-signed]' -r -f -a "none\t'Plain HTTP (clients must list the registry as insecure)'
+self-signed\t'A private CA and a server certificate signed by it'
+acme\t'Let\'s Encrypt, obtained by `regctl serve` (public DNS name, port 443 reachable)'
+files\t'An existing certificate and key (--tls-cert, --tls-key)'"
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l tls-cert -d 'Certificate chain (PEM) for --tls files' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l tls-key -d 'Private key (PEM) for --tls files' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l email -d 'Contact e-mail for the Let\'s Encrypt account (--tls acme)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l user -d 'First user of the htpasswd file [default: admin]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l delete -d 'Allow deleting images over the API (`--delete` or `--delete=false`) [default: false]' -r -f -a "true\t''
+false\t''"
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l storage -d 'Where the images are stored [default: DIR/data]' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l password-stdin -d 'Read the user\'s password from the first line of stdin'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l no-auth -d 'No authentication: anyone who can connect can push and pull'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l systemd -d 'Also write DIR/regctl.service, a hardened systemd unit running `regctl serve`'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l force -d 'Replace an existing DIR/config.yml (kept as a backup) and reset an existing user\'s password'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s y -l yes -d 'Accept the default for every question not answered by a flag'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand man" -l dir -d 'Write regctl.1 and one page per subcommand (regctl-user.1, ...) into DIR' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
@@ -327,20 +353,21 @@ complete -c regctl -n "__fish_regctl_using_subcommand serve" -s q -l quiet -d 'P
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "catalog" -d 'List the repositories of a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "tags" -d 'List the tags of a repository with digest, media type and size'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "login" -d 'Check and store registry credentials in the docker config'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "logout" -d 'Remove the stored credentials of a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions man user serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "catalog" -d 'List the repositories of a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "tags" -d 'List the tags of a repository with digest, media type and size'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "login" -d 'Check and store registry credentials in the docker config'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "logout" -d 'Remove the stored credentials of a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "init" -d 'Set up a registry: config.yml, users, certificates and storage in one directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions init man user serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'

@@ -12,6 +12,7 @@
 //! - [`oci`]: the OCI grammar and route parser, manifest parsing, error codes.
 //! - [`registry`]: the HTTP-free registry core: blobs, uploads, manifests, tags, catalog, referrers.
 //! - [`remote`]: a client for any OCI registry (Basic and token auth, docker credentials, paging).
+//! - [`init`]: a registry home (config.yml, auth/htpasswd, certs/, data/, systemd unit), written all or nothing.
 //! - [`server`]: the shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, htpasswd auth,
 //!   response headers, access log, graceful shutdown around the registry API router.
 //! - [`storage`]: the `Storage` trait, registry:2's key layout, the filesystem backend.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod digest;
 pub mod fsutil;
 pub mod htpasswd;
+pub mod init;
 pub mod oci;
 pub mod registry;
 pub mod remote;

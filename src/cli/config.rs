@@ -127,6 +127,7 @@ fn generate(args: &GenerateArgs, printer: &Printer) -> anyhow::Result<()> {
         },
         delete: args.delete,
         host: args.host.clone(),
+        letsencrypt: None,
     };
     let text = config::generate(&opts);
     let Some(file) = &args.file else {

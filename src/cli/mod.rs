@@ -10,6 +10,7 @@ mod client_setup;
 mod completions;
 mod config;
 mod delete;
+mod init;
 mod login;
 mod man;
 mod manifest;
@@ -101,6 +102,7 @@ pub enum Command {
     Login(login::LoginArgs),
     Logout(login::LogoutArgs),
     Completions(completions::CompletionsArgs),
+    Init(init::InitArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
     Serve(serve::ServeArgs),
@@ -151,6 +153,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Login(args) => login::run_login(&args, &global),
         Command::Logout(args) => login::run_logout(&args, &global),
         Command::Completions(args) => completions::run(&args),
+        Command::Init(args) => init::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),
         Command::Serve(args) => serve::run(&args, &global),

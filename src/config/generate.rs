@@ -29,6 +29,19 @@ pub struct GenerateOptions {
     /// `http.host`: the URL clients reach the registry at. A bare `host[:port]` gets `https://` or
     /// `http://` depending on TLS.
     pub host: Option<String>,
+    /// `http.tls.letsencrypt`, used when `tls` is `None`: the registry obtains its certificate.
+    pub letsencrypt: Option<LetsEncryptOptions>,
+}
+
+/// `http.tls.letsencrypt` as distribution spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetsEncryptOptions {
+    /// The ACME account cache (regctl keeps the certificate and key beside it).
+    pub cachefile: PathBuf,
+    /// Contact address for the ACME account.
+    pub email: String,
+    /// The names the certificate is requested for.
+    pub hosts: Vec<String>,
 }
 
 impl Default for GenerateOptions {
@@ -41,6 +54,7 @@ impl Default for GenerateOptions {
             tls: None,
             delete: false,
             host: None,
+            letsencrypt: None,
         }
     }
 }
@@ -147,6 +161,33 @@ http:
                 path_scalar(key),
             );
         }
+        None if opts.letsencrypt.is_some() => {
+            if let Some(le) = &opts.letsencrypt {
+                let _ = write!(
+                    out,
+                    concat!(
+                        "  # HTTPS with a certificate from Let's Encrypt, obtained and renewed by the registry\n",
+                        "  # (TLS-ALPN-01 on this listener: port 443 of every host must be reachable from the\n",
+                        "  # internet). The ACME account is cached in `cachefile`.\n",
+                        "  tls:\n",
+                        "    letsencrypt:\n",
+                        "      cachefile: {}\n",
+                        "      email: {}\n",
+                        "      hosts:\n",
+                    ),
+                    path_scalar(&le.cachefile),
+                    scalar(&le.email),
+                );
+                for host in &le.hosts {
+                    let _ = writeln!(out, "        - {}", scalar(host));
+                }
+                out.push_str(concat!(
+                    "  # HTTP/2 is offered over TLS; set disabled: true to allow HTTP/1.1 only.\n",
+                    "  http2:\n",
+                    "    disabled: false\n",
+                ));
+            }
+        }
         None => {
             out.push_str(concat!(
                 "  # Plain HTTP. Docker clients then need this registry in \"insecure-registries\"\n",
@@ -239,6 +280,7 @@ mod tests {
             )),
             delete: true,
             host: Some("registry.example.com".to_owned()),
+            letsencrypt: None,
         };
         let loaded = load_str(&generate(&opts), &[]).unwrap();
         let config = &loaded.config;
@@ -266,5 +308,27 @@ mod tests {
         assert!(crate::config::validate(&loaded)
             .iter()
             .all(|d| !d.path.starts_with("log") && !d.message.contains("unknown key")));
+    }
+
+    #[test]
+    fn letsencrypt_section_loads_and_validates() {
+        let opts = GenerateOptions {
+            addr: "0.0.0.0:443".to_owned(),
+            letsencrypt: Some(LetsEncryptOptions {
+                cachefile: PathBuf::from("/srv/registry/certs/letsencrypt.json"),
+                email: "ops@example.com".to_owned(),
+                hosts: vec![
+                    "registry.example.com".to_owned(),
+                    "r2.example.com".to_owned(),
+                ],
+            }),
+            ..GenerateOptions::default()
+        };
+        let loaded = load_str(&generate(&opts), &[]).unwrap();
+        let le = &loaded.config.http.tls.letsencrypt;
+        assert_eq!(le.cachefile, "/srv/registry/certs/letsencrypt.json");
+        assert_eq!(le.email, "ops@example.com");
+        assert_eq!(le.hosts, ["registry.example.com", "r2.example.com"]);
+        assert_eq!(loaded.config.tls_files(), None);
     }
 }

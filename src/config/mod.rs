@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use duration::{DurationError, GoDuration};
 pub use env::{EnvOverride, CONFIGURATION_PATH_VAR};
-pub use generate::{generate, GenerateOptions, DEFAULT_ADDR, DEFAULT_REALM};
+pub use generate::{generate, GenerateOptions, LetsEncryptOptions, DEFAULT_ADDR, DEFAULT_REALM};
 pub use schema::{Auth, Config, Parameters, Storage, StorageDriver, DEFAULT_ROOT_DIRECTORY};
 pub use validate::{did_you_mean, edit_distance, parse_listen_addr};
 
