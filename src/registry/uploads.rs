@@ -27,7 +27,7 @@ use crate::storage::{paths, Storage, UploadFile};
 /// with the commit, large ones stream through a dedicated blocking writer.
 const BATCH_BYTES: usize = 1 << 20;
 /// Chunks in flight between the request task and the writer.
-const WRITER_QUEUE: usize = 64;
+const WRITER_QUEUE: usize = 16;
 
 /// Where an upload stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
