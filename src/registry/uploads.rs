@@ -443,7 +443,7 @@ impl Registry {
         };
         let hash_states = paths::upload_hash_states(name, id);
         let previous_state = state.hash_state_at;
-        let expected_len = range.map(|(start, end)| end - start + 1);
+        let expected_len = range.map(|(start, end)| (end - start).saturating_add(1));
         let mut result = pumped.result;
         let (sink, result, consistent) = self
             .blocking(move |s| {
@@ -516,7 +516,7 @@ impl Registry {
         };
         let layer_link = paths::layer_link(name, &expected);
         let upload_dir = paths::upload_dir(name, id);
-        let expected_len = range.map(|(start, end)| end - start + 1);
+        let expected_len = range.map(|(start, end)| (end - start).saturating_add(1));
         let mut result = pumped.result;
         let (sink, outcome) = self
             .blocking(move |s| {
