@@ -221,4 +221,15 @@ mod tests {
             Unsatisfiable
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn range_parsing_never_panics_and_stays_in_bounds(s in "bytes=[0-9-]{0,30}", len in 0u64..1_000_000, a: u64, b: u64) {
+            for value in [s, format!("bytes={a}-{b}"), format!("bytes=-{a}"), format!("bytes={a}-")] {
+                if let ByteRange::Partial(start, end) = parse_range(&value, len) {
+                    proptest::prop_assert!(start <= end && end < len, "{value} {len}");
+                }
+            }
+        }
+    }
 }

@@ -29,8 +29,9 @@ fn parse_content_range(value: &str) -> Option<(u64, u64)> {
     if !digits(start) || !digits(end) {
         return None;
     }
-    let (start, end) = (start.parse().ok()?, end.parse().ok()?);
-    (start <= end).then_some((start, end))
+    let (start, end): (u64, u64) = (start.parse().ok()?, end.parse().ok()?);
+    // `end - start + 1` must fit in a u64.
+    (start <= end && end < u64::MAX).then_some((start, end))
 }
 
 /// The chunk range of a PATCH or PUT, checked against its Content-Length.
@@ -246,8 +247,26 @@ mod tests {
         assert_eq!(parse_content_range("0-99"), Some((0, 99)));
         assert_eq!(parse_content_range("bytes 100-199/*"), Some((100, 199)));
         assert_eq!(parse_content_range("bytes=5-5"), Some((5, 5)));
-        for bad in ["", "-1", "5-4", "a-b", "1-", "0-99999999999999999999999"] {
+        for bad in [
+            "",
+            "-1",
+            "5-4",
+            "a-b",
+            "1-",
+            "0-99999999999999999999999",
+            "0-18446744073709551615",
+        ] {
             assert_eq!(parse_content_range(bad), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn content_range_parsing_never_panics(s in "\\PC{0,40}", a: u64, b: u64) {
+            let _ = parse_content_range(&s);
+            if let Some((start, end)) = parse_content_range(&format!("{a}-{b}")) {
+                proptest::prop_assert!(start <= end && end - start < u64::MAX);
+            }
         }
     }
 }

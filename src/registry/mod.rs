@@ -157,3 +157,109 @@ fn write_link(storage: &dyn Storage, key: &str, digest: &Digest) -> Result<(), R
     storage.write_durable(key, crate::storage::paths::link_content(digest))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oci::reference::{Name, Reference, Tag};
+    use bytes::Bytes;
+
+    fn body(data: &[u8]) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Unpin {
+        futures_util::stream::iter(vec![Ok(Bytes::copy_from_slice(data))])
+    }
+
+    async fn push_image(reg: &Registry, name: Name<'_>, tag: &str, layer: &[u8]) -> Digest {
+        let config = reg
+            .put_blob(name, body(b"{}"), Digest::of(b"{}"))
+            .await
+            .unwrap();
+        let layer = reg
+            .put_blob(name, body(layer), Digest::of(layer))
+            .await
+            .unwrap();
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": crate::oci::manifest::OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config.digest, "size": 2},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer.digest, "size": layer.size}],
+        });
+        let bytes = Bytes::from(serde_json::to_vec(&manifest).unwrap());
+        let tag = Tag::parse(tag).unwrap();
+        reg.put_manifest(name, Reference::Tag(tag), "", bytes, &[])
+            .await
+            .unwrap()
+            .digest
+    }
+
+    #[tokio::test]
+    async fn caches_see_changes_made_by_another_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = RegistryOptions {
+            revalidate_after: std::time::Duration::ZERO,
+            ..RegistryOptions::default()
+        };
+        let reg = Registry::open_filesystem(dir.path(), opts).unwrap();
+        let name = Name::parse("app").unwrap();
+        let tag = Tag::parse("v1").unwrap();
+        let first = push_image(&reg, name, "v1", b"one").await;
+        let second = push_image(&reg, name, "v2", b"two").await;
+        assert_eq!(reg.resolve_tag(name, tag).await.unwrap(), first);
+        // Another process retags v1 and deletes the first manifest's revision.
+        let storage = FsStorage::new(dir.path()).unwrap();
+        storage
+            .write_durable(
+                &crate::storage::paths::manifest_tag_current_link(name, tag),
+                second.as_str().as_bytes(),
+            )
+            .unwrap();
+        storage
+            .delete(&crate::storage::paths::manifest_revision_link(name, &first))
+            .unwrap();
+        assert_eq!(reg.resolve_tag(name, tag).await.unwrap(), second);
+        assert!(matches!(
+            reg.manifest_by_digest(name, first).await,
+            Err(RegistryError::ManifestUnknown)
+        ));
+        assert_eq!(
+            reg.get_manifest(name, Reference::Tag(tag))
+                .await
+                .unwrap()
+                .digest,
+            second
+        );
+    }
+
+    #[tokio::test]
+    async fn purge_removes_only_stale_uploads_and_dry_run_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open_filesystem(dir.path(), RegistryOptions::default()).unwrap();
+        let name = Name::parse("a/b").unwrap();
+        let upload = reg.start_upload(name).await.unwrap();
+        let id = crate::oci::reference::UploadId::parse(&upload.id).unwrap();
+        reg.append_upload(name, id, None, body(b"partial"))
+            .await
+            .unwrap();
+
+        let fresh = reg
+            .purge_uploads(std::time::Duration::from_secs(3600), false)
+            .await
+            .unwrap();
+        assert_eq!((fresh.scanned, fresh.removed.len()), (1, 0));
+        let dry = reg
+            .purge_uploads(std::time::Duration::ZERO, true)
+            .await
+            .unwrap();
+        assert_eq!(dry.removed, vec![format!("a/b/{}", upload.id)]);
+        assert_eq!(reg.upload_status(name, id).await.unwrap().offset, 7);
+
+        let purged = reg
+            .purge_uploads(std::time::Duration::ZERO, false)
+            .await
+            .unwrap();
+        assert_eq!(purged.removed.len(), 1);
+        assert!(matches!(
+            reg.upload_status(name, id).await,
+            Err(RegistryError::UploadUnknown)
+        ));
+    }
+}

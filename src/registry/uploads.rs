@@ -27,7 +27,7 @@ use crate::storage::{paths, Storage, UploadFile};
 /// with the commit, large ones stream through a dedicated blocking writer.
 const BATCH_BYTES: usize = 1 << 20;
 /// Chunks in flight between the request task and the writer.
-const WRITER_QUEUE: usize = 64;
+const WRITER_QUEUE: usize = 16;
 
 /// Where an upload stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -443,7 +443,7 @@ impl Registry {
         };
         let hash_states = paths::upload_hash_states(name, id);
         let previous_state = state.hash_state_at;
-        let expected_len = range.map(|(start, end)| end - start + 1);
+        let expected_len = range.map(|(start, end)| (end - start).saturating_add(1));
         let mut result = pumped.result;
         let (sink, result, consistent) = self
             .blocking(move |s| {
@@ -516,7 +516,7 @@ impl Registry {
         };
         let layer_link = paths::layer_link(name, &expected);
         let upload_dir = paths::upload_dir(name, id);
-        let expected_len = range.map(|(start, end)| end - start + 1);
+        let expected_len = range.map(|(start, end)| (end - start).saturating_add(1));
         let mut result = pumped.result;
         let (sink, outcome) = self
             .blocking(move |s| {
