@@ -165,17 +165,19 @@ impl Api {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
+        let mut stream = body.into_data_stream();
         if declared.is_some_and(|len| len > limit as u64) {
+            discard_rest(&mut stream).await;
             return Err(too_large());
         }
         let mut buf = BytesMut::new();
-        let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
                 ApiError::new(ErrorCode::ManifestInvalid)
                     .with_message(format!("the manifest body could not be read: {e}"))
             })?;
             if buf.len() + chunk.len() > limit {
+                discard_rest(&mut stream).await;
                 return Err(too_large());
             }
             buf.extend_from_slice(&chunk);
@@ -235,5 +237,20 @@ fn set_digest_headers(headers: &mut http::HeaderMap, manifest: &StoredManifest, 
     }
     if let Ok(v) = HeaderValue::from_str(etag) {
         headers.insert(header::ETAG, v);
+    }
+}
+
+/// How much of a refused body is read and thrown away before answering.
+const DISCARD_LIMIT: usize = 64 << 20;
+
+/// Reads and discards the rest of a refused body (up to [`DISCARD_LIMIT`]), so a client still
+/// sending it reads the error response instead of a connection reset mid-upload.
+async fn discard_rest(stream: &mut axum::body::BodyDataStream) {
+    let mut discarded = 0;
+    while discarded < DISCARD_LIMIT {
+        match stream.next().await {
+            Some(Ok(chunk)) => discarded += chunk.len(),
+            _ => break,
+        }
     }
 }
