@@ -799,7 +799,9 @@ impl Client {
     /// Deletes only a tag (`DELETE /v2/REPO/manifests/TAG`, distribution v3 and regctl serve).
     ///
     /// # Errors
-    /// [`RemoteError::TagDeleteUnsupported`] when the registry refuses it, and the usual errors.
+    /// [`RemoteError::DeleteDisabled`] when the registry refuses every delete,
+    /// [`RemoteError::TagDeleteUnsupported`] when it cannot delete a tag alone, and the usual
+    /// errors.
     pub async fn delete_tag(&self, repository: &str, tag: &str) -> Result<(), RemoteError> {
         let url = self.url(&format!("/v2/{repository}/manifests/{tag}"))?;
         let response = self
@@ -820,11 +822,15 @@ impl Client {
             });
         }
         let (codes, message) = error_body(response).await;
-        if matches!(
-            status,
-            StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
-        ) || codes.iter().any(|c| c == "UNSUPPORTED")
-        {
+        // distribution (2.x and 3.x) and regctl serve answer 405 UNSUPPORTED to every delete while
+        // `storage.delete.enabled` is false; with deletes enabled, 2.x reads the tag as a digest
+        // and answers 400 DIGEST_INVALID.
+        if status == StatusCode::METHOD_NOT_ALLOWED || codes.iter().any(|c| c == "UNSUPPORTED") {
+            return Err(RemoteError::DeleteDisabled {
+                registry: self.registry.to_string(),
+            });
+        }
+        if status == StatusCode::BAD_REQUEST {
             return Err(RemoteError::TagDeleteUnsupported {
                 registry: self.registry.to_string(),
                 status: status.as_u16(),
