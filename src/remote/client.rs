@@ -434,7 +434,11 @@ impl Client {
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
-                what: format!("manifest {repository}:{reference} on {}", self.registry),
+                what: format!(
+                    "manifest {} on {}",
+                    image_ref(repository, reference),
+                    self.registry
+                ),
             });
         }
         if !status.is_success() {
@@ -668,7 +672,11 @@ impl Client {
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
-                what: format!("manifest {repository}:{reference} on {}", self.registry),
+                what: format!(
+                    "manifest {} on {}",
+                    image_ref(repository, reference),
+                    self.registry
+                ),
             });
         }
         if !status.is_success() {
@@ -688,7 +696,7 @@ impl Client {
         let digest = match header_digest {
             Some(d) if d.starts_with("sha256:") && d != computed => {
                 return Err(RemoteError::DigestMismatch {
-                    what: format!("manifest {repository}:{reference}"),
+                    what: format!("manifest {}", image_ref(repository, reference)),
                     expected: d,
                     actual: computed,
                 })
@@ -1172,6 +1180,15 @@ impl Client {
     }
 }
 
+/// `REPO:TAG` or `REPO@DIGEST`, as users write references.
+fn image_ref(repository: &str, reference: &str) -> String {
+    if reference.contains(':') {
+        format!("{repository}@{reference}")
+    } else {
+        format!("{repository}:{reference}")
+    }
+}
+
 /// `application/x-www-form-urlencoded` without pulling in a form encoder for one request.
 fn form_urlencode(pairs: &[(&str, &str)]) -> String {
     let encode = |text: &str| {
@@ -1428,6 +1445,12 @@ mod tests {
         let (codes, message) = parse_error_body(StatusCode::BAD_GATEWAY, "");
         assert!(codes.is_empty());
         assert_eq!(message, "502 Bad Gateway");
+    }
+
+    #[test]
+    fn references_read_as_written() {
+        assert_eq!(image_ref("team/app", "1.0"), "team/app:1.0");
+        assert_eq!(image_ref("app", "sha256:0123abcd"), "app@sha256:0123abcd");
     }
 
     #[test]

@@ -23,6 +23,7 @@ const USER: &str = "alice";
 const PASSWORD: &str = "correct horse battery";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
 /// Runs each scenario once against each registry, as `remote::SCENARIO::docker_registry` and
 /// `remote::SCENARIO::regctl_serve`.
@@ -297,24 +298,28 @@ struct Images {
     v1: Pushed,
     /// `alpha:2.0`.
     v2: Pushed,
+    /// `beta:1.0`, with Docker schema 2 media types (what `docker push` writes).
+    beta: Pushed,
     /// `multi:v1`, an index of `amd64` and `arm64`.
     index: Pushed,
     amd64: Pushed,
     arm64: Pushed,
 }
 
-/// alpha (3 tags on 2 manifests), beta, team/delta, team/gamma, zeta (one tag each) and multi (an
-/// index): more repositories than one catalog page of 2.
+/// alpha (3 tags on 2 manifests), beta (Docker media types), team/delta, team/gamma, zeta (one tag
+/// each) and multi (an index): more repositories than one catalog page of 2.
 fn push_standard_images(push: &Pusher) -> Images {
     let v1 = push.image("alpha", "one", "amd64", &["1.0", "latest"]);
     let v2 = push.image("alpha", "two", "amd64", &["2.0"]);
-    for repo in ["beta", "team/delta", "team/gamma", "zeta"] {
+    let beta = push.image_as(&DOCKER, "beta", "one", "amd64", &["1.0"]);
+    for repo in ["team/delta", "team/gamma", "zeta"] {
         push.image(repo, "one", "amd64", &["1.0"]);
     }
     let (index, amd64, arm64) = push.index("multi", "v1");
     Images {
         v1,
         v2,
+        beta,
         index,
         amd64,
         arm64,
@@ -336,6 +341,26 @@ struct Pusher {
     authorization: AuthorizationFor,
     runtime: tokio::runtime::Runtime,
 }
+
+/// The media types of an image manifest, its config and its layers.
+struct MediaTypes {
+    manifest: &'static str,
+    config: &'static str,
+    layer: &'static str,
+}
+
+const OCI: MediaTypes = MediaTypes {
+    manifest: OCI_MANIFEST,
+    config: "application/vnd.oci.image.config.v1+json",
+    layer: "application/vnd.oci.image.layer.v1.tar+gzip",
+};
+
+/// What `docker push` writes.
+const DOCKER: MediaTypes = MediaTypes {
+    manifest: DOCKER_MANIFEST,
+    config: "application/vnd.docker.container.image.v1+json",
+    layer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+};
 
 /// A pushed manifest.
 #[derive(Debug, Clone)]
@@ -432,6 +457,18 @@ impl Pusher {
 
     /// One single-layer OCI image whose content depends on `seed`; tagged with every tag.
     fn image(&self, repo: &str, seed: &str, arch: &str, tags: &[&str]) -> Pushed {
+        self.image_as(&OCI, repo, seed, arch, tags)
+    }
+
+    /// [`Pusher::image`] with the media types of `format`.
+    fn image_as(
+        &self,
+        format: &MediaTypes,
+        repo: &str,
+        seed: &str,
+        arch: &str,
+        tags: &[&str],
+    ) -> Pushed {
         let layer = format!("layer of {repo} {seed} {arch}").into_bytes();
         let layer_digest = self.blob(repo, &layer);
         let config = serde_json::to_vec(&serde_json::json!({
@@ -445,14 +482,14 @@ impl Pusher {
         let config_digest = self.blob(repo, &config);
         let manifest = serde_json::to_vec_pretty(&serde_json::json!({
             "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
+            "mediaType": format.manifest,
             "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "mediaType": format.config,
                 "digest": config_digest,
                 "size": config.len(),
             },
             "layers": [{
-                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "mediaType": format.layer,
                 "digest": layer_digest,
                 "size": layer.len(),
             }],
@@ -460,10 +497,10 @@ impl Pusher {
         .unwrap();
         let digest = sha256(&manifest);
         if tags.is_empty() {
-            self.manifest(repo, &digest, OCI_MANIFEST, &manifest);
+            self.manifest(repo, &digest, format.manifest, &manifest);
         }
         for tag in tags {
-            self.manifest(repo, tag, OCI_MANIFEST, &manifest);
+            self.manifest(repo, tag, format.manifest, &manifest);
         }
         Pushed {
             digest,
@@ -752,6 +789,12 @@ fn tags_table_json_names_and_details(flavor: Flavor) {
     let table = success_stdout(&fx.run_as_alice(&["tags", &alpha, "--details"]));
     assert!(table.contains("2024-01-02"), "{table}");
 
+    // Docker schema 2 manifests keep their media type and digest (HEAD with the full Accept list).
+    let json = json_of(&fx.run_as_alice(&["tags", &fx.at("beta"), "--details", "-o", "json"]));
+    assert_eq!(json[0]["media_type"], DOCKER_MANIFEST);
+    assert_eq!(json[0]["digest"], images.beta.digest.as_str());
+    assert_eq!(json[0]["image_size"], images.beta.image_size);
+
     let err = failure_stderr(&fx.run_as_alice(&["tags", &fx.at("nope")]));
     assert!(
         err.contains("repository nope") && err.contains("not found"),
@@ -810,8 +853,21 @@ fn manifests_and_index_platforms(flavor: Flavor) {
         success_stdout(&out).trim_end().as_bytes(),
         images.v2.bytes.as_slice()
     );
+    let out = fx.run_as_alice(&["manifest", &fx.at("beta:1.0"), "-o", "json"]);
+    assert_eq!(
+        success_stdout(&out).trim_end().as_bytes(),
+        images.beta.bytes.as_slice()
+    );
+    let table = success_stdout(&fx.run_as_alice(&["manifest", &fx.at("beta:1.0")]));
+    assert!(
+        table.contains(DOCKER_MANIFEST) && table.contains(&images.beta.digest),
+        "{table}"
+    );
     let err = failure_stderr(&fx.run_as_alice(&["manifest", &fx.at("alpha:9.9")]));
-    assert!(err.contains("not found"), "{err}");
+    assert!(
+        err.contains("manifest alpha:9.9") && err.contains("not found"),
+        "{err}"
+    );
 }
 
 fn delete_by_tag_and_by_digest(flavor: Flavor) {
@@ -870,7 +926,10 @@ fn delete_by_tag_and_by_digest(flavor: Flavor) {
     let err = failure_stderr(&fx.run(&["delete", &target, "--insecure", "--yes"]));
     assert!(err.contains("not found"), "{err}");
     let err = failure_stderr(&fx.run(&["delete", &by_digest, "--insecure", "--yes"]));
-    assert!(err.contains("not found"), "{err}");
+    assert!(
+        err.contains(&format!("manifest alpha@{}", images.v2.digest)) && err.contains("not found"),
+        "{err}"
+    );
 }
 
 fn delete_tag_only(flavor: Flavor) {
@@ -1249,7 +1308,8 @@ fn has_control_characters(text: &str) -> bool {
 }
 
 fn progress_bar_only_on_a_terminal(flavor: Flavor) {
-    const REPOS: usize = 40;
+    // More than one page of the registries' default page size (100).
+    const REPOS: usize = 120;
     let fx = Fixture::start(flavor);
     let push = fx.pusher();
     let repos: Vec<String> = (0..REPOS).map(|i| format!("many/repo-{i:03}")).collect();
@@ -1261,7 +1321,8 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
 
     // Piped (stderr is not a terminal): many pages, no bar, nothing on stderr at all.
     for args in [
-        &["catalog", addr, "--insecure", "-n", "3"][..],
+        &["catalog", addr, "--insecure"][..],
+        &["catalog", addr, "--insecure", "-n", "7"],
         &["catalog", addr, "--insecure", "-n", "3", "--count-tags"],
         &["tags", &fx.at("many/repo-000"), "--insecure", "--details"],
     ] {
@@ -1271,13 +1332,12 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
         assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr:?}");
         assert!(!has_control_characters(&stdout), "{stdout:?}");
     }
-    let out = fx.run(&["catalog", addr, "--insecure", "-n", "3"]);
-    let listed: Vec<&str> = std::str::from_utf8(&out.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("many/")))
-        .collect();
-    assert_eq!(listed, repos);
+    let json = json_of(&fx.run(&["catalog", addr, "--insecure", "-o", "json"]));
+    assert_eq!(
+        repositories_of(&json),
+        repos,
+        "followed the registry's own pages"
+    );
 
     // On a terminal (util-linux `script` gives regctl a pseudo-terminal): the bar is drawn.
     let script = require_tool("script", "util-linux");
@@ -1287,7 +1347,7 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
             "-e",
             "-f",
             "-c",
-            r#""$REGCTL" catalog "$REGISTRY_ADDR" --insecure -n 3 --count-tags"#,
+            r#""$REGCTL" catalog "$REGISTRY_ADDR" --insecure -n 10 --count-tags"#,
             "/dev/null",
         ])
         .env("REGCTL", env!("CARGO_BIN_EXE_regctl"))
@@ -1309,7 +1369,7 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
     // A running count while pages arrive (the total is unknown), then a bar while counting tags.
     assert!(terminal.contains("listing repositories: "), "{terminal:?}");
     assert!(terminal.contains("counting tags ["), "{terminal:?}");
-    assert!(terminal.contains("/40 ("), "{terminal:?}");
+    assert!(terminal.contains("/120 ("), "{terminal:?}");
     assert!(has_control_characters(&terminal), "{terminal:?}");
     // The pseudo-terminal reports 0 columns: the table keeps its natural width.
     let rows: Vec<&str> = terminal
@@ -1317,7 +1377,7 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
         .filter(|l| l.contains("many/repo-"))
         .collect();
     assert_eq!(rows.len(), REPOS, "{terminal:?}");
-    assert!(rows[REPOS - 1].contains("many/repo-039"), "{terminal:?}");
+    assert!(rows[REPOS - 1].contains("many/repo-119"), "{terminal:?}");
 }
 
 #[test]
