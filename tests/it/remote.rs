@@ -1339,32 +1339,10 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
         "followed the registry's own pages"
     );
 
-    // On a terminal (util-linux `script` gives regctl a pseudo-terminal): the bar is drawn.
-    let script = require_tool("script", "util-linux");
-    let out = Command::new(script)
-        .args([
-            "-q",
-            "-e",
-            "-f",
-            "-c",
-            r#""$REGCTL" catalog "$REGISTRY_ADDR" --insecure -n 10 --count-tags"#,
-            "/dev/null",
-        ])
-        .env("REGCTL", env!("CARGO_BIN_EXE_regctl"))
-        .env("REGISTRY_ADDR", addr)
-        .env("DOCKER_CONFIG", &fx.docker_config)
-        .env_remove("REGCTL_CONFIG")
-        .current_dir(&fx.docker_config)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    let terminal = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{terminal}",
-        String::from_utf8_lossy(&out.stderr)
+    // On a terminal (`script` from bsdutils gives regctl a pseudo-terminal): the bar is drawn.
+    let terminal = on_terminal(
+        &fx,
+        "catalog \"$REGISTRY_ADDR\" --insecure -n 10 --count-tags",
     );
     // A running count while pages arrive (the total is unknown), then a bar while counting tags.
     assert!(terminal.contains("listing repositories: "), "{terminal:?}");
@@ -1378,6 +1356,45 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
         .collect();
     assert_eq!(rows.len(), REPOS, "{terminal:?}");
     assert!(rows[REPOS - 1].contains("many/repo-119"), "{terminal:?}");
+
+    // Still on a terminal, JSON output and -q draw nothing.
+    for args in ["-o json", "-q"] {
+        let terminal = on_terminal(
+            &fx,
+            &format!("catalog \"$REGISTRY_ADDR\" --insecure -n 10 --count-tags {args}"),
+        );
+        assert!(terminal.contains("many/repo-119"), "{terminal:?}");
+        assert!(!terminal.contains('\x1b'), "{args}: {terminal:?}");
+        assert!(!terminal.contains("counting tags"), "{args}: {terminal:?}");
+    }
+}
+
+/// Runs `regctl ARGS` on a pseudo-terminal (util-linux `script`, Debian package bsdutils) and
+/// returns what the terminal showed (stdout and stderr, with the terminal's `\r\n`). `ARGS` is
+/// shell text and may use `$REGISTRY_ADDR`.
+fn on_terminal(fx: &Fixture, args: &str) -> String {
+    let script = require_tool("script", "bsdutils");
+    let out = Command::new(script)
+        .args(["-q", "-e", "-f", "-c"])
+        .arg(format!("\"$REGCTL\" {args}"))
+        .arg("/dev/null")
+        .env("REGCTL", env!("CARGO_BIN_EXE_regctl"))
+        .env("REGISTRY_ADDR", fx.addr())
+        .env("DOCKER_CONFIG", &fx.docker_config)
+        .env_remove("REGCTL_CONFIG")
+        .current_dir(&fx.docker_config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let terminal = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "regctl {args} on a terminal failed:\n{}\n{terminal}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    terminal
 }
 
 #[test]
