@@ -311,19 +311,25 @@ impl Client {
         paging: Paging,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<String>, RemoteError> {
-        self.paginate(
-            "/v2/_catalog",
-            "repositories",
-            CATALOG_SCOPE,
-            "the catalog",
-            paging,
-            progress,
-        )
-        .await
+        let mut repositories = self
+            .paginate(
+                "/v2/_catalog",
+                "repositories",
+                CATALOG_SCOPE,
+                "the catalog",
+                paging,
+                progress,
+            )
+            .await?;
+        if let Some(limit) = paging.limit {
+            repositories.truncate(limit);
+        }
+        Ok(repositories)
     }
 
     /// Lists the tags of `repository`, following pagination, sorted (distribution 2.x returns
-    /// them in directory order).
+    /// them in directory order, all in one page whatever `n` says), so a limit keeps the first
+    /// tags in lexical order.
     ///
     /// # Errors
     /// Transport, authentication and registry errors; [`RemoteError::NotFound`] for an unknown
@@ -345,6 +351,9 @@ impl Client {
             )
             .await?;
         tags.sort_unstable();
+        if let Some(limit) = paging.limit {
+            tags.truncate(limit);
+        }
         Ok(tags)
     }
 
@@ -397,14 +406,12 @@ impl Client {
                     .filter_map(serde_json::Value::as_str)
                     .map(str::to_owned),
             );
-            if let Some(limit) = paging.limit {
-                if items.len() >= limit {
-                    items.truncate(limit);
-                    progress(items.len());
-                    return Ok(items);
-                }
-            }
             progress(items.len());
+            // The caller truncates: a registry that ignores `n` sends everything in one page, in
+            // an order of its own.
+            if paging.limit.is_some_and(|limit| items.len() >= limit) {
+                return Ok(items);
+            }
             match next {
                 Some(next) if next != url && !page.is_empty() => url = next,
                 _ => return Ok(items),
