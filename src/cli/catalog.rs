@@ -45,10 +45,9 @@ pub fn run(args: &CatalogArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let rows = client_args::runtime()?.block_on(async {
         let client = client_args::connect(&target, &args.client, credentials).await?;
-        let bar = printer.progress(0, "listing repositories");
+        let bar = printer.counter("listing repositories");
         let repositories = client
             .catalog(args.paging.paging(), &|count| {
-                bar.set_length(count as u64);
                 bar.set_position(count as u64);
             })
             .await;

@@ -94,6 +94,11 @@ impl Printer {
             .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(headers.iter().copied());
+        // A pseudo-terminal nobody sized (`script`, `docker exec -t`, some CI runners) reports 0
+        // columns, which would squash every column to one character: use the natural width then.
+        if table.width() == Some(0) {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
         for row in rows {
             table.add_row(row);
         }
@@ -106,18 +111,33 @@ impl Printer {
     /// output (so scripts and pipes never see control characters).
     #[must_use]
     pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
-        let target = if self.quiet || self.is_json() || !std::io::stderr().is_terminal() {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr()
-        };
-        let bar = ProgressBar::with_draw_target(Some(len), target);
+        let bar = ProgressBar::with_draw_target(Some(len), self.progress_target());
         if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
         {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_owned());
         bar
+    }
+
+    /// A running count on stderr for work whose total is unknown until it ends (following
+    /// pagination): a bar would claim to be full after every page. Hidden like [`Self::progress`].
+    #[must_use]
+    pub fn counter(&self, what: &str) -> ProgressBar {
+        let bar = ProgressBar::with_draw_target(None, self.progress_target());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {pos} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_owned());
+        bar
+    }
+
+    fn progress_target(&self) -> ProgressDrawTarget {
+        if self.quiet || self.is_json() || !std::io::stderr().is_terminal() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        }
     }
 }
 

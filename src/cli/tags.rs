@@ -69,10 +69,9 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let repository = &args.repository.repository;
     let (tags, details) = client_args::runtime()?.block_on(async {
         let client = client_args::connect(&target, &args.client, credentials).await?;
-        let bar = printer.progress(0, "listing tags");
+        let bar = printer.counter("listing tags");
         let tags = client
             .tags(repository, args.paging.paging(), &|count| {
-                bar.set_length(count as u64);
                 bar.set_position(count as u64);
             })
             .await;

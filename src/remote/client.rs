@@ -311,19 +311,25 @@ impl Client {
         paging: Paging,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<String>, RemoteError> {
-        self.paginate(
-            "/v2/_catalog",
-            "repositories",
-            CATALOG_SCOPE,
-            "the catalog",
-            paging,
-            progress,
-        )
-        .await
+        let mut repositories = self
+            .paginate(
+                "/v2/_catalog",
+                "repositories",
+                CATALOG_SCOPE,
+                "the catalog",
+                paging,
+                progress,
+            )
+            .await?;
+        if let Some(limit) = paging.limit {
+            repositories.truncate(limit);
+        }
+        Ok(repositories)
     }
 
     /// Lists the tags of `repository`, following pagination, sorted (distribution 2.x returns
-    /// them in directory order).
+    /// them in directory order, all in one page whatever `n` says), so a limit keeps the first
+    /// tags in lexical order.
     ///
     /// # Errors
     /// Transport, authentication and registry errors; [`RemoteError::NotFound`] for an unknown
@@ -345,6 +351,9 @@ impl Client {
             )
             .await?;
         tags.sort_unstable();
+        if let Some(limit) = paging.limit {
+            tags.truncate(limit);
+        }
         Ok(tags)
     }
 
@@ -397,14 +406,12 @@ impl Client {
                     .filter_map(serde_json::Value::as_str)
                     .map(str::to_owned),
             );
-            if let Some(limit) = paging.limit {
-                if items.len() >= limit {
-                    items.truncate(limit);
-                    progress(items.len());
-                    return Ok(items);
-                }
-            }
             progress(items.len());
+            // The caller truncates: a registry that ignores `n` sends everything in one page, in
+            // an order of its own.
+            if paging.limit.is_some_and(|limit| items.len() >= limit) {
+                return Ok(items);
+            }
             match next {
                 Some(next) if next != url && !page.is_empty() => url = next,
                 _ => return Ok(items),
@@ -434,7 +441,11 @@ impl Client {
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
-                what: format!("manifest {repository}:{reference} on {}", self.registry),
+                what: format!(
+                    "manifest {} on {}",
+                    image_ref(repository, reference),
+                    self.registry
+                ),
             });
         }
         if !status.is_success() {
@@ -668,7 +679,11 @@ impl Client {
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
-                what: format!("manifest {repository}:{reference} on {}", self.registry),
+                what: format!(
+                    "manifest {} on {}",
+                    image_ref(repository, reference),
+                    self.registry
+                ),
             });
         }
         if !status.is_success() {
@@ -688,7 +703,7 @@ impl Client {
         let digest = match header_digest {
             Some(d) if d.starts_with("sha256:") && d != computed => {
                 return Err(RemoteError::DigestMismatch {
-                    what: format!("manifest {repository}:{reference}"),
+                    what: format!("manifest {}", image_ref(repository, reference)),
                     expected: d,
                     actual: computed,
                 })
@@ -799,7 +814,9 @@ impl Client {
     /// Deletes only a tag (`DELETE /v2/REPO/manifests/TAG`, distribution v3 and regctl serve).
     ///
     /// # Errors
-    /// [`RemoteError::TagDeleteUnsupported`] when the registry refuses it, and the usual errors.
+    /// [`RemoteError::DeleteDisabled`] when the registry refuses every delete,
+    /// [`RemoteError::TagDeleteUnsupported`] when it cannot delete a tag alone, and the usual
+    /// errors.
     pub async fn delete_tag(&self, repository: &str, tag: &str) -> Result<(), RemoteError> {
         let url = self.url(&format!("/v2/{repository}/manifests/{tag}"))?;
         let response = self
@@ -820,11 +837,15 @@ impl Client {
             });
         }
         let (codes, message) = error_body(response).await;
-        if matches!(
-            status,
-            StatusCode::METHOD_NOT_ALLOWED | StatusCode::BAD_REQUEST
-        ) || codes.iter().any(|c| c == "UNSUPPORTED")
-        {
+        // distribution (2.x and 3.x) and regctl serve answer 405 UNSUPPORTED to every delete while
+        // `storage.delete.enabled` is false; with deletes enabled, 2.x reads the tag as a digest
+        // and answers 400 DIGEST_INVALID.
+        if status == StatusCode::METHOD_NOT_ALLOWED || codes.iter().any(|c| c == "UNSUPPORTED") {
+            return Err(RemoteError::DeleteDisabled {
+                registry: self.registry.to_string(),
+            });
+        }
+        if status == StatusCode::BAD_REQUEST {
             return Err(RemoteError::TagDeleteUnsupported {
                 registry: self.registry.to_string(),
                 status: status.as_u16(),
@@ -1166,6 +1187,15 @@ impl Client {
     }
 }
 
+/// `REPO:TAG` or `REPO@DIGEST`, as users write references.
+fn image_ref(repository: &str, reference: &str) -> String {
+    if reference.contains(':') {
+        format!("{repository}@{reference}")
+    } else {
+        format!("{repository}:{reference}")
+    }
+}
+
 /// `application/x-www-form-urlencoded` without pulling in a form encoder for one request.
 fn form_urlencode(pairs: &[(&str, &str)]) -> String {
     let encode = |text: &str| {
@@ -1422,6 +1452,12 @@ mod tests {
         let (codes, message) = parse_error_body(StatusCode::BAD_GATEWAY, "");
         assert!(codes.is_empty());
         assert_eq!(message, "502 Bad Gateway");
+    }
+
+    #[test]
+    fn references_read_as_written() {
+        assert_eq!(image_ref("team/app", "1.0"), "team/app:1.0");
+        assert_eq!(image_ref("app", "sha256:0123abcd"), "app@sha256:0123abcd");
     }
 
     #[test]

@@ -103,9 +103,8 @@ pub enum RemoteError {
 
     #[error(
         "{registry} refused to delete the tag alone (HTTP {status}: {message}); registries before \
-         distribution v3 cannot untag, and any registry refuses while `storage.delete.enabled` is \
-         false. Delete the manifest by digest instead (without --tag-only), which also removes \
-         every tag pointing at it"
+         distribution v3 cannot untag. Delete the manifest by digest instead (without \
+         --tag-only), which also removes every tag pointing at it"
     )]
     TagDeleteUnsupported {
         registry: String,

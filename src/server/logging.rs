@@ -221,8 +221,10 @@ impl HttpBody for LoggedBody {
 
 impl Drop for LoggedBody {
     fn drop(&mut self) {
-        // A body never polled to its end: empty (HEAD, 204) or the client went away.
-        let completed = self.inner.is_end_stream();
+        // A body never polled to its end: empty (204), the client went away, or the answer to a
+        // HEAD, whose body hyper never sends (so its end is never reached, yet nothing was cut).
+        let completed =
+            self.inner.is_end_stream() || self.record.as_ref().is_some_and(|r| r.method == "HEAD");
         self.finish(completed);
     }
 }

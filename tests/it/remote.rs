@@ -1,6 +1,9 @@
-//! The client commands (`catalog`, `tags`, `manifest`, `delete`, `login`, `logout`) against
-//! Debian's real `docker-registry` (distribution 2.8): htpasswd auth, the token flow with a real
-//! token server, TLS with a private CA, plain HTTP, and deletes disabled.
+//! The client commands (`catalog`, `tags`, `manifest`, `delete`, `login`, `logout`) against two
+//! real registries: Debian's `docker-registry` (distribution 2.8) and `regctl serve`, both started
+//! from the same config.yml with htpasswd auth (bcrypt). Each scenario is a function of the
+//! [`Flavor`] and runs once per registry; where the registries legitimately differ (deleting a tag
+//! alone) the scenario asserts each one's behaviour. The token flow runs against docker-registry
+//! only: `regctl serve` has no token auth.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -12,6 +15,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use sha2::Digest as _;
 
+use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 use crate::token_server::{TokenServer, ISSUER, SERVICE};
 
@@ -19,82 +23,184 @@ const USER: &str = "alice";
 const PASSWORD: &str = "correct horse battery";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
-/// A `docker-registry serve` child process; killed when dropped.
-struct DockerRegistry {
-    child: Child,
-    addr: String,
-    config: PathBuf,
-    log: PathBuf,
+/// Runs each scenario once against each registry, as `remote::SCENARIO::docker_registry` and
+/// `remote::SCENARIO::regctl_serve`.
+macro_rules! against_both_registries {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[test]
+            fn docker_registry() {
+                super::$scenario(super::Flavor::DockerRegistry);
+            }
+
+            #[test]
+            fn regctl_serve() {
+                super::$scenario(super::Flavor::RegctlServe);
+            }
+        }
+    )*};
 }
 
-impl DockerRegistry {
-    /// Starts docker-registry on an ephemeral loopback port; `extra` is appended to the config
-    /// (an `auth:` section, `http.tls` ...).
-    fn start(dir: &Path, name: &str, root: &Path, delete: bool, extra: &str) -> Self {
-        let binary = require_tool("docker-registry", "docker-registry");
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let config = dir.join(format!("{name}.yml"));
-        let log = dir.join(format!("{name}.log"));
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\n\
-                 storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: {delete}\n\
-                 http:\n  addr: {addr}\n{extra}",
-                root.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).unwrap())
-            .spawn()
-            .expect("spawn docker-registry");
-        let mut registry = Self {
-            child,
-            addr,
-            config,
-            log,
-        };
-        registry.wait_ready(dir, name);
-        registry
-    }
+against_both_registries!(
+    plain_http_and_missing_credentials_are_explained,
+    catalog_pages_limit_and_tag_counts,
+    default_registry_from_the_local_config,
+    tags_table_json_names_and_details,
+    manifests_and_index_platforms,
+    delete_by_tag_and_by_digest,
+    delete_tag_only,
+    deletes_disabled_names_the_setting,
+    login_and_logout_with_htpasswd,
+    credential_helpers_store_get_and_erase,
+    untrusted_certificate_error_and_ca_file,
+    progress_bar_only_on_a_terminal,
+);
 
-    fn wait_ready(&mut self, dir: &Path, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                let stderr =
-                    std::fs::read_to_string(dir.join(format!("{name}.err"))).unwrap_or_default();
-                panic!("docker-registry exited ({status}):\n{stderr}");
-            }
-            if std::net::TcpStream::connect(&self.addr).is_ok() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry did not listen on {}",
-                self.addr
-            );
-            std::thread::sleep(Duration::from_millis(50));
+/// The registry under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    /// Debian's `docker-registry` (distribution 2.8.2).
+    DockerRegistry,
+    /// Our own `regctl serve`.
+    RegctlServe,
+}
+
+impl Flavor {
+    fn name(self) -> &'static str {
+        match self {
+            Self::DockerRegistry => "docker-registry",
+            Self::RegctlServe => "regctl-serve",
         }
     }
 }
 
-impl Drop for DockerRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = &self.log;
+/// How the registry authenticates.
+enum Auth {
+    /// `auth.htpasswd` with this file.
+    Htpasswd(PathBuf),
+    /// A whole `auth:` section (the token flow; docker-registry only).
+    Section(String),
+}
+
+/// What goes into the registry's config.yml besides storage and address.
+struct Setup {
+    delete: bool,
+    auth: Auth,
+    /// `http.tls` certificate and key.
+    tls: Option<(PathBuf, PathBuf)>,
+}
+
+enum Process {
+    DockerRegistry(Child),
+    RegctlServe {
+        /// Killed by its own `Drop`.
+        _server: Server,
+    },
+}
+
+/// A registry process started from a config.yml both registries read; killed when dropped.
+struct TestRegistry {
+    addr: String,
+    /// The config.yml it was started with (also what `regctl -c` reads).
+    config: PathBuf,
+    process: Process,
+}
+
+impl TestRegistry {
+    fn start(flavor: Flavor, dir: &Path, setup: &Setup) -> Self {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let root = dir.join(format!("{}-data", flavor.name()));
+        let config = dir.join(format!("{}.yml", flavor.name()));
+        let log = dir.join(format!("{}.log", flavor.name()));
+        let mut yaml = format!(
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\n\
+             storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: {}\n\
+             http:\n  addr: {addr}\n",
+            root.display(),
+            setup.delete
+        );
+        if let Some((cert, key)) = &setup.tls {
+            yaml.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ));
+        }
+        match &setup.auth {
+            Auth::Htpasswd(path) => yaml.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: regctl-test\n    path: {}\n",
+                path.display()
+            )),
+            Auth::Section(section) => yaml.push_str(section),
+        }
+        std::fs::write(&config, yaml).unwrap();
+        let log_file = std::fs::File::create(&log).unwrap();
+        let process = match flavor {
+            Flavor::DockerRegistry => {
+                let binary = require_tool("docker-registry", "docker-registry");
+                let mut child = Command::new(binary)
+                    .arg("serve")
+                    .arg(&config)
+                    .stdin(Stdio::null())
+                    .stdout(log_file.try_clone().unwrap())
+                    .stderr(log_file)
+                    .spawn()
+                    .expect("spawn docker-registry");
+                wait_for_listener(&mut child, &addr, &log);
+                Process::DockerRegistry(child)
+            }
+            Flavor::RegctlServe => {
+                let config = config.to_str().unwrap();
+                let server =
+                    Server::start_with_stderr(&["serve", "-c", config], &[], log_file.into());
+                assert_eq!(server.addr, addr, "regctl serve listens on http.addr");
+                assert!(
+                    server.ready_line.contains("auth on"),
+                    "{}",
+                    server.ready_line
+                );
+                Process::RegctlServe { _server: server }
+            }
+        };
+        Self {
+            addr,
+            config,
+            process,
+        }
     }
 }
 
-fn htpasswd_auth(dir: &Path, users: &[(&str, &str)]) -> String {
+impl Drop for TestRegistry {
+    fn drop(&mut self) {
+        if let Process::DockerRegistry(child) = &mut self.process {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn wait_for_listener(child: &mut Child, addr: &str, log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("docker-registry exited ({status}):\n{log}");
+        }
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "docker-registry did not listen on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// An htpasswd file written with the `bcrypt` crate (registry:2 accepts only bcrypt).
+fn write_htpasswd(dir: &Path, users: &[(&str, &str)]) -> PathBuf {
     let path = dir.join("htpasswd");
     let mut text = String::new();
     for (user, password) in users {
@@ -102,10 +208,122 @@ fn htpasswd_auth(dir: &Path, users: &[(&str, &str)]) -> String {
         text.push_str(&format!("{user}:{hash}\n"));
     }
     std::fs::write(&path, text).unwrap();
-    format!(
-        "auth:\n  htpasswd:\n    realm: regctl-test\n    path: {}\n",
-        path.display()
-    )
+    path
+}
+
+/// A registry of one flavor with htpasswd auth (user alice), a docker config directory of its
+/// own, and a temporary directory for everything; the registry stops first when dropped.
+struct Fixture {
+    registry: TestRegistry,
+    docker_config: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn start(flavor: Flavor) -> Self {
+        Self::start_with(flavor, true, None)
+    }
+
+    fn start_with(flavor: Flavor, delete: bool, tls: Option<(PathBuf, PathBuf)>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let docker_config = dir.path().join("docker");
+        std::fs::create_dir(&docker_config).unwrap();
+        let setup = Setup {
+            delete,
+            auth: Auth::Htpasswd(write_htpasswd(dir.path(), &[(USER, PASSWORD)])),
+            tls,
+        };
+        let registry = TestRegistry::start(flavor, dir.path(), &setup);
+        Self {
+            registry,
+            docker_config,
+            dir,
+        }
+    }
+
+    fn addr(&self) -> &str {
+        &self.registry.addr
+    }
+
+    /// `ADDR/PATH`.
+    fn at(&self, path: &str) -> String {
+        format!("{}/{path}", self.addr())
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run(&self.docker_config, args, None)
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        run(&self.docker_config, args, Some(stdin))
+    }
+
+    /// Runs as alice (`-u alice --password-stdin`) over plain HTTP (`--insecure`).
+    fn run_as_alice(&self, args: &[&str]) -> Output {
+        let mut all = args.to_vec();
+        all.extend(["--insecure", "-u", USER, "--password-stdin"]);
+        self.run_with_stdin(&all, PASSWORD)
+    }
+
+    /// `regctl login` as alice: later commands use the stored credentials.
+    fn login(&self) {
+        success_stdout(&self.run_with_stdin(
+            &[
+                "login",
+                self.addr(),
+                "--insecure",
+                "-u",
+                USER,
+                "--password-stdin",
+            ],
+            PASSWORD,
+        ));
+    }
+
+    fn pusher(&self) -> Pusher {
+        Pusher::basic(self.addr(), USER, PASSWORD)
+    }
+
+    fn config_json(&self) -> PathBuf {
+        self.docker_config.join("config.json")
+    }
+}
+
+/// The repositories [`push_standard_images`] creates, in catalog order.
+const ALL_REPOS: [&str; 6] = ["alpha", "beta", "multi", "team/delta", "team/gamma", "zeta"];
+
+/// What [`push_standard_images`] pushed.
+struct Images {
+    /// `alpha:1.0` and `alpha:latest`.
+    v1: Pushed,
+    /// `alpha:2.0`.
+    v2: Pushed,
+    /// `beta:1.0`, with Docker schema 2 media types (what `docker push` writes).
+    beta: Pushed,
+    /// `multi:v1`, an index of `amd64` and `arm64`.
+    index: Pushed,
+    amd64: Pushed,
+    arm64: Pushed,
+}
+
+/// alpha (3 tags on 2 manifests), beta (Docker media types), team/delta, team/gamma, zeta (one tag
+/// each) and multi (an index): more repositories than one catalog page of 2.
+fn push_standard_images(push: &Pusher) -> Images {
+    let v1 = push.image("alpha", "one", "amd64", &["1.0", "latest"]);
+    let v2 = push.image("alpha", "two", "amd64", &["2.0"]);
+    let beta = push.image_as(&DOCKER, "beta", "one", "amd64", &["1.0"]);
+    for repo in ["team/delta", "team/gamma", "zeta"] {
+        push.image(repo, "one", "amd64", &["1.0"]);
+    }
+    let (index, amd64, arm64) = push.index("multi", "v1");
+    Images {
+        v1,
+        v2,
+        beta,
+        index,
+        amd64,
+        arm64,
+    }
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -123,6 +341,26 @@ struct Pusher {
     authorization: AuthorizationFor,
     runtime: tokio::runtime::Runtime,
 }
+
+/// The media types of an image manifest, its config and its layers.
+struct MediaTypes {
+    manifest: &'static str,
+    config: &'static str,
+    layer: &'static str,
+}
+
+const OCI: MediaTypes = MediaTypes {
+    manifest: OCI_MANIFEST,
+    config: "application/vnd.oci.image.config.v1+json",
+    layer: "application/vnd.oci.image.layer.v1.tar+gzip",
+};
+
+/// What `docker push` writes.
+const DOCKER: MediaTypes = MediaTypes {
+    manifest: DOCKER_MANIFEST,
+    config: "application/vnd.docker.container.image.v1+json",
+    layer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+};
 
 /// A pushed manifest.
 #[derive(Debug, Clone)]
@@ -219,6 +457,18 @@ impl Pusher {
 
     /// One single-layer OCI image whose content depends on `seed`; tagged with every tag.
     fn image(&self, repo: &str, seed: &str, arch: &str, tags: &[&str]) -> Pushed {
+        self.image_as(&OCI, repo, seed, arch, tags)
+    }
+
+    /// [`Pusher::image`] with the media types of `format`.
+    fn image_as(
+        &self,
+        format: &MediaTypes,
+        repo: &str,
+        seed: &str,
+        arch: &str,
+        tags: &[&str],
+    ) -> Pushed {
         let layer = format!("layer of {repo} {seed} {arch}").into_bytes();
         let layer_digest = self.blob(repo, &layer);
         let config = serde_json::to_vec(&serde_json::json!({
@@ -232,14 +482,14 @@ impl Pusher {
         let config_digest = self.blob(repo, &config);
         let manifest = serde_json::to_vec_pretty(&serde_json::json!({
             "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
+            "mediaType": format.manifest,
             "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "mediaType": format.config,
                 "digest": config_digest,
                 "size": config.len(),
             },
             "layers": [{
-                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "mediaType": format.layer,
                 "digest": layer_digest,
                 "size": layer.len(),
             }],
@@ -247,10 +497,10 @@ impl Pusher {
         .unwrap();
         let digest = sha256(&manifest);
         if tags.is_empty() {
-            self.manifest(repo, &digest, OCI_MANIFEST, &manifest);
+            self.manifest(repo, &digest, format.manifest, &manifest);
         }
         for tag in tags {
-            self.manifest(repo, tag, OCI_MANIFEST, &manifest);
+            self.manifest(repo, tag, format.manifest, &manifest);
         }
         Pushed {
             digest,
@@ -294,7 +544,8 @@ impl Pusher {
     }
 }
 
-/// Runs regctl with an isolated docker config directory and optional stdin.
+/// Runs regctl with an isolated docker config directory (also the working directory, so no
+/// `./config.yml` is found) and optional stdin; stdout and stderr are pipes.
 fn run(docker_config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = regctl();
     cmd.args(args)
@@ -348,40 +599,20 @@ fn tag_digests(json: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
-#[test]
-fn client_commands_against_docker_registry_with_htpasswd() {
-    let dir = tempfile::tempdir().unwrap();
-    let docker_config = dir.path().join("docker");
-    std::fs::create_dir(&docker_config).unwrap();
-    let auth = htpasswd_auth(dir.path(), &[(USER, PASSWORD)]);
-    let registry = DockerRegistry::start(
-        dir.path(),
-        "htpasswd",
-        &dir.path().join("data"),
-        true,
-        &auth,
-    );
-    let addr = registry.addr.as_str();
-    let push = Pusher::basic(addr, USER, PASSWORD);
-    let v1 = push.image("alpha", "one", "amd64", &["1.0", "latest"]);
-    let v2 = push.image("alpha", "two", "amd64", &["2.0"]);
-    for repo in ["beta", "team/delta", "team/gamma", "zeta"] {
-        push.image(repo, "one", "amd64", &["1.0"]);
-    }
-    let (index, amd64, arm64) = push.index("multi", "v1");
-    let all_repos = ["alpha", "beta", "multi", "team/delta", "team/gamma", "zeta"];
-    let creds = ["-u", USER, "--password-stdin", "--insecure"];
-    let with = |args: &[&str], extra: &[&str]| -> Vec<String> {
-        args.iter().chain(extra).map(|s| (*s).to_owned()).collect()
-    };
-    let run_args = |args: Vec<String>, stdin: Option<&str>| {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(&docker_config, &refs, stdin)
-    };
-    let password = Some(PASSWORD);
+fn repositories_of(json: &Value) -> Vec<&str> {
+    json.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["repository"].as_str().unwrap())
+        .collect()
+}
+
+fn plain_http_and_missing_credentials_are_explained(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let addr = fx.addr();
 
     // Plain HTTP registry, HTTPS client: the error every guide hits, with both fixes.
-    let err = failure_stderr(&run(&docker_config, &["catalog", addr], None));
+    let err = failure_stderr(&fx.run(&["catalog", addr]));
     assert!(
         err.contains("server gave HTTP response to HTTPS client"),
         "{err}"
@@ -393,90 +624,457 @@ fn client_commands_against_docker_registry_with_htpasswd() {
     );
 
     // No credentials: a clear sentence, not a bare 401.
-    let err = failure_stderr(&run(&docker_config, &["catalog", addr, "--insecure"], None));
+    let err = failure_stderr(&fx.run(&["catalog", addr, "--insecure"]));
     assert!(err.contains("requires authentication"), "{err}");
     assert!(err.contains(&format!("regctl login {addr}")), "{err}");
 
-    // Catalog in pages of 2 (more repositories than one page), table and JSON.
-    let out = run_args(
-        with(&["catalog", addr, "--page-size", "2"], &creds),
-        password,
+    // Wrong password: the message names the user.
+    let err = failure_stderr(&fx.run_with_stdin(
+        &[
+            "tags",
+            &fx.at("alpha"),
+            "--insecure",
+            "-u",
+            USER,
+            "--password-stdin",
+        ],
+        "wrong",
+    ));
+    assert!(
+        err.contains("rejected the credentials of user `alice`"),
+        "{err}"
     );
-    let table = success_stdout(&out);
-    for repo in all_repos {
+}
+
+fn catalog_pages_limit_and_tag_counts(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    push_standard_images(&fx.pusher());
+    let addr = fx.addr();
+
+    // Pages of 2 (more repositories than one page), table and JSON.
+    let table = success_stdout(&fx.run_as_alice(&["catalog", addr, "--page-size", "2"]));
+    assert!(table.contains("REPOSITORY"), "{table}");
+    for repo in ALL_REPOS {
         assert!(table.contains(repo), "{repo} missing from\n{table}");
     }
-    let json = json_of(&run_args(
-        with(&["catalog", addr, "-n", "2", "-o", "json"], &creds),
-        password,
-    ));
-    let listed: Vec<&str> = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["repository"].as_str().unwrap())
-        .collect();
-    assert_eq!(listed, all_repos);
-    let json = json_of(&run_args(
-        with(
-            &["catalog", addr, "-n", "2", "--limit", "3", "-o", "json"],
-            &creds,
-        ),
-        password,
-    ));
-    assert_eq!(json.as_array().unwrap().len(), 3);
-    let json = json_of(&run_args(
-        with(&["catalog", addr, "--count-tags", "-o", "json"], &creds),
-        password,
-    ));
+    let json = json_of(&fx.run_as_alice(&["catalog", addr, "-n", "2", "-o", "json"]));
+    assert_eq!(repositories_of(&json), ALL_REPOS);
+    let json = json_of(&fx.run_as_alice(&["catalog", addr, "-o", "json"]));
     assert_eq!(
-        json[0],
-        serde_json::json!({"repository": "alpha", "tags": 3})
+        repositories_of(&json),
+        ALL_REPOS,
+        "the registry's own page size"
     );
+
+    // --limit stops in the middle of a page and across pages.
+    let json =
+        json_of(&fx.run_as_alice(&["catalog", addr, "-n", "2", "--limit", "3", "-o", "json"]));
+    assert_eq!(repositories_of(&json), ALL_REPOS[..3]);
+    let json = json_of(&fx.run_as_alice(&["catalog", addr, "--limit", "4", "-o", "json"]));
+    assert_eq!(repositories_of(&json), ALL_REPOS[..4]);
+
+    // --count-tags, JSON and table.
+    let json = json_of(&fx.run_as_alice(&["catalog", addr, "--count-tags", "-o", "json"]));
     assert_eq!(
-        json[2],
-        serde_json::json!({"repository": "multi", "tags": 1})
+        json,
+        serde_json::json!([
+            {"repository": "alpha", "tags": 3},
+            {"repository": "beta", "tags": 1},
+            {"repository": "multi", "tags": 1},
+            {"repository": "team/delta", "tags": 1},
+            {"repository": "team/gamma", "tags": 1},
+            {"repository": "zeta", "tags": 1},
+        ])
     );
-    let table = success_stdout(&run_args(
-        with(&["catalog", addr, "--count-tags"], &creds),
-        password,
-    ));
+    let table = success_stdout(&fx.run_as_alice(&["catalog", addr, "--count-tags", "-n", "4"]));
     assert!(table.contains("TAGS"), "{table}");
+    let alpha_row = table.lines().find(|l| l.contains("alpha")).unwrap();
+    assert!(alpha_row.contains('3'), "{table}");
+}
 
-    // The registry of the local config is the default, and its plain HTTP is known.
-    let config = registry.config.to_str().unwrap();
-    let json = json_of(&run_args(
-        with(
-            &["catalog", "-c", config, "-o", "json"],
-            &["-u", USER, "--password-stdin"],
-        ),
-        password,
-    ));
-    assert_eq!(json.as_array().unwrap().len(), all_repos.len());
-    let json = json_of(&run_args(
-        with(
-            &["catalog", addr, "-c", config, "-o", "json"],
-            &["-u", USER, "--password-stdin"],
-        ),
-        password,
-    ));
+fn default_registry_from_the_local_config(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    push_standard_images(&fx.pusher());
+    let config = fx.registry.config.to_str().unwrap();
+    let creds = ["-u", USER, "--password-stdin"];
+
+    // No registry named: the one the config serves, over the plain HTTP it says (no --insecure).
+    let mut args = vec!["catalog", "-c", config, "-o", "json"];
+    args.extend(creds);
+    let json = json_of(&fx.run_with_stdin(&args, PASSWORD));
+    assert_eq!(repositories_of(&json), ALL_REPOS);
+
+    // Named explicitly, the registry the local config serves keeps its plain HTTP.
+    let mut args = vec!["tags", "-c", config, "-o", "json"];
+    let alpha = fx.at("alpha");
+    args.push(&alpha);
+    args.extend(creds);
+    let json = json_of(&fx.run_with_stdin(&args, PASSWORD));
+    assert_eq!(json.as_array().unwrap().len(), 3);
+
+    // The same through $REGCTL_CONFIG.
+    let mut cmd = regctl();
+    cmd.args(["catalog", "--count-tags", "-u", USER, "--password-stdin"])
+        .env("REGCTL_CONFIG", config)
+        .env("DOCKER_CONFIG", &fx.docker_config)
+        .current_dir(&fx.docker_config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
+    let table = success_stdout(&child.wait_with_output().unwrap());
+    assert!(table.contains("team/gamma"), "{table}");
+
+    // Without a config and without a registry: an error naming both ways out.
+    let err = failure_stderr(&fx.run(&["catalog"]));
+    assert!(err.contains("no registry given"), "{err}");
+    assert!(err.contains("-c config.yml"), "{err}");
+}
+
+fn tags_table_json_names_and_details(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let images = push_standard_images(&fx.pusher());
+    let alpha = fx.at("alpha");
+
+    let json = json_of(&fx.run_as_alice(&["tags", &alpha, "-o", "json"]));
+    let expected: BTreeMap<String, String> = [
+        ("1.0".to_owned(), images.v1.digest.clone()),
+        ("2.0".to_owned(), images.v2.digest.clone()),
+        ("latest".to_owned(), images.v1.digest.clone()),
+    ]
+    .into();
+    assert_eq!(tag_digests(&json), expected);
+    for tag in json.as_array().unwrap() {
+        assert_eq!(tag["media_type"], OCI_MANIFEST);
+    }
+    assert_eq!(json[0]["tag"], "1.0", "sorted");
+    assert_eq!(json[0]["size"], images.v1.bytes.len());
+    assert_eq!(json[1]["size"], images.v2.bytes.len());
+
+    // Pages of 1 and --limit give the same sorted tags.
+    let json =
+        json_of(&fx.run_as_alice(&["tags", &alpha, "-n", "1", "--names-only", "-o", "json"]));
     assert_eq!(
-        json.as_array().unwrap().len(),
-        all_repos.len(),
-        "the registry the local config serves keeps its plain HTTP"
+        json,
+        serde_json::json!([{"tag": "1.0"}, {"tag": "2.0"}, {"tag": "latest"}])
     );
+    // --limit keeps the first tags in lexical order, also where the registry lists them in
+    // directory order in one page (distribution 2.8 ignores `n` for tags).
+    for limit_args in [&["--limit", "2"][..], &["--limit", "2", "-n", "1"]] {
+        let mut args = vec!["tags", alpha.as_str(), "--names-only", "-o", "json"];
+        args.extend(limit_args);
+        let json = json_of(&fx.run_as_alice(&args));
+        assert_eq!(
+            json,
+            serde_json::json!([{"tag": "1.0"}, {"tag": "2.0"}]),
+            "{limit_args:?}"
+        );
+    }
 
-    // Login: wrong password refused and nothing written; right one merged into config.json.
-    let config_json = docker_config.join("config.json");
+    let table = success_stdout(&fx.run_as_alice(&["tags", &alpha]));
+    assert!(
+        table.contains("MEDIA TYPE") && table.contains(&images.v2.digest),
+        "{table}"
+    );
+    let table = success_stdout(&fx.run_as_alice(&["tags", &alpha, "--names-only"]));
+    assert!(table.contains("latest"), "{table}");
+    assert!(!table.contains("sha256:"), "{table}");
+
+    // --details reads each image's config: creation time and total size.
+    let json = json_of(&fx.run_as_alice(&["tags", &alpha, "--details", "-o", "json"]));
+    assert_eq!(json[0]["created"], "2024-01-02T03:04:05Z");
+    assert_eq!(json[0]["image_size"], images.v1.image_size);
+    assert_eq!(json[1]["image_size"], images.v2.image_size);
+    let table = success_stdout(&fx.run_as_alice(&["tags", &fx.at("multi"), "--details"]));
+    assert!(
+        table.contains("CREATED") && table.contains(&images.index.digest),
+        "{table}"
+    );
+    let table = success_stdout(&fx.run_as_alice(&["tags", &alpha, "--details"]));
+    assert!(table.contains("2024-01-02"), "{table}");
+
+    // Docker schema 2 manifests keep their media type and digest (HEAD with the full Accept list).
+    let json = json_of(&fx.run_as_alice(&["tags", &fx.at("beta"), "--details", "-o", "json"]));
+    assert_eq!(json[0]["media_type"], DOCKER_MANIFEST);
+    assert_eq!(json[0]["digest"], images.beta.digest.as_str());
+    assert_eq!(json[0]["image_size"], images.beta.image_size);
+
+    let err = failure_stderr(&fx.run_as_alice(&["tags", &fx.at("nope")]));
+    assert!(
+        err.contains("repository nope") && err.contains("not found"),
+        "{err}"
+    );
+}
+
+fn manifests_and_index_platforms(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let images = push_standard_images(&fx.pusher());
+
+    // Exact bytes with -o json, the platform's child of an index, a summary table.
+    let multi = fx.at("multi:v1");
+    let out = fx.run_as_alice(&["manifest", &multi, "-o", "json"]);
+    assert_eq!(
+        success_stdout(&out).trim_end().as_bytes(),
+        images.index.bytes.as_slice()
+    );
+    for (platform, child) in [
+        ("linux/arm64", &images.arm64),
+        ("linux/arm64/v8", &images.arm64),
+        ("linux/amd64", &images.amd64),
+    ] {
+        let out = fx.run_as_alice(&["manifest", &multi, "--platform", platform, "-o", "json"]);
+        assert_eq!(
+            success_stdout(&out).trim_end().as_bytes(),
+            child.bytes.as_slice(),
+            "{platform}"
+        );
+    }
+    let err = failure_stderr(&fx.run_as_alice(&["manifest", &multi, "--platform", "linux/s390x"]));
+    assert!(err.contains("linux/amd64, linux/arm64/v8"), "{err}");
+    let table = success_stdout(&fx.run_as_alice(&["manifest", &multi]));
+    assert!(
+        table.contains("linux/arm64/v8") && table.contains(&images.arm64.digest),
+        "{table}"
+    );
+    assert!(table.contains(&images.index.digest), "{table}");
+
+    // An image by digest: its config and layer in the table; --platform is a no-op on an image.
+    let by_digest = fx.at(&format!("alpha@{}", images.v2.digest));
+    let table = success_stdout(&fx.run_as_alice(&["manifest", &by_digest]));
+    assert!(
+        table.contains("layer 1") && table.contains("config"),
+        "{table}"
+    );
+    let out = fx.run_as_alice(&[
+        "manifest",
+        &by_digest,
+        "--platform",
+        "linux/amd64",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        success_stdout(&out).trim_end().as_bytes(),
+        images.v2.bytes.as_slice()
+    );
+    let out = fx.run_as_alice(&["manifest", &fx.at("beta:1.0"), "-o", "json"]);
+    assert_eq!(
+        success_stdout(&out).trim_end().as_bytes(),
+        images.beta.bytes.as_slice()
+    );
+    let table = success_stdout(&fx.run_as_alice(&["manifest", &fx.at("beta:1.0")]));
+    assert!(
+        table.contains(DOCKER_MANIFEST) && table.contains(&images.beta.digest),
+        "{table}"
+    );
+    let err = failure_stderr(&fx.run_as_alice(&["manifest", &fx.at("alpha:9.9")]));
+    assert!(
+        err.contains("manifest alpha:9.9") && err.contains("not found"),
+        "{err}"
+    );
+}
+
+fn delete_by_tag_and_by_digest(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let images = push_standard_images(&fx.pusher());
+    fx.login();
+    let alpha = fx.at("alpha");
+
+    // The plan names every tag on the digest; dry run and no TTY change nothing.
+    let target = fx.at("alpha:1.0");
+    let out = fx.run(&["delete", &target, "--insecure", "--dry-run"]);
+    let table = success_stdout(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&images.v1.digest), "{stderr}");
+    assert!(stderr.contains("2 tags with it: 1.0, latest"), "{stderr}");
+    assert!(table.contains("would be deleted"), "{table}");
+    let outcome = json_of(&fx.run(&["delete", &target, "--insecure", "--dry-run", "-o", "json"]));
+    assert_eq!(outcome["dry_run"], true);
+    assert_eq!(outcome["deleted"], false);
+    let err = failure_stderr(&fx.run(&["delete", &target, "--insecure"]));
+    assert!(err.contains("--yes"), "{err}");
+    let json = json_of(&fx.run(&["tags", &alpha, "--insecure", "-o", "json"]));
+    assert_eq!(json.as_array().unwrap().len(), 3, "nothing deleted yet");
+
+    // Delete by tag (JSON): the manifest goes, and every tag on it.
+    let outcome = json_of(&fx.run(&["delete", &target, "--insecure", "--yes", "-o", "json"]));
+    assert_eq!(outcome["digest"], images.v1.digest.as_str());
+    assert_eq!(outcome["tags"], serde_json::json!(["1.0", "latest"]));
+    assert_eq!(outcome["tag_only"], false);
+    assert_eq!(outcome["deleted"], true);
+    let json = json_of(&fx.run(&["tags", &alpha, "--insecure", "-o", "json"]));
+    assert_eq!(
+        tag_digests(&json),
+        [("2.0".to_owned(), images.v2.digest.clone())].into()
+    );
+    let err = failure_stderr(&fx.run(&[
+        "manifest",
+        &fx.at(&format!("alpha@{}", images.v1.digest)),
+        "--insecure",
+    ]));
+    assert!(err.contains("not found"), "{err}");
+
+    // Delete by digest (table output), then the manifest is gone.
+    let by_digest = fx.at(&format!("alpha@{}", images.v2.digest));
+    let table = success_stdout(&fx.run(&["delete", &by_digest, "--insecure", "-y"]));
+    assert!(
+        table.contains("deleted") && table.contains("2.0"),
+        "{table}"
+    );
+    let err = failure_stderr(&fx.run(&["manifest", &by_digest, "--insecure"]));
+    assert!(err.contains("not found"), "{err}");
+    let json = json_of(&fx.run(&["tags", &alpha, "--insecure", "-o", "json"]));
+    assert_eq!(json, serde_json::json!([]));
+
+    // Deleting what is not there.
+    let err = failure_stderr(&fx.run(&["delete", &target, "--insecure", "--yes"]));
+    assert!(err.contains("not found"), "{err}");
+    let err = failure_stderr(&fx.run(&["delete", &by_digest, "--insecure", "--yes"]));
+    assert!(
+        err.contains(&format!("manifest alpha@{}", images.v2.digest)) && err.contains("not found"),
+        "{err}"
+    );
+}
+
+fn delete_tag_only(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let images = push_standard_images(&fx.pusher());
+    fx.login();
+    let alpha = fx.at("alpha");
+    let latest = fx.at("alpha:latest");
+
+    let out = fx.run(&["delete", &latest, "--insecure", "--tag-only", "--dry-run"]);
+    let table = success_stdout(&out);
+    assert!(table.contains("tag would be deleted"), "{table}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("its manifest and other tags stay"),
+        "{stderr}"
+    );
+    let err = failure_stderr(&fx.run(&[
+        "delete",
+        &fx.at(&format!("alpha@{}", images.v1.digest)),
+        "--insecure",
+        "--tag-only",
+        "--yes",
+    ]));
+    assert!(err.contains("--tag-only needs a tag"), "{err}");
+
+    let out = fx.run(&[
+        "delete",
+        &latest,
+        "--insecure",
+        "--tag-only",
+        "--yes",
+        "-o",
+        "json",
+    ]);
+    match flavor {
+        // distribution 2.8 cannot delete a tag alone: the error says so and what to do instead.
+        Flavor::DockerRegistry => {
+            let err = failure_stderr(&out);
+            assert!(err.contains("refused to delete the tag alone"), "{err}");
+            assert!(err.contains("without --tag-only"), "{err}");
+            let json = json_of(&fx.run(&["tags", &alpha, "--insecure", "-o", "json"]));
+            assert_eq!(json.as_array().unwrap().len(), 3, "nothing deleted");
+        }
+        // regctl serve untags (as distribution v3 does): the manifest and its other tag stay.
+        Flavor::RegctlServe => {
+            let outcome = json_of(&out);
+            assert_eq!(outcome["tag_only"], true);
+            assert_eq!(outcome["deleted"], true);
+            assert_eq!(outcome["tags"], serde_json::json!(["latest"]));
+            let json = json_of(&fx.run(&["tags", &alpha, "--insecure", "-o", "json"]));
+            assert_eq!(
+                tag_digests(&json),
+                [
+                    ("1.0".to_owned(), images.v1.digest.clone()),
+                    ("2.0".to_owned(), images.v2.digest.clone()),
+                ]
+                .into()
+            );
+            let out = fx.run(&[
+                "manifest",
+                &fx.at(&format!("alpha@{}", images.v1.digest)),
+                "--insecure",
+                "-o",
+                "json",
+            ]);
+            assert_eq!(
+                success_stdout(&out).trim_end().as_bytes(),
+                images.v1.bytes.as_slice()
+            );
+            let err = failure_stderr(&fx.run(&["manifest", &latest, "--insecure"]));
+            assert!(err.contains("not found"), "{err}");
+            let table = success_stdout(&fx.run(&[
+                "delete",
+                &fx.at("alpha:2.0"),
+                "--insecure",
+                "--tag-only",
+                "--yes",
+            ]));
+            assert!(table.contains("tag deleted"), "{table}");
+            let err =
+                failure_stderr(&fx.run(&["delete", &latest, "--insecure", "--tag-only", "--yes"]));
+            assert!(
+                err.contains("tag alpha:latest") && err.contains("not found"),
+                "{err}"
+            );
+        }
+    }
+}
+
+fn deletes_disabled_names_the_setting(flavor: Flavor) {
+    let fx = Fixture::start_with(flavor, false, None);
+    let pushed = fx.pusher().image("app", "one", "amd64", &["1.0"]);
+    let target = fx.at("app:1.0");
+    let assert_names_the_setting = |err: &str| {
+        assert!(err.contains("deletes disabled"), "{err}");
+        assert!(err.contains("storage.delete.enabled"), "{err}");
+        assert!(
+            err.contains("REGISTRY_STORAGE_DELETE_ENABLED=true"),
+            "{err}"
+        );
+    };
+    assert_names_the_setting(&failure_stderr(
+        &fx.run_as_alice(&["delete", &target, "--yes"]),
+    ));
+    assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
+        "delete",
+        &fx.at(&format!("app@{}", pushed.digest)),
+        "--yes",
+    ])));
+    assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
+        "delete",
+        &target,
+        "--tag-only",
+        "--yes",
+    ])));
+    let json = json_of(&fx.run_as_alice(&["tags", &fx.at("app"), "-o", "json"]));
+    assert_eq!(json[0]["digest"], pushed.digest.as_str(), "still there");
+}
+
+fn login_and_logout_with_htpasswd(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let images = push_standard_images(&fx.pusher());
+    let addr = fx.addr();
+    let config_json = fx.config_json();
     std::fs::write(
         &config_json,
         r#"{"psFormat":"table {{.ID}}","auths":{"other.example":{"auth":"eDp5"}}}"#,
     )
     .unwrap();
-    let err = failure_stderr(&run(
-        &docker_config,
+
+    // Wrong password refused and nothing written.
+    let err = failure_stderr(&fx.run_with_stdin(
         &["login", addr, "--insecure", "-u", USER, "--password-stdin"],
-        Some("wrong\n"),
+        "wrong\n",
     ));
     assert!(
         err.contains("rejected the credentials of user `alice`"),
@@ -485,8 +1083,9 @@ fn client_commands_against_docker_registry_with_htpasswd() {
     assert!(!std::fs::read_to_string(&config_json)
         .unwrap()
         .contains(addr));
-    let out = run(
-        &docker_config,
+
+    // The right one is verified and merged into config.json (0600), docker's way.
+    let out = fx.run_with_stdin(
         &[
             "login",
             addr,
@@ -497,7 +1096,7 @@ fn client_commands_against_docker_registry_with_htpasswd() {
             "-o",
             "json",
         ],
-        Some(&format!("{PASSWORD}\n")),
+        &format!("{PASSWORD}\n"),
     );
     let outcome = json_of(&out);
     assert_eq!(outcome["verified"], true);
@@ -518,250 +1117,294 @@ fn client_commands_against_docker_registry_with_htpasswd() {
             & 0o777;
         assert_eq!(mode, 0o600);
     }
+    let out = fx.run_with_stdin(
+        &["login", addr, "--insecure", "-u", USER, "--password-stdin"],
+        PASSWORD,
+    );
+    assert_eq!(success_stdout(&out), "", "messages only, on stderr");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Login succeeded") && stderr.contains(addr),
+        "{stderr}"
+    );
 
     // From here on the stored credentials are used.
-    let insecure = "--insecure";
-    let alpha = format!("{addr}/alpha");
-    let json = json_of(&run(
-        &docker_config,
-        &["tags", &alpha, insecure, "-o", "json"],
-        None,
-    ));
-    let expected: BTreeMap<String, String> = [
-        ("1.0".to_owned(), v1.digest.clone()),
-        ("2.0".to_owned(), v2.digest.clone()),
-        ("latest".to_owned(), v1.digest.clone()),
-    ]
-    .into();
-    assert_eq!(tag_digests(&json), expected);
-    for tag in json.as_array().unwrap() {
-        assert_eq!(tag["media_type"], OCI_MANIFEST);
-    }
-    assert_eq!(json[0]["size"], v1.bytes.len());
-    let table = success_stdout(&run(&docker_config, &["tags", &alpha, insecure], None));
-    assert!(
-        table.contains(&v2.digest) && table.contains("MEDIA TYPE"),
-        "{table}"
-    );
-    let json = json_of(&run(
-        &docker_config,
-        &["tags", &alpha, insecure, "--names-only", "-o", "json"],
-        None,
-    ));
-    assert_eq!(
-        json,
-        serde_json::json!([{"tag": "1.0"}, {"tag": "2.0"}, {"tag": "latest"}])
-    );
-    // --details reads each image's config: creation time and total size.
-    let json = json_of(&run(
-        &docker_config,
-        &["tags", &alpha, insecure, "--details", "-o", "json"],
-        None,
-    ));
-    assert_eq!(json[0]["created"], "2024-01-02T03:04:05Z");
-    assert_eq!(json[0]["image_size"], v1.image_size);
-    assert_eq!(json[1]["image_size"], v2.image_size);
-    let table = success_stdout(&run(
-        &docker_config,
-        &["tags", &format!("{addr}/multi"), insecure, "--details"],
-        None,
-    ));
-    assert!(
-        table.contains("CREATED") && table.contains(&index.digest),
-        "{table}"
-    );
-    let err = failure_stderr(&run(
-        &docker_config,
-        &["tags", &format!("{addr}/nope"), insecure],
-        None,
-    ));
-    assert!(
-        err.contains("repository nope") && err.contains("not found"),
-        "{err}"
-    );
-
-    // Manifests: exact bytes with -o json, the platform's child of an index, a summary table.
-    let multi = format!("{addr}/multi:v1");
-    let out = run(
-        &docker_config,
-        &["manifest", &multi, insecure, "-o", "json"],
-        None,
-    );
-    assert_eq!(
-        success_stdout(&out).trim_end().as_bytes(),
-        index.bytes.as_slice()
-    );
-    let out = run(
-        &docker_config,
-        &[
-            "manifest",
-            &multi,
-            insecure,
-            "--platform",
-            "linux/arm64",
-            "-o",
-            "json",
-        ],
-        None,
-    );
-    assert_eq!(
-        success_stdout(&out).trim_end().as_bytes(),
-        arm64.bytes.as_slice()
-    );
-    let out = run(
-        &docker_config,
-        &[
-            "manifest",
-            &multi,
-            insecure,
-            "--platform",
-            "linux/amd64",
-            "-o",
-            "json",
-        ],
-        None,
-    );
-    assert_eq!(
-        success_stdout(&out).trim_end().as_bytes(),
-        amd64.bytes.as_slice()
-    );
-    let err = failure_stderr(&run(
-        &docker_config,
-        &["manifest", &multi, insecure, "--platform", "linux/s390x"],
-        None,
-    ));
-    assert!(err.contains("linux/amd64, linux/arm64/v8"), "{err}");
-    let table = success_stdout(&run(&docker_config, &["manifest", &multi, insecure], None));
-    assert!(
-        table.contains("linux/arm64/v8") && table.contains(&arm64.digest),
-        "{table}"
-    );
-    assert!(table.contains(&index.digest), "{table}");
-    let table = success_stdout(&run(
-        &docker_config,
-        &["manifest", &format!("{alpha}@{}", v2.digest), insecure],
-        None,
-    ));
-    assert!(
-        table.contains("layer 1") && table.contains("config"),
-        "{table}"
-    );
-
-    // Delete by tag: the plan names every tag on the digest; dry run and no-TTY change nothing.
-    let target = format!("{alpha}:1.0");
-    let out = run(
-        &docker_config,
-        &["delete", &target, insecure, "--dry-run"],
-        None,
-    );
-    let table = success_stdout(&out);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&v1.digest), "{stderr}");
-    assert!(stderr.contains("2 tags with it: 1.0, latest"), "{stderr}");
-    assert!(table.contains("would be deleted"), "{table}");
-    let err = failure_stderr(&run(&docker_config, &["delete", &target, insecure], None));
-    assert!(err.contains("--yes"), "{err}");
-    let json = json_of(&run(
-        &docker_config,
-        &["tags", &alpha, insecure, "-o", "json"],
-        None,
-    ));
-    assert_eq!(json.as_array().unwrap().len(), 3, "nothing deleted yet");
-    let outcome = json_of(&run(
-        &docker_config,
-        &["delete", &target, insecure, "--yes", "-o", "json"],
-        None,
-    ));
-    assert_eq!(outcome["digest"], v1.digest.as_str());
-    assert_eq!(outcome["tags"], serde_json::json!(["1.0", "latest"]));
-    assert_eq!(outcome["deleted"], true);
-    let json = json_of(&run(
-        &docker_config,
-        &["tags", &alpha, insecure, "-o", "json"],
-        None,
-    ));
-    assert_eq!(
-        tag_digests(&json),
-        [("2.0".to_owned(), v2.digest.clone())].into()
-    );
-
-    // Delete by digest (table output), then the manifest is gone.
-    let by_digest = format!("{alpha}@{}", v2.digest);
-    let table = success_stdout(&run(
-        &docker_config,
-        &["delete", &by_digest, insecure, "-y"],
-        None,
-    ));
-    assert!(
-        table.contains("deleted") && table.contains("2.0"),
-        "{table}"
-    );
-    let err = failure_stderr(&run(
-        &docker_config,
-        &["manifest", &by_digest, insecure],
-        None,
-    ));
-    assert!(err.contains("not found"), "{err}");
-
-    // distribution 2.8 cannot delete a tag alone: the error says so and what to do instead.
-    let err = failure_stderr(&run(
-        &docker_config,
-        &[
-            "delete",
-            &format!("{addr}/beta:1.0"),
-            insecure,
-            "--tag-only",
-            "--yes",
-        ],
-        None,
-    ));
-    assert!(err.contains("refused to delete the tag alone"), "{err}");
-    assert!(err.contains("without --tag-only"), "{err}");
+    let json = json_of(&fx.run(&["tags", &fx.at("alpha"), "--insecure", "-o", "json"]));
+    assert_eq!(tag_digests(&json)["2.0"], images.v2.digest);
+    let json = json_of(&fx.run(&["catalog", addr, "--insecure", "-o", "json"]));
+    assert_eq!(repositories_of(&json), ALL_REPOS);
 
     // Logout removes only this registry's entry.
-    let out = run(&docker_config, &["logout", addr], None);
-    success_stdout(&out);
+    success_stdout(&fx.run(&["logout", addr]));
     let stored: Value = serde_json::from_slice(&std::fs::read(&config_json).unwrap()).unwrap();
     assert!(stored["auths"].get(addr).is_none(), "{stored}");
     assert_eq!(stored["auths"]["other.example"]["auth"], "eDp5");
     assert_eq!(stored["psFormat"], "table {{.ID}}");
-    let out = run(&docker_config, &["logout", addr, "-o", "json"], None);
-    assert_eq!(json_of(&out)["removed"], false);
-    let err = failure_stderr(&run(&docker_config, &["tags", &alpha, insecure], None));
+    assert_eq!(
+        json_of(&fx.run(&["logout", addr, "-o", "json"]))["removed"],
+        false
+    );
+    let err = failure_stderr(&fx.run(&["tags", &fx.at("alpha"), "--insecure"]));
     assert!(err.contains("requires authentication"), "{err}");
 }
 
-#[test]
-fn deleting_on_a_registry_with_deletes_disabled_names_the_setting() {
-    let dir = tempfile::tempdir().unwrap();
-    let registry =
-        DockerRegistry::start(dir.path(), "nodelete", &dir.path().join("data"), false, "");
-    let push = Pusher::new(&registry.addr, Box::new(|_| None));
-    let pushed = push.image("app", "one", "amd64", &["1.0"]);
-    let target = format!("{}/app:1.0", registry.addr);
-    let err = failure_stderr(&run(
-        dir.path(),
-        &["delete", &target, "--insecure", "--yes"],
-        None,
-    ));
-    assert!(err.contains("deletes disabled"), "{err}");
-    assert!(err.contains("storage.delete.enabled"), "{err}");
-    assert!(
-        err.contains("REGISTRY_STORAGE_DELETE_ENABLED=true"),
-        "{err}"
+fn credential_helpers_store_get_and_erase(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let bin = fx.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    // A helper speaking docker's credential-helper protocol, keeping one entry per file.
+    let store = fx.dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let helper = bin.join("docker-credential-regctltest");
+    std::fs::write(
+        &helper,
+        format!(
+            r#"#!/bin/sh
+store={store}
+input=$(cat)
+case "$1" in
+  store)
+    server=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\([^"]*\)".*/\1/')
+    printf '%s' "$input" > "$store/$(printf '%s' "$server" | tr '/:' '__')" ;;
+  get)
+    file="$store/$(printf '%s' "$input" | tr '/:' '__')"
+    if [ -f "$file" ]; then cat "$file"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+  erase)
+    file="$store/$(printf '%s' "$input" | tr '/:' '__')"
+    if [ -f "$file" ]; then rm "$file"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+esac
+"#,
+            store = store.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::write(fx.config_json(), r#"{"credsStore":"regctltest"}"#).unwrap();
+    let addr = fx.addr();
+    fx.pusher().image("app", "one", "amd64", &["1.0"]);
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
     );
-    let json = json_of(&run(
-        dir.path(),
+    let helper_run = |args: &[&str], stdin: Option<&str>| {
+        let mut cmd = regctl();
+        cmd.args(args)
+            .env("DOCKER_CONFIG", &fx.docker_config)
+            .env("PATH", &path)
+            .current_dir(&fx.docker_config)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+
+    let out = helper_run(
+        &["login", addr, "--insecure", "-u", USER, "--password-stdin"],
+        Some(PASSWORD),
+    );
+    success_stdout(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("docker-credential-regctltest"), "{stderr}");
+    let stored_file = store.join(addr.replace(':', "_"));
+    let stored: Value = serde_json::from_slice(&std::fs::read(&stored_file).unwrap()).unwrap();
+    assert_eq!(stored["ServerURL"], addr);
+    assert_eq!(stored["Username"], USER);
+    assert_eq!(stored["Secret"], PASSWORD);
+    let config: Value = serde_json::from_slice(&std::fs::read(fx.config_json()).unwrap()).unwrap();
+    assert_eq!(
+        config["auths"][addr],
+        serde_json::json!({}),
+        "no secret in the file"
+    );
+    assert_eq!(config["credsStore"], "regctltest");
+
+    let json = json_of(&helper_run(
         &[
             "tags",
-            &format!("{}/app", registry.addr),
+            &fx.at("app"),
             "--insecure",
+            "--names-only",
             "-o",
             "json",
         ],
         None,
     ));
-    assert_eq!(json[0]["digest"], pushed.digest.as_str(), "still there");
+    assert_eq!(json, serde_json::json!([{"tag": "1.0"}]));
+
+    success_stdout(&helper_run(&["logout", addr], None));
+    assert!(!stored_file.exists(), "helper erase was called");
+    let err = failure_stderr(&helper_run(&["tags", &fx.at("app"), "--insecure"], None));
+    assert!(err.contains("requires authentication"), "{err}");
+}
+
+fn untrusted_certificate_error_and_ca_file(flavor: Flavor) {
+    let certs = tempfile::tempdir().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "regctl test CA");
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+    let ca_path = certs.path().join("ca.pem");
+    let cert_path = certs.path().join("server.pem");
+    let key_path = certs.path().join("server.key");
+    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
+    std::fs::write(&cert_path, leaf.pem()).unwrap();
+    std::fs::write(&key_path, leaf_key.serialize_pem()).unwrap();
+    let fx = Fixture::start_with(flavor, true, Some((cert_path, key_path)));
+    let addr = fx.addr();
+
+    let err = failure_stderr(&fx.run(&["catalog", addr]));
+    assert!(err.contains("not trusted"), "{err}");
+    assert!(err.contains("unknown authority"), "{err}");
+    assert!(err.contains("--ca-file"), "{err}");
+    assert!(
+        err.contains(&format!("regctl client-setup {addr} --ca-file")),
+        "{err}"
+    );
+    let ca = ca_path.to_str().unwrap();
+    let by_name = format!("localhost:{}", addr.rsplit_once(':').unwrap().1);
+    let err = failure_stderr(&fx.run(&["catalog", &by_name, "--ca-file", ca]));
+    assert!(err.contains("not valid for the name localhost"), "{err}");
+    let creds = ["-u", USER, "--password-stdin"];
+    let json = json_of(
+        &fx.run_with_stdin(
+            &[
+                &["catalog", addr, "--ca-file", ca, "-o", "json"][..],
+                &creds,
+            ]
+            .concat(),
+            PASSWORD,
+        ),
+    );
+    assert_eq!(json, serde_json::json!([]));
+    let json = json_of(&fx.run_with_stdin(
+        &[&["catalog", addr, "--insecure", "-o", "json"][..], &creds].concat(),
+        PASSWORD,
+    ));
+    assert_eq!(json, serde_json::json!([]));
+    // The local config says TLS: no plain-HTTP shortcut for the registry it serves.
+    let config = fx.registry.config.to_str().unwrap();
+    let err = failure_stderr(&fx.run(&["catalog", "-c", config]));
+    assert!(err.contains("not trusted"), "{err}");
+}
+
+/// Bytes a progress bar draws with: carriage returns and ANSI escape sequences.
+fn has_control_characters(text: &str) -> bool {
+    text.contains('\r') || text.contains('\x1b')
+}
+
+fn progress_bar_only_on_a_terminal(flavor: Flavor) {
+    // More than one page of the registries' default page size (100).
+    const REPOS: usize = 120;
+    let fx = Fixture::start(flavor);
+    let push = fx.pusher();
+    let repos: Vec<String> = (0..REPOS).map(|i| format!("many/repo-{i:03}")).collect();
+    for repo in &repos {
+        push.image(repo, "one", "amd64", &["1.0"]);
+    }
+    fx.login();
+    let addr = fx.addr();
+
+    // Piped (stderr is not a terminal): many pages, no bar, nothing on stderr at all.
+    for args in [
+        &["catalog", addr, "--insecure"][..],
+        &["catalog", addr, "--insecure", "-n", "7"],
+        &["catalog", addr, "--insecure", "-n", "3", "--count-tags"],
+        &["tags", &fx.at("many/repo-000"), "--insecure", "--details"],
+    ] {
+        let out = fx.run(args);
+        let stdout = success_stdout(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr:?}");
+        assert!(!has_control_characters(&stdout), "{stdout:?}");
+    }
+    let json = json_of(&fx.run(&["catalog", addr, "--insecure", "-o", "json"]));
+    assert_eq!(
+        repositories_of(&json),
+        repos,
+        "followed the registry's own pages"
+    );
+
+    // On a terminal (`script` from bsdutils gives regctl a pseudo-terminal): the bar is drawn.
+    let terminal = on_terminal(
+        &fx,
+        "catalog \"$REGISTRY_ADDR\" --insecure -n 10 --count-tags",
+    );
+    // A running count while pages arrive (the total is unknown), then a bar while counting tags.
+    assert!(terminal.contains("listing repositories: "), "{terminal:?}");
+    assert!(terminal.contains("counting tags ["), "{terminal:?}");
+    assert!(terminal.contains("/120 ("), "{terminal:?}");
+    assert!(has_control_characters(&terminal), "{terminal:?}");
+    // The pseudo-terminal reports 0 columns: the table keeps its natural width.
+    let rows: Vec<&str> = terminal
+        .lines()
+        .filter(|l| l.contains("many/repo-"))
+        .collect();
+    assert_eq!(rows.len(), REPOS, "{terminal:?}");
+    assert!(rows[REPOS - 1].contains("many/repo-119"), "{terminal:?}");
+
+    // Still on a terminal, JSON output and -q draw nothing.
+    for args in ["-o json", "-q"] {
+        let terminal = on_terminal(
+            &fx,
+            &format!("catalog \"$REGISTRY_ADDR\" --insecure -n 10 --count-tags {args}"),
+        );
+        assert!(terminal.contains("many/repo-119"), "{terminal:?}");
+        assert!(!terminal.contains('\x1b'), "{args}: {terminal:?}");
+        assert!(!terminal.contains("counting tags"), "{args}: {terminal:?}");
+    }
+}
+
+/// Runs `regctl ARGS` on a pseudo-terminal (util-linux `script`, Debian package bsdutils) and
+/// returns what the terminal showed (stdout and stderr, with the terminal's `\r\n`). `ARGS` is
+/// shell text and may use `$REGISTRY_ADDR`.
+fn on_terminal(fx: &Fixture, args: &str) -> String {
+    let script = require_tool("script", "bsdutils");
+    let out = Command::new(script)
+        .args(["-q", "-e", "-f", "-c"])
+        .arg(format!("\"$REGCTL\" {args}"))
+        .arg("/dev/null")
+        .env("REGCTL", env!("CARGO_BIN_EXE_regctl"))
+        .env("REGISTRY_ADDR", fx.addr())
+        .env("DOCKER_CONFIG", &fx.docker_config)
+        .env_remove("REGCTL_CONFIG")
+        .current_dir(&fx.docker_config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let terminal = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "regctl {args} on a terminal failed:\n{}\n{terminal}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    terminal
 }
 
 #[test]
@@ -781,8 +1424,15 @@ fn token_flow_against_docker_registry_and_a_real_token_server() {
         tokens.realm,
         cert.display()
     );
-    let registry =
-        DockerRegistry::start(dir.path(), "token", &dir.path().join("data"), true, &auth);
+    let registry = TestRegistry::start(
+        Flavor::DockerRegistry,
+        dir.path(),
+        &Setup {
+            delete: true,
+            auth: Auth::Section(auth),
+            tls: None,
+        },
+    );
     let addr = registry.addr.clone();
     let minted = {
         let realm_tokens = &tokens;
@@ -918,180 +1568,4 @@ fn token_flow_against_docker_registry_and_a_real_token_server() {
         && r.refresh
         && r.user.as_deref() == Some("bob")
         && r.scopes == ["repository:lib/one:pull"]));
-}
-
-#[test]
-fn credential_helpers_store_get_and_erase() {
-    let dir = tempfile::tempdir().unwrap();
-    let docker_config = dir.path().join("docker");
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&docker_config).unwrap();
-    std::fs::create_dir_all(&bin).unwrap();
-    // A helper speaking docker's credential-helper protocol, keeping one entry per file.
-    let store = dir.path().join("store");
-    std::fs::create_dir(&store).unwrap();
-    let helper = bin.join("docker-credential-regctltest");
-    std::fs::write(
-        &helper,
-        format!(
-            r#"#!/bin/sh
-store={store}
-input=$(cat)
-case "$1" in
-  store)
-    server=$(printf '%s' "$input" | sed 's/.*"ServerURL":"\([^"]*\)".*/\1/')
-    printf '%s' "$input" > "$store/$(printf '%s' "$server" | tr '/:' '__')" ;;
-  get)
-    file="$store/$(printf '%s' "$input" | tr '/:' '__')"
-    if [ -f "$file" ]; then cat "$file"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-  erase)
-    file="$store/$(printf '%s' "$input" | tr '/:' '__')"
-    if [ -f "$file" ]; then rm "$file"; else echo "credentials not found in native keychain"; exit 1; fi ;;
-esac
-"#,
-            store = store.display()
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    std::fs::write(
-        docker_config.join("config.json"),
-        r#"{"credsStore":"regctltest"}"#,
-    )
-    .unwrap();
-    let auth = htpasswd_auth(dir.path(), &[(USER, PASSWORD)]);
-    let registry =
-        DockerRegistry::start(dir.path(), "helper", &dir.path().join("data"), true, &auth);
-    let addr = registry.addr.as_str();
-    Pusher::basic(addr, USER, PASSWORD).image("app", "one", "amd64", &["1.0"]);
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let helper_run = |args: &[&str], stdin: Option<&str>| {
-        let mut cmd = regctl();
-        cmd.args(args)
-            .env("DOCKER_CONFIG", &docker_config)
-            .env("PATH", &path)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        child.wait_with_output().unwrap()
-    };
-
-    let out = helper_run(
-        &["login", addr, "--insecure", "-u", USER, "--password-stdin"],
-        Some(PASSWORD),
-    );
-    success_stdout(&out);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("docker-credential-regctltest"), "{stderr}");
-    let stored_file = store.join(addr.replace(':', "_"));
-    let stored: Value = serde_json::from_slice(&std::fs::read(&stored_file).unwrap()).unwrap();
-    assert_eq!(stored["ServerURL"], addr);
-    assert_eq!(stored["Username"], USER);
-    assert_eq!(stored["Secret"], PASSWORD);
-    let config: Value =
-        serde_json::from_slice(&std::fs::read(docker_config.join("config.json")).unwrap()).unwrap();
-    assert_eq!(
-        config["auths"][addr],
-        serde_json::json!({}),
-        "no secret in the file"
-    );
-    assert_eq!(config["credsStore"], "regctltest");
-
-    let json = json_of(&helper_run(
-        &[
-            "tags",
-            &format!("{addr}/app"),
-            "--insecure",
-            "--names-only",
-            "-o",
-            "json",
-        ],
-        None,
-    ));
-    assert_eq!(json, serde_json::json!([{"tag": "1.0"}]));
-
-    success_stdout(&helper_run(&["logout", addr], None));
-    assert!(!stored_file.exists(), "helper erase was called");
-    let err = failure_stderr(&helper_run(
-        &["tags", &format!("{addr}/app"), "--insecure"],
-        None,
-    ));
-    assert!(err.contains("requires authentication"), "{err}");
-}
-
-#[test]
-fn untrusted_certificate_error_and_ca_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "regctl test CA");
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
-    let ca_path = dir.path().join("ca.pem");
-    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
-    std::fs::write(dir.path().join("server.pem"), leaf.pem()).unwrap();
-    std::fs::write(dir.path().join("server.key"), leaf_key.serialize_pem()).unwrap();
-    let tls = format!(
-        "  tls:\n    certificate: {}\n    key: {}\n",
-        dir.path().join("server.pem").display(),
-        dir.path().join("server.key").display()
-    );
-    let registry = DockerRegistry::start(dir.path(), "tls", &dir.path().join("data"), true, &tls);
-    let addr = registry.addr.as_str();
-
-    let err = failure_stderr(&run(dir.path(), &["catalog", addr], None));
-    assert!(err.contains("not trusted"), "{err}");
-    assert!(err.contains("unknown authority"), "{err}");
-    assert!(err.contains("--ca-file"), "{err}");
-    assert!(
-        err.contains(&format!("regctl client-setup {addr} --ca-file")),
-        "{err}"
-    );
-    let ca = ca_path.to_str().unwrap();
-    let by_name = format!("localhost:{}", addr.rsplit_once(':').unwrap().1);
-    let err = failure_stderr(&run(
-        dir.path(),
-        &["catalog", &by_name, "--ca-file", ca],
-        None,
-    ));
-    assert!(err.contains("not valid for the name localhost"), "{err}");
-    let json = json_of(&run(
-        dir.path(),
-        &["catalog", addr, "--ca-file", ca, "-o", "json"],
-        None,
-    ));
-    assert_eq!(json, serde_json::json!([]));
-    let json = json_of(&run(
-        dir.path(),
-        &["catalog", addr, "--insecure", "-o", "json"],
-        None,
-    ));
-    assert_eq!(json, serde_json::json!([]));
 }

@@ -478,9 +478,23 @@ async fn json_formatter_writes_one_json_object_per_line_with_an_access_line() {
         get(&format!("{}/v2/", server.base), None).await.status(),
         200
     );
+    // HEAD answers carry no body: their lines say completed, error or not.
+    let head = reqwest::Client::new()
+        .head(format!("{}/v2/app/manifests/1.0", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 404);
     assert_eq!(terminate(server).await.code(), Some(0));
 
     let text = std::fs::read_to_string(&log).unwrap();
+    let head_line = text
+        .lines()
+        .find(|line| line.contains("\"HEAD\""))
+        .unwrap_or_else(|| panic!("no HEAD access line in {text}"));
+    let head_line: serde_json::Value = serde_json::from_str(head_line).unwrap();
+    assert_eq!(head_line["status"], 404);
+    assert_eq!(head_line["completed"], true, "{head_line}");
     let lines: Vec<serde_json::Value> = text
         .lines()
         .filter(|line| !line.trim().is_empty())

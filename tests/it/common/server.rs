@@ -36,11 +36,17 @@ impl Server {
 
     /// Runs `regctl ARGS` (which must include `serve`) and waits for the ready line.
     pub fn start_with_args(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start_with_stderr(args, envs, Stdio::inherit())
+    }
+
+    /// [`Server::start_with_args`] with the server's log (stderr) sent to `stderr`, e.g. a file
+    /// a test shows when it fails.
+    pub fn start_with_stderr(args: &[&str], envs: &[(&str, &str)], stderr: Stdio) -> Self {
         let mut cmd = regctl();
         cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(stderr);
         for (k, v) in envs {
             cmd.env(k, v);
         }
