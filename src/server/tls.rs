@@ -410,6 +410,18 @@ mod tests {
         let reloadable = Arc::new(ReloadableCert::load(&cert, &key, provider()).unwrap());
         let config = server_config(Arc::clone(&reloadable), &[], false, None).unwrap();
         assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+        // Answering TLS-ALPN-01: `acme-tls/1` is the first choice, so a client offering it always
+        // negotiates it (and the connection is closed unserved).
+        let responder = ChallengeResponder::new();
+        let acme = server_config(Arc::clone(&reloadable), &[], true, Some(&responder)).unwrap();
+        assert_eq!(
+            acme.alpn_protocols,
+            vec![
+                ACME_TLS_ALPN_PROTOCOL.to_vec(),
+                b"h2".to_vec(),
+                b"http/1.1".to_vec()
+            ]
+        );
         // a CA bundle for client certificates is accepted; a file without certificates is not
         let with_cas = server_config(
             Arc::clone(&reloadable),
