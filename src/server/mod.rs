@@ -200,6 +200,8 @@ pub enum ServerError {
     Tls(#[from] TlsError),
     #[error("auth.htpasswd: cannot set up authentication")]
     Auth(#[from] AuthError),
+    #[error("http.tls.letsencrypt cannot be used together with http.tls.certificate")]
+    TlsAndLetsEncrypt,
     #[error("http.tls.letsencrypt: cannot prepare the certificate store")]
     LetsEncryptStore(#[source] crate::certs::CertError),
     #[error("http.tls.letsencrypt: cannot obtain a certificate from {directory}")]
@@ -338,7 +340,8 @@ impl Server {
         let http2 = !settings.http2_disabled;
         let mut acme = None;
         let tls = match (&settings.tls, &settings.letsencrypt) {
-            (Some(files), _) => {
+            (Some(_), Some(_)) => return Err(ServerError::TlsAndLetsEncrypt),
+            (Some(files), None) => {
                 let certs = Arc::new(ReloadableCert::load(
                     &files.certificate,
                     &files.key,
