@@ -3,6 +3,13 @@
 //! Settings come from config.yml, then `REGISTRY_*` variables, then the flags (each overrides the
 //! previous). Signals: SIGINT/SIGTERM stop accepting and drain in-flight requests (a second one
 //! stops at once); SIGHUP re-reads the TLS certificate and key.
+//!
+//! With `http.tls.letsencrypt` the ready line waits for the certificate: when none is stored yet
+//! the listener is already bound and answers only the ACME server's TLS-ALPN-01 validations
+//! (every other handshake is refused) until the certificate is obtained, and only then is the
+//! server announced as listening. A first certificate that cannot be obtained ends the process
+//! with the ACME server's reason; failed renewals are logged and retried while the current
+//! certificate stays in use.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -32,8 +39,16 @@ and _KEY); --addr and --root win over both. Without any configuration it serves 
 on 127.0.0.1:5000 without authentication.\n\n\
 When ready it prints one line on stdout: `regctl serve: listening on URL (storage ROOT, auth \
 on|off, TLS on|off)`. SIGINT or SIGTERM stops accepting connections and lets in-flight requests \
-finish (up to http.draintimeout, 30s by default); SIGHUP reloads the TLS certificate.",
-    after_help = "Examples:\n  regctl serve\n  regctl serve --addr 0.0.0.0:5000 --root /var/lib/registry\n  regctl serve -c /etc/regctl/config.yml\n  REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_REALM=Registry REGISTRY_AUTH_HTPASSWD_PATH=auth/htpasswd regctl serve"
+finish (up to http.draintimeout, 30s by default); SIGHUP reloads the TLS certificate.\n\n\
+With http.tls.letsencrypt (cachefile, email, hosts, directoryurl) the certificate comes from an \
+ACME CA (Let's Encrypt unless directoryurl says otherwise): the CA validates with TLS-ALPN-01 on \
+this server's own TLS port, so it must be reachable on port 443 of every host. The certificate \
+and key are stored beside the cachefile (.crt, .key) and reused after a restart; a new one is \
+obtained when a third of its lifetime (at most 30 days) is left, without a restart. Until the \
+first certificate is in place only ACME validations are answered, and the ready line is printed \
+once it is. REGCTL_ACME_CA_ROOT=FILE makes the ACME client trust the PEM root in FILE for the \
+ACME server's own HTTPS, for testing with private ACME servers such as pebble.",
+    after_help = "Examples:\n  regctl serve\n  regctl serve --addr 0.0.0.0:5000 --root /var/lib/registry\n  regctl serve -c /etc/regctl/config.yml\n  REGCTL_ACME_CA_ROOT=pebble.minica.pem regctl serve -c config-pebble.yml\n  REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_REALM=Registry REGISTRY_AUTH_HTPASSWD_PATH=auth/htpasswd regctl serve"
 )]
 pub struct ServeArgs {
     /// Listen on HOST:PORT (port 0 picks a free port); overrides http.addr
@@ -89,11 +104,7 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
         readonly: settings.readonly,
         relative_urls: settings.relativeurls,
         host: settings.host.clone(),
-        scheme: if settings.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        },
+        scheme: if settings.is_tls() { "https" } else { "http" },
         ..ApiOptions::default()
     };
     Ok((api::router(Arc::clone(&registry), options), registry))
@@ -128,6 +139,8 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
     let server = server::Server::bind(settings, app)
         .await
         .context("cannot start the registry server")?;
+    let local_addr = server.local_addr();
+    let is_tls = server.is_tls();
     if let Some(certificate) = server.certificate() {
         tokio::spawn(async move {
             while hangup.recv().await.is_some() {
@@ -141,8 +154,6 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
             }
         });
     }
-    printer.line(ready_line(settings, server.local_addr(), server.is_tls()))?;
-
     let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
     let (second_tx, second_rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -156,11 +167,18 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
         );
         let _ = second_tx.send(());
     });
+    let mut announced = Ok(());
+    let serving = server.serve_when_ready(
+        async {
+            let _ = first_rx.await;
+        },
+        |_| announced = printer.line(ready_line(settings, local_addr, is_tls)),
+    );
     tokio::select! {
-        () = server.serve(async { let _ = first_rx.await; }) => {}
+        served = serving => served.context("cannot start the registry server")?,
         _ = second_rx => {}
     }
-    Ok(())
+    announced
 }
 
 async fn next_stop_signal(
@@ -232,8 +250,25 @@ fn load_settings(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<(Serve
     if let Some(root) = &args.root {
         settings.root.clone_from(root);
     }
+    if let Some(letsencrypt) = settings.letsencrypt.as_mut() {
+        letsencrypt.ca_root = acme_ca_root()?;
+    }
     Ok((settings, loaded))
 }
+
+/// `REGCTL_ACME_CA_ROOT`: a PEM root for the ACME server's own HTTPS (private ACME servers such as
+/// pebble). Not a config.yml key: registry:2 has none, and production never needs it.
+fn acme_ca_root() -> anyhow::Result<Option<PathBuf>> {
+    let Some(path) = std::env::var_os(ACME_CA_ROOT_ENV).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(path);
+    std::fs::metadata(&path)
+        .with_context(|| format!("{ACME_CA_ROOT_ENV} names {}", path.display()))?;
+    Ok(Some(path))
+}
+
+const ACME_CA_ROOT_ENV: &str = "REGCTL_ACME_CA_ROOT";
 
 /// What `regctl serve` runs with when there is no config file: registry:2's sample config, but on
 /// loopback (binding beyond it is a deliberate choice) and storing under the working directory.

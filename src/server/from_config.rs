@@ -5,7 +5,13 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 
-use super::{HtpasswdSettings, LogFormatter, LogLevel, ServeSettings, TlsSettings, UploadPurging};
+use crate::certs::acme::letsencrypt_production;
+use crate::certs::{CertError, SubjectName};
+
+use super::{
+    HtpasswdSettings, LetsEncryptSettings, LogFormatter, LogLevel, ServeSettings, TlsSettings,
+    UploadPurging,
+};
 
 /// A config that is valid for registry:2 but asks for something `regctl serve` does not do.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +30,27 @@ pub enum SettingsError {
     HtpasswdIncomplete,
     #[error("http.tls.certificate is set but http.tls.key is not")]
     TlsKeyMissing,
+    #[error(
+        "http.tls.letsencrypt cannot be used together with http.tls.certificate: remove one of them"
+    )]
+    TlsAndLetsEncrypt,
+    #[error(
+        "http.tls.letsencrypt.cachefile must be set: it enables Let's Encrypt and holds the \
+         account (the certificate and key are stored beside it)"
+    )]
+    LetsEncryptCachefileMissing,
+    #[error(
+        "http.tls.letsencrypt.hosts must name at least one host: regctl serve obtains the \
+         certificate for these names at start"
+    )]
+    LetsEncryptNoHosts,
+    #[error("http.tls.letsencrypt.hosts: {0}")]
+    LetsEncryptHost(CertError),
+    #[error(
+        "http.tls.clientcas cannot be combined with http.tls.letsencrypt: the ACME server's \
+         TLS-ALPN-01 validation presents no client certificate"
+    )]
+    LetsEncryptWithClientCas,
     #[error("{key}: {source}")]
     Log {
         key: &'static str,
@@ -74,6 +101,7 @@ impl ServeSettings {
             }),
             None => None,
         };
+        let letsencrypt = letsencrypt_settings(config, tls.is_some())?;
         let purge = config.upload_purging();
         let uploadpurging = UploadPurging {
             enabled: purge.enabled,
@@ -126,6 +154,7 @@ impl ServeSettings {
             readonly: config.readonly(),
             htpasswd,
             tls,
+            letsencrypt,
             http2_disabled: config.http.http2.disabled,
             headers: config
                 .http
@@ -141,6 +170,47 @@ impl ServeSettings {
             max_connections: defaults.max_connections,
         })
     }
+}
+
+/// `http.tls.letsencrypt`, which (as in distribution) is on exactly when `cachefile` is set.
+fn letsencrypt_settings(
+    config: &Config,
+    certificate_files: bool,
+) -> Result<Option<LetsEncryptSettings>, SettingsError> {
+    let le = &config.http.tls.letsencrypt;
+    if le.cachefile.is_empty() {
+        // registry:2 would silently serve without it; a half-written section is a mistake.
+        if !le.hosts.is_empty() || !le.email.is_empty() || !le.directoryurl.is_empty() {
+            return Err(SettingsError::LetsEncryptCachefileMissing);
+        }
+        return Ok(None);
+    }
+    if certificate_files {
+        return Err(SettingsError::TlsAndLetsEncrypt);
+    }
+    if !config.http.tls.clientcas.is_empty() {
+        return Err(SettingsError::LetsEncryptWithClientCas);
+    }
+    if le.hosts.is_empty() {
+        return Err(SettingsError::LetsEncryptNoHosts);
+    }
+    let hosts = le
+        .hosts
+        .iter()
+        .map(|host| SubjectName::parse(host))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(SettingsError::LetsEncryptHost)?;
+    Ok(Some(LetsEncryptSettings {
+        cachefile: PathBuf::from(&le.cachefile),
+        email: Some(le.email.clone()).filter(|e| !e.is_empty()),
+        hosts,
+        directory_url: if le.directoryurl.is_empty() {
+            letsencrypt_production().to_owned()
+        } else {
+            le.directoryurl.clone()
+        },
+        ca_root: None,
+    }))
 }
 
 #[cfg(test)]
@@ -209,6 +279,76 @@ mod tests {
         assert!(s.delete_enabled && s.readonly);
         assert_eq!(s.htpasswd.unwrap().path, PathBuf::from("/h"));
         assert_eq!(s.tls.unwrap().key, PathBuf::from("/c.key"));
+    }
+
+    #[test]
+    fn letsencrypt_is_mapped_with_distributions_keys() {
+        let yaml = format!(
+            "{BASE}http:\n  tls:\n    letsencrypt:\n      cachefile: /srv/le.json\n      \
+             email: ops@registry.test\n      hosts: [registry.test, 192.0.2.7]\n"
+        );
+        let s = settings(&yaml, &[]).unwrap();
+        assert!(s.tls.is_none() && s.is_tls());
+        let le = s.letsencrypt.unwrap();
+        assert_eq!(le.cachefile, PathBuf::from("/srv/le.json"));
+        assert_eq!(le.email.as_deref(), Some("ops@registry.test"));
+        assert_eq!(
+            le.hosts,
+            [
+                SubjectName::parse("registry.test").unwrap(),
+                SubjectName::parse("192.0.2.7").unwrap()
+            ]
+        );
+        assert_eq!(le.directory_url, letsencrypt_production());
+        assert_eq!(le.ca_root, None);
+
+        let custom = settings(
+            &yaml,
+            &[(
+                "REGISTRY_HTTP_TLS_LETSENCRYPT_DIRECTORYURL",
+                "https://127.0.0.1:14000/dir",
+            )],
+        )
+        .unwrap();
+        assert_eq!(
+            custom.letsencrypt.unwrap().directory_url,
+            "https://127.0.0.1:14000/dir"
+        );
+    }
+
+    #[test]
+    fn letsencrypt_refusals() {
+        let le = "    letsencrypt:\n      cachefile: /srv/le.json\n      hosts: [registry.test]\n";
+        let both = format!("{BASE}http:\n  tls:\n    certificate: /c.crt\n    key: /c.key\n{le}");
+        assert!(matches!(
+            settings(&both, &[]),
+            Err(SettingsError::TlsAndLetsEncrypt)
+        ));
+        let with_cas = format!("{BASE}http:\n  tls:\n    clientcas: [/ca.pem]\n{le}");
+        assert!(matches!(
+            settings(&with_cas, &[]),
+            Err(SettingsError::LetsEncryptWithClientCas)
+        ));
+        let no_hosts =
+            format!("{BASE}http:\n  tls:\n    letsencrypt:\n      cachefile: /srv/le.json\n");
+        assert!(matches!(
+            settings(&no_hosts, &[]),
+            Err(SettingsError::LetsEncryptNoHosts)
+        ));
+        let no_cachefile =
+            format!("{BASE}http:\n  tls:\n    letsencrypt:\n      hosts: [registry.test]\n");
+        assert!(matches!(
+            settings(&no_cachefile, &[]),
+            Err(SettingsError::LetsEncryptCachefileMissing)
+        ));
+        let bad_host = format!(
+            "{BASE}http:\n  tls:\n    letsencrypt:\n      cachefile: /l.json\n      hosts: ['a b']\n"
+        );
+        let err = settings(&bad_host, &[]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("http.tls.letsencrypt.hosts"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod auth;
 mod from_config;
+pub mod letsencrypt;
 pub mod logging;
 pub mod tls;
 
@@ -33,8 +34,11 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
+use crate::certs::challenge::ACME_TLS_ALPN_PROTOCOL;
+
 pub use auth::{AuthError, AuthenticatedUser, HtpasswdAuth};
 pub use from_config::SettingsError;
+pub use letsencrypt::AcmeCertificates;
 pub use logging::{LogFormatter, LogLevel, LogSettings, LoggingError};
 pub use tls::{ReloadableCert, TlsError};
 
@@ -67,6 +71,24 @@ pub struct TlsSettings {
     pub key: PathBuf,
     /// `http.tls.clientcas`: when not empty, clients must present a certificate from these CAs.
     pub client_cas: Vec<PathBuf>,
+}
+
+/// `http.tls.letsencrypt`: the certificate is obtained from an ACME CA at start (TLS-ALPN-01,
+/// answered on the server's own TLS listener) and renewed while serving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LetsEncryptSettings {
+    /// `cachefile`: the ACME account; the certificate and key are kept beside it with `.crt` and
+    /// `.key` extensions.
+    pub cachefile: PathBuf,
+    /// `email`: the account's contact for expiry notices.
+    pub email: Option<String>,
+    /// `hosts`: the names the certificate covers (at least one).
+    pub hosts: Vec<crate::certs::SubjectName>,
+    /// `directoryurl`; Let's Encrypt's production directory when unset.
+    pub directory_url: String,
+    /// A PEM root trusted for the ACME server's own HTTPS instead of the system's roots: for
+    /// private ACME servers such as pebble (`REGCTL_ACME_CA_ROOT`; not a config.yml key).
+    pub ca_root: Option<PathBuf>,
 }
 
 /// `storage.maintenance.uploadpurging`, with distribution's defaults.
@@ -107,6 +129,8 @@ pub struct ServeSettings {
     pub readonly: bool,
     pub htpasswd: Option<HtpasswdSettings>,
     pub tls: Option<TlsSettings>,
+    /// `http.tls.letsencrypt` (never together with `tls`).
+    pub letsencrypt: Option<LetsEncryptSettings>,
     /// `http.http2.disabled`.
     pub http2_disabled: bool,
     /// `http.headers`: added to every response that does not set the header itself.
@@ -132,6 +156,7 @@ impl Default for ServeSettings {
             readonly: false,
             htpasswd: None,
             tls: None,
+            letsencrypt: None,
             http2_disabled: false,
             headers: Vec::new(),
             draintimeout: None,
@@ -149,6 +174,12 @@ impl ServeSettings {
     #[must_use]
     pub fn drain_timeout(&self) -> Duration {
         self.draintimeout.unwrap_or(DEFAULT_DRAIN_TIMEOUT)
+    }
+
+    /// Whether the server speaks HTTPS (certificate files or ACME).
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some() || self.letsencrypt.is_some()
     }
 }
 
@@ -169,6 +200,16 @@ pub enum ServerError {
     Tls(#[from] TlsError),
     #[error("auth.htpasswd: cannot set up authentication")]
     Auth(#[from] AuthError),
+    #[error("http.tls.letsencrypt cannot be used together with http.tls.certificate")]
+    TlsAndLetsEncrypt,
+    #[error("http.tls.letsencrypt: cannot prepare the certificate store")]
+    LetsEncryptStore(#[source] crate::certs::CertError),
+    #[error("http.tls.letsencrypt: cannot obtain a certificate from {directory}")]
+    LetsEncryptObtain {
+        directory: String,
+        #[source]
+        source: crate::certs::CertError,
+    },
 }
 
 /// The response headers added by the shell.
@@ -269,6 +310,7 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     tls: Option<(tokio_rustls::TlsAcceptor, Arc<ReloadableCert>)>,
+    acme: Option<Arc<AcmeCertificates>>,
     app: Router,
     http2: bool,
     drain_timeout: Duration,
@@ -280,29 +322,50 @@ impl std::fmt::Debug for Server {
         f.debug_struct("Server")
             .field("local_addr", &self.local_addr)
             .field("tls", &self.tls.is_some())
+            .field("acme", &self.acme.is_some())
             .field("http2", &self.http2)
             .finish_non_exhaustive()
     }
 }
 
 impl Server {
-    /// Loads TLS and auth, wraps `app` with the shell's layers and binds the listener.
+    /// Loads TLS and auth, wraps `app` with the shell's layers and binds the listener. With
+    /// `http.tls.letsencrypt` the stored certificate is put in when still good; otherwise only
+    /// TLS-ALPN-01 validations complete a handshake until [`Server::serve_when_ready`] has
+    /// obtained one.
     ///
     /// # Errors
     /// When the address cannot be bound, or TLS, auth or headers are misconfigured.
     pub async fn bind(settings: &ServeSettings, app: Router) -> Result<Self, ServerError> {
         let http2 = !settings.http2_disabled;
-        let tls = match &settings.tls {
-            Some(files) => {
+        let mut acme = None;
+        let tls = match (&settings.tls, &settings.letsencrypt) {
+            (Some(_), Some(_)) => return Err(ServerError::TlsAndLetsEncrypt),
+            (Some(files), None) => {
                 let certs = Arc::new(ReloadableCert::load(
                     &files.certificate,
                     &files.key,
                     tls::provider(),
                 )?);
-                let config = tls::server_config(Arc::clone(&certs), &files.client_cas, http2)?;
+                let config =
+                    tls::server_config(Arc::clone(&certs), &files.client_cas, http2, None)?;
                 Some((tokio_rustls::TlsAcceptor::from(config), certs))
             }
-            None => None,
+            (None, Some(letsencrypt)) => {
+                let certificates = Arc::new(
+                    AcmeCertificates::new(letsencrypt).map_err(ServerError::LetsEncryptStore)?,
+                );
+                let certs = certificates.certificate();
+                let config = tls::server_config(
+                    Arc::clone(&certs),
+                    &[],
+                    http2,
+                    Some(certificates.responder()),
+                )?;
+                acme = Some(certificates);
+                Some((tokio_rustls::TlsAcceptor::from(config), certs))
+            }
+            (None, None) => None,
         };
         let app = wrap(settings, app)?;
         let addr = listen_address(&settings.addr);
@@ -320,6 +383,7 @@ impl Server {
             listener,
             local_addr,
             tls,
+            acme,
             app,
             http2,
             drain_timeout: settings.drain_timeout(),
@@ -346,6 +410,55 @@ impl Server {
         self.tls.as_ref().map(|(_, certs)| Arc::clone(certs))
     }
 
+    /// The ACME state with `http.tls.letsencrypt`.
+    #[must_use]
+    pub fn letsencrypt(&self) -> Option<Arc<AcmeCertificates>> {
+        self.acme.clone()
+    }
+
+    /// [`Server::serve`], but first, with `http.tls.letsencrypt` and no certificate yet, obtains
+    /// one while the listener already accepts (the ACME server validates by connecting to it);
+    /// `on_ready` is called once a certificate is in place, then the renewal task runs for as
+    /// long as the server does. A `shutdown` while obtaining stops at once.
+    ///
+    /// # Errors
+    /// When the first certificate cannot be obtained.
+    pub async fn serve_when_ready(
+        self,
+        shutdown: impl Future<Output = ()>,
+        on_ready: impl FnOnce(SocketAddr),
+    ) -> Result<(), ServerError> {
+        let local_addr = self.local_addr;
+        let acme = self.acme.clone();
+        let serving = self.serve(shutdown);
+        tokio::pin!(serving);
+        let _renewal = match acme {
+            Some(acme) => {
+                if !acme.has_certificate() {
+                    tracing::info!(
+                        directory = %acme.request().directory_url,
+                        hosts = ?acme.request().hosts.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "http.tls.letsencrypt: obtaining a certificate (TLS-ALPN-01 on this listener)"
+                    );
+                    tokio::select! {
+                        () = &mut serving => return Ok(()),
+                        checked = acme.check() => {
+                            checked.map_err(|source| ServerError::LetsEncryptObtain {
+                                directory: acme.request().directory_url.clone(),
+                                source,
+                            })?;
+                        }
+                    }
+                }
+                Some(AbortOnDrop(tokio::spawn(acme.keep_renewed())))
+            }
+            None => None,
+        };
+        on_ready(local_addr);
+        serving.await;
+        Ok(())
+    }
+
     /// Accepts connections until `shutdown` completes, then stops accepting and waits up to the
     /// drain timeout for in-flight requests; connections still open after it are closed.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
@@ -353,6 +466,7 @@ impl Server {
             listener,
             local_addr,
             tls,
+            acme: _,
             app,
             http2,
             drain_timeout,
@@ -407,6 +521,15 @@ impl Server {
                     Some(acceptor) => {
                         match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
                         {
+                            Ok(Ok(mut tls_stream))
+                                if tls_stream.get_ref().1.alpn_protocol()
+                                    == Some(ACME_TLS_ALPN_PROTOCOL) =>
+                            {
+                                // A TLS-ALPN-01 validation: the handshake was the answer
+                                // (RFC 8737 §3); nothing is served on this connection.
+                                tracing::debug!(%peer, "answered a TLS-ALPN-01 validation");
+                                let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls_stream).await;
+                            }
                             Ok(Ok(tls_stream)) => connection.serve(tls_stream).await,
                             Ok(Err(err)) => {
                                 tracing::debug!(%peer, error = %err, "TLS handshake failed");
@@ -438,6 +561,27 @@ impl Server {
         }
         tracing::info!("server stopped");
     }
+}
+
+/// Stops a background task when the server it belongs to stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// An error and its causes on one line, for log fields.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn connection_builder(http2: bool) -> auto::Builder<TokioExecutor> {
@@ -496,7 +640,8 @@ impl Connection {
     }
 }
 
-/// Binds, reports the bound address to `on_ready`, serves `app` behind the shell's layers until
+/// Binds, obtains an ACME certificate if one is needed, reports the bound address to `on_ready`,
+/// serves `app` behind the shell's layers until
 /// `shutdown` completes, then drains (see [`Server::serve`]).
 ///
 /// # Errors
@@ -507,10 +652,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     on_ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
-    let server = Server::bind(settings, app).await?;
-    on_ready(server.local_addr());
-    server.serve(shutdown).await;
-    Ok(())
+    Server::bind(settings, app)
+        .await?
+        .serve_when_ready(shutdown, on_ready)
+        .await
 }
 
 #[cfg(test)]

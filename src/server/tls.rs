@@ -3,7 +3,12 @@
 //!
 //! The server certificate is not baked into the `ServerConfig`: it comes from [`ReloadableCert`], a
 //! `ResolvesServerCert` whose certificate can be replaced while connections are being served (a
-//! renewed certificate on disk, later ACME), so a renewal never needs a restart.
+//! renewed certificate on disk, or one obtained by ACME), so a renewal never needs a restart.
+//!
+//! With `http.tls.letsencrypt` the resolver is [`AcmeResolver`]: handshakes offering `acme-tls/1`
+//! get the TLS-ALPN-01 challenge certificate of a pending validation (and nothing else), every
+//! other handshake the current certificate, and `acme-tls/1` is the server's first ALPN choice so
+//! that such a handshake always negotiates it and the connection is closed unserved.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -14,6 +19,8 @@ use rustls::sign::CertifiedKey;
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::certs::challenge::{offers_acme_tls, ChallengeResponder, ACME_TLS_ALPN_PROTOCOL};
 
 /// Errors setting up TLS; each names the file at fault.
 #[derive(Debug, thiserror::Error)]
@@ -77,13 +84,14 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// A server certificate that can be swapped while the server runs.
 ///
 /// Every handshake reads the current `Arc<CertifiedKey>` under a read lock held only for the clone,
-/// so a reload never blocks handshakes for longer than a pointer swap.
+/// so a reload never blocks handshakes for longer than a pointer swap. An [`empty`](Self::empty)
+/// one completes no handshake until a certificate is put in.
 #[derive(Debug)]
 pub struct ReloadableCert {
     certificate: PathBuf,
     key: PathBuf,
     provider: Arc<CryptoProvider>,
-    current: RwLock<Arc<CertifiedKey>>,
+    current: RwLock<Option<Arc<CertifiedKey>>>,
 }
 
 impl ReloadableCert {
@@ -102,8 +110,20 @@ impl ReloadableCert {
             certificate: certificate.to_owned(),
             key: key.to_owned(),
             provider,
-            current: RwLock::new(Arc::new(loaded)),
+            current: RwLock::new(Some(Arc::new(loaded))),
         })
+    }
+
+    /// No certificate yet (an ACME certificate not obtained so far); [`reload`](Self::reload) reads
+    /// `certificate` and `key` once they exist.
+    #[must_use]
+    pub fn empty(certificate: &Path, key: &Path, provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            certificate: certificate.to_owned(),
+            key: key.to_owned(),
+            provider,
+            current: RwLock::new(None),
+        }
     }
 
     /// Re-reads the files this certificate was loaded from and, when they are valid, serves them to
@@ -119,24 +139,46 @@ impl ReloadableCert {
 
     /// Serves `certified` to every new handshake (for certificates obtained in memory, e.g. ACME).
     pub fn replace(&self, certified: Arc<CertifiedKey>) {
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = certified;
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(certified);
     }
 
-    /// The certificate currently served.
+    /// The certificate currently served, if there is one yet.
     #[must_use]
-    pub fn current(&self) -> Arc<CertifiedKey> {
-        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    pub fn current(&self) -> Option<Arc<CertifiedKey>> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
 impl ResolvesServerCert for ReloadableCert {
     fn resolve(&self, _client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.current())
+        self.current()
+    }
+}
+
+/// The certificate resolver of a server answering TLS-ALPN-01 validations itself.
+#[derive(Debug)]
+pub struct AcmeResolver {
+    certs: Arc<ReloadableCert>,
+    challenges: ChallengeResponder,
+}
+
+impl ResolvesServerCert for AcmeResolver {
+    fn resolve(&self, client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        // A handshake offering `acme-tls/1` negotiates it (it is our first choice), so it must
+        // never get the real certificate: the challenge certificate of a pending name, or none.
+        if offers_acme_tls(&client_hello) {
+            return self.challenges.resolve_tls_alpn01(&client_hello);
+        }
+        self.certs.current()
     }
 }
 
 /// Builds the rustls server configuration: the reloadable certificate, client certificate
-/// verification when `client_cas` is not empty, ALPN `h2` (unless `http2`) and `http/1.1`.
+/// verification when `client_cas` is not empty, ALPN `h2` (unless `http2`) and `http/1.1`. With
+/// `acme`, TLS-ALPN-01 validations are answered from it and `acme-tls/1` leads the ALPN list.
 ///
 /// # Errors
 /// When a client CA file cannot be read or used.
@@ -144,6 +186,7 @@ pub fn server_config(
     certs: Arc<ReloadableCert>,
     client_cas: &[PathBuf],
     http2: bool,
+    acme: Option<&ChallengeResponder>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::clone(&certs.provider);
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
@@ -167,12 +210,21 @@ pub fn server_config(
             .map_err(TlsError::ClientVerifier)?;
         builder.with_client_cert_verifier(verifier)
     };
-    let mut config = builder.with_cert_resolver(certs);
-    config.alpn_protocols = if http2 {
-        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
-    } else {
-        vec![b"http/1.1".to_vec()]
+    let mut config = match acme {
+        Some(challenges) => builder.with_cert_resolver(Arc::new(AcmeResolver {
+            certs,
+            challenges: challenges.clone(),
+        })),
+        None => builder.with_cert_resolver(certs),
     };
+    config.alpn_protocols = Vec::with_capacity(3);
+    if acme.is_some() {
+        config.alpn_protocols.push(ACME_TLS_ALPN_PROTOCOL.to_vec());
+    }
+    if http2 {
+        config.alpn_protocols.push(b"h2".to_vec());
+    }
+    config.alpn_protocols.push(b"http/1.1".to_vec());
     Ok(Arc::new(config))
 }
 
@@ -278,13 +330,13 @@ mod tests {
         let cert = write(dir.path(), "tls.crt", &first.cert_pem);
         let key = write(dir.path(), "tls.key", &first.key_pem);
         let reloadable = ReloadableCert::load(&cert, &key, provider()).unwrap();
-        let before = reloadable.current();
+        let before = reloadable.current().unwrap();
 
         let second = self_signed("second.test");
         write(dir.path(), "tls.crt", &second.cert_pem);
         write(dir.path(), "tls.key", &second.key_pem);
         reloadable.reload().unwrap();
-        let after = reloadable.current();
+        let after = reloadable.current().unwrap();
         assert_ne!(before.cert[0], after.cert[0]);
 
         // a broken file on reload keeps the certificate in use
@@ -293,9 +345,9 @@ mod tests {
             reloadable.reload(),
             Err(TlsError::NoPrivateKey { .. })
         ));
-        assert_eq!(reloadable.current().cert[0], after.cert[0]);
+        assert_eq!(reloadable.current().unwrap().cert[0], after.cert[0]);
 
-        let config = server_config(Arc::new(reloadable), &[], true).unwrap();
+        let config = server_config(Arc::new(reloadable), &[], true, None).unwrap();
         assert_eq!(
             config.alpn_protocols,
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
@@ -356,13 +408,30 @@ mod tests {
         let cert = write(dir.path(), "tls.crt", &pair.cert_pem);
         let key = write(dir.path(), "tls.key", &pair.key_pem);
         let reloadable = Arc::new(ReloadableCert::load(&cert, &key, provider()).unwrap());
-        let config = server_config(Arc::clone(&reloadable), &[], false).unwrap();
+        let config = server_config(Arc::clone(&reloadable), &[], false, None).unwrap();
         assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+        // Answering TLS-ALPN-01: `acme-tls/1` is the first choice, so a client offering it always
+        // negotiates it (and the connection is closed unserved).
+        let responder = ChallengeResponder::new();
+        let acme = server_config(Arc::clone(&reloadable), &[], true, Some(&responder)).unwrap();
+        assert_eq!(
+            acme.alpn_protocols,
+            vec![
+                ACME_TLS_ALPN_PROTOCOL.to_vec(),
+                b"h2".to_vec(),
+                b"http/1.1".to_vec()
+            ]
+        );
         // a CA bundle for client certificates is accepted; a file without certificates is not
-        let with_cas = server_config(Arc::clone(&reloadable), std::slice::from_ref(&cert), true);
+        let with_cas = server_config(
+            Arc::clone(&reloadable),
+            std::slice::from_ref(&cert),
+            true,
+            None,
+        );
         assert!(with_cas.is_ok());
         assert!(matches!(
-            server_config(reloadable, &[key], true),
+            server_config(reloadable, &[key], true, None),
             Err(TlsError::NoCertificate { .. })
         ));
     }

@@ -2,17 +2,18 @@
 //! against Debian's docker-registry; ACME against Debian's pebble with challenges really validated.
 
 use std::fs;
-use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{parse_x509_certificate, X509Certificate};
 
+use crate::common::oci::{wait_for_port, write_oci_layout};
+use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
+use regctl::certs::acme::CertStore;
 
 /// Kills the process when the test ends, however it ends.
 struct Running(Child);
@@ -332,53 +333,8 @@ fn update_config_points_tls_at_the_new_files_and_keeps_other_keys() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A TLS server inside the test, serving the generated certificate (regctl serve is another module).
-
-fn tls_server(runtime: &tokio::runtime::Runtime, cert_file: &Path, key_file: &Path) -> SocketAddr {
-    use rustls_pki_types::pem::PemObject as _;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_file)
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let key = PrivateKeyDer::from_pem_file(key_file).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    runtime.spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(stream).await else {
-                    return;
-                };
-                let service = hyper::service::service_fn(|_req| async {
-                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
-                        http_body_util::Full::new(bytes::Bytes::from_static(b"tls ok\n")),
-                    ))
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                    .await;
-            });
-        }
-    });
-    addr
-}
+// `regctl serve` with the generated certificate, checked by curl and skopeo (and the same files
+// under Debian's docker-registry, for people who keep registry:2).
 
 fn curl(args: &[&str]) -> Output {
     let curl = require_tool("curl", "curl");
@@ -391,53 +347,69 @@ fn curl(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `curl`'s exit code for "the peer's certificate cannot be verified".
+const CURL_UNTRUSTED: i32 = 60;
+
+/// `regctl serve` over TLS with `certificate`/`key`, through distribution's environment names.
+fn serve_tls(root: &Path, certificate: &Path, key: &Path) -> Server {
+    Server::start(
+        root,
+        &[],
+        &[
+            (
+                "REGISTRY_HTTP_TLS_CERTIFICATE",
+                certificate.to_str().unwrap(),
+            ),
+            ("REGISTRY_HTTP_TLS_KEY", key.to_str().unwrap()),
+        ],
+    )
+}
+
+fn port_of(server: &Server) -> u16 {
+    server.addr.rsplit(':').next().unwrap().parse().unwrap()
+}
+
 #[test]
-fn curl_trusts_the_certificate_by_name_and_by_ip_with_the_ca() {
+fn regctl_serve_with_the_certificate_is_trusted_by_curl_by_name_and_by_ip() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("certs");
     success_stdout(&self_signed(
         &dir,
         &[
             "--host",
-            "registry.test",
-            "--host",
             "localhost",
             "--host",
             "127.0.0.1",
+            "--host",
+            "registry.test",
         ],
     ));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let addr = tls_server(&runtime, &dir.join("server.crt"), &dir.join("server.key"));
-    let port = addr.port();
+    let server = serve_tls(
+        &tmp.path().join("data"),
+        &dir.join("server.crt"),
+        &dir.join("server.key"),
+    );
+    assert!(
+        server.ready_line.ends_with("TLS on)"),
+        "{}",
+        server.ready_line
+    );
+    let port = port_of(&server);
     let ca = dir.join("ca.crt");
     let ca = ca.to_str().unwrap();
 
-    for name in ["registry.test", "localhost"] {
-        let resolve = format!("{name}:{port}:127.0.0.1");
-        let url = format!("https://{name}:{port}/");
-        let out = curl(&["--cacert", ca, "--resolve", &resolve, &url]);
-        assert_eq!(success_stdout(&out), "tls ok\n", "by name {name}");
-        let untrusted = curl(&["--resolve", &resolve, &url]);
-        assert_eq!(
-            untrusted.status.code(),
-            Some(60),
-            "without the CA curl must refuse {name}"
-        );
-    }
-    let by_ip = format!("https://127.0.0.1:{port}/");
+    // localhost as the system resolves it (the server listens on 127.0.0.1 only).
+    let by_name = format!("https://localhost:{port}/v2/");
+    assert_eq!(success_stdout(&curl(&["--cacert", ca, &by_name])), "{}");
+    assert_eq!(curl(&[&by_name]).status.code(), Some(CURL_UNTRUSTED));
+    let by_ip = format!("https://127.0.0.1:{port}/v2/");
+    assert_eq!(success_stdout(&curl(&["--cacert", ca, &by_ip])), "{}");
+    assert_eq!(curl(&[&by_ip]).status.code(), Some(CURL_UNTRUSTED));
+    let resolve = format!("registry.test:{port}:127.0.0.1");
+    let other_name = format!("https://registry.test:{port}/v2/");
     assert_eq!(
-        success_stdout(&curl(&["--cacert", ca, &by_ip])),
-        "tls ok\n",
-        "by IP"
-    );
-    assert_eq!(
-        curl(&[&by_ip]).status.code(),
-        Some(60),
-        "without the CA, by IP"
+        success_stdout(&curl(&["--cacert", ca, "--resolve", &resolve, &other_name])),
+        "{}"
     );
 
     // A name the certificate does not carry is refused even with the CA.
@@ -447,60 +419,93 @@ fn curl_trusts_the_certificate_by_name_and_by_ip_with_the_ca() {
         ca,
         "--resolve",
         &resolve,
-        &format!("https://other.test:{port}/"),
+        &format!("https://other.test:{port}/v2/"),
     ]);
-    assert_eq!(wrong.status.code(), Some(60));
+    assert_eq!(wrong.status.code(), Some(CURL_UNTRUSTED));
 }
 
-// ---------------------------------------------------------------------------------------------
-// skopeo (Go's TLS stack, containers/image cert-dir) pushing to Debian's docker-registry.
-
-/// A one-layer OCI image layout; returns the `oci:` reference.
-fn write_oci_layout(dir: &Path) -> String {
-    use sha2::{Digest as _, Sha256};
-    let blobs = dir.join("blobs/sha256");
-    fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| -> (String, usize) {
-        let hex = hex::encode(Sha256::digest(bytes));
-        fs::write(blobs.join(&hex), bytes).unwrap();
-        (format!("sha256:{hex}"), bytes.len())
+/// `skopeo copy` of a small OCI layout to `docker://HOST:port` for each host, trusting only the CA
+/// in `--dest-cert-dir`, and refused without it.
+fn skopeo_pushes_with_the_ca_only(tmp: &Path, ca: &Path, hosts: &[&str], port: u16) {
+    let skopeo = require_tool("skopeo", "skopeo");
+    // containers/image reads every *.crt in the cert dir as a CA.
+    let cert_dir = tmp.join("cert-dir");
+    fs::create_dir_all(&cert_dir).unwrap();
+    fs::copy(ca, cert_dir.join("ca.crt")).unwrap();
+    let layout = tmp.join("layout");
+    let source = if layout.exists() {
+        format!("oci:{}:v1", layout.display())
+    } else {
+        write_oci_layout(&layout)
     };
-    let layer = vec![0u8; 1024]; // an empty tar archive: two zero blocks
-    let (layer_digest, layer_size) = put(&layer);
-    let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
-    );
-    let (config_digest, config_size) = put(config.as_bytes());
-    let manifest = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{layer_size}}}]}}"#
-    );
-    let (manifest_digest, manifest_size) = put(manifest.as_bytes());
-    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    fs::write(
-        dir.join("index.json"),
-        format!(
-            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{manifest_size},"annotations":{{"org.opencontainers.image.ref.name":"v1"}}}}]}}"#
-        ),
-    )
-    .unwrap();
-    format!("oci:{}:v1", dir.display())
-}
-
-fn wait_for_port(addr: &str, child: &mut Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(addr).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited before listening on {addr}: {status}");
+    let skopeo_copy = |dest: &str, with_ca: bool| {
+        let mut cmd = Command::new(&skopeo);
+        // No registries.conf or auth file of the caller's leaks in.
+        cmd.env("HOME", tmp).env_remove("REGISTRY_AUTH_FILE").args([
+            "--insecure-policy",
+            "copy",
+            "--dest-no-creds",
+        ]);
+        if with_ca {
+            cmd.arg("--dest-cert-dir").arg(&cert_dir);
         }
-        assert!(Instant::now() < deadline, "{what} never listened on {addr}");
-        std::thread::sleep(Duration::from_millis(50));
+        cmd.args([source.as_str(), dest]).output().unwrap()
+    };
+    for host in hosts {
+        let dest = format!("docker://{host}:{port}/demo/app:v1");
+        let out = skopeo_copy(&dest, true);
+        assert!(
+            out.status.success(),
+            "skopeo copy to {dest} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let refused = skopeo_copy(&dest, false);
+        assert!(
+            !refused.status.success(),
+            "without the CA skopeo must refuse {host}"
+        );
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("x509") || stderr.contains("certificate"),
+            "{stderr}"
+        );
     }
 }
 
 #[test]
-fn skopeo_pushes_over_tls_with_the_ca_in_its_cert_dir() {
+fn skopeo_pushes_to_regctl_serve_with_the_ca_in_its_cert_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("certs");
+    success_stdout(&self_signed(
+        &dir,
+        &["--host", "localhost", "--host", "127.0.0.1"],
+    ));
+    let server = serve_tls(
+        &tmp.path().join("data"),
+        &dir.join("server.crt"),
+        &dir.join("server.key"),
+    );
+    let port = port_of(&server);
+    skopeo_pushes_with_the_ca_only(
+        tmp.path(),
+        &dir.join("ca.crt"),
+        &["localhost", "127.0.0.1"],
+        port,
+    );
+    // The pushed image is there, read back over the same verified TLS.
+    let tags = success_stdout(&curl(&[
+        "--cacert",
+        dir.join("ca.crt").to_str().unwrap(),
+        &format!("https://localhost:{port}/v2/demo/app/tags/list"),
+    ]));
+    let tags: serde_json::Value = serde_json::from_str(&tags).unwrap();
+    assert_eq!(tags["tags"], serde_json::json!(["v1"]));
+}
+
+/// The same files also serve under distribution itself (registry:2 users can use `regctl cert`).
+#[test]
+fn skopeo_pushes_to_docker_registry_with_the_same_certificate() {
     let registry = require_tool("docker-registry", "docker-registry");
-    let skopeo = require_tool("skopeo", "skopeo");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("certs");
     success_stdout(&self_signed(
@@ -529,42 +534,13 @@ fn skopeo_pushes_over_tls_with_the_ca_in_its_cert_dir() {
         .unwrap();
     wait_for_port(&format!("127.0.0.1:{port}"), &mut child, "docker-registry");
     let _registry = Running(child);
-
-    // containers/image reads every *.crt in the cert dir as a CA.
-    let cert_dir = tmp.path().join("cert-dir");
-    fs::create_dir_all(&cert_dir).unwrap();
-    fs::copy(dir.join("ca.crt"), cert_dir.join("ca.crt")).unwrap();
-    let source = write_oci_layout(&tmp.path().join("layout"));
-    let skopeo_copy = |dest: &str, with_ca: bool| {
-        let mut cmd = Command::new(&skopeo);
-        cmd.env("HOME", tmp.path())
-            .args(["--insecure-policy", "copy", "--dest-no-creds"]);
-        if with_ca {
-            cmd.arg("--dest-cert-dir").arg(&cert_dir);
-        }
-        cmd.args([source.as_str(), dest]).output().unwrap()
-    };
-    for host in ["localhost", "127.0.0.1"] {
-        let dest = format!("docker://{host}:{port}/demo/app:v1");
-        let out = skopeo_copy(&dest, true);
-        assert!(
-            out.status.success(),
-            "skopeo copy to {dest} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let refused = skopeo_copy(&dest, false);
-        assert!(
-            !refused.status.success(),
-            "without the CA skopeo must refuse {host}"
-        );
-        let stderr = String::from_utf8_lossy(&refused.stderr);
-        assert!(
-            stderr.contains("x509") || stderr.contains("certificate"),
-            "{stderr}"
-        );
-    }
+    skopeo_pushes_with_the_ca_only(
+        tmp.path(),
+        &dir.join("ca.crt"),
+        &["localhost", "127.0.0.1"],
+        port,
+    );
 }
-
 // ---------------------------------------------------------------------------------------------
 // cert show
 
@@ -808,8 +784,13 @@ impl Pebble {
 
 /// The issued chain verifies against pebble's root, and names exactly the requested hosts.
 fn assert_chain_verifies(pebble: &Pebble, out_dir: &Path, expected_sans: &[&str]) {
+    assert_stored_chain_verifies(pebble, &CertStore::in_dir(out_dir), expected_sans);
+}
+
+fn assert_stored_chain_verifies(pebble: &Pebble, store: &CertStore, expected_sans: &[&str]) {
     let openssl = require_tool("openssl", "openssl");
-    let chain = pem_blocks(&out_dir.join("server.crt"));
+    let out_dir = store.cert_path.parent().unwrap();
+    let chain = pem_blocks(&store.cert_path);
     assert!(chain.len() >= 2, "leaf and intermediate");
     let leaf = parse(&chain[0]);
     let mut sans = san_strings(&leaf);
@@ -851,14 +832,14 @@ fn assert_chain_verifies(pebble: &Pebble, out_dir: &Path, expected_sans: &[&str]
     assert!(String::from_utf8_lossy(&verify.stdout).contains(": OK"));
 
     // The key regctl wrote belongs to the certificate.
-    let key_pem = fs::read_to_string(out_dir.join("server.key")).unwrap();
+    let key_pem = fs::read_to_string(&store.key_path).unwrap();
     let key = rcgen::KeyPair::from_pem(&key_pem).unwrap();
     assert_eq!(
         leaf.public_key().subject_public_key.data.as_ref(),
         key.public_key_raw()
     );
-    assert_eq!(mode(&out_dir.join("server.key")), 0o600);
-    assert_eq!(mode(&out_dir.join("acme-account.json")), 0o600);
+    assert_eq!(mode(&store.key_path), 0o600);
+    assert_eq!(mode(&store.account_path), 0o600);
 }
 
 #[test]
@@ -979,140 +960,252 @@ fn acme_reports_a_failed_validation_with_the_servers_reason() {
     assert!(!tmp.path().join("certs/server.crt").exists());
 }
 
-/// What `regctl serve` does for `http.tls.letsencrypt`, through the same library calls: one TLS
-/// listener whose resolver answers `acme-tls/1` handshakes from the `ChallengeResponder` and every
-/// other handshake with the current certificate, which `ensure_certificate` obtains at start and
-/// renews, and which is swapped in without restarting the listener.
+// ---------------------------------------------------------------------------------------------
+// `regctl serve` with http.tls.letsencrypt against pebble: TLS-ALPN-01 answered by the server's
+// own TLS listener (pebble's `tlsPort` is the port regctl serve listens on).
+
+impl Pebble {
+    /// A config.yml for `regctl serve` on `port` with `http.tls.letsencrypt` pointing at this
+    /// pebble; the cache file is `dir/certs/letsencrypt.json`.
+    fn serve_config(&self, dir: &Path, port: u16, hosts: &[&str]) -> PathBuf {
+        let config = dir.join("config.yml");
+        let hosts: Vec<String> = hosts.iter().map(|h| format!("\"{h}\"")).collect();
+        fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {data}\nhttp:\n  addr: 127.0.0.1:{port}\n  tls:\n    letsencrypt:\n      cachefile: {cachefile}\n      email: ops@registry.test\n      hosts: [{hosts}]\n      directoryurl: {directory}\n",
+                data = dir.join("data").display(),
+                cachefile = dir.join("certs/letsencrypt.json").display(),
+                hosts = hosts.join(", "),
+                directory = self.directory_url,
+            ),
+        )
+        .unwrap();
+        config
+    }
+
+    /// `regctl serve -c CONFIG`, its ACME client trusting pebble's own HTTPS.
+    fn serve_command(&self, config: &Path) -> Command {
+        let mut cmd = regctl();
+        cmd.arg("serve")
+            .arg("-c")
+            .arg(config)
+            .env("REGCTL_ACME_CA_ROOT", &self.tls_ca);
+        cmd
+    }
+
+    /// `regctl serve` on pebble's TLS-ALPN-01 port; returns once its ready line is printed.
+    fn serve(&self, config: &Path) -> Server {
+        Server::start_with_args(
+            &["serve", "-c", config.to_str().unwrap()],
+            &[("REGCTL_ACME_CA_ROOT", self.tls_ca.to_str().unwrap())],
+        )
+    }
+}
+
+/// What `openssl s_client` gets on `127.0.0.1:port` for SNI `server_name`: the leaf's DER, once
+/// the chain verified against `root` for that name.
+fn served_leaf(port: u16, server_name: &str, root: &Path) -> Vec<u8> {
+    use rustls_pki_types::pem::PemObject as _;
+    let openssl = require_tool("openssl", "openssl");
+    let out = run_tool(
+        Command::new(openssl)
+            .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+            .args(["-servername", server_name, "-verify_hostname", server_name])
+            .arg("-CAfile")
+            .arg(root)
+            .arg("-verify_return_error")
+            .stdin(Stdio::null()),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Verify return code: 0 (ok)"), "{text}");
+    let leaf = rustls_pki_types::CertificateDer::pem_slice_iter(&out.stdout)
+        .next()
+        .expect("s_client prints the server certificate")
+        .unwrap();
+    leaf.to_vec()
+}
+
+fn serial_and_not_before(der: &[u8]) -> (String, i64) {
+    let cert = parse(der);
+    (
+        cert.raw_serial_as_string(),
+        cert.validity().not_before.timestamp(),
+    )
+}
+
 #[test]
-fn serve_style_listener_obtains_and_renews_through_ensure_certificate() {
-    use regctl::certs::acme::{self, AcmeRequest, CertStore, ChallengeKind};
-    use regctl::certs::challenge::{ChallengeResponder, ACME_TLS_ALPN_PROTOCOL};
-    use regctl::certs::SubjectName;
-    use rustls::server::{ClientHello, ResolvesServerCert};
-    use rustls::sign::CertifiedKey;
-    use std::sync::RwLock;
-
-    #[derive(Debug)]
-    struct HotSwap {
-        responder: ChallengeResponder,
-        current: RwLock<Option<Arc<CertifiedKey>>>,
-    }
-    impl ResolvesServerCert for HotSwap {
-        fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-            self.responder
-                .resolve_tls_alpn01(&hello)
-                .or_else(|| self.current.read().unwrap().clone())
-        }
-    }
-
-    let pebble = Pebble::start(3600);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let responder = ChallengeResponder::new();
-    let resolver = Arc::new(HotSwap {
-        responder: responder.clone(),
-        current: RwLock::new(None),
-    });
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_cert_resolver(resolver.clone());
-    config.alpn_protocols = vec![b"http/1.1".to_vec(), ACME_TLS_ALPN_PROTOCOL.to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    // The port pebble validates TLS-ALPN-01 on plays the registry's HTTPS port.
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind((
-            "127.0.0.1",
-            pebble.tls_port,
-        )))
-        .unwrap();
-    runtime.spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(stream).await else {
-                    return;
-                };
-                if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN_PROTOCOL) {
-                    return; // a validation: the handshake was the answer
-                }
-                let service = hyper::service::service_fn(|_req| async {
-                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
-                        http_body_util::Full::new(bytes::Bytes::from_static(b"registry\n")),
-                    ))
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                    .await;
-            });
-        }
-    });
-
+fn serve_with_letsencrypt_obtains_its_certificate_from_pebble_over_tls_alpn01() {
+    let pebble = Pebble::start(90 * 86_400);
     let tmp = tempfile::tempdir().unwrap();
-    let store = CertStore::for_cachefile(&tmp.path().join("letsencrypt.json"));
-    let request = AcmeRequest {
-        directory_url: pebble.directory_url.clone(),
-        email: Some("ops@registry.test".into()),
-        hosts: vec![SubjectName::parse("registry.test").unwrap()],
-        ca_root: Some(pebble.tls_ca.clone()),
-        challenge: ChallengeKind::TlsAlpn01,
+    let port = pebble.tls_port;
+    let config = pebble.serve_config(tmp.path(), port, &["registry.test", "127.0.0.1"]);
+    let store = CertStore::for_cachefile(&tmp.path().join("certs/letsencrypt.json"));
+
+    let server = pebble.serve(&config);
+    assert_eq!(server.base, format!("https://127.0.0.1:{port}"));
+    assert!(
+        server.ready_line.ends_with("TLS on)"),
+        "{}",
+        server.ready_line
+    );
+    // The ready line came after the certificate: it is stored and served right away.
+    assert_stored_chain_verifies(&pebble, &store, &["DNS:registry.test", "IP:127.0.0.1"]);
+    let root = pebble.root();
+    let stored_leaf = pem_blocks(&store.cert_path)[0].clone();
+    assert_eq!(served_leaf(port, "registry.test", &root), stored_leaf);
+
+    let root_arg = root.to_str().unwrap();
+    let resolve = format!("registry.test:{port}:127.0.0.1");
+    let by_name = format!("https://registry.test:{port}/v2/");
+    assert_eq!(
+        success_stdout(&curl(&[
+            "--cacert",
+            root_arg,
+            "--resolve",
+            &resolve,
+            &by_name
+        ])),
+        "{}"
+    );
+    let by_ip = format!("https://127.0.0.1:{port}/v2/");
+    assert_eq!(success_stdout(&curl(&["--cacert", root_arg, &by_ip])), "{}");
+    assert_eq!(curl(&[&by_ip]).status.code(), Some(CURL_UNTRUSTED));
+
+    // A handshake offering acme-tls/1 while no validation is pending gets no certificate at all.
+    let openssl = require_tool("openssl", "openssl");
+    let acme_tls = Command::new(&openssl)
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+        .args(["-servername", "registry.test", "-alpn", "acme-tls/1"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!acme_tls.status.success(), "acme-tls/1 handshake refused");
+    assert!(
+        !String::from_utf8_lossy(&acme_tls.stdout).contains("BEGIN CERTIFICATE"),
+        "no certificate for acme-tls/1 without a pending validation"
+    );
+
+    // A real client pushes, trusting pebble's root only.
+    skopeo_pushes_with_the_ca_only(tmp.path(), &root, &["127.0.0.1"], port);
+
+    // After a restart the stored certificate is served at once: no new order.
+    let account = fs::read(&store.account_path).unwrap();
+    let certificate = fs::read(&store.cert_path).unwrap();
+    assert!(server.terminate().success());
+    let _again = pebble.serve(&config);
+    assert_eq!(served_leaf(port, "registry.test", &root), stored_leaf);
+    assert_eq!(fs::read(&store.cert_path).unwrap(), certificate);
+    assert_eq!(fs::read(&store.account_path).unwrap(), account);
+}
+
+#[test]
+fn serve_with_letsencrypt_renews_a_short_lived_certificate_without_a_restart() {
+    // 60 s certificates: renewal is due when a third (20 s) is left.
+    let pebble = Pebble::start(60);
+    let tmp = tempfile::tempdir().unwrap();
+    let port = pebble.tls_port;
+    let config = pebble.serve_config(tmp.path(), port, &["registry.test"]);
+    let store = CertStore::for_cachefile(&tmp.path().join("certs/letsencrypt.json"));
+    let mut server = pebble.serve(&config);
+    let root = pebble.root();
+    let account = fs::read(&store.account_path).unwrap();
+
+    let first = serial_and_not_before(&served_leaf(port, "registry.test", &root));
+    let lifetime = {
+        let leaf = pem_blocks(&store.cert_path)[0].clone();
+        let leaf = parse(&leaf);
+        leaf.validity().not_after.timestamp() - leaf.validity().not_before.timestamp()
     };
-    let ensure = |before: Duration| {
-        let ensured = runtime
-            .block_on(acme::ensure_certificate(
-                &request,
-                &store,
-                &responder,
-                before,
-                time::OffsetDateTime::now_utc(),
-            ))
-            .unwrap();
-        *resolver.current.write().unwrap() =
-            Some(Arc::new(ensured.issued.certified_key().unwrap()));
-        ensured
+    assert!(
+        lifetime <= 60,
+        "pebble issued a short-lived certificate: {lifetime}s"
+    );
+
+    // Wait for the event (a new certificate on the same listener), not for a fixed time.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let renewed = loop {
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(
+            server.child.try_wait().unwrap().is_none(),
+            "regctl serve kept running"
+        );
+        let now = serial_and_not_before(&served_leaf(port, "registry.test", &root));
+        if now.0 != first.0 {
+            break now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the certificate was never renewed"
+        );
     };
-    let fetch = || {
-        let root = pebble.root();
-        let resolve = format!("registry.test:{}:127.0.0.1", pebble.tls_port);
-        let url = format!("https://registry.test:{}/", pebble.tls_port);
+    assert!(renewed.1 >= first.1, "the new certificate is the newer one");
+    assert_eq!(
+        fs::read(&store.account_path).unwrap(),
+        account,
+        "the account is reused"
+    );
+    let resolve = format!("registry.test:{port}:127.0.0.1");
+    let url = format!("https://registry.test:{port}/v2/");
+    assert_eq!(
         success_stdout(&curl(&[
             "--cacert",
             root.to_str().unwrap(),
             "--resolve",
             &resolve,
-            &url,
-        ]))
-    };
-
-    let started = ensure(acme::DEFAULT_RENEW_BEFORE);
-    assert!(started.obtained);
-    assert_eq!(
-        fetch(),
-        "registry\n",
-        "curl trusts the ACME certificate via pebble's root"
+            &url
+        ])),
+        "{}"
     );
-    assert!(tmp.path().join("letsencrypt.crt").is_file());
-    assert!(tmp.path().join("letsencrypt.key").is_file());
+    assert!(server.child.try_wait().unwrap().is_none());
+}
 
-    // The one-hour certificate is inside the 30-day window: renewed, hot-swapped, still served.
-    let renewed = ensure(acme::DEFAULT_RENEW_BEFORE);
-    assert!(renewed.obtained);
-    assert_ne!(renewed.issued.chain_pem, started.issued.chain_pem);
-    assert_eq!(fetch(), "registry\n");
-    // Outside a one-minute window it is kept.
-    let kept = ensure(Duration::from_secs(60));
-    assert!(!kept.obtained);
-    assert_eq!(kept.issued, renewed.issued);
+#[test]
+fn serve_with_letsencrypt_exits_with_the_reason_when_no_certificate_can_be_obtained() {
+    let pebble = Pebble::start(3600);
+    let tmp = tempfile::tempdir().unwrap();
+    // pebble validates on its tlsPort; regctl serve listens elsewhere, so nobody answers there.
+    let config = pebble.serve_config(tmp.path(), free_port(), &["registry.test"]);
+    let out = pebble.serve_command(&config).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        responder.tls_alpn01("registry.test").is_none(),
-        "challenge withdrawn"
+        stderr.contains("cannot obtain a certificate from https://127.0.0.1:")
+            && stderr.contains("could not validate registry.test"),
+        "{stderr}"
     );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("listening on"),
+        "never announced as ready"
+    );
+}
+
+#[test]
+fn serve_refuses_letsencrypt_together_with_certificate_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("certs");
+    success_stdout(&self_signed(&dir, &["--host", "registry.test"]));
+    let config = tmp.path().join("config.yml");
+    fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:0\n  tls:\n    certificate: {}\n    key: {}\n    letsencrypt:\n      cachefile: {}\n      hosts: [registry.test]\n",
+            tmp.path().join("data").display(),
+            dir.join("server.crt").display(),
+            dir.join("server.key").display(),
+            tmp.path().join("le.json").display()
+        ),
+    )
+    .unwrap();
+    let out = regctl()
+        .arg("serve")
+        .arg("-c")
+        .arg(&config)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("http.tls.letsencrypt"), "{stderr}");
+    assert!(stderr.contains("http.tls.certificate"), "{stderr}");
 }
