@@ -5,6 +5,7 @@
 
 mod client_setup;
 mod completions;
+mod gc;
 mod man;
 pub mod output;
 mod user;
@@ -84,6 +85,7 @@ impl GlobalArgs {
 pub enum Command {
     ClientSetup(client_setup::ClientSetupArgs),
     Completions(completions::CompletionsArgs),
+    Gc(gc::GcArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
 }
@@ -126,6 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::ClientSetup(args) => client_setup::run(&args, &global),
         Command::Completions(args) => completions::run(&args),
+        Command::Gc(args) => gc::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),
     }

@@ -4,4 +4,5 @@
 mod client_setup;
 mod common;
 mod docs;
+mod gc;
 mod user;

@@ -1,0 +1,739 @@
+//! Garbage collection on registry:2 filesystem storage: mark every blob a live manifest needs,
+//! then sweep the rest, safely while a registry keeps serving and accepting pushes.
+//!
+//! The protocol (ARCHITECTURE.md, "GC protocol", has the reasoning):
+//! 1. Take an exclusive advisory lock on `docker/registry/v2/.regctl-gc.lock`, so two runs never
+//!    overlap (a dry run only reads and takes no lock). The kernel drops it if gc dies.
+//! 2. Note the start time `T0`; anything whose last change is after `T0 - grace` is young and
+//!    never deleted: blobs (data mtime/ctime, blob directory mtime), untagged manifests (their
+//!    revision link), layer links, repositories with young links.
+//! 3. Mark: for each repository, the live manifests are every linked revision, or with
+//!    `delete_untagged` the closure of the tagged ones (plus young and corrupt-linked ones) over
+//!    index children and over referrers whose `subject` is live. Their blobs, configs, layers and
+//!    children are marked.
+//! 4. Sweep, in an order that never leaves a live manifest without its blobs, each step after a
+//!    re-check: (a) untagged manifests, after re-reading the repository (a tag or index that
+//!    arrived meanwhile keeps them), tag `index/` entries first, then the revision; (b) layer
+//!    links to blobs about to go; (c) blobs, each after a fresh stat and a check that no
+//!    repository links it now; (d) stale uploads; (e) repositories left with nothing.
+//!
+//! A referrer whose subject is gone (an orphan) is collected with `delete_untagged` unless a tag
+//! names it, like any untagged manifest; without the flag no manifest is ever deleted.
+
+mod layout;
+mod refs;
+mod scan;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+pub use layout::Digest;
+use layout::Layout;
+use refs::References;
+use scan::{BlobState, Link, RepoState};
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Also delete manifests no tag reaches (keeping index children and referrers of kept ones).
+    pub delete_untagged: bool,
+    /// Decide everything, delete nothing.
+    pub dry_run: bool,
+    /// Anything changed more recently than this before the run started is kept.
+    pub grace: Duration,
+    /// Uploads with no activity for this long are removed.
+    pub uploads_older_than: Duration,
+    /// Failure injection for crash tests: stop with [`GcError::Interrupted`] after this many
+    /// deletions, leaving the store exactly as a killed process would.
+    pub interrupt_after: Option<u64>,
+}
+
+/// distribution's data-loss bugs came from blobs pushed just before their manifest; an hour
+/// covers the gap between a layer's last byte and its manifest for any realistic push (zot's
+/// `gcDelay` default is the same; Harbor uses two hours).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
+/// registry:2's own upload purging age.
+pub const DEFAULT_UPLOADS_OLDER_THAN: Duration = Duration::from_secs(24 * 3600);
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            delete_untagged: false,
+            dry_run: false,
+            grace: DEFAULT_GRACE,
+            uploads_older_than: DEFAULT_UPLOADS_OLDER_THAN,
+            interrupt_after: None,
+        }
+    }
+}
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum GcError {
+    #[error("storage root {0} does not exist")]
+    NoStorage(PathBuf),
+    #[error("another regctl gc holds {0}; wait for it to finish")]
+    Locked(PathBuf),
+    #[error("cannot read or delete {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("gc interrupted after {0} deletions (failure injection)")]
+    Interrupted(u64),
+}
+
+/// Something odd in the store that gc reported and stepped around.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// Relative to the storage root.
+    pub path: String,
+    pub problem: String,
+}
+
+impl Problem {
+    fn new(layout: &Layout, path: &Path, problem: &str) -> Self {
+        let root = layout.v2().ancestors().nth(3).unwrap_or(Path::new(""));
+        Self {
+            path: path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            problem: problem.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedBlob {
+    pub digest: Digest,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedManifest {
+    pub repository: String,
+    pub digest: Digest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedLink {
+    pub repository: String,
+    pub digest: Digest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedUpload {
+    pub repository: String,
+    pub id: String,
+    pub size: u64,
+}
+
+/// Things gc kept although they looked collectable, and why.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Kept {
+    /// Unreferenced but changed within the grace period.
+    pub young_blobs: u64,
+    /// Untagged but pushed within the grace period.
+    pub young_manifests: u64,
+    /// Unreferenced at mark time but linked or referenced again by the re-check.
+    pub relinked_blobs: u64,
+}
+
+/// What a run did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub dry_run: bool,
+    pub delete_untagged: bool,
+    pub repositories_scanned: usize,
+    pub manifests_live: usize,
+    pub blobs_scanned: usize,
+    pub blobs_marked: usize,
+    /// Bytes of blob data before the run.
+    pub bytes_scanned: u64,
+    pub bytes_reclaimed: u64,
+    pub blobs_removed: Vec<RemovedBlob>,
+    pub manifests_removed: Vec<RemovedManifest>,
+    pub layer_links_removed: Vec<RemovedLink>,
+    pub uploads_removed: Vec<RemovedUpload>,
+    pub repositories_removed: Vec<String>,
+    pub repositories_touched: BTreeSet<String>,
+    pub kept: Kept,
+    /// Set when a live manifest could not be read: blobs are then not swept at all.
+    pub blob_sweep_skipped: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// Progress callbacks for long runs.
+pub trait Observer {
+    /// A new phase with `total` steps.
+    fn phase(&mut self, _name: &str, _total: u64) {}
+    /// One step of the current phase done.
+    fn advance(&mut self) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default)]
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Runs gc on the registry:2 storage under `root` (distribution's `rootdirectory`).
+///
+/// # Errors
+/// [`GcError`] when the root is missing, another gc holds the lock, a directory cannot be
+/// listed, or a deletion fails. A failure mid-sweep leaves a consistent store: every deletion
+/// is of something nothing live needs, in an order that keeps that true at every step.
+pub fn collect(
+    root: &Path,
+    options: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Report, GcError> {
+    if !root.is_dir() {
+        return Err(GcError::NoStorage(root.to_path_buf()));
+    }
+    let layout = Layout::new(root);
+    let report = Report {
+        dry_run: options.dry_run,
+        delete_untagged: options.delete_untagged,
+        ..Report::default()
+    };
+    if !layout.v2().is_dir() {
+        return Ok(report);
+    }
+    let _lock = if options.dry_run {
+        None
+    } else {
+        Some(lock(&layout)?)
+    };
+    let started = SystemTime::now();
+    let mut run = Run {
+        layout,
+        options,
+        cutoff: started.checked_sub(options.grace).unwrap_or(started),
+        manifests: HashMap::new(),
+        marked: HashSet::new(),
+        deletions: 0,
+        report,
+    };
+    run.execute(started, observer)?;
+    Ok(run.report)
+}
+
+fn lock(layout: &Layout) -> Result<fs::File, GcError> {
+    let path = layout.gc_lock();
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| GcError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(GcError::Locked(path)),
+        Err(fs::TryLockError::Error(source)) => Err(GcError::Io { path, source }),
+    }
+}
+
+/// Why a manifest's references are unknown.
+#[derive(Debug, Clone)]
+enum Unavailable {
+    Missing,
+    Unreadable(String),
+}
+
+/// Which manifests of one repository live, and which may go.
+#[derive(Debug, Default)]
+struct RepoPlan {
+    live: BTreeSet<Digest>,
+    deletable: BTreeSet<Digest>,
+}
+
+struct Run<'a> {
+    layout: Layout,
+    options: &'a Options,
+    cutoff: SystemTime,
+    manifests: HashMap<Digest, Result<Rc<References>, Unavailable>>,
+    marked: HashSet<Digest>,
+    deletions: u64,
+    report: Report,
+}
+
+impl Run<'_> {
+    fn execute(&mut self, started: SystemTime, observer: &mut dyn Observer) -> Result<(), GcError> {
+        let names = scan::repositories(&self.layout, &mut self.report.problems)?;
+        self.report.repositories_scanned = names.len();
+        observer.phase("marking", names.len() as u64);
+        let mut states = BTreeMap::new();
+        let mut plans = BTreeMap::new();
+        for name in &names {
+            let state = scan::repository(&self.layout, name, &mut self.report.problems)?;
+            let plan = self.plan(&state, true);
+            self.report.manifests_live += plan.live.len();
+            plans.insert(name.clone(), plan);
+            states.insert(name.clone(), state);
+            observer.advance();
+        }
+
+        let blobs = scan::blobs(&self.layout, &mut self.report.problems)?;
+        self.report.blobs_scanned = blobs.len();
+        self.report.bytes_scanned = blobs.iter().map(|b| b.size).sum();
+
+        if self.options.delete_untagged {
+            observer.phase("removing untagged manifests", names.len() as u64);
+            for (name, plan) in &plans {
+                if !plan.deletable.is_empty() {
+                    self.sweep_manifests(&states[name], &plan.deletable)?;
+                }
+                observer.advance();
+            }
+        }
+        self.report.blobs_marked = self.marked.len();
+
+        let sweep_blobs = self.report.blob_sweep_skipped.is_none();
+        let candidates: BTreeMap<Digest, BlobState> = if sweep_blobs {
+            blobs
+                .into_iter()
+                .filter(|b| !self.marked.contains(&b.digest))
+                .filter(|b| {
+                    let young = b.changed >= self.cutoff;
+                    if young {
+                        self.report.kept.young_blobs += 1;
+                    }
+                    !young
+                })
+                .map(|b| (b.digest.clone(), b))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+
+        if sweep_blobs {
+            self.sweep_layer_links(&states, &candidates)?;
+            observer.phase("removing blobs", candidates.len() as u64);
+            self.sweep_blobs(&names, candidates, observer)?;
+        }
+        self.sweep_uploads(&states, started)?;
+        self.sweep_repositories(&states)?;
+        Ok(())
+    }
+
+    /// The references of manifest `digest`, read once per run.
+    fn references(&mut self, digest: &Digest) -> Result<Rc<References>, Unavailable> {
+        if let Some(known) = self.manifests.get(digest) {
+            return known.clone();
+        }
+        let path = self.layout.blob_data(digest);
+        let result = match fs::metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Unavailable::Missing),
+            Err(e) => Err(Unavailable::Unreadable(e.to_string())),
+            Ok(meta) if meta.len() > refs::MAX_MANIFEST => Ok(Rc::new(References::default())),
+            Ok(_) => match fs::read(&path) {
+                Ok(bytes) => Ok(Rc::new(refs::parse(&bytes))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Unavailable::Missing),
+                Err(e) => Err(Unavailable::Unreadable(e.to_string())),
+            },
+        };
+        self.manifests.insert(digest.clone(), result.clone());
+        result
+    }
+
+    /// Decides which manifests of `state` live and marks everything they reference.
+    fn plan(&mut self, state: &RepoState, report_problems: bool) -> RepoPlan {
+        let mut roots: Vec<Digest> = Vec::new();
+        if self.options.delete_untagged {
+            for tag in &state.tags {
+                if let Some(current) = &tag.current {
+                    roots.push(current.clone());
+                } else if tag.current_corrupt {
+                    // The tag's target is unknown: keep everything it ever pointed at.
+                    roots.extend(tag.index.iter().cloned());
+                }
+            }
+            for (digest, entry) in &state.revisions {
+                if entry.link == Link::Corrupt {
+                    roots.push(digest.clone());
+                } else if entry.changed >= self.cutoff {
+                    if report_problems {
+                        self.report.kept.young_manifests += 1;
+                    }
+                    roots.push(digest.clone());
+                }
+            }
+        } else {
+            roots.extend(state.revisions.keys().cloned());
+            roots.extend(state.tags.iter().filter_map(|t| t.current.clone()));
+        }
+
+        let mut live = BTreeSet::new();
+        let mut queue = roots;
+        loop {
+            while let Some(digest) = queue.pop() {
+                if !live.insert(digest.clone()) {
+                    continue;
+                }
+                match self.references(&digest) {
+                    Ok(refs) => queue.extend(refs.children.iter().cloned()),
+                    Err(why) => self.manifest_unavailable(state, &digest, &why, report_problems),
+                }
+            }
+            // Referrers live while their subject does.
+            for digest in state.revisions.keys() {
+                if live.contains(digest) {
+                    continue;
+                }
+                if let Ok(refs) = self.references(digest) {
+                    if refs.subject.as_ref().is_some_and(|s| live.contains(s)) {
+                        queue.push(digest.clone());
+                    }
+                }
+            }
+            if queue.is_empty() {
+                break;
+            }
+        }
+
+        for digest in &live {
+            self.marked.insert(digest.clone());
+            if let Ok(refs) = self.references(digest) {
+                if refs.fallback && report_problems {
+                    let path = self.layout.blob_data(digest);
+                    self.report.problems.push(Problem::new(
+                        &self.layout,
+                        &path,
+                        &format!(
+                            "manifest {digest} of {} is not a format gc knows; every digest it \
+                             mentions is kept",
+                            state.name
+                        ),
+                    ));
+                }
+                self.marked.extend(refs.blobs.iter().cloned());
+                self.marked.extend(refs.children.iter().cloned());
+            }
+        }
+        let deletable = state
+            .revisions
+            .keys()
+            .filter(|d| !live.contains(*d))
+            .cloned()
+            .collect();
+        RepoPlan { live, deletable }
+    }
+
+    fn manifest_unavailable(
+        &mut self,
+        state: &RepoState,
+        digest: &Digest,
+        why: &Unavailable,
+        report_problems: bool,
+    ) {
+        let linked = state.revisions.contains_key(digest)
+            || state
+                .tags
+                .iter()
+                .any(|t| t.current.as_ref() == Some(digest));
+        let path = self.layout.blob_data(digest);
+        match why {
+            // An index child or tag target never pushed here, or a manifest whose blob is already
+            // gone: nothing it referenced can be found from it, and it cannot be served anyway.
+            Unavailable::Missing if linked && report_problems => {
+                self.report.problems.push(Problem::new(
+                    &self.layout,
+                    &path,
+                    &format!(
+                        "manifest {digest} linked in {} has no data; its references are unknown",
+                        state.name
+                    ),
+                ));
+            }
+            Unavailable::Missing => {}
+            Unavailable::Unreadable(error) => {
+                let reason = format!("manifest {digest} of {} is unreadable: {error}", state.name);
+                if report_problems {
+                    self.report
+                        .problems
+                        .push(Problem::new(&self.layout, &path, &reason));
+                }
+                // Fail closed: its blobs are unknown, so no blob may be deleted.
+                self.report.blob_sweep_skipped.get_or_insert(reason);
+            }
+        }
+    }
+
+    /// Counts a deletion and stops when failure injection says so.
+    fn deleting(&mut self) -> Result<(), GcError> {
+        if self.options.interrupt_after == Some(self.deletions) {
+            return Err(GcError::Interrupted(self.deletions));
+        }
+        self.deletions += 1;
+        Ok(())
+    }
+
+    fn remove_tree(&mut self, path: &Path) -> Result<(), GcError> {
+        self.deleting()?;
+        match fs::remove_dir_all(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(GcError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Deletes untagged manifests of one repository, after re-reading it: a tag, index or
+    /// referrer that arrived since the mark keeps what it needs.
+    fn sweep_manifests(
+        &mut self,
+        marked_state: &RepoState,
+        planned: &BTreeSet<Digest>,
+    ) -> Result<(), GcError> {
+        let name = marked_state.name.clone();
+        let (state, deletable) = if self.options.dry_run {
+            (marked_state.clone(), planned.clone())
+        } else {
+            let mut ignored = Vec::new();
+            let fresh = scan::repository(&self.layout, &name, &mut ignored)?;
+            let plan = self.plan(&fresh, false);
+            let still: BTreeSet<Digest> = planned.intersection(&plan.deletable).cloned().collect();
+            (fresh, still)
+        };
+        for digest in deletable {
+            if !self.options.dry_run {
+                for tag in &state.tags {
+                    if tag.index.contains(&digest) {
+                        let entry = self.layout.tag_index_entry(&name, &tag.name, &digest);
+                        self.remove_tree(&entry)?;
+                    }
+                }
+                if let Ok(refs) = self.references(&digest) {
+                    if let Some(subject) = &refs.subject {
+                        self.remove_referrer_entries(&name, subject, &digest)?;
+                    }
+                }
+                // The link goes first so that a crash leaves either a complete revision or none.
+                let link = self.layout.revision_link(&name, &digest);
+                self.deleting()?;
+                match fs::remove_file(&link) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(source) => return Err(GcError::Io { path: link, source }),
+                }
+                let dir = self.layout.revision_dir(&name, &digest);
+                self.remove_tree(&dir)?;
+            }
+            self.report.manifests_removed.push(RemovedManifest {
+                repository: name.clone(),
+                digest,
+            });
+            self.report.repositories_touched.insert(name.clone());
+        }
+        Ok(())
+    }
+
+    /// Removes `referrer` from the referrers index regctl keeps under its subject's revision
+    /// (`_referrers/_<artifactType>/sha256/<hex>`, distribution PR #4828).
+    fn remove_referrer_entries(
+        &mut self,
+        name: &str,
+        subject: &Digest,
+        referrer: &Digest,
+    ) -> Result<(), GcError> {
+        let dir = self.layout.revision_dir(name, subject).join("_referrers");
+        let types = scan::subdirs(&dir).map_err(|source| GcError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for artifact_type in types {
+            let entry = dir.join(artifact_type).join("sha256").join(referrer.hex());
+            if entry.exists() {
+                self.remove_tree(&entry)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `_layers` links to blobs that are about to be deleted (or already are).
+    fn sweep_layer_links(
+        &mut self,
+        states: &BTreeMap<String, RepoState>,
+        candidates: &BTreeMap<Digest, BlobState>,
+    ) -> Result<(), GcError> {
+        for (name, state) in states {
+            for (digest, entry) in &state.layers {
+                if entry.link != Link::Valid || entry.changed >= self.cutoff {
+                    continue;
+                }
+                let dangling = !candidates.contains_key(digest)
+                    && !self.marked.contains(digest)
+                    && !self.layout.blob_dir(digest).exists();
+                if !candidates.contains_key(digest) && !dangling {
+                    continue;
+                }
+                if !self.options.dry_run {
+                    let dir = self.layout.layer_link(name, digest);
+                    let dir = dir.parent().unwrap_or(&dir).to_path_buf();
+                    // Re-check: a push that relinked the blob since the mark rewrote the link.
+                    let fresh = fs::metadata(dir.join("link")).map(|m| scan::changed(&m));
+                    if fresh.is_ok_and(|changed| changed >= self.cutoff) {
+                        continue;
+                    }
+                    self.remove_tree(&dir)?;
+                }
+                self.report.layer_links_removed.push(RemovedLink {
+                    repository: name.clone(),
+                    digest: digest.clone(),
+                });
+                self.report.repositories_touched.insert(name.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes unmarked blobs, each after a re-check against the store as it is now.
+    fn sweep_blobs(
+        &mut self,
+        names: &[String],
+        candidates: BTreeMap<Digest, BlobState>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), GcError> {
+        let mut repos: Vec<String> = names.to_vec();
+        for (i, (digest, planned)) in candidates.into_iter().enumerate() {
+            observer.advance();
+            let mut size = planned.size;
+            if !self.options.dry_run {
+                // New repositories can appear at any time; look for them now and then.
+                if i > 0 && i % 256 == 0 {
+                    let mut ignored = Vec::new();
+                    repos = scan::repositories(&self.layout, &mut ignored)?;
+                }
+                if self.marked.contains(&digest) || self.relinked(&repos, &digest) {
+                    self.report.kept.relinked_blobs += 1;
+                    continue;
+                }
+                let Some(now) = scan::blob(&self.layout, &digest) else {
+                    continue;
+                };
+                if now.changed >= self.cutoff {
+                    self.report.kept.young_blobs += 1;
+                    continue;
+                }
+                size = now.size;
+                let dir = self.layout.blob_dir(&digest);
+                self.remove_tree(&dir)?;
+            }
+            self.report.bytes_reclaimed += size;
+            self.report.blobs_removed.push(RemovedBlob { digest, size });
+        }
+        Ok(())
+    }
+
+    /// Whether any repository links `digest` as a layer or a manifest right now. Every path by
+    /// which a registry makes a blob reachable (upload, mount, manifest push) writes one of these
+    /// links, and gc removed the old ones already, so a link found here is new.
+    fn relinked(&self, repos: &[String], digest: &Digest) -> bool {
+        repos.iter().any(|name| {
+            self.layout.layer_link(name, digest).exists()
+                || self.layout.revision_link(name, digest).exists()
+        })
+    }
+
+    fn sweep_uploads(
+        &mut self,
+        states: &BTreeMap<String, RepoState>,
+        started: SystemTime,
+    ) -> Result<(), GcError> {
+        let stale_before = started
+            .checked_sub(self.options.uploads_older_than)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        for (name, state) in states {
+            for upload in &state.uploads {
+                if upload.last_activity >= stale_before {
+                    continue;
+                }
+                if !self.options.dry_run {
+                    let dir = self.layout.uploads(name).join(&upload.id);
+                    self.remove_tree(&dir)?;
+                }
+                self.report.bytes_reclaimed += upload.bytes;
+                self.report.uploads_removed.push(RemovedUpload {
+                    repository: name.clone(),
+                    id: upload.id.clone(),
+                    size: upload.bytes,
+                });
+                self.report.repositories_touched.insert(name.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes repositories with no tags, manifests or uploads left (and no recently written
+    /// layer link, the first trace of a push in progress), so they leave the catalog.
+    fn sweep_repositories(&mut self, states: &BTreeMap<String, RepoState>) -> Result<(), GcError> {
+        let removed_manifests: HashSet<(String, Digest)> = self
+            .report
+            .manifests_removed
+            .iter()
+            .map(|m| (m.repository.clone(), m.digest.clone()))
+            .collect();
+        let removed_uploads: HashSet<(String, String)> = self
+            .report
+            .uploads_removed
+            .iter()
+            .map(|u| (u.repository.clone(), u.id.clone()))
+            .collect();
+        for (name, marked_state) in states {
+            let state = if self.options.dry_run {
+                let mut predicted = marked_state.clone();
+                predicted
+                    .revisions
+                    .retain(|d, _| !removed_manifests.contains(&(name.clone(), d.clone())));
+                predicted
+                    .uploads
+                    .retain(|u| !removed_uploads.contains(&(name.clone(), u.id.clone())));
+                predicted
+            } else {
+                let mut ignored = Vec::new();
+                scan::repository(&self.layout, name, &mut ignored)?
+            };
+            let tagged = state
+                .tags
+                .iter()
+                .any(|t| t.current.is_some() || t.current_corrupt);
+            let busy = state.layers.values().any(|l| l.changed >= self.cutoff);
+            if tagged || !state.revisions.is_empty() || !state.uploads.is_empty() || busy {
+                continue;
+            }
+            if !self.options.dry_run {
+                let repo = self.layout.repository(name);
+                for sub in ["_manifests", "_layers", "_uploads"] {
+                    self.remove_tree(&repo.join(sub))?;
+                }
+                // Nested names: remove now-empty parents up to `repositories/`, never a
+                // directory that still holds another repository.
+                let top = self.layout.repositories();
+                let mut dir = Some(repo.as_path());
+                while let Some(current) = dir.filter(|d| *d != top && d.starts_with(&top)) {
+                    if fs::remove_dir(current).is_err() {
+                        break;
+                    }
+                    dir = current.parent();
+                }
+            }
+            self.report.repositories_removed.push(name.clone());
+            self.report.repositories_touched.insert(name.clone());
+        }
+        Ok(())
+    }
+}
