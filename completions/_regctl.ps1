@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('client-setup', 'client-setup', [CompletionResultType]::ParameterValue, 'Configure docker (or containerd, podman) on this machine to use a registry')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete blobs and manifests nothing needs, safely while the registry runs')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the regctl(1) man page, or write every page to a directory')
             [CompletionResult]::new('user', 'user', [CompletionResultType]::ParameterValue, 'Manage registry users in the htpasswd file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -69,6 +70,28 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'regctl;gc' {
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Storage root (registry:2''s rootdirectory) instead of the config''s')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Keep anything written more recently than this (e.g. 30m, 2h, 0s)')
+            [CompletionResult]::new('--uploads-older-than', '--uploads-older-than', [CompletionResultType]::ParameterName, 'Remove uploads with no activity for this long')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Also delete manifests that no tag points to (keeps index children and referrers)')
+            [CompletionResult]::new('--delete-untagged', '--delete-untagged', [CompletionResultType]::ParameterName, 'Also delete manifests that no tag points to (keeps index children and referrers)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Show what would be deleted and how many bytes it frees; delete nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be deleted and how many bytes it frees; delete nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
@@ -232,6 +255,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
         'regctl;help' {
             [CompletionResult]::new('client-setup', 'client-setup', [CompletionResultType]::ParameterValue, 'Configure docker (or containerd, podman) on this machine to use a registry')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Delete blobs and manifests nothing needs, safely while the registry runs')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the regctl(1) man page, or write every page to a directory')
             [CompletionResult]::new('user', 'user', [CompletionResultType]::ParameterValue, 'Manage registry users in the htpasswd file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -241,6 +265,9 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;help;completions' {
+            break
+        }
+        'regctl;help;gc' {
             break
         }
         'regctl;help;man' {

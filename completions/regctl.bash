@@ -22,6 +22,9 @@ _regctl() {
             regctl,completions)
                 cmd="regctl__subcmd__completions"
                 ;;
+            regctl,gc)
+                cmd="regctl__subcmd__gc"
+                ;;
             regctl,help)
                 cmd="regctl__subcmd__help"
                 ;;
@@ -36,6 +39,9 @@ _regctl() {
                 ;;
             regctl__subcmd__help,completions)
                 cmd="regctl__subcmd__help__subcmd__completions"
+                ;;
+            regctl__subcmd__help,gc)
+                cmd="regctl__subcmd__help__subcmd__gc"
                 ;;
             regctl__subcmd__help,help)
                 cmd="regctl__subcmd__help__subcmd__help"
@@ -104,7 +110,7 @@ _regctl() {
 
     case "${cmd}" in
         regctl)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup completions man user help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup completions gc man user help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -205,8 +211,50 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__gc)
+            opts="-m -d -c -o -q -v -h -V --root --delete-untagged --dry-run --grace --uploads-older-than --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --uploads-older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__help)
-            opts="client-setup completions man user help"
+            opts="client-setup completions gc man user help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,6 +282,20 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__gc)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

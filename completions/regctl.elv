@@ -32,6 +32,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --version 'Print version'
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -64,6 +65,27 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
             cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;gc'= {
+            cand --root 'Storage root (registry:2''s rootdirectory) instead of the config''s'
+            cand --grace 'Keep anything written more recently than this (e.g. 30m, 2h, 0s)'
+            cand --uploads-older-than 'Remove uploads with no activity for this long'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -m 'Also delete manifests that no tag points to (keeps index children and referrers)'
+            cand --delete-untagged 'Also delete manifests that no tag points to (keeps index children and referrers)'
+            cand -d 'Show what would be deleted and how many bytes it frees; delete nothing'
+            cand --dry-run 'Show what would be deleted and how many bytes it frees; delete nothing'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'
             cand -v 'Print more detail (repeat for more)'
@@ -212,6 +234,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help'= {
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -219,6 +242,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;client-setup'= {
         }
         &'regctl;help;completions'= {
+        }
+        &'regctl;help;gc'= {
         }
         &'regctl;help;man'= {
         }

@@ -33,6 +33,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -s h -l help -d 'Print help 
 complete -c regctl -n "__fish_regctl_needs_command" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "gc" -d 'Delete blobs and manifests nothing needs, safely while the registry runs'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -59,6 +60,18 @@ complete -c regctl -n "__fish_regctl_using_subcommand completions" -s q -l quiet
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -l root -d 'Storage root (registry:2\'s rootdirectory) instead of the config\'s' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -l grace -d 'Keep anything written more recently than this (e.g. 30m, 2h, 0s)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -l uploads-older-than -d 'Remove uploads with no activity for this long' -r
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s m -l delete-untagged -d 'Also delete manifests that no tag points to (keeps index children and referrers)'
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s d -l dry-run -d 'Show what would be deleted and how many bytes it frees; delete nothing'
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand man" -l dir -d 'Write regctl.1 and one page per subcommand (regctl-user.1, ...) into DIR' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
@@ -132,11 +145,12 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a user (every entry of that name)'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "user" -d 'Manage registry users in the htpasswd file'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions man user help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "gc" -d 'Delete blobs and manifests nothing needs, safely while the registry runs'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'
