@@ -492,6 +492,50 @@ impl Run<'_> {
         }
     }
 
+    /// Removes `dir/file`, then `dir` only if nothing else is in it: a registry writing into the
+    /// same directory at this moment (a blob committed again, a link rewritten) keeps its file
+    /// instead of losing it to a recursive delete.
+    fn remove_file_and_dir(&mut self, dir: &Path, file: &str) -> Result<(), GcError> {
+        self.deleting()?;
+        let path = dir.join(file);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(GcError::Io { path, source }),
+        }
+        match fs::remove_dir(dir) {
+            Ok(()) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+                ) =>
+            {
+                Ok(())
+            }
+            Err(source) => Err(GcError::Io {
+                path: dir.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Removes a tree that a registry may be writing into right now (an upload, a repository):
+    /// failing is reported and the run goes on.
+    fn remove_tree_or_report(&mut self, path: &Path) -> Result<bool, GcError> {
+        match self.remove_tree(path) {
+            Ok(()) => Ok(true),
+            Err(GcError::Io { path, source }) => {
+                let problem = format!("changed while gc was removing it ({source}); left in place");
+                self.report
+                    .problems
+                    .push(Problem::new(&self.layout, &path, &problem));
+                Ok(false)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// Deletes untagged manifests of one repository, after re-reading it: a tag, index or
     /// referrer that arrived since the mark keeps what it needs.
     fn sweep_manifests(
@@ -522,16 +566,10 @@ impl Run<'_> {
                         self.remove_referrer_entries(&name, subject, &digest)?;
                     }
                 }
-                // The link goes first so that a crash leaves either a complete revision or none.
-                let link = self.layout.revision_link(&name, &digest);
-                self.deleting()?;
-                match fs::remove_file(&link) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(source) => return Err(GcError::Io { path: link, source }),
-                }
+                // Only the link: the directory goes when empty, so a `_referrers` index of a
+                // tagged referrer, or a link re-pushed this instant, is left alone.
                 let dir = self.layout.revision_dir(&name, &digest);
-                self.remove_tree(&dir)?;
+                self.remove_file_and_dir(&dir, "link")?;
             }
             self.report.manifests_removed.push(RemovedManifest {
                 repository: name.clone(),
@@ -582,14 +620,14 @@ impl Run<'_> {
                     continue;
                 }
                 if !self.options.dry_run {
-                    let dir = self.layout.layer_link(name, digest);
-                    let dir = dir.parent().unwrap_or(&dir).to_path_buf();
+                    let link = self.layout.layer_link(name, digest);
+                    let dir = link.parent().unwrap_or(&link).to_path_buf();
                     // Re-check: a push that relinked the blob since the mark rewrote the link.
-                    let fresh = fs::metadata(dir.join("link")).map(|m| scan::changed(&m));
+                    let fresh = fs::metadata(&link).map(|m| scan::changed(&m));
                     if fresh.is_ok_and(|changed| changed >= self.cutoff) {
                         continue;
                     }
-                    self.remove_tree(&dir)?;
+                    self.remove_file_and_dir(&dir, "link")?;
                 }
                 self.report.layer_links_removed.push(RemovedLink {
                     repository: name.clone(),
@@ -631,7 +669,7 @@ impl Run<'_> {
                 }
                 size = now.size;
                 let dir = self.layout.blob_dir(&digest);
-                self.remove_tree(&dir)?;
+                self.remove_file_and_dir(&dir, "data")?;
             }
             self.report.bytes_reclaimed += size;
             self.report.blobs_removed.push(RemovedBlob { digest, size });
@@ -664,7 +702,9 @@ impl Run<'_> {
                 }
                 if !self.options.dry_run {
                     let dir = self.layout.uploads(name).join(&upload.id);
-                    self.remove_tree(&dir)?;
+                    if !self.remove_tree_or_report(&dir)? {
+                        continue;
+                    }
                 }
                 self.report.bytes_reclaimed += upload.bytes;
                 self.report.uploads_removed.push(RemovedUpload {
@@ -717,8 +757,12 @@ impl Run<'_> {
             }
             if !self.options.dry_run {
                 let repo = self.layout.repository(name);
+                let mut removed = true;
                 for sub in ["_manifests", "_layers", "_uploads"] {
-                    self.remove_tree(&repo.join(sub))?;
+                    removed = removed && self.remove_tree_or_report(&repo.join(sub))?;
+                }
+                if !removed {
+                    continue;
                 }
                 // Nested names: remove now-empty parents up to `repositories/`, never a
                 // directory that still holds another repository.

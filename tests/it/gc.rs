@@ -144,6 +144,17 @@ impl Pusher {
         media_type: &str,
         body: &str,
     ) -> String {
+        self.try_manifest(repo, reference, media_type, body)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_manifest(
+        &self,
+        repo: &str,
+        reference: Option<&str>,
+        media_type: &str,
+        body: &str,
+    ) -> Result<String, String> {
         let digest = sha256(body.as_bytes());
         let reference = reference.unwrap_or(&digest).to_owned();
         self.rt.block_on(async {
@@ -154,12 +165,16 @@ impl Pusher {
                 .body(body.to_owned())
                 .send()
                 .await
-                .unwrap();
+                .map_err(|e| e.to_string())?;
             let status = resp.status();
             let text = resp.text().await.unwrap_or_default();
-            assert_eq!(status, 201, "push manifest {repo}:{reference}: {text}");
-        });
-        digest
+            if status == 201 {
+                Ok(())
+            } else {
+                Err(format!("push manifest {repo}:{reference}: {status} {text}"))
+            }
+        })?;
+        Ok(digest)
     }
 
     fn delete(&self, repo: &str, digest: &str) {
@@ -227,6 +242,19 @@ impl Pusher {
         config: &[u8],
         artifact: Option<(&str, &str)>,
     ) -> Pushed {
+        self.try_image(repo, tag, layers, config, artifact)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like `image`, returning the registry's refusal of the manifest instead of failing.
+    fn try_image(
+        &self,
+        repo: &str,
+        tag: Option<&str>,
+        layers: &[&[u8]],
+        config: &[u8],
+        artifact: Option<(&str, &str)>,
+    ) -> Result<Pushed, String> {
         let config_type = if artifact.is_some() {
             OCI_EMPTY
         } else {
@@ -253,8 +281,8 @@ impl Pusher {
             config.len(),
             layer_json.join(",")
         );
-        let digest = self.manifest(repo, tag, OCI_MANIFEST, &body);
-        Pushed { digest, blobs }
+        let digest = self.try_manifest(repo, tag, OCI_MANIFEST, &body)?;
+        Ok(Pushed { digest, blobs })
     }
 
     fn index(&self, repo: &str, tag: &str, children: &[(&Pushed, &str)]) -> String {
@@ -1041,4 +1069,123 @@ fn a_second_gc_waits_for_the_lock_and_the_config_names_the_root() {
     let out = regctl().args(["gc", "-c"]).arg(&bogus).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}
+
+/// Pushes images that reuse the layers of deleted ones into a running registry while
+/// `regctl gc --delete-untagged` runs in a loop with a short grace period; afterwards every image
+/// whose push the registry accepted pulls intact. A manifest the registry refused (a blob gc
+/// removed before the manifest arrived) is pushed again, as a client would.
+fn pushes_survive_a_gc_loop(registry_base: &str, registry_addr: &str, root: &Path) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    const GRACE_SECS: u64 = 3;
+    let p = Pusher::new(registry_base);
+    let shared: Vec<Vec<u8>> = (0..6)
+        .map(|i| layer(&format!("shared{i}"), 20_000))
+        .collect();
+    for i in 0..3 {
+        let img = p.image(
+            "churn",
+            Some("tmp"),
+            &[&shared[2 * i], &shared[2 * i + 1]],
+            &config(&format!("churn{i}")),
+            None,
+        );
+        p.delete("churn", &img.digest);
+    }
+    // Let the deleted images' blobs age past the grace period, so gc collects them while the
+    // pushes below reuse them.
+    std::thread::sleep(Duration::from_secs(GRACE_SECS + 1));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let gc_loop = {
+        let (stop, runs, root) = (stop.clone(), runs.clone(), root.to_path_buf());
+        std::thread::spawn(move || {
+            let mut failures = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                let out = regctl()
+                    .args(["gc", "-q", "--delete-untagged", "--grace"])
+                    .arg(format!("{GRACE_SECS}s"))
+                    .arg("--root")
+                    .arg(&root)
+                    .output()
+                    .unwrap();
+                if !out.status.success() {
+                    failures.push(String::from_utf8_lossy(&out.stderr).into_owned());
+                }
+                runs.fetch_add(1, Ordering::SeqCst);
+            }
+            failures
+        })
+    };
+
+    let mut pushed = Vec::new();
+    let mut refused = 0;
+    let mut n = 0;
+    while n < 24 || runs.load(Ordering::SeqCst) < 4 {
+        let repo = format!("app{}", n % 3);
+        let tag = format!("v{n}");
+        let unique = layer(&format!("unique{n}"), 10_000);
+        let layers: [&[u8]; 3] = [&shared[n % 6], &shared[(n + 3) % 6], &unique];
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match p.try_image(&repo, Some(&tag), &layers, &config(&tag), None) {
+                Ok(_) => break,
+                Err(e) => {
+                    refused += 1;
+                    assert!(attempts < 10, "{repo}:{tag} refused 10 times: {e}");
+                }
+            }
+        }
+        pushed.push(format!("{repo}:{tag}"));
+        n += 1;
+        assert!(n < 2000, "gc never completed 4 runs");
+    }
+    stop.store(true, Ordering::SeqCst);
+    let failures = gc_loop.join().unwrap();
+    assert!(failures.is_empty(), "gc runs failed: {failures:#?}");
+    eprintln!(
+        "{} pushes, {} gc runs, {refused} manifests refused and pushed again",
+        pushed.len(),
+        runs.load(Ordering::SeqCst)
+    );
+
+    let skopeo = require_tool("skopeo", "skopeo");
+    let out = tempfile::tempdir().unwrap();
+    for (i, reference) in pushed.iter().enumerate() {
+        let result = Command::new(&skopeo)
+            .args(["copy", "--src-tls-verify=false"])
+            .arg(format!("docker://{registry_addr}/{reference}"))
+            .arg(format!(
+                "oci:{}:latest",
+                out.path().join(i.to_string()).display()
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            result.status.success(),
+            "{reference} does not pull after gc: {}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+    // The deleted images' own configs are gone: the loop reclaimed space while pushes ran.
+    let remaining: BTreeSet<String> = blob_set(root).into_keys().collect();
+    for i in 0..3 {
+        let churn_config = sha256(&config(&format!("churn{i}")));
+        assert!(
+            !remaining.contains(&churn_config),
+            "the deleted image churn{i} was never collected"
+        );
+    }
+}
+
+#[test]
+fn pushes_into_docker_registry_while_gc_runs_pull_intact() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    let registry = Distribution::start(&root);
+    pushes_survive_a_gc_loop(&registry.base, &registry.addr, &root);
 }
