@@ -781,3 +781,180 @@ impl Run<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes registry:2's layout directly.
+    struct Store {
+        root: tempfile::TempDir,
+    }
+
+    impl Store {
+        fn new() -> Self {
+            Self {
+                root: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn layout(&self) -> Layout {
+            Layout::new(self.root.path())
+        }
+
+        fn write(path: &Path, bytes: &[u8]) {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, bytes).unwrap();
+        }
+
+        fn blob(&self, bytes: &[u8]) -> Digest {
+            let digest = Digest::parse(&format!(
+                "sha256:{}",
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+            ))
+            .unwrap();
+            Self::write(&self.layout().blob_data(&digest), bytes);
+            digest
+        }
+
+        /// An image (config + one layer) in `repo`, optionally tagged and with a subject.
+        fn image(
+            &self,
+            repo: &str,
+            name: &str,
+            tag: Option<&str>,
+            subject: Option<&Digest>,
+        ) -> Digest {
+            let l = self.layout();
+            let config = self.blob(format!("{{\"n\":\"{name}\"}}").as_bytes());
+            let layer = self.blob(format!("layer of {name}").as_bytes());
+            for d in [&config, &layer] {
+                Self::write(&l.layer_link(repo, d), d.as_str().as_bytes());
+            }
+            let subject = subject.map_or(String::new(), |s| {
+                format!(r#","subject":{{"digest":"{s}","size":1}}"#)
+            });
+            let manifest = self.blob(
+                format!(
+                    r#"{{"schemaVersion":2,"config":{{"digest":"{config}","size":1}},"layers":[{{"digest":"{layer}","size":1}}]{subject}}}"#
+                )
+                .as_bytes(),
+            );
+            self.link_manifest(repo, &manifest, tag);
+            manifest
+        }
+
+        fn link_manifest(&self, repo: &str, manifest: &Digest, tag: Option<&str>) {
+            let l = self.layout();
+            Self::write(
+                &l.revision_link(repo, manifest),
+                manifest.as_str().as_bytes(),
+            );
+            if let Some(tag) = tag {
+                Self::write(
+                    &l.tag_index_entry(repo, tag, manifest).join("link"),
+                    manifest.as_str().as_bytes(),
+                );
+                Self::write(&l.tag_current_link(repo, tag), manifest.as_str().as_bytes());
+            }
+        }
+
+        fn unlink_manifest(&self, repo: &str, manifest: &Digest) {
+            fs::remove_file(self.layout().revision_link(repo, manifest)).unwrap();
+        }
+
+        fn gc(&self, delete_untagged: bool) -> Report {
+            let options = Options {
+                delete_untagged,
+                grace: Duration::ZERO,
+                ..Options::default()
+            };
+            collect(self.root.path(), &options, &mut Silent).unwrap()
+        }
+
+        fn has_blob(&self, digest: &Digest) -> bool {
+            self.layout().blob_data(digest).exists()
+        }
+    }
+
+    fn removed(report: &Report) -> BTreeSet<Digest> {
+        report
+            .manifests_removed
+            .iter()
+            .map(|m| m.digest.clone())
+            .collect()
+    }
+
+    #[test]
+    fn referrers_live_with_their_subject_and_orphans_go() {
+        let s = Store::new();
+        let subject = s.image("r", "subject", Some("v1"), None);
+        let signature = s.image("r", "signature", None, Some(&subject));
+        let signature_of_signature = s.image("r", "sig-of-sig", None, Some(&signature));
+        let gone = s.image("r", "gone", None, None);
+        let orphan = s.image("r", "orphan", None, Some(&gone));
+        s.unlink_manifest("r", &gone);
+        let tagged_orphan = s.image("r", "tagged-orphan", Some("sig"), Some(&gone));
+
+        let report = s.gc(true);
+        assert_eq!(removed(&report), BTreeSet::from([orphan.clone()]));
+        for live in [
+            &subject,
+            &signature,
+            &signature_of_signature,
+            &tagged_orphan,
+        ] {
+            assert!(s.has_blob(live), "{live}");
+        }
+        assert!(!s.has_blob(&orphan) && !s.has_blob(&gone));
+    }
+
+    #[test]
+    fn index_children_live_with_a_tagged_index_and_go_with_an_untagged_one() {
+        let s = Store::new();
+        let child_a = s.image("multi", "a", None, None);
+        let child_b = s.image("multi", "b", None, None);
+        let index_body = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"digest":"{child_a}","size":1}},{{"digest":"{child_b}","size":1}}]}}"#
+        );
+        let index = s.blob(index_body.as_bytes());
+        s.link_manifest("multi", &index, Some("latest"));
+        let lone_child = s.image("other", "c", None, None);
+        let untagged_body =
+            format!(r#"{{"schemaVersion":2,"manifests":[{{"digest":"{lone_child}","size":1}}]}}"#);
+        let untagged_index = s.blob(untagged_body.as_bytes());
+        s.link_manifest("other", &untagged_index, None);
+        s.link_manifest("other", &untagged_index, Some("tmp"));
+        fs::remove_dir_all(s.layout().tags("other").join("tmp")).unwrap();
+
+        let report = s.gc(true);
+        assert_eq!(
+            removed(&report),
+            BTreeSet::from([lone_child.clone(), untagged_index.clone()])
+        );
+        assert!(s.has_blob(&child_a) && s.has_blob(&child_b) && s.has_blob(&index));
+        assert_eq!(report.repositories_removed, vec!["other".to_owned()]);
+        assert!(!s.layout().repository("other").exists());
+    }
+
+    #[test]
+    fn nested_names_and_a_second_run_finds_nothing() {
+        let s = Store::new();
+        s.image("a", "parent", Some("t"), None);
+        s.image("a/b/c", "nested", Some("t"), None);
+        let dropped = s.image("a/b", "middle", Some("t"), None);
+        s.unlink_manifest("a/b", &dropped);
+        fs::remove_dir_all(s.layout().tags("a/b")).unwrap();
+
+        let report = s.gc(false);
+        assert_eq!(report.repositories_scanned, 3);
+        assert_eq!(report.repositories_removed, vec!["a/b".to_owned()]);
+        assert_eq!(report.blobs_removed.len(), 3);
+        // `a/b` leaves the catalog but its directory still holds `a/b/c`.
+        assert!(!s.layout().repository("a/b").join("_manifests").exists());
+        assert!(s.layout().revisions("a/b/c").exists());
+        let again = s.gc(true);
+        assert!(again.blobs_removed.is_empty() && again.manifests_removed.is_empty());
+        assert!(again.problems.is_empty(), "{:?}", again.problems);
+    }
+}
