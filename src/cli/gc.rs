@@ -167,6 +167,9 @@ fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
         for b in &report.blobs_removed {
             printer.detail(format!("blob {} ({} bytes) {verb}", b.digest, b.size));
         }
+        for name in &report.repositories_touched {
+            printer.detail(format!("repository {name} touched"));
+        }
     }
     let touched: Vec<&str> = report
         .repositories_touched
@@ -207,9 +210,15 @@ fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
         ],
         vec![
             format!("repositories {verb}"),
-            report.repositories_removed.join(", "),
+            summarize(
+                &report
+                    .repositories_removed
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
         ],
-        vec!["repositories touched".to_owned(), touched.join(", ")],
+        vec!["repositories touched".to_owned(), summarize(&touched)],
         vec![
             "kept: written within the grace period".to_owned(),
             format!(
@@ -227,4 +236,14 @@ fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
         ],
     ];
     printer.table(&["", if report.dry_run { "dry run" } else { "gc" }], rows)
+}
+
+/// A count and the first few names (all of them are in `-o json` and with `-v`).
+fn summarize(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    match names.len() {
+        0 => "0".to_owned(),
+        n if n <= SHOWN => format!("{n}: {}", names.join(", ")),
+        n => format!("{n}: {}, …", names[..SHOWN].join(", ")),
+    }
 }

@@ -29,6 +29,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -220,7 +222,7 @@ pub fn collect(
         cutoff: started.checked_sub(options.grace).unwrap_or(started),
         manifests: HashMap::new(),
         marked: HashSet::new(),
-        deletions: 0,
+        deletions: AtomicU64::new(0),
         report,
     };
     run.execute(started, observer)?;
@@ -265,7 +267,7 @@ struct Run<'a> {
     cutoff: SystemTime,
     manifests: HashMap<Digest, Result<Rc<References>, Unavailable>>,
     marked: HashSet<Digest>,
-    deletions: u64,
+    deletions: AtomicU64,
     report: Report,
 }
 
@@ -471,13 +473,8 @@ impl Run<'_> {
         }
     }
 
-    /// Counts a deletion and stops when failure injection says so.
-    fn deleting(&mut self) -> Result<(), GcError> {
-        if self.options.interrupt_after == Some(self.deletions) {
-            return Err(GcError::Interrupted(self.deletions));
-        }
-        self.deletions += 1;
-        Ok(())
+    fn deleting(&self) -> Result<(), GcError> {
+        count_deletion(&self.deletions, self.options.interrupt_after)
     }
 
     fn remove_tree(&mut self, path: &Path) -> Result<(), GcError> {
@@ -492,32 +489,8 @@ impl Run<'_> {
         }
     }
 
-    /// Removes `dir/file`, then `dir` only if nothing else is in it: a registry writing into the
-    /// same directory at this moment (a blob committed again, a link rewritten) keeps its file
-    /// instead of losing it to a recursive delete.
-    fn remove_file_and_dir(&mut self, dir: &Path, file: &str) -> Result<(), GcError> {
-        self.deleting()?;
-        let path = dir.join(file);
-        match fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => return Err(GcError::Io { path, source }),
-        }
-        match fs::remove_dir(dir) {
-            Ok(()) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
-                ) =>
-            {
-                Ok(())
-            }
-            Err(source) => Err(GcError::Io {
-                path: dir.to_path_buf(),
-                source,
-            }),
-        }
+    fn remove_file_and_dir(&self, dir: &Path, file: &str) -> Result<(), GcError> {
+        remove_file_and_dir(&self.deletions, self.options.interrupt_after, dir, file)
     }
 
     /// Removes a tree that a registry may be writing into right now (an upload, a repository):
@@ -608,6 +581,7 @@ impl Run<'_> {
         states: &BTreeMap<String, RepoState>,
         candidates: &BTreeMap<Digest, BlobState>,
     ) -> Result<(), GcError> {
+        let mut links = Vec::new();
         for (name, state) in states {
             for (digest, entry) in &state.layers {
                 if entry.link != Link::Valid || entry.changed >= self.cutoff {
@@ -616,24 +590,33 @@ impl Run<'_> {
                 let dangling = !candidates.contains_key(digest)
                     && !self.marked.contains(digest)
                     && !self.layout.blob_dir(digest).exists();
-                if !candidates.contains_key(digest) && !dangling {
-                    continue;
+                if candidates.contains_key(digest) || dangling {
+                    links.push((name.clone(), digest.clone()));
                 }
-                if !self.options.dry_run {
-                    let link = self.layout.layer_link(name, digest);
-                    let dir = link.parent().unwrap_or(&link).to_path_buf();
-                    // Re-check: a push that relinked the blob since the mark rewrote the link.
-                    let fresh = fs::metadata(&link).map(|m| scan::changed(&m));
-                    if fresh.is_ok_and(|changed| changed >= self.cutoff) {
-                        continue;
-                    }
-                    self.remove_file_and_dir(&dir, "link")?;
+            }
+        }
+        let removed: Vec<bool> = if self.options.dry_run {
+            vec![true; links.len()]
+        } else {
+            let (layout, cutoff) = (&self.layout, self.cutoff);
+            let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
+            parallel(&links, |(name, digest)| {
+                let link = layout.layer_link(name, digest);
+                let dir = link.parent().unwrap_or(&link).to_path_buf();
+                // Re-check: a push that relinked the blob since the mark rewrote the link.
+                let fresh = fs::metadata(&link).map(|m| scan::changed(&m));
+                if fresh.is_ok_and(|changed| changed >= cutoff) {
+                    return Ok(false);
                 }
-                self.report.layer_links_removed.push(RemovedLink {
-                    repository: name.clone(),
-                    digest: digest.clone(),
-                });
-                self.report.repositories_touched.insert(name.clone());
+                remove_file_and_dir(deletions, limit, &dir, "link").map(|()| true)
+            })?
+        };
+        for ((repository, digest), removed) in links.into_iter().zip(removed) {
+            if removed {
+                self.report.repositories_touched.insert(repository.clone());
+                self.report
+                    .layer_links_removed
+                    .push(RemovedLink { repository, digest });
             }
         }
         Ok(())
@@ -646,45 +629,53 @@ impl Run<'_> {
         candidates: BTreeMap<Digest, BlobState>,
         observer: &mut dyn Observer,
     ) -> Result<(), GcError> {
+        let candidates: Vec<BlobState> = candidates.into_values().collect();
         let mut repos: Vec<String> = names.to_vec();
-        for (i, (digest, planned)) in candidates.into_iter().enumerate() {
-            observer.advance();
-            let mut size = planned.size;
-            if !self.options.dry_run {
-                // New repositories can appear at any time; look for them now and then.
-                if i > 0 && i % 256 == 0 {
+        for (i, chunk) in candidates.chunks(BLOB_CHUNK).enumerate() {
+            let outcomes: Vec<BlobOutcome> = if self.options.dry_run {
+                chunk.iter().map(|b| BlobOutcome::Removed(b.size)).collect()
+            } else {
+                // New repositories can appear at any time; look for them before each chunk.
+                if i > 0 {
                     let mut ignored = Vec::new();
                     repos = scan::repositories(&self.layout, &mut ignored)?;
                 }
-                if self.marked.contains(&digest) || self.relinked(&repos, &digest) {
-                    self.report.kept.relinked_blobs += 1;
-                    continue;
+                let (layout, cutoff, marked) = (&self.layout, self.cutoff, &self.marked);
+                let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
+                let repos = &repos;
+                parallel(chunk, |planned| {
+                    let digest = &planned.digest;
+                    if marked.contains(digest) || relinked(layout, repos, digest) {
+                        return Ok(BlobOutcome::Relinked);
+                    }
+                    let Some(now) = scan::blob(layout, digest) else {
+                        return Ok(BlobOutcome::Gone);
+                    };
+                    if now.changed >= cutoff {
+                        return Ok(BlobOutcome::Young);
+                    }
+                    let dir = layout.blob_dir(digest);
+                    remove_file_and_dir(deletions, limit, &dir, "data")?;
+                    Ok(BlobOutcome::Removed(now.size))
+                })?
+            };
+            for (planned, outcome) in chunk.iter().zip(outcomes) {
+                observer.advance();
+                match outcome {
+                    BlobOutcome::Removed(size) => {
+                        self.report.bytes_reclaimed += size;
+                        self.report.blobs_removed.push(RemovedBlob {
+                            digest: planned.digest.clone(),
+                            size,
+                        });
+                    }
+                    BlobOutcome::Relinked => self.report.kept.relinked_blobs += 1,
+                    BlobOutcome::Young => self.report.kept.young_blobs += 1,
+                    BlobOutcome::Gone => {}
                 }
-                let Some(now) = scan::blob(&self.layout, &digest) else {
-                    continue;
-                };
-                if now.changed >= self.cutoff {
-                    self.report.kept.young_blobs += 1;
-                    continue;
-                }
-                size = now.size;
-                let dir = self.layout.blob_dir(&digest);
-                self.remove_file_and_dir(&dir, "data")?;
             }
-            self.report.bytes_reclaimed += size;
-            self.report.blobs_removed.push(RemovedBlob { digest, size });
         }
         Ok(())
-    }
-
-    /// Whether any repository links `digest` as a layer or a manifest right now. Every path by
-    /// which a registry makes a blob reachable (upload, mount, manifest push) writes one of these
-    /// links, and gc removed the old ones already, so a link found here is new.
-    fn relinked(&self, repos: &[String], digest: &Digest) -> bool {
-        repos.iter().any(|name| {
-            self.layout.layer_link(name, digest).exists()
-                || self.layout.revision_link(name, digest).exists()
-        })
     }
 
     fn sweep_uploads(
@@ -780,6 +771,105 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// What happened to one candidate blob.
+enum BlobOutcome {
+    Removed(u64),
+    Relinked,
+    Young,
+    Gone,
+}
+
+/// Blobs re-checked and deleted between two looks for new repositories.
+const BLOB_CHUNK: usize = 256;
+
+/// Deletions run on this many threads: an unlink can wait for the journal (or a discard on
+/// SSD-backed disks), so overlapping them pays off even with few cores.
+const DELETE_THREADS: usize = 8;
+
+/// Counts one deletion; with failure injection, refuses the one past the limit, so exactly
+/// `limit` deletions happen whatever the threads do.
+fn count_deletion(deletions: &AtomicU64, limit: Option<u64>) -> Result<(), GcError> {
+    let done = deletions.fetch_add(1, Ordering::SeqCst);
+    match limit {
+        Some(limit) if done >= limit => Err(GcError::Interrupted(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// Removes `dir/file`, then `dir` only if nothing else is in it: a registry writing into the
+/// same directory at this moment (a blob committed again, a link rewritten) keeps its file
+/// instead of losing it to a recursive delete.
+fn remove_file_and_dir(
+    deletions: &AtomicU64,
+    limit: Option<u64>,
+    dir: &Path,
+    file: &str,
+) -> Result<(), GcError> {
+    count_deletion(deletions, limit)?;
+    let path = dir.join(file);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(GcError::Io { path, source }),
+    }
+    match fs::remove_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+            ) =>
+        {
+            Ok(())
+        }
+        Err(source) => Err(GcError::Io {
+            path: dir.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Whether any repository links `digest` as a layer or a manifest right now. Every path by which
+/// a registry makes a blob reachable (upload, mount, manifest push) writes one of these links,
+/// and gc removed the old ones already, so a link found here is new.
+fn relinked(layout: &Layout, repos: &[String], digest: &Digest) -> bool {
+    repos.iter().any(|name| {
+        layout.layer_link(name, digest).exists() || layout.revision_link(name, digest).exists()
+    })
+}
+
+/// Runs `work` on every item on [`DELETE_THREADS`] threads, results in item order; the first
+/// error stops the hand-out of further items and is returned.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<R, GcError> + Sync,
+) -> Result<Vec<R>, GcError> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<(usize, Result<R, GcError>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..DELETE_THREADS.min(items.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= items.len() || failed.load(Ordering::SeqCst) {
+                    break;
+                }
+                let result = work(&items[i]);
+                if result.is_err() {
+                    failed.store(true, Ordering::SeqCst);
+                }
+                results
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((i, result));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 #[cfg(test)]
