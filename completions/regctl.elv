@@ -31,10 +31,20 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
+            cand cert 'Create, obtain and inspect TLS certificates for the registry'
+            cand config 'Generate, validate and show the registry config (distribution''s config.yml)'
+            cand catalog 'List the repositories of a registry'
+            cand tags 'List the tags of a repository with digest, media type and size'
+            cand manifest 'Show a manifest, or the one an index holds for a platform'
+            cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand login 'Check and store registry credentials in the docker config'
+            cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
+            cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;client-setup'= {
@@ -50,6 +60,308 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --remove 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it'
             cand --dry-run 'Print the diff of every file that would change and write nothing'
             cand --restart 'Restart the services that need it (`systemctl restart docker`) after writing'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;cert'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand self-signed 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+            cand acme 'Obtain a certificate from an ACME CA such as Let''s Encrypt'
+            cand show 'Show subject, names, issuer and validity of a certificate'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;cert;self-signed'= {
+            cand --host 'A DNS name or IP address clients use to reach the registry (repeat for each)'
+            cand --dir 'Where to write the files [default: certs/ beside the config file]'
+            cand --days 'Validity of the server certificate in days (the CA is valid for 10 years)'
+            cand --port 'Registry port for the printed client-setup command [default: the port of http.addr, else 5000]'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --force 'Create a new CA even if DIR has one (every client must then trust the new ca.crt)'
+            cand --update-config 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;cert;acme'= {
+            cand --host 'A DNS name (or IP address, if the CA issues for IPs) the certificate must cover (repeat for each)'
+            cand --email 'Contact address for expiry and policy notices'
+            cand --directory 'ACME directory URL [default: Let''s Encrypt production]'
+            cand --ca-root 'Trust this PEM CA for the ACME server''s own HTTPS (a private ACME server such as pebble)'
+            cand --dir 'Where to write server.crt, server.key and the account cache [default: certs/ beside the config file]'
+            cand --challenge 'How to prove control of the hosts'
+            cand --http-addr 'Address to answer HTTP-01 challenges on (`::` to answer over IPv6 too: Let''s Encrypt validates over IPv6 when the name has an AAAA record)'
+            cand --http-port 'Port to answer HTTP-01 challenges on (the CA always connects to port 80)'
+            cand --tls-addr 'Address to answer TLS-ALPN-01 challenges on (`::` for IPv6 too)'
+            cand --tls-port 'Port to answer TLS-ALPN-01 challenges on (the CA always connects to port 443)'
+            cand --renew-before 'Keep an existing certificate unless it expires within this long'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --staging 'Use Let''s Encrypt''s staging CA (untrusted certificates, for trying things out)'
+            cand --force 'Obtain a new certificate even if the existing one is still good'
+            cand --update-config 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;cert;show'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;cert;help'= {
+            cand self-signed 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+            cand acme 'Obtain a certificate from an ACME CA such as Let''s Encrypt'
+            cand show 'Show subject, names, issuer and validity of a certificate'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;cert;help;self-signed'= {
+        }
+        &'regctl;cert;help;acme'= {
+        }
+        &'regctl;cert;help;show'= {
+        }
+        &'regctl;cert;help;help'= {
+        }
+        &'regctl;config'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
+            cand validate 'Check a config and report every problem at once, each with its key path'
+            cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;config;generate'= {
+            cand --addr 'Address to listen on (http.addr); 0.0.0.0:PORT serves the network'
+            cand --root 'Storage directory (storage.filesystem.rootdirectory)'
+            cand --htpasswd 'Require basic authentication against this htpasswd file (auth.htpasswd.path)'
+            cand --realm 'Realm clients show when asking for a password (auth.htpasswd.realm)'
+            cand --tls-cert 'Serve HTTPS with this PEM certificate (http.tls.certificate)'
+            cand --tls-key 'Private key of --tls-cert, PEM (http.tls.key)'
+            cand --host 'URL or HOST[:PORT] clients reach the registry at (http.host)'
+            cand --file 'Write to FILE instead of stdout'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --delete 'Allow deleting manifests and blobs (storage.delete.enabled)'
+            cand --force 'Replace FILE if it exists'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;config;validate'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;config;show'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;config;help'= {
+            cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
+            cand validate 'Check a config and report every problem at once, each with its key path'
+            cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;config;help;generate'= {
+        }
+        &'regctl;config;help;validate'= {
+        }
+        &'regctl;config;help;show'= {
+        }
+        &'regctl;config;help;help'= {
+        }
+        &'regctl;catalog'= {
+            cand --limit 'Stop after this many entries'
+            cand -n 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --page-size 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --count-tags 'Also count the tags of each repository (one request per repository)'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;tags'= {
+            cand --concurrency 'HEAD requests in flight at once when reading tag details'
+            cand --limit 'Stop after this many entries'
+            cand -n 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --page-size 'Ask for this many entries per request (`n`); the registry''s default when absent'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --names-only 'Only list tag names (skips one HEAD request per tag)'
+            cand --details 'Also show when each image was created and its total size (reads each manifest and image config: two more requests per tag)'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;manifest'= {
+            cand --platform 'For an index (multi-platform image), show the manifest of this os/arch[/variant]'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;delete'= {
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -y 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin is not a terminal)'
+            cand --dry-run 'Show what would be deleted and stop'
+            cand --tag-only 'Remove only the tag, keeping the manifest and its other tags'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;login'= {
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --insecure 'Allow plain HTTP and accept any TLS certificate'
+            cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;logout'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'
             cand -v 'Print more detail (repeat for more)'
@@ -86,6 +398,35 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --delete-untagged 'Also delete manifests that no tag points to (keeps index children and referrers)'
             cand -d 'Show what would be deleted and how many bytes it frees; delete nothing'
             cand --dry-run 'Show what would be deleted and how many bytes it frees; delete nothing'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;init'= {
+            cand --addr 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]'
+            cand --host 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine''s address]'
+            cand --tls 'TLS: a private CA, Let''s Encrypt, existing files, or plain HTTP [default: self-signed]'
+            cand --tls-cert 'Certificate chain (PEM) for --tls files'
+            cand --tls-key 'Private key (PEM) for --tls files'
+            cand --email 'Contact e-mail for the Let''s Encrypt account (--tls acme)'
+            cand --user 'First user of the htpasswd file [default: admin]'
+            cand --delete 'Allow deleting images over the API (`--delete` or `--delete=false`) [default: false]'
+            cand --storage 'Where the images are stored [default: DIR/data]'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --password-stdin 'Read the user''s password from the first line of stdin'
+            cand --no-auth 'No authentication: anyone who can connect can push and pull'
+            cand --systemd 'Also write DIR/regctl.service, a hardened systemd unit running `regctl serve`'
+            cand --force 'Replace an existing DIR/config.yml (kept as a backup) and reset an existing user''s password'
+            cand -y 'Accept the default for every question not answered by a flag'
+            cand --yes 'Accept the default for every question not answered by a flag'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'
             cand -v 'Print more detail (repeat for more)'
@@ -231,19 +572,81 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user;help;help'= {
         }
+        &'regctl;serve'= {
+            cand --addr 'Listen on HOST:PORT (port 0 picks a free port); overrides http.addr'
+            cand --root 'Store images under DIR; overrides storage.filesystem.rootdirectory'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;help'= {
             cand client-setup 'Configure docker (or containerd, podman) on this machine to use a registry'
+            cand cert 'Create, obtain and inspect TLS certificates for the registry'
+            cand config 'Generate, validate and show the registry config (distribution''s config.yml)'
+            cand catalog 'List the repositories of a registry'
+            cand tags 'List the tags of a repository with digest, media type and size'
+            cand manifest 'Show a manifest, or the one an index holds for a platform'
+            cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand login 'Check and store registry credentials in the docker config'
+            cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
+            cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;help;client-setup'= {
         }
+        &'regctl;help;cert'= {
+            cand self-signed 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+            cand acme 'Obtain a certificate from an ACME CA such as Let''s Encrypt'
+            cand show 'Show subject, names, issuer and validity of a certificate'
+        }
+        &'regctl;help;cert;self-signed'= {
+        }
+        &'regctl;help;cert;acme'= {
+        }
+        &'regctl;help;cert;show'= {
+        }
+        &'regctl;help;config'= {
+            cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
+            cand validate 'Check a config and report every problem at once, each with its key path'
+            cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+        }
+        &'regctl;help;config;generate'= {
+        }
+        &'regctl;help;config;validate'= {
+        }
+        &'regctl;help;config;show'= {
+        }
+        &'regctl;help;catalog'= {
+        }
+        &'regctl;help;tags'= {
+        }
+        &'regctl;help;manifest'= {
+        }
+        &'regctl;help;delete'= {
+        }
+        &'regctl;help;login'= {
+        }
+        &'regctl;help;logout'= {
+        }
         &'regctl;help;completions'= {
         }
         &'regctl;help;gc'= {
+        }
+        &'regctl;help;init'= {
         }
         &'regctl;help;man'= {
         }
@@ -263,6 +666,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;user;remove'= {
         }
         &'regctl;help;user;verify'= {
+        }
+        &'regctl;help;serve'= {
         }
         &'regctl;help;help'= {
         }

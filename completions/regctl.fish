@@ -32,10 +32,20 @@ complete -c regctl -n "__fish_regctl_needs_command" -s v -l verbose -d 'Print mo
 complete -c regctl -n "__fish_regctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_needs_command" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "catalog" -d 'List the repositories of a registry'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "tags" -d 'List the tags of a repository with digest, media type and size'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "login" -d 'Check and store registry credentials in the docker config'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "logout" -d 'Remove the stored credentials of a registry'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "gc" -d 'Delete blobs and manifests nothing needs, safely while the registry runs'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "init" -d 'Set up a registry: config.yml, users, certificates and storage in one directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l ca-file -d 'The registry\'s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l root -d 'Apply every path under DIR instead of / (for tests and for preparing images)' -r -F
@@ -52,6 +62,183 @@ complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s q -l quie
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and not __fish_seen_subcommand_from self-signed acme show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l host -d 'A DNS name or IP address clients use to reach the registry (repeat for each)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l dir -d 'Where to write the files [default: certs/ beside the config file]' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l days -d 'Validity of the server certificate in days (the CA is valid for 10 years)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l port -d 'Registry port for the printed client-setup command [default: the port of http.addr, else 5000]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l force -d 'Create a new CA even if DIR has one (every client must then trust the new ca.crt)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -l update-config -d 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from self-signed" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l host -d 'A DNS name (or IP address, if the CA issues for IPs) the certificate must cover (repeat for each)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l email -d 'Contact address for expiry and policy notices' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l directory -d 'ACME directory URL [default: Let\'s Encrypt production]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l ca-root -d 'Trust this PEM CA for the ACME server\'s own HTTPS (a private ACME server such as pebble)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l dir -d 'Where to write server.crt, server.key and the account cache [default: certs/ beside the config file]' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l challenge -d 'How to prove control of the hosts' -r -f -a "http-01\t''
+tls-alpn-01\t''"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l http-addr -d 'Address to answer HTTP-01 challenges on (`::` to answer over IPv6 too: Let\'s Encrypt validates over IPv6 when the name has an AAAA record)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l http-port -d 'Port to answer HTTP-01 challenges on (the CA always connects to port 80)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l tls-addr -d 'Address to answer TLS-ALPN-01 challenges on (`::` for IPv6 too)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l tls-port -d 'Port to answer TLS-ALPN-01 challenges on (the CA always connects to port 443)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l renew-before -d 'Keep an existing certificate unless it expires within this long' -r
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l staging -d 'Use Let\'s Encrypt\'s staging CA (untrusted certificates, for trying things out)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l force -d 'Obtain a new certificate even if the existing one is still good'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -l update-config -d 'Point http.tls.certificate and http.tls.key of the config file at the new files'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from acme" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l addr -d 'Address to listen on (http.addr); 0.0.0.0:PORT serves the network' -r
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l root -d 'Storage directory (storage.filesystem.rootdirectory)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l htpasswd -d 'Require basic authentication against this htpasswd file (auth.htpasswd.path)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l realm -d 'Realm clients show when asking for a password (auth.htpasswd.realm)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l tls-cert -d 'Serve HTTPS with this PEM certificate (http.tls.certificate)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l tls-key -d 'Private key of --tls-cert, PEM (http.tls.key)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l host -d 'URL or HOST[:PORT] clients reach the registry at (http.host)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l file -d 'Write to FILE instead of stdout' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l delete -d 'Allow deleting manifests and blobs (storage.delete.enabled)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l force -d 'Replace FILE if it exists'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from validate" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l limit -d 'Stop after this many entries' -r
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s n -l page-size -d 'Ask for this many entries per request (`n`); the registry\'s default when absent' -r
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l count-tags -d 'Also count the tags of each repository (one request per repository)'
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l password-stdin -d 'Read the password from stdin (with --user)'
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l concurrency -d 'HEAD requests in flight at once when reading tag details' -r
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l limit -d 'Stop after this many entries' -r
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s n -l page-size -d 'Ask for this many entries per request (`n`); the registry\'s default when absent' -r
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l names-only -d 'Only list tag names (skips one HEAD request per tag)'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l details -d 'Also show when each image was created and its total size (reads each manifest and image config: two more requests per tag)'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l password-stdin -d 'Read the password from stdin (with --user)'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l platform -d 'For an index (multi-platform image), show the manifest of this os/arch[/variant]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l password-stdin -d 'Read the password from stdin (with --user)'
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -l dry-run -d 'Show what would be deleted and stop'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -l tag-only -d 'Remove only the tag, keeping the manifest and its other tags'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -l password-stdin -d 'Read the password from stdin (with --user)'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand login" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand login" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin (with --user)'
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand logout" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand logout" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand logout" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand logout" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -l dir -d 'Write the scripts for every shell into DIR instead of printing one' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
@@ -72,6 +259,31 @@ complete -c regctl -n "__fish_regctl_using_subcommand gc" -s q -l quiet -d 'Prin
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l addr -d 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l host -d 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine\'s address]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l tls -d 'TLS: a private CA, Let\'s Encrypt, existing files, or plain HTTP [default: self-signed]' -r -f -a "none\t'Plain HTTP (clients must list the registry as insecure)'
+self-signed\t'A private CA and a server certificate signed by it'
+acme\t'Let\'s Encrypt, obtained by `regctl serve` (public DNS name, port 443 reachable)'
+files\t'An existing certificate and key (--tls-cert, --tls-key)'"
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l tls-cert -d 'Certificate chain (PEM) for --tls files' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l tls-key -d 'Private key (PEM) for --tls files' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l email -d 'Contact e-mail for the Let\'s Encrypt account (--tls acme)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l user -d 'First user of the htpasswd file [default: admin]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l delete -d 'Allow deleting images over the API (`--delete` or `--delete=false`) [default: false]' -r -f -a "true\t''
+false\t''"
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l storage -d 'Where the images are stored [default: DIR/data]' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l password-stdin -d 'Read the user\'s password from the first line of stdin'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l no-auth -d 'No authentication: anyone who can connect can push and pull'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l systemd -d 'Also write DIR/regctl.service, a hardened systemd unit running `regctl serve`'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l force -d 'Replace an existing DIR/config.yml (kept as a backup) and reset an existing user\'s password'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s y -l yes -d 'Accept the default for every question not answered by a flag'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand init" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand man" -l dir -d 'Write regctl.1 and one page per subcommand (regctl-user.1, ...) into DIR' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
@@ -145,12 +357,37 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a user (every entry of that name)'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "gc" -d 'Delete blobs and manifests nothing needs, safely while the registry runs'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "user" -d 'Manage registry users in the htpasswd file'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup completions gc man user help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -l addr -d 'Listen on HOST:PORT (port 0 picks a free port); overrides http.addr' -r
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -l root -d 'Store images under DIR; overrides storage.filesystem.rootdirectory' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "catalog" -d 'List the repositories of a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "tags" -d 'List the tags of a repository with digest, media type and size'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "login" -d 'Check and store registry credentials in the docker config'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "logout" -d 'Remove the stored credentials of a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "gc" -d 'Delete blobs and manifests nothing needs, safely while the registry runs'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "init" -d 'Set up a registry: config.yml, users, certificates and storage in one directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc init man user serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'

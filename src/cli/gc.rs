@@ -1,18 +1,15 @@
 //! `regctl gc`: reclaim disk on registry:2 filesystem storage, safely next to a running registry.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
 
 use super::{GlobalArgs, Printer};
+use crate::config;
 use crate::gc::{self, Observer, Options, Report};
 
-/// registry:2's override of `storage.filesystem.rootdirectory`.
-const ROOTDIRECTORY_ENV: &str = "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY";
-/// distribution's default `rootdirectory`.
-const DEFAULT_ROOTDIRECTORY: &str = "/var/lib/registry";
 /// Failure injection for the crash tests: stop after this many deletions.
 const INTERRUPT_ENV: &str = "REGCTL_GC_INTERRUPT_AFTER";
 
@@ -59,7 +56,7 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let root = match &args.root {
         Some(root) => root.clone(),
-        None => root_from_config(&global.config_path())?,
+        None => root_from_config(global)?,
     };
     let options = Options {
         delete_untagged: args.delete_untagged,
@@ -88,49 +85,24 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     render(&printer, &report)
 }
 
-/// `storage.filesystem.rootdirectory` from the config, `$REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY`
-/// overriding it as registry:2 does.
-fn root_from_config(path: &Path) -> anyhow::Result<PathBuf> {
-    let text = std::fs::read_to_string(path).with_context(|| {
+/// `storage.filesystem.rootdirectory` of the config, after the `REGISTRY_*` overrides (so
+/// `$REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY` wins, as in registry:2).
+fn root_from_config(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+    let path = config::resolve_path(global.config.as_deref());
+    let loaded = config::load(&path).with_context(|| {
         format!(
-            "cannot read the registry config {} (pass --root DIR or -c CONFIG)",
+            "cannot use the registry config {} (pass --root DIR or -c CONFIG)",
             path.display()
         )
     })?;
-    let config: serde_yaml::Value = serde_yaml::from_str(&text)
-        .with_context(|| format!("{} is not valid YAML", path.display()))?;
-    let storage = config.get("storage");
-    if let Ok(root) = std::env::var(ROOTDIRECTORY_ENV) {
-        if !root.is_empty() {
-            return Ok(PathBuf::from(root));
-        }
+    match loaded.config.storage_root() {
+        Some(root) => Ok(root),
+        None => bail!(
+            "{} uses the {} storage driver; regctl gc supports the filesystem driver only",
+            path.display(),
+            loaded.config.storage_driver().unwrap_or("(none)")
+        ),
     }
-    let Some(filesystem) = storage.and_then(|s| s.get("filesystem")) else {
-        let driver = storage
-            .and_then(serde_yaml::Value::as_mapping)
-            .and_then(|m| {
-                m.keys().filter_map(serde_yaml::Value::as_str).find(|k| {
-                    !matches!(
-                        *k,
-                        "delete" | "cache" | "maintenance" | "redirect" | "tag" | "filesystem"
-                    )
-                })
-            });
-        match driver {
-            Some(driver) => bail!(
-                "{} uses the {driver} storage driver; regctl gc supports the filesystem driver only",
-                path.display()
-            ),
-            None => bail!(
-                "{} has no storage.filesystem section (pass --root DIR)",
-                path.display()
-            ),
-        }
-    };
-    Ok(filesystem
-        .get("rootdirectory")
-        .and_then(serde_yaml::Value::as_str)
-        .map_or_else(|| PathBuf::from(DEFAULT_ROOTDIRECTORY), PathBuf::from))
 }
 
 /// Drives a progress bar per phase.

@@ -3,11 +3,21 @@
 //! Each subcommand lives in its own file and only parses, calls the library and renders. This is
 //! the one layer that uses `anyhow`: library errors are typed and get their context added here.
 
+mod catalog;
+mod cert;
+mod client_args;
 mod client_setup;
 mod completions;
+mod config;
+mod delete;
 mod gc;
+mod init;
+mod login;
 mod man;
+mod manifest;
 pub mod output;
+mod serve;
+mod tags;
 mod user;
 
 use std::io::Write as _;
@@ -84,10 +94,20 @@ impl GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     ClientSetup(client_setup::ClientSetupArgs),
+    Cert(cert::CertArgs),
+    Config(config::ConfigArgs),
+    Catalog(catalog::CatalogArgs),
+    Tags(tags::TagsArgs),
+    Manifest(manifest::ManifestArgs),
+    Delete(delete::DeleteArgs),
+    Login(login::LoginArgs),
+    Logout(login::LogoutArgs),
     Completions(completions::CompletionsArgs),
     Gc(gc::GcArgs),
+    Init(init::InitArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Builds the clap command tree (used by completions, man pages and tests).
@@ -124,13 +144,22 @@ pub fn main() -> ExitCode {
 /// Whatever the subcommand fails with, with context for the user.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let Cli { global, command } = cli;
-    let _printer = global.printer();
     match command {
         Command::ClientSetup(args) => client_setup::run(&args, &global),
+        Command::Cert(args) => cert::run(&args, &global),
+        Command::Config(args) => config::run(&args, &global),
+        Command::Catalog(args) => catalog::run(&args, &global),
+        Command::Tags(args) => tags::run(&args, &global),
+        Command::Manifest(args) => manifest::run(&args, &global),
+        Command::Delete(args) => delete::run(&args, &global),
+        Command::Login(args) => login::run_login(&args, &global),
+        Command::Logout(args) => login::run_logout(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Gc(args) => gc::run(&args, &global),
+        Command::Init(args) => init::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),
+        Command::Serve(args) => serve::run(&args, &global),
     }
 }
 

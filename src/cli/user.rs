@@ -319,21 +319,19 @@ fn htpasswd_path(explicit: Option<&Path>, global: &GlobalArgs) -> anyhow::Result
         return Ok(PathBuf::from(path));
     }
     let config = global.config_path();
-    let text = match std::fs::read_to_string(&config) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !global.config_is_explicit() => {
-            bail!(
-                "no htpasswd file given: pass --htpasswd FILE, or name one in auth.htpasswd.path \
-                 of a config file (-c/--config; {} does not exist)",
-                config.display()
-            )
-        }
-        Err(err) => {
-            return Err(err).with_context(|| format!("cannot read config {}", config.display()))
-        }
-    };
-    htpasswd_path_in_config(&text)
-        .with_context(|| format!("cannot read config {}", config.display()))?
+    if !config.exists() && !global.config_is_explicit() {
+        bail!(
+            "no htpasswd file given: pass --htpasswd FILE, or name one in auth.htpasswd.path of a \
+             config file (-c/--config; {} does not exist)",
+            config.display()
+        );
+    }
+    let loaded = crate::config::load(&config)
+        .with_context(|| format!("cannot read config {}", config.display()))?;
+    loaded
+        .config
+        .htpasswd()
+        .map(|(_, path)| path)
         .ok_or_else(|| {
             anyhow!(
                 "{} has no auth.htpasswd.path: pass --htpasswd FILE or set auth.htpasswd.path in \
@@ -341,22 +339,6 @@ fn htpasswd_path(explicit: Option<&Path>, global: &GlobalArgs) -> anyhow::Result
                 config.display()
             )
         })
-}
-
-/// Reads just `auth.htpasswd.path` from config.yml text.
-// Only this one key is needed, so it is read untyped until the typed config model (`src/config/`)
-// is merged; then this should call it so both agree on every detail.
-fn htpasswd_path_in_config(text: &str) -> anyhow::Result<Option<PathBuf>> {
-    let doc: serde_yaml::Value = serde_yaml::from_str(text).context("invalid YAML")?;
-    match doc
-        .get("auth")
-        .and_then(|a| a.get("htpasswd"))
-        .and_then(|h| h.get("path"))
-    {
-        None | Some(serde_yaml::Value::Null) => Ok(None),
-        Some(serde_yaml::Value::String(path)) if !path.is_empty() => Ok(Some(PathBuf::from(path))),
-        Some(_) => bail!("auth.htpasswd.path must be a non-empty string"),
-    }
 }
 
 /// A new password, asked twice on the terminal or read once from stdin, checked before hashing.
@@ -410,25 +392,4 @@ fn read_stdin_password() -> anyhow::Result<Vec<u8>> {
         }
     }
     Ok(line)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_htpasswd_path_from_config() {
-        let config = "version: 0.1\nauth:\n  htpasswd:\n    realm: r\n    path: auth/htpasswd\n";
-        assert_eq!(
-            htpasswd_path_in_config(config).unwrap(),
-            Some(PathBuf::from("auth/htpasswd"))
-        );
-        assert_eq!(htpasswd_path_in_config("version: 0.1\n").unwrap(), None);
-        assert_eq!(
-            htpasswd_path_in_config("auth:\n  token:\n    realm: x\n").unwrap(),
-            None
-        );
-        assert!(htpasswd_path_in_config("auth:\n  htpasswd:\n    path: [a]\n").is_err());
-        assert!(htpasswd_path_in_config("auth: [\n").is_err());
-    }
 }

@@ -1,139 +1,125 @@
-//! The registry:2 paths gc reads and deletes, relative to the storage root.
+//! The filesystem paths gc reads and deletes: `crate::storage::paths` keys under one storage root.
 //!
-//! Temporary: once `crate::storage::paths` lands (branch `api`), it becomes the single source of
-//! these keys and this module shrinks to the walking helpers.
+//! gc works on the filesystem directly rather than through `Storage`: it needs what the trait
+//! does not offer (ctimes, removing a file and then its directory only if empty, `flock`).
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// `docker/registry/v2` under the storage root.
-pub const V2: &str = "docker/registry/v2";
+use crate::digest::Digest;
+use crate::oci::reference::{Name, Tag};
+use crate::storage::paths;
 
-/// A `sha256:<64 lowercase hex>` digest read from the store.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Digest(String);
-
-impl Digest {
-    /// Parses a link's content or a digest field of a manifest; only canonical sha256 is accepted.
-    pub fn parse(text: &str) -> Option<Self> {
-        let hex = text.strip_prefix("sha256:")?;
-        Self::from_hex(hex)
-    }
-
-    /// A digest from the `<hex>` directory name used under `blobs/`, `_layers/` and `revisions/`.
-    pub fn from_hex(hex: &str) -> Option<Self> {
-        let canonical = hex.len() == 64
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        canonical.then(|| Self(format!("sha256:{hex}")))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn hex(&self) -> &str {
-        &self.0[7..]
-    }
+/// Parses a link's content or a digest field of a manifest.
+pub fn parse_digest(text: &str) -> Option<Digest> {
+    Digest::parse(text).ok()
 }
 
-impl fmt::Display for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+/// The digest a `<hex>` directory under `blobs/`, `_layers/` or `revisions/` names.
+pub fn digest_from_hex(hex: &str) -> Option<Digest> {
+    if hex.len() != 64 {
+        return None;
     }
+    Digest::parse(&format!("sha256:{hex}")).ok()
 }
 
-impl fmt::Debug for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Digest({})", self.0)
-    }
-}
-
-impl serde::Serialize for Digest {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-/// Absolute paths of registry:2's tree under one storage root.
+/// registry:2's tree under one storage root.
 #[derive(Debug, Clone)]
 pub struct Layout {
-    v2: PathBuf,
+    root: PathBuf,
 }
 
 impl Layout {
     pub fn new(root: &Path) -> Self {
-        Self { v2: root.join(V2) }
+        Self {
+            root: root.to_path_buf(),
+        }
     }
 
-    pub fn v2(&self) -> &Path {
-        &self.v2
+    fn path(&self, key: &str) -> PathBuf {
+        self.root.join(key.trim_start_matches('/'))
     }
 
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `<root>/docker/registry/v2`
+    pub fn v2(&self) -> PathBuf {
+        self.path(paths::ROOT)
+    }
+
+    /// `blobs/sha256`, where every blob directory is `<hex[0:2]>/<hex>`.
     pub fn blobs_sha256(&self) -> PathBuf {
-        self.v2.join("blobs/sha256")
+        self.path(&paths::blobs_sha256_root())
     }
 
     pub fn blob_dir(&self, digest: &Digest) -> PathBuf {
-        let hex = digest.hex();
-        self.v2.join("blobs/sha256").join(&hex[..2]).join(hex)
+        self.path(&paths::blob_dir(digest))
     }
 
     pub fn blob_data(&self, digest: &Digest) -> PathBuf {
-        self.blob_dir(digest).join("data")
+        self.path(&paths::blob_data(digest))
     }
 
     pub fn repositories(&self) -> PathBuf {
-        self.v2.join("repositories")
+        self.path(&paths::repositories_root())
     }
 
-    pub fn repository(&self, name: &str) -> PathBuf {
-        self.repositories().join(name)
+    pub fn repository(&self, name: Name<'_>) -> PathBuf {
+        self.path(&paths::repository(name))
     }
 
-    pub fn layers(&self, name: &str) -> PathBuf {
-        self.repository(name).join("_layers/sha256")
+    /// `_layers/sha256`
+    pub fn layers(&self, name: Name<'_>) -> PathBuf {
+        self.path(&paths::layer_links(name))
     }
 
-    pub fn layer_link(&self, name: &str, digest: &Digest) -> PathBuf {
-        self.layers(name).join(digest.hex()).join("link")
+    pub fn layer_link(&self, name: Name<'_>, digest: &Digest) -> PathBuf {
+        self.path(&paths::layer_link(name, digest))
     }
 
-    pub fn revisions(&self, name: &str) -> PathBuf {
-        self.repository(name).join("_manifests/revisions/sha256")
+    pub fn revisions(&self, name: Name<'_>) -> PathBuf {
+        self.path(&paths::manifest_revisions(name))
     }
 
-    pub fn revision_dir(&self, name: &str, digest: &Digest) -> PathBuf {
-        self.revisions(name).join(digest.hex())
+    pub fn revision_dir(&self, name: Name<'_>, digest: &Digest) -> PathBuf {
+        self.path(&paths::manifest_revision(name, digest))
     }
 
-    pub fn revision_link(&self, name: &str, digest: &Digest) -> PathBuf {
-        self.revision_dir(name, digest).join("link")
+    pub fn revision_link(&self, name: Name<'_>, digest: &Digest) -> PathBuf {
+        self.path(&paths::manifest_revision_link(name, digest))
     }
 
-    pub fn tags(&self, name: &str) -> PathBuf {
-        self.repository(name).join("_manifests/tags")
+    /// The referrers index regctl serve keeps under a subject's revision (distribution PR #4828).
+    pub fn referrers(&self, name: Name<'_>, subject: &Digest) -> PathBuf {
+        self.path(&paths::referrers_dir(name, subject))
     }
 
-    pub fn tag_current_link(&self, name: &str, tag: &str) -> PathBuf {
-        self.tags(name).join(tag).join("current/link")
+    pub fn tags(&self, name: Name<'_>) -> PathBuf {
+        self.path(&paths::manifest_tags(name))
     }
 
-    pub fn tag_index(&self, name: &str, tag: &str) -> PathBuf {
-        self.tags(name).join(tag).join("index/sha256")
+    pub fn tag_current_link(&self, name: Name<'_>, tag: Tag<'_>) -> PathBuf {
+        self.path(&paths::manifest_tag_current_link(name, tag))
     }
 
-    pub fn tag_index_entry(&self, name: &str, tag: &str, digest: &Digest) -> PathBuf {
-        self.tag_index(name, tag).join(digest.hex())
+    /// `tags/<tag>/index/sha256`
+    pub fn tag_index(&self, name: Name<'_>, tag: Tag<'_>) -> PathBuf {
+        self.path(&paths::manifest_tag_index(name, tag))
     }
 
-    pub fn uploads(&self, name: &str) -> PathBuf {
-        self.repository(name).join("_uploads")
+    /// `tags/<tag>/index/sha256/<hex>` (the directory holding the link).
+    pub fn tag_index_entry(&self, name: Name<'_>, tag: Tag<'_>, digest: &Digest) -> PathBuf {
+        let link = self.path(&paths::manifest_tag_index_link(name, tag, digest));
+        link.parent().map_or(link.clone(), Path::to_path_buf)
+    }
+
+    pub fn uploads(&self, name: Name<'_>) -> PathBuf {
+        self.path(&paths::uploads_root(name))
     }
 
     /// The advisory lock two gc runs share; registry:2 never lists `v2/` itself, so it ignores it.
     pub fn gc_lock(&self) -> PathBuf {
-        self.v2.join(".regctl-gc.lock")
+        self.v2().join(".regctl-gc.lock")
     }
 }

@@ -35,7 +35,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-pub use layout::Digest;
+use crate::digest::Digest;
+use crate::oci::reference::{Name, Tag};
 use layout::Layout;
 use refs::References;
 use scan::{BlobState, Link, RepoState};
@@ -102,7 +103,7 @@ pub struct Problem {
 
 impl Problem {
     fn new(layout: &Layout, path: &Path, problem: &str) -> Self {
-        let root = layout.v2().ancestors().nth(3).unwrap_or(Path::new(""));
+        let root = layout.root();
         Self {
             path: path
                 .strip_prefix(root)
@@ -273,7 +274,13 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn execute(&mut self, started: SystemTime, observer: &mut dyn Observer) -> Result<(), GcError> {
-        let names = scan::repositories(&self.layout, &mut self.report.problems)?;
+        let (names, invalid) = scan::repositories(&self.layout, &mut self.report.problems)?;
+        if let Some(first) = invalid.first() {
+            self.report
+                .blob_sweep_skipped
+                .get_or_insert(format!("{}: {}", first.path, first.problem));
+        }
+        self.report.problems.extend(invalid);
         self.report.repositories_scanned = names.len();
         observer.phase("marking", names.len() as u64);
         let mut states = BTreeMap::new();
@@ -314,7 +321,7 @@ impl Run<'_> {
                     }
                     !young
                 })
-                .map(|b| (b.digest.clone(), b))
+                .map(|b| (b.digest, b))
                 .collect()
         } else {
             BTreeMap::new()
@@ -346,17 +353,20 @@ impl Run<'_> {
                 Err(e) => Err(Unavailable::Unreadable(e.to_string())),
             },
         };
-        self.manifests.insert(digest.clone(), result.clone());
+        self.manifests.insert(*digest, result.clone());
         result
     }
 
     /// Decides which manifests of `state` live and marks everything they reference.
     fn plan(&mut self, state: &RepoState, report_problems: bool) -> RepoPlan {
         let mut roots: Vec<Digest> = Vec::new();
-        if self.options.delete_untagged {
+        if let Some(reason) = &state.uncertain {
+            self.report.blob_sweep_skipped.get_or_insert(reason.clone());
+        }
+        if self.options.delete_untagged && state.uncertain.is_none() {
             for tag in &state.tags {
                 if let Some(current) = &tag.current {
-                    roots.push(current.clone());
+                    roots.push(*current);
                 } else if tag.current_corrupt {
                     // The tag's target is unknown: keep everything it ever pointed at.
                     roots.extend(tag.index.iter().cloned());
@@ -364,24 +374,24 @@ impl Run<'_> {
             }
             for (digest, entry) in &state.revisions {
                 if entry.link == Link::Corrupt {
-                    roots.push(digest.clone());
+                    roots.push(*digest);
                 } else if entry.changed >= self.cutoff {
                     if report_problems {
                         self.report.kept.young_manifests += 1;
                     }
-                    roots.push(digest.clone());
+                    roots.push(*digest);
                 }
             }
         } else {
             roots.extend(state.revisions.keys().cloned());
-            roots.extend(state.tags.iter().filter_map(|t| t.current.clone()));
+            roots.extend(state.tags.iter().filter_map(|t| t.current));
         }
 
         let mut live = BTreeSet::new();
         let mut queue = roots;
         loop {
             while let Some(digest) = queue.pop() {
-                if !live.insert(digest.clone()) {
+                if !live.insert(digest) {
                     continue;
                 }
                 match self.references(&digest) {
@@ -396,7 +406,7 @@ impl Run<'_> {
                 }
                 if let Ok(refs) = self.references(digest) {
                     if refs.subject.as_ref().is_some_and(|s| live.contains(s)) {
-                        queue.push(digest.clone());
+                        queue.push(*digest);
                     }
                 }
             }
@@ -406,7 +416,7 @@ impl Run<'_> {
         }
 
         for digest in &live {
-            self.marked.insert(digest.clone());
+            self.marked.insert(*digest);
             if let Ok(refs) = self.references(digest) {
                 if refs.fallback && report_problems {
                     let path = self.layout.blob_data(digest);
@@ -517,6 +527,9 @@ impl Run<'_> {
         planned: &BTreeSet<Digest>,
     ) -> Result<(), GcError> {
         let name = marked_state.name.clone();
+        let Ok(repo) = Name::parse(&name) else {
+            return Ok(());
+        };
         let (state, deletable) = if self.options.dry_run {
             (marked_state.clone(), planned.clone())
         } else {
@@ -529,19 +542,22 @@ impl Run<'_> {
         for digest in deletable {
             if !self.options.dry_run {
                 for tag in &state.tags {
+                    let Ok(tag_name) = Tag::parse(&tag.name) else {
+                        continue;
+                    };
                     if tag.index.contains(&digest) {
-                        let entry = self.layout.tag_index_entry(&name, &tag.name, &digest);
+                        let entry = self.layout.tag_index_entry(repo, tag_name, &digest);
                         self.remove_tree(&entry)?;
                     }
                 }
                 if let Ok(refs) = self.references(&digest) {
                     if let Some(subject) = &refs.subject {
-                        self.remove_referrer_entries(&name, subject, &digest)?;
+                        self.remove_referrer_entries(repo, subject, &digest)?;
                     }
                 }
                 // Only the link: the directory goes when empty, so a `_referrers` index of a
                 // tagged referrer, or a link re-pushed this instant, is left alone.
-                let dir = self.layout.revision_dir(&name, &digest);
+                let dir = self.layout.revision_dir(repo, &digest);
                 self.remove_file_and_dir(&dir, "link")?;
             }
             self.report.manifests_removed.push(RemovedManifest {
@@ -557,11 +573,11 @@ impl Run<'_> {
     /// (`_referrers/_<artifactType>/sha256/<hex>`, distribution PR #4828).
     fn remove_referrer_entries(
         &mut self,
-        name: &str,
+        name: Name<'_>,
         subject: &Digest,
         referrer: &Digest,
     ) -> Result<(), GcError> {
-        let dir = self.layout.revision_dir(name, subject).join("_referrers");
+        let dir = self.layout.referrers(name, subject);
         let types = scan::subdirs(&dir).map_err(|source| GcError::Io {
             path: dir.clone(),
             source,
@@ -591,7 +607,7 @@ impl Run<'_> {
                     && !self.marked.contains(digest)
                     && !self.layout.blob_dir(digest).exists();
                 if candidates.contains_key(digest) || dangling {
-                    links.push((name.clone(), digest.clone()));
+                    links.push((name.clone(), *digest));
                 }
             }
         }
@@ -601,7 +617,10 @@ impl Run<'_> {
             let (layout, cutoff) = (&self.layout, self.cutoff);
             let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
             parallel(&links, |(name, digest)| {
-                let link = layout.layer_link(name, digest);
+                let Ok(repo) = Name::parse(name) else {
+                    return Ok(false);
+                };
+                let link = layout.layer_link(repo, digest);
                 let dir = link.parent().unwrap_or(&link).to_path_buf();
                 // Re-check: a push that relinked the blob since the mark rewrote the link.
                 let fresh = fs::metadata(&link).map(|m| scan::changed(&m));
@@ -638,7 +657,7 @@ impl Run<'_> {
                 // New repositories can appear at any time; look for them before each chunk.
                 if i > 0 {
                     let mut ignored = Vec::new();
-                    repos = scan::repositories(&self.layout, &mut ignored)?;
+                    repos = scan::repositories(&self.layout, &mut ignored)?.0;
                 }
                 let (layout, cutoff, marked) = (&self.layout, self.cutoff, &self.marked);
                 let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
@@ -665,7 +684,7 @@ impl Run<'_> {
                     BlobOutcome::Removed(size) => {
                         self.report.bytes_reclaimed += size;
                         self.report.blobs_removed.push(RemovedBlob {
-                            digest: planned.digest.clone(),
+                            digest: planned.digest,
                             size,
                         });
                     }
@@ -692,7 +711,10 @@ impl Run<'_> {
                     continue;
                 }
                 if !self.options.dry_run {
-                    let dir = self.layout.uploads(name).join(&upload.id);
+                    let Ok(repo) = Name::parse(name) else {
+                        continue;
+                    };
+                    let dir = self.layout.uploads(repo).join(&upload.id);
                     if !self.remove_tree_or_report(&dir)? {
                         continue;
                     }
@@ -716,7 +738,7 @@ impl Run<'_> {
             .report
             .manifests_removed
             .iter()
-            .map(|m| (m.repository.clone(), m.digest.clone()))
+            .map(|m| (m.repository.clone(), m.digest))
             .collect();
         let removed_uploads: HashSet<(String, String)> = self
             .report
@@ -729,7 +751,7 @@ impl Run<'_> {
                 let mut predicted = marked_state.clone();
                 predicted
                     .revisions
-                    .retain(|d, _| !removed_manifests.contains(&(name.clone(), d.clone())));
+                    .retain(|d, _| !removed_manifests.contains(&(name.clone(), *d)));
                 predicted
                     .uploads
                     .retain(|u| !removed_uploads.contains(&(name.clone(), u.id.clone())));
@@ -747,7 +769,10 @@ impl Run<'_> {
                 continue;
             }
             if !self.options.dry_run {
-                let repo = self.layout.repository(name);
+                let Ok(repo_name) = Name::parse(name) else {
+                    continue;
+                };
+                let repo = self.layout.repository(repo_name);
                 let mut removed = true;
                 for sub in ["_manifests", "_layers", "_uploads"] {
                     removed = removed && self.remove_tree_or_report(&repo.join(sub))?;
@@ -836,7 +861,11 @@ fn remove_file_and_dir(
 /// and gc removed the old ones already, so a link found here is new.
 fn relinked(layout: &Layout, repos: &[String], digest: &Digest) -> bool {
     repos.iter().any(|name| {
-        layout.layer_link(name, digest).exists() || layout.revision_link(name, digest).exists()
+        // Names come from `scan::repositories`, which only returns valid ones; an invalid one
+        // counts as linking everything.
+        Name::parse(name).map_or(true, |name| {
+            layout.layer_link(name, digest).exists() || layout.revision_link(name, digest).exists()
+        })
     })
 }
 
@@ -875,6 +904,14 @@ fn parallel<T: Sync, R: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn n(name: &str) -> Name<'_> {
+        Name::parse(name).unwrap()
+    }
+
+    fn t(tag: &str) -> Tag<'_> {
+        Tag::parse(tag).unwrap()
+    }
 
     /// Writes registry:2's layout directly.
     struct Store {
@@ -919,7 +956,7 @@ mod tests {
             let config = self.blob(format!("{{\"n\":\"{name}\"}}").as_bytes());
             let layer = self.blob(format!("layer of {name}").as_bytes());
             for d in [&config, &layer] {
-                Self::write(&l.layer_link(repo, d), d.as_str().as_bytes());
+                Self::write(&l.layer_link(n(repo), d), d.as_str().as_bytes());
             }
             let subject = subject.map_or(String::new(), |s| {
                 format!(r#","subject":{{"digest":"{s}","size":1}}"#)
@@ -937,20 +974,23 @@ mod tests {
         fn link_manifest(&self, repo: &str, manifest: &Digest, tag: Option<&str>) {
             let l = self.layout();
             Self::write(
-                &l.revision_link(repo, manifest),
+                &l.revision_link(n(repo), manifest),
                 manifest.as_str().as_bytes(),
             );
             if let Some(tag) = tag {
                 Self::write(
-                    &l.tag_index_entry(repo, tag, manifest).join("link"),
+                    &l.tag_index_entry(n(repo), t(tag), manifest).join("link"),
                     manifest.as_str().as_bytes(),
                 );
-                Self::write(&l.tag_current_link(repo, tag), manifest.as_str().as_bytes());
+                Self::write(
+                    &l.tag_current_link(n(repo), t(tag)),
+                    manifest.as_str().as_bytes(),
+                );
             }
         }
 
         fn unlink_manifest(&self, repo: &str, manifest: &Digest) {
-            fs::remove_file(self.layout().revision_link(repo, manifest)).unwrap();
+            fs::remove_file(self.layout().revision_link(n(repo), manifest)).unwrap();
         }
 
         fn gc(&self, delete_untagged: bool) -> Report {
@@ -968,11 +1008,7 @@ mod tests {
     }
 
     fn removed(report: &Report) -> BTreeSet<Digest> {
-        report
-            .manifests_removed
-            .iter()
-            .map(|m| m.digest.clone())
-            .collect()
+        report.manifests_removed.iter().map(|m| m.digest).collect()
     }
 
     #[test]
@@ -987,7 +1023,7 @@ mod tests {
         let tagged_orphan = s.image("r", "tagged-orphan", Some("sig"), Some(&gone));
 
         let report = s.gc(true);
-        assert_eq!(removed(&report), BTreeSet::from([orphan.clone()]));
+        assert_eq!(removed(&report), BTreeSet::from([orphan]));
         for live in [
             &subject,
             &signature,
@@ -1015,16 +1051,16 @@ mod tests {
         let untagged_index = s.blob(untagged_body.as_bytes());
         s.link_manifest("other", &untagged_index, None);
         s.link_manifest("other", &untagged_index, Some("tmp"));
-        fs::remove_dir_all(s.layout().tags("other").join("tmp")).unwrap();
+        fs::remove_dir_all(s.layout().tags(n("other")).join("tmp")).unwrap();
 
         let report = s.gc(true);
         assert_eq!(
             removed(&report),
-            BTreeSet::from([lone_child.clone(), untagged_index.clone()])
+            BTreeSet::from([lone_child, untagged_index])
         );
         assert!(s.has_blob(&child_a) && s.has_blob(&child_b) && s.has_blob(&index));
         assert_eq!(report.repositories_removed, vec!["other".to_owned()]);
-        assert!(!s.layout().repository("other").exists());
+        assert!(!s.layout().repository(n("other")).exists());
     }
 
     #[test]
@@ -1034,15 +1070,15 @@ mod tests {
         s.image("a/b/c", "nested", Some("t"), None);
         let dropped = s.image("a/b", "middle", Some("t"), None);
         s.unlink_manifest("a/b", &dropped);
-        fs::remove_dir_all(s.layout().tags("a/b")).unwrap();
+        fs::remove_dir_all(s.layout().tags(n("a/b"))).unwrap();
 
         let report = s.gc(false);
         assert_eq!(report.repositories_scanned, 3);
         assert_eq!(report.repositories_removed, vec!["a/b".to_owned()]);
         assert_eq!(report.blobs_removed.len(), 3);
         // `a/b` leaves the catalog but its directory still holds `a/b/c`.
-        assert!(!s.layout().repository("a/b").join("_manifests").exists());
-        assert!(s.layout().revisions("a/b/c").exists());
+        assert!(!s.layout().repository(n("a/b")).join("_manifests").exists());
+        assert!(s.layout().revisions(n("a/b/c")).exists());
         let again = s.gc(true);
         assert!(again.blobs_removed.is_empty() && again.manifests_removed.is_empty());
         assert!(again.problems.is_empty(), "{:?}", again.problems);

@@ -2,7 +2,8 @@
 //! registry:2 ever accepted (OCI and Docker schema2 images and indexes, artifacts with `subject`,
 //! Docker schema1), and must never under-mark because a manifest is unusual.
 
-use super::layout::Digest;
+use super::layout::{digest_from_hex, parse_digest};
+use crate::digest::Digest;
 
 /// The references of one manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,7 +35,7 @@ pub fn parse(bytes: &[u8]) -> References {
         descriptor
             .get(field)
             .and_then(serde_json::Value::as_str)
-            .and_then(Digest::parse)
+            .and_then(parse_digest)
     };
     let mut refs = References::default();
     let mut unknown_digest = false;
@@ -89,7 +90,7 @@ fn scan(bytes: &[u8]) -> References {
     while i + PREFIX.len() + 64 <= bytes.len() {
         if &bytes[i..i + PREFIX.len()] == PREFIX {
             let hex = &bytes[i + PREFIX.len()..i + PREFIX.len() + 64];
-            if let Some(d) = std::str::from_utf8(hex).ok().and_then(Digest::from_hex) {
+            if let Some(d) = std::str::from_utf8(hex).ok().and_then(digest_from_hex) {
                 found.push(d);
                 i += PREFIX.len() + 64;
                 continue;

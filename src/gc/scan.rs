@@ -11,8 +11,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::layout::{Digest, Layout};
+use super::layout::{digest_from_hex, parse_digest, Layout};
 use super::{GcError, Problem};
+use crate::digest::Digest;
+use crate::oci::reference::{Name, Tag};
 
 /// What a link file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +63,9 @@ pub struct RepoState {
     pub tags: Vec<TagState>,
     pub layers: BTreeMap<Digest, LinkEntry>,
     pub uploads: Vec<UploadState>,
+    /// Why gc cannot know everything this repository references (then none of its manifests is
+    /// deleted and no blob is swept).
+    pub uncertain: Option<String>,
 }
 
 /// A blob in `blobs/sha256/`.
@@ -126,8 +131,15 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> GcError + '_ {
 /// `_uploads` (distribution only visits those with `_manifests`, so a push that never got a
 /// manifest leaks its links and uploads forever). Names may be nested; `_`-prefixed directories
 /// are never names.
-pub fn repositories(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Vec<String>, GcError> {
+///
+/// Directories that hold repository data under a name registry:2 could not have written are
+/// returned apart: gc cannot build their paths, so their references are unknown.
+pub fn repositories(
+    layout: &Layout,
+    problems: &mut Vec<Problem>,
+) -> Result<(Vec<String>, Vec<Problem>), GcError> {
     let mut found = Vec::new();
+    let mut invalid = Vec::new();
     let root = layout.repositories();
     let mut stack = vec![(root.clone(), String::new())];
     while let Some((dir, name)) = stack.pop() {
@@ -137,7 +149,15 @@ pub fn repositories(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Vec<
                 .iter()
                 .any(|e| matches!(e.as_str(), "_manifests" | "_layers" | "_uploads"));
         if is_repo {
-            found.push(name.clone());
+            if Name::parse(&name).is_ok() {
+                found.push(name.clone());
+            } else {
+                invalid.push(Problem::new(
+                    layout,
+                    &dir,
+                    "not a valid repository name; what it references is unknown",
+                ));
+            }
         }
         for entry in entries.into_iter().rev() {
             if entry.starts_with('_') {
@@ -160,7 +180,7 @@ pub fn repositories(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Vec<
         }
     }
     found.sort();
-    Ok(found)
+    Ok((found, invalid))
 }
 
 /// Reads a link file: `None` if it is absent.
@@ -199,7 +219,7 @@ fn read_link(
         problems.push(Problem::new(layout, path, "empty link file; skipped"));
         Err(())
     } else {
-        match Digest::parse(&text) {
+        match parse_digest(&text) {
             Some(d) if expected.is_none_or(|e| *e == d) => Ok(d),
             Some(d) => {
                 problems.push(Problem::new(
@@ -231,7 +251,7 @@ fn link_dir(
 ) -> Result<BTreeMap<Digest, LinkEntry>, GcError> {
     let mut links = BTreeMap::new();
     for hex in subdirs(dir).map_err(io_err(dir))? {
-        let Some(digest) = Digest::from_hex(&hex) else {
+        let Some(digest) = digest_from_hex(&hex) else {
             problems.push(Problem::new(
                 layout,
                 &dir.join(&hex),
@@ -253,30 +273,54 @@ fn link_dir(
 }
 
 /// Reads one repository's tags, revisions, layer links and uploads.
+///
+/// `repo` must be a name [`repositories`] returned.
 pub fn repository(
     layout: &Layout,
-    name: &str,
+    repo: &str,
     problems: &mut Vec<Problem>,
 ) -> Result<RepoState, GcError> {
+    let mut state = RepoState {
+        name: repo.to_owned(),
+        ..RepoState::default()
+    };
+    let Ok(name) = Name::parse(repo) else {
+        state.uncertain = Some(format!("{repo} is not a valid repository name"));
+        return Ok(state);
+    };
     let revisions = link_dir(layout, &layout.revisions(name), problems)?;
     let layers = link_dir(layout, &layout.layers(name), problems)?;
     let tags_dir = layout.tags(name);
     let mut tags = Vec::new();
-    for tag in subdirs(&tags_dir).map_err(io_err(&tags_dir))? {
-        let current_path = layout.tag_current_link(name, &tag);
+    for tag_name in subdirs(&tags_dir).map_err(io_err(&tags_dir))? {
+        // A tag registry:2 could never have written: what it points at is unknown, so no
+        // deletion may rely on this repository's tags.
+        let Ok(tag) = Tag::parse(&tag_name) else {
+            let path = tags_dir.join(&tag_name);
+            problems.push(Problem::new(
+                layout,
+                &path,
+                "not a valid tag name; what it points at is unknown",
+            ));
+            state.uncertain = Some(format!(
+                "{repo} has a tag with an invalid name {tag_name:?}"
+            ));
+            continue;
+        };
+        let current_path = layout.tag_current_link(name, tag);
         let (current, current_corrupt) = match read_link(layout, &current_path, None, problems) {
             None => (None, false),
             Some((Ok(d), _)) => (Some(d), false),
             Some((Err(()), _)) => (None, true),
         };
-        let index_dir = layout.tag_index(name, &tag);
+        let index_dir = layout.tag_index(name, tag);
         let index = subdirs(&index_dir)
             .map_err(io_err(&index_dir))?
             .iter()
-            .filter_map(|hex| Digest::from_hex(hex))
+            .filter_map(|hex| digest_from_hex(hex))
             .collect();
         tags.push(TagState {
-            name: tag,
+            name: tag_name.clone(),
             current,
             current_corrupt,
             index,
@@ -287,13 +331,11 @@ pub fn repository(
     for id in subdirs(&uploads_dir).map_err(io_err(&uploads_dir))? {
         uploads.push(upload(&uploads_dir.join(&id), id));
     }
-    Ok(RepoState {
-        name: name.to_owned(),
-        revisions,
-        tags,
-        layers,
-        uploads,
-    })
+    state.revisions = revisions;
+    state.tags = tags;
+    state.layers = layers;
+    state.uploads = uploads;
+    Ok(state)
 }
 
 /// An upload's last activity: `startedat` (RFC 3339, as registry:2 writes it) or any later write
@@ -335,7 +377,7 @@ fn upload(dir: &Path, id: String) -> UploadState {
 pub fn blob(layout: &Layout, digest: &Digest) -> Option<BlobState> {
     let dir_meta = fs::metadata(layout.blob_dir(digest)).ok()?;
     let mut state = BlobState {
-        digest: digest.clone(),
+        digest: *digest,
         size: 0,
         changed: dir_meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
     };
@@ -353,7 +395,7 @@ pub fn blobs(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Vec<BlobSta
     for prefix in subdirs(&root).map_err(io_err(&root))? {
         let dir = root.join(&prefix);
         for hex in subdirs(&dir).map_err(io_err(&dir))? {
-            match Digest::from_hex(&hex).filter(|_| hex.starts_with(&prefix)) {
+            match digest_from_hex(&hex).filter(|_| hex.starts_with(&prefix)) {
                 Some(digest) => {
                     if let Some(state) = blob(layout, &digest) {
                         found.push(state);

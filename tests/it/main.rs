@@ -1,8 +1,16 @@
 //! The one integration-test binary: every module drives the built `regctl` binary (and the real
 //! third-party tools where the feature talks to them).
 
+mod api;
+mod cert;
 mod client_setup;
 mod common;
+mod config;
 mod docs;
 mod gc;
+mod init;
+mod interop;
+mod remote;
+mod serve;
+mod token_server;
 mod user;

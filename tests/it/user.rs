@@ -431,7 +431,7 @@ fn the_file_comes_from_the_config_or_the_environment() {
     let config = conf_dir.join("config.yml");
     fs::write(
         &config,
-        "version: 0.1\nauth:\n  htpasswd:\n    realm: Registry\n    path: auth/htpasswd\n",
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: data\nauth:\n  htpasswd:\n    realm: Registry\n    path: auth/htpasswd\n",
     )
     .unwrap();
 
@@ -491,7 +491,7 @@ fn the_file_comes_from_the_config_or_the_environment() {
     let token_config = dir.path().join("token.yml");
     fs::write(
         &token_config,
-        "version: 0.1\nauth:\n  token:\n    realm: x\n",
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: data\nauth:\n  token:\n    realm: x\n",
     )
     .unwrap();
     let mut cmd = regctl();

@@ -1,6 +1,8 @@
 //! Shared helpers: run the binary, find third-party tools, pick ports.
 #![allow(dead_code)]
 
+pub mod oci;
+pub mod registry;
 pub mod server;
 
 use std::path::PathBuf;

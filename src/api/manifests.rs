@@ -1,0 +1,239 @@
+//! `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<reference>`.
+//!
+//! Accept negotiation: a client that names manifest types in `Accept` but not the stored one gets
+//! distribution's answers (404 for an OCI manifest or index; for a Docker manifest list fetched by
+//! tag by a client that only takes schema2, the linux/amd64 child). A client that names no manifest
+//! type at all (curl, a browser) gets the manifest as stored, where distribution 2.8 answers 404.
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use http::request::Parts;
+use http::{header, HeaderValue, StatusCode};
+
+use super::error::{is_unstorable_algorithm, reference_error};
+use super::{empty_response, query_params, Api};
+use crate::oci::error::{ApiError, ErrorCode};
+use crate::oci::manifest::{AcceptSet, ManifestKind};
+use crate::oci::reference::{Name, Reference, ReferenceError, Tag};
+use crate::registry::StoredManifest;
+
+const DIGEST_HEADER: &str = "docker-content-digest";
+
+fn parse_reference(reference: &str, for_lookup: bool) -> Result<Reference<'_>, ApiError> {
+    match Reference::parse(reference) {
+        Ok(r) => Ok(r),
+        Err(ReferenceError::Digest(e)) if for_lookup && is_unstorable_algorithm(&e) => {
+            Err(ApiError::new(ErrorCode::ManifestUnknown))
+        }
+        Err(e) => Err(reference_error(&e)),
+    }
+}
+
+fn accept_set(parts: &Parts) -> AcceptSet {
+    let mut values = parts.headers.get_all(header::ACCEPT).iter().peekable();
+    if values.peek().is_none() {
+        return AcceptSet::anything();
+    }
+    let mut set = AcceptSet::default();
+    for value in values {
+        set.add_header(value.to_str().unwrap_or(""));
+    }
+    if set.is_explicit() {
+        set
+    } else {
+        AcceptSet::anything()
+    }
+}
+
+fn etag_matches(parts: &Parts, etag: &str) -> bool {
+    parts
+        .headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|v| v == "*" || v == etag || v.trim_start_matches("W/") == etag)
+}
+
+impl Api {
+    pub(super) async fn get_manifest(
+        &self,
+        name: Name<'_>,
+        reference: &str,
+        parts: &Parts,
+    ) -> Result<Response, ApiError> {
+        let reference = parse_reference(reference, true)?;
+        let mut manifest = self.registry.get_manifest(name, reference).await?;
+        let accept = accept_set(parts);
+        match manifest.kind() {
+            Some(kind @ (ManifestKind::OciManifest | ManifestKind::OciIndex))
+                if !accept.accepts(kind) =>
+            {
+                let what = if kind == ManifestKind::OciIndex {
+                    "OCI index found, but accept header does not support OCI indexes"
+                } else {
+                    "OCI manifest found, but accept header does not support OCI manifests"
+                };
+                return Err(ApiError::new(ErrorCode::ManifestUnknown).with_message(what));
+            }
+            Some(ManifestKind::DockerList)
+                if matches!(reference, Reference::Tag(_))
+                    && !accept.accepts(ManifestKind::DockerList) =>
+            {
+                manifest = self.default_platform_child(name, &manifest).await?;
+            }
+            _ => {}
+        }
+        let etag = format!("\"{}\"", manifest.digest);
+        if etag_matches(parts, &etag) {
+            let mut response = empty_response(StatusCode::NOT_MODIFIED);
+            let headers = response.headers_mut();
+            headers.remove(header::CONTENT_LENGTH);
+            set_digest_headers(headers, &manifest, &etag);
+            return Ok(response);
+        }
+        let body = if parts.method == http::Method::HEAD {
+            Body::empty()
+        } else {
+            Body::from(manifest.bytes.clone())
+        };
+        let mut response = Response::new(body);
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(&manifest.media_type)
+                .unwrap_or(HeaderValue::from_static("application/json")),
+        );
+        headers.insert(
+            header::CONTENT_LENGTH,
+            HeaderValue::from(manifest.bytes.len()),
+        );
+        set_digest_headers(headers, &manifest, &etag);
+        Ok(response)
+    }
+
+    /// distribution's answer to a client that takes schema2 but not manifest lists: the
+    /// linux/amd64 image of the list.
+    async fn default_platform_child(
+        &self,
+        name: Name<'_>,
+        list: &StoredManifest,
+    ) -> Result<std::sync::Arc<StoredManifest>, ApiError> {
+        let child = list
+            .parsed
+            .as_ref()
+            .and_then(|p| {
+                p.children.iter().find(|c| {
+                    c.platform
+                        .as_ref()
+                        .is_some_and(|(arch, os)| arch == "amd64" && os == "linux")
+                })
+            })
+            .map(|c| c.digest)
+            .ok_or_else(|| {
+                ApiError::new(ErrorCode::ManifestUnknown).with_message(
+                    "manifest list found, but the accept header does not support manifest lists \
+                     and it has no linux/amd64 image",
+                )
+            })?;
+        Ok(self.registry.manifest_by_digest(name, child).await?)
+    }
+
+    pub(super) async fn put_manifest(
+        &self,
+        name: Name<'_>,
+        reference: &str,
+        parts: &Parts,
+        body: Body,
+    ) -> Result<Response, ApiError> {
+        let reference = parse_reference(reference, false)?;
+        let mut extra_tags = Vec::new();
+        let tag_params: Vec<_> = query_params(parts, "tag").collect();
+        for value in &tag_params {
+            extra_tags.push(Tag::parse(value).map_err(|e| reference_error(&e))?);
+        }
+        let limit = self.opts.max_manifest_bytes;
+        let too_large = || {
+            ApiError::new(ErrorCode::SizeTooLarge)
+                .with_message(format!("manifests are limited to {limit} bytes"))
+        };
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
+        }
+        let mut buf = BytesMut::new();
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(ErrorCode::ManifestInvalid)
+                    .with_message(format!("the manifest body could not be read: {e}"))
+            })?;
+            if buf.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        let bytes: Bytes = buf.freeze();
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let pushed = self
+            .registry
+            .put_manifest(name, reference, content_type, bytes, &extra_tags)
+            .await?;
+        let mut response = empty_response(StatusCode::CREATED);
+        let path = format!("/v2/{}/manifests/{}", name.as_str(), pushed.digest);
+        let headers = response.headers_mut();
+        headers.insert(header::LOCATION, self.location(parts, &path));
+        if let Ok(v) = HeaderValue::from_str(pushed.digest.as_str()) {
+            headers.insert(DIGEST_HEADER, v);
+        }
+        if let Some(subject) = pushed.subject {
+            if let Ok(v) = HeaderValue::from_str(subject.as_str()) {
+                headers.insert("oci-subject", v);
+            }
+        }
+        if !extra_tags.is_empty() {
+            for tag in &pushed.tags {
+                if let Ok(v) = HeaderValue::from_str(tag) {
+                    headers.append("oci-tag", v);
+                }
+            }
+        }
+        Ok(response)
+    }
+
+    pub(super) async fn delete_manifest(
+        &self,
+        name: Name<'_>,
+        reference: &str,
+    ) -> Result<Response, ApiError> {
+        if !self.opts.delete_enabled {
+            return Err(ApiError::new(ErrorCode::Unsupported)
+                .with_message("deletes are disabled (storage.delete.enabled is false)"));
+        }
+        match parse_reference(reference, true)? {
+            Reference::Tag(tag) => self.registry.delete_tag(name, tag).await?,
+            Reference::Digest(digest) => self.registry.delete_manifest(name, digest).await?,
+        }
+        Ok(empty_response(StatusCode::ACCEPTED))
+    }
+}
+
+fn set_digest_headers(headers: &mut http::HeaderMap, manifest: &StoredManifest, etag: &str) {
+    if let Ok(v) = HeaderValue::from_str(manifest.digest.as_str()) {
+        headers.insert(DIGEST_HEADER, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, v);
+    }
+}

@@ -1,0 +1,329 @@
+//! The OCI Distribution API (v1.1) over HTTP: every `/v2` endpoint, as an axum [`Router`].
+//!
+//! One handler takes every `/v2` request, parses the path from the right into a [`Route`] (names
+//! may be nested to any depth), validates names, tags and digests before anything touches storage,
+//! and dispatches on the method. Authentication, extra headers, TLS and logging are layered around
+//! this router by the server shell.
+
+mod blobs;
+mod error;
+mod listing;
+mod manifests;
+mod uploads;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use http::request::Parts;
+use http::{header, HeaderName, HeaderValue, Method, StatusCode};
+
+use crate::oci::error::{ApiError, ErrorCode};
+use crate::oci::reference::{Name, Route};
+use crate::registry::Registry;
+
+/// How the API behaves (from distribution's config: `storage.delete.enabled`,
+/// `storage.maintenance.readonly`, `http.relativeurls`, `http.host`).
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// Allow DELETE of manifests, tags and blobs; otherwise 405 UNSUPPORTED.
+    pub delete_enabled: bool,
+    /// Refuse every write with 405 UNSUPPORTED (read-only maintenance mode).
+    pub readonly: bool,
+    /// Send `Location` as a path instead of an absolute URL.
+    pub relative_urls: bool,
+    /// Base of absolute URLs, e.g. `https://reg.example.com:5000`; otherwise taken from the
+    /// request (`X-Forwarded-Proto`/`X-Forwarded-Host`, then `Host`).
+    pub host: Option<String>,
+    /// Scheme the server is reached with (`http` or `https`), unless `X-Forwarded-Proto` says.
+    pub scheme: &'static str,
+    /// Largest manifest accepted on push (413 above it).
+    pub max_manifest_bytes: usize,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        Self {
+            delete_enabled: false,
+            readonly: false,
+            relative_urls: false,
+            host: None,
+            scheme: "http",
+            max_manifest_bytes: 4 << 20,
+        }
+    }
+}
+
+struct Api {
+    registry: Arc<Registry>,
+    opts: ApiOptions,
+}
+
+/// Every endpoint under `/v2`.
+pub fn router(registry: Arc<Registry>, opts: ApiOptions) -> Router {
+    let api = Arc::new(Api { registry, opts });
+    Router::new()
+        .route("/v2", any(dispatch))
+        .route("/v2/", any(dispatch))
+        .route("/v2/{*rest}", any(dispatch))
+        .with_state(api)
+}
+
+const API_VERSION: HeaderName = HeaderName::from_static("docker-distribution-api-version");
+
+async fn dispatch(State(api): State<Arc<Api>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut response = match Route::parse(parts.uri.path()) {
+        Some(route) => match api.handle(route, &parts, body).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        },
+        None => not_found(),
+    };
+    response
+        .headers_mut()
+        .insert(API_VERSION, HeaderValue::from_static("registry/2.0"));
+    response
+}
+
+/// An unknown endpoint: distribution's plain 404.
+fn not_found() -> Response {
+    let body = "404 page not found\n";
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    response
+}
+
+impl Api {
+    async fn handle(
+        &self,
+        route: Route<'_>,
+        parts: &Parts,
+        body: Body,
+    ) -> Result<Response, ApiError> {
+        let method = &parts.method;
+        let name = match route.name() {
+            Some(raw) => Some(Name::parse(raw).map_err(|e| {
+                ApiError::new(ErrorCode::NameInvalid)
+                    .with_message(e.to_string())
+                    .with_detail(serde_json::json!({ "name": truncate(raw, 300) }))
+            })?),
+            None => None,
+        };
+        let is_write = matches!(
+            *method,
+            Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+        );
+        if is_write && self.opts.readonly && name.is_some() {
+            return Err(ApiError::new(ErrorCode::Unsupported)
+                .with_message("the registry is in read-only mode")
+                .with_header(header::ALLOW, HeaderValue::from_static("GET, HEAD")));
+        }
+        match (route, name) {
+            (Route::Base, _) => match *method {
+                Method::GET | Method::HEAD => Ok(json_response(StatusCode::OK, b"{}".to_vec())),
+                _ => Err(method_not_allowed("GET, HEAD")),
+            },
+            (Route::Catalog, _) => match *method {
+                Method::GET => self.catalog(parts).await,
+                _ => Err(method_not_allowed("GET")),
+            },
+            (Route::Tags { .. }, Some(name)) => match *method {
+                Method::GET => self.tags(name, parts).await,
+                _ => Err(method_not_allowed("GET")),
+            },
+            (Route::Referrers { digest, .. }, Some(name)) => match *method {
+                Method::GET => self.referrers(name, digest, parts).await,
+                _ => Err(method_not_allowed("GET")),
+            },
+            (Route::Manifest { reference, .. }, Some(name)) => match *method {
+                Method::GET | Method::HEAD => self.get_manifest(name, reference, parts).await,
+                Method::PUT => self.put_manifest(name, reference, parts, body).await,
+                Method::DELETE => self.delete_manifest(name, reference).await,
+                _ => Err(method_not_allowed("GET, HEAD, PUT, DELETE")),
+            },
+            (Route::Blob { digest, .. }, Some(name)) => match *method {
+                Method::GET | Method::HEAD => self.get_blob(name, digest, parts).await,
+                Method::DELETE => self.delete_blob(name, digest).await,
+                _ => Err(method_not_allowed("GET, HEAD, DELETE")),
+            },
+            (Route::UploadStart { .. }, Some(name)) => match *method {
+                Method::POST => self.start_upload(name, parts, body).await,
+                _ => Err(method_not_allowed("POST")),
+            },
+            (Route::Upload { id, .. }, Some(name)) => match *method {
+                Method::GET | Method::HEAD => self.upload_status(name, id, parts).await,
+                Method::PATCH => self.patch_upload(name, id, parts, body).await,
+                Method::PUT => self.put_upload(name, id, parts, body).await,
+                Method::DELETE => self.cancel_upload(name, id).await,
+                _ => Err(method_not_allowed("GET, HEAD, PATCH, PUT, DELETE")),
+            },
+            // Every other route carries a name, validated above.
+            _ => Ok(not_found()),
+        }
+    }
+
+    /// `path` as the client should use it: absolute unless `relative_urls`.
+    fn url(&self, parts: &Parts, path: &str) -> String {
+        if self.opts.relative_urls {
+            return path.to_owned();
+        }
+        if let Some(host) = &self.opts.host {
+            return format!("{}{path}", host.trim_end_matches('/'));
+        }
+        let forwarded = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let scheme = match forwarded("x-forwarded-proto") {
+            Some(p) if p.eq_ignore_ascii_case("https") => "https",
+            Some(p) if p.eq_ignore_ascii_case("http") => "http",
+            _ => self.opts.scheme,
+        };
+        let host = forwarded("x-forwarded-host")
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+            })
+            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
+            .filter(|h| valid_host(h));
+        match host {
+            Some(host) => format!("{scheme}://{host}{path}"),
+            None => path.to_owned(),
+        }
+    }
+
+    fn location(&self, parts: &Parts, path: &str) -> HeaderValue {
+        HeaderValue::from_str(&self.url(parts, path))
+            .or_else(|_| HeaderValue::from_str(path))
+            .unwrap_or_else(|_| HeaderValue::from_static("/v2/"))
+    }
+}
+
+/// A `Host` we are willing to echo into `Location`: host name or IP literal with optional port.
+fn valid_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 300
+        && host.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
+        })
+}
+
+fn method_not_allowed(allow: &'static str) -> ApiError {
+    ApiError::new(ErrorCode::Unsupported)
+        .with_message("method not allowed for this endpoint")
+        .with_header(header::ALLOW, HeaderValue::from_static(allow))
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let len = body.len();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    response
+}
+
+/// A response without a body (and `Content-Length: 0`).
+fn empty_response(status: StatusCode) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    response
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// The first value of query parameter `key`, percent-decoded.
+fn query_param<'a>(parts: &'a Parts, key: &'a str) -> Option<Cow<'a, str>> {
+    query_params(parts, key).next()
+}
+
+/// Every value of query parameter `key`, percent-decoded.
+fn query_params<'a>(parts: &'a Parts, key: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+    parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(move |pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k) == key).then(|| percent_decode(v))
+        })
+}
+
+/// `application/x-www-form-urlencoded` decoding (`+` is a space); invalid escapes stay literal.
+fn percent_decode(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| b == b'%' || b == b'+') {
+        return Cow::Borrowed(s);
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%2Fb+c"), "a/b c");
+        assert_eq!(percent_decode("plain"), "plain");
+        assert_eq!(percent_decode("bad%zz%"), "bad%zz%");
+        assert_eq!(percent_decode("%4"), "%4");
+        assert_eq!(percent_decode("%41"), "A");
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(valid_host("reg.example.com:5000"));
+        assert!(valid_host("[::1]:5000"));
+        assert!(!valid_host("evil.com/x"));
+        assert!(!valid_host(""));
+    }
+}

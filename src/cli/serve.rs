@@ -1,0 +1,297 @@
+//! `regctl serve`: the embedded registry.
+//!
+//! Settings come from config.yml, then `REGISTRY_*` variables, then the flags (each overrides the
+//! previous). Signals: SIGINT/SIGTERM stop accepting and drain in-flight requests (a second one
+//! stops at once); SIGHUP re-reads the TLS certificate and key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use axum::Router;
+use clap::Args;
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::api::{self, ApiOptions};
+use crate::config::{self, Loaded};
+use crate::registry::{Registry, RegistryOptions};
+use crate::server::{self, ServeSettings};
+
+use super::{GlobalArgs, Printer};
+
+/// Run the registry server (registry:2 compatible storage, config and environment)
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run the registry server.\n\n\
+Reads distribution's config.yml and the same REGISTRY_* environment overrides as `registry \
+serve` (for example REGISTRY_HTTP_ADDR, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, \
+REGISTRY_AUTH=htpasswd with REGISTRY_AUTH_HTPASSWD_REALM and _PATH, REGISTRY_HTTP_TLS_CERTIFICATE \
+and _KEY); --addr and --root win over both. Without any configuration it serves ./registry-data \
+on 127.0.0.1:5000 without authentication.\n\n\
+When ready it prints one line on stdout: `regctl serve: listening on URL (storage ROOT, auth \
+on|off, TLS on|off)`. SIGINT or SIGTERM stops accepting connections and lets in-flight requests \
+finish (up to http.draintimeout, 30s by default); SIGHUP reloads the TLS certificate.",
+    after_help = "Examples:\n  regctl serve\n  regctl serve --addr 0.0.0.0:5000 --root /var/lib/registry\n  regctl serve -c /etc/regctl/config.yml\n  REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_REALM=Registry REGISTRY_AUTH_HTPASSWD_PATH=auth/htpasswd regctl serve"
+)]
+pub struct ServeArgs {
+    /// Listen on HOST:PORT (port 0 picks a free port); overrides http.addr
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// Store images under DIR; overrides storage.filesystem.rootdirectory
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let printer = global.printer();
+    let (settings, loaded) = load_settings(args, global)?;
+    server::logging::init(&settings.log).context("cannot set up logging")?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    if !loaded.source.exists() {
+        tracing::info!(
+            "no config file ({} not found): serving {} on {} {}",
+            global.config_path().display(),
+            settings.root.display(),
+            settings.addr,
+            if settings.htpasswd.is_some() {
+                "with htpasswd authentication"
+            } else {
+                "without authentication"
+            }
+        );
+    }
+    let (app, registry) = build_app(&settings)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("regctl-serve")
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(async {
+        spawn_upload_purger(&settings, registry);
+        serve(&settings, app, printer).await
+    });
+    // Connections cut off by a second signal may still hold blocking tasks (bcrypt): do not wait.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    outcome
+}
+
+/// The registry API over the configured storage, as the router the server shell wraps.
+fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)> {
+    let registry = Registry::open_filesystem(&settings.root, RegistryOptions::default())
+        .with_context(|| format!("cannot use storage root {}", settings.root.display()))?;
+    let registry = Arc::new(registry);
+    let options = ApiOptions {
+        delete_enabled: settings.delete_enabled,
+        readonly: settings.readonly,
+        relative_urls: settings.relativeurls,
+        host: settings.host.clone(),
+        scheme: if settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        },
+        ..ApiOptions::default()
+    };
+    Ok((api::router(Arc::clone(&registry), options), registry))
+}
+
+/// `storage.maintenance.uploadpurging`: removes abandoned uploads, first shortly after start (as
+/// distribution does, with jitter so replicas do not purge in step), then every interval.
+fn spawn_upload_purger(settings: &ServeSettings, registry: Arc<Registry>) {
+    let purging = settings.uploadpurging.clone();
+    if !purging.enabled || settings.readonly {
+        return;
+    }
+    tokio::spawn(async move {
+        let jitter = Duration::from_secs(30 + rand::random::<u64>() % 60);
+        tokio::time::sleep(jitter).await;
+        loop {
+            match registry.purge_uploads(purging.age, purging.dryrun).await {
+                Ok(report) => tracing::info!(?report, dry_run = purging.dryrun, "upload purge"),
+                Err(err) => tracing::warn!(error = %error_chain(&err), "upload purge failed"),
+            }
+            tokio::time::sleep(purging.interval).await;
+        }
+    });
+}
+
+async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyhow::Result<()> {
+    // Handlers are installed before the ready line so a signal right after it is not lost.
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
+
+    let server = server::Server::bind(settings, app)
+        .await
+        .context("cannot start the registry server")?;
+    if let Some(certificate) = server.certificate() {
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                match certificate.reload() {
+                    Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                    Err(err) => tracing::error!(
+                        error = %error_chain(&err),
+                        "SIGHUP: TLS certificate not reloaded; the previous one stays in use"
+                    ),
+                }
+            }
+        });
+    }
+    printer.line(ready_line(settings, server.local_addr(), server.is_tls()))?;
+
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+    let (second_tx, second_rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let name = next_stop_signal(&mut interrupt, &mut terminate).await;
+        tracing::info!(signal = name, "shutting down gracefully");
+        let _ = first_tx.send(());
+        let name = next_stop_signal(&mut interrupt, &mut terminate).await;
+        tracing::warn!(
+            signal = name,
+            "second signal: stopping without waiting for in-flight requests"
+        );
+        let _ = second_tx.send(());
+    });
+    tokio::select! {
+        () = server.serve(async { let _ = first_rx.await; }) => {}
+        _ = second_rx => {}
+    }
+    Ok(())
+}
+
+async fn next_stop_signal(
+    interrupt: &mut tokio::signal::unix::Signal,
+    terminate: &mut tokio::signal::unix::Signal,
+) -> &'static str {
+    tokio::select! {
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The line the test harness and scripts wait for (`listening on URL` is the contract).
+fn ready_line(settings: &ServeSettings, addr: SocketAddr, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    format!(
+        "regctl serve: listening on {scheme}://{addr} (storage {}, auth {}, TLS {})",
+        settings.root.display(),
+        on_off(settings.htpasswd.is_some()),
+        on_off(tls)
+    )
+}
+
+/// The settings: config.yml (or the defaults when there is none), then `REGISTRY_*` variables,
+/// then `--addr`/`--root`. An invalid config is refused with every problem `config validate` finds.
+fn load_settings(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<(ServeSettings, Loaded)> {
+    let path = config::resolve_path(global.config.as_deref());
+    let named =
+        global.config_is_explicit() || std::env::var_os("REGISTRY_CONFIGURATION_PATH").is_some();
+    let loaded = if path.exists() || named {
+        config::load(&path).with_context(|| format!("cannot use config {}", path.display()))?
+    } else {
+        config::load_str(DEFAULT_CONFIG, &config::process_env())
+            .context("cannot apply the REGISTRY_* variables")?
+    };
+    let errors: Vec<String> = config::validate(&loaded)
+        .into_iter()
+        .filter(config::Diagnostic::is_error)
+        .map(|d| format!("{}: {}", d.path, d.message))
+        .collect();
+    let origin = if loaded.source.exists() {
+        loaded.source.display().to_string()
+    } else {
+        "the defaults with REGISTRY_* variables".to_owned()
+    };
+    if !errors.is_empty() {
+        bail!(
+            "the config is invalid ({origin}):\n  {}",
+            errors.join("\n  ")
+        );
+    }
+    let mut settings = ServeSettings::from_config(&loaded.config)
+        .with_context(|| format!("cannot serve with {origin}"))?;
+    if let Some(addr) = &args.addr {
+        settings.addr.clone_from(addr);
+    }
+    if let Some(root) = &args.root {
+        settings.root.clone_from(root);
+    }
+    Ok((settings, loaded))
+}
+
+/// What `regctl serve` runs with when there is no config file: registry:2's sample config, but on
+/// loopback (binding beyond it is a deliberate choice) and storing under the working directory.
+const DEFAULT_CONFIG: &str = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ./registry-data\nhttp:\n  addr: 127.0.0.1:5000\n";
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn parse(flags: &[&str]) -> (ServeArgs, GlobalArgs) {
+        let mut argv = vec!["regctl", "serve"];
+        argv.extend_from_slice(flags);
+        let cli = super::super::Cli::try_parse_from(argv).unwrap();
+        let super::super::Command::Serve(args) = cli.command else {
+            panic!("not the serve command");
+        };
+        (args, cli.global)
+    }
+
+    #[test]
+    fn flags_win_over_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /srv/file\nhttp:\n  addr: 127.0.0.1:6000\n",
+        )
+        .unwrap();
+        let config = config.to_str().unwrap();
+        let (args, global) = parse(&["-c", config, "--root", "/srv/flag"]);
+        let (settings, _) = load_settings(&args, &global).unwrap();
+        assert_eq!(settings.root, PathBuf::from("/srv/flag"));
+        assert_eq!(settings.addr, "127.0.0.1:6000");
+    }
+
+    #[test]
+    fn an_invalid_config_is_refused_with_its_problems() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /tmp\nhttp:\n  tls:\n    certificate: /nope.crt\n    key: /nope.key\n",
+        )
+        .unwrap();
+        let (args, global) = parse(&["-c", config.to_str().unwrap()]);
+        let err = format!("{:#}", load_settings(&args, &global).unwrap_err());
+        assert!(err.contains("http.tls.certificate"), "{err}");
+    }
+
+    #[test]
+    fn ready_line_names_address_storage_auth_and_tls() {
+        let settings = ServeSettings::default();
+        let line = ready_line(&settings, "127.0.0.1:5000".parse().unwrap(), false);
+        assert_eq!(
+            line,
+            "regctl serve: listening on http://127.0.0.1:5000 (storage ./registry-data, auth off, TLS off)"
+        );
+    }
+}

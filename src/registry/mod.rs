@@ -1,0 +1,265 @@
+//! The registry core, free of HTTP: blobs, uploads, manifests, tags, catalog and referrers over a
+//! [`Storage`].
+//!
+//! Storage calls are blocking and run on tokio's blocking pool; request tasks only await them.
+//! Hot reads are served from memory: tag → digest → manifest bytes ([`manifests`]), sorted tag
+//! lists ([`tags`]) and the sorted catalog ([`catalog`]). Every cache is invalidated by this
+//! process's own writes at once and revalidated against storage after a short interval, so writes
+//! by another process (`regctl gc`, a second replica, registry:2) show up within that interval.
+
+mod blobs;
+mod catalog;
+mod manifests;
+mod referrers;
+mod tags;
+mod uploads;
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use blobs::BlobInfo;
+pub use manifests::{PutManifest, StoredManifest};
+pub use referrers::Referrer;
+pub use uploads::{PurgeReport, UploadStatus};
+
+use crate::digest::Digest;
+use crate::oci::manifest::ManifestError;
+use crate::storage::{FsStorage, Storage};
+
+/// Tuning of the in-memory caches.
+#[derive(Debug, Clone)]
+pub struct RegistryOptions {
+    /// Upper bound on cached manifest bytes; the cache starts over when it is reached.
+    pub manifest_cache_bytes: usize,
+    /// How long a cached tag, manifest or tag list is trusted before it is checked against storage
+    /// again (bounds how stale a change made by another process can look).
+    pub revalidate_after: Duration,
+    /// How long the sorted repository list is reused before the tree is walked again (repositories
+    /// created through this process invalidate it at once).
+    pub catalog_ttl: Duration,
+    /// Largest stored manifest the registry will read back.
+    pub max_manifest_read_bytes: u64,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        Self {
+            manifest_cache_bytes: 64 << 20,
+            revalidate_after: Duration::from_secs(1),
+            catalog_ttl: Duration::from_secs(10),
+            max_manifest_read_bytes: 32 << 20,
+        }
+    }
+}
+
+/// Why a registry operation failed; the API maps each to an OCI error code.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("blob {0} is not in this repository")]
+    BlobUnknown(Digest),
+    #[error("manifest unknown")]
+    ManifestUnknown,
+    #[error("repository not known to registry")]
+    NameUnknown,
+    #[error("upload session unknown")]
+    UploadUnknown,
+    #[error("chunk starts at {requested} but the upload is at {offset}")]
+    RangeInvalid { offset: u64, requested: u64 },
+    #[error("the request body was {received} bytes but its range said {expected}")]
+    SizeInvalid { expected: u64, received: u64 },
+    #[error("digest {expected} does not match the uploaded content ({actual})")]
+    DigestMismatch {
+        expected: Digest,
+        actual: Box<Digest>,
+    },
+    #[error("the request body could not be read: {0}")]
+    BodyInterrupted(String),
+    #[error("{0}")]
+    ManifestInvalid(#[from] ManifestError),
+    #[error("manifest references {0}, which is not in this repository")]
+    ManifestBlobUnknown(Digest),
+    #[error("storage error: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// The registry over one storage backend.
+pub struct Registry {
+    storage: Arc<dyn Storage>,
+    opts: RegistryOptions,
+    sessions: uploads::Sessions,
+    manifest_cache: manifests::ManifestCache,
+    tag_lists: tags::TagListCache,
+    catalog: catalog::CatalogCache,
+    referrers: referrers::ReferrerScans,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// A registry over any storage backend.
+    #[must_use]
+    pub fn new(storage: Arc<dyn Storage>, opts: RegistryOptions) -> Self {
+        Self {
+            storage,
+            sessions: uploads::Sessions::default(),
+            manifest_cache: manifests::ManifestCache::new(opts.manifest_cache_bytes),
+            tag_lists: tags::TagListCache::default(),
+            catalog: catalog::CatalogCache::default(),
+            referrers: referrers::ReferrerScans::default(),
+            opts,
+        }
+    }
+
+    /// A registry over registry:2's filesystem layout under `root`
+    /// (`storage.filesystem.rootdirectory`).
+    ///
+    /// # Errors
+    /// If `root` cannot be created.
+    pub fn open_filesystem(root: &Path, opts: RegistryOptions) -> Result<Self, RegistryError> {
+        let storage = FsStorage::new(root)?;
+        Ok(Self::new(Arc::new(storage), opts))
+    }
+
+    /// Runs a storage closure on the blocking pool.
+    async fn blocking<T, F>(&self, f: F) -> Result<T, RegistryError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Storage) -> Result<T, RegistryError> + Send + 'static,
+    {
+        let storage = Arc::clone(&self.storage);
+        tokio::task::spawn_blocking(move || f(&*storage))
+            .await
+            .map_err(|e| RegistryError::Io(io::Error::other(e)))?
+    }
+}
+
+/// Reads a link file; a missing, empty or garbled link counts as absent (distribution issue #1960:
+/// an empty link must not break everything else).
+fn read_link(storage: &dyn Storage, key: &str) -> Result<Option<Digest>, RegistryError> {
+    let Some(bytes) = storage.read(key, 1024)? else {
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(&bytes).unwrap_or("").trim();
+    Ok(Digest::parse(text).ok())
+}
+
+/// Writes a link file durably (atomically replacing any previous one). Links are nearly always new
+/// when written, so no read is spent checking first.
+fn write_link(storage: &dyn Storage, key: &str, digest: &Digest) -> Result<(), RegistryError> {
+    storage.write_durable(key, crate::storage::paths::link_content(digest))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oci::reference::{Name, Reference, Tag};
+    use bytes::Bytes;
+
+    fn body(data: &[u8]) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Unpin {
+        futures_util::stream::iter(vec![Ok(Bytes::copy_from_slice(data))])
+    }
+
+    async fn push_image(reg: &Registry, name: Name<'_>, tag: &str, layer: &[u8]) -> Digest {
+        let config = reg
+            .put_blob(name, body(b"{}"), Digest::of(b"{}"))
+            .await
+            .unwrap();
+        let layer = reg
+            .put_blob(name, body(layer), Digest::of(layer))
+            .await
+            .unwrap();
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": crate::oci::manifest::OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config.digest, "size": 2},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer.digest, "size": layer.size}],
+        });
+        let bytes = Bytes::from(serde_json::to_vec(&manifest).unwrap());
+        let tag = Tag::parse(tag).unwrap();
+        reg.put_manifest(name, Reference::Tag(tag), "", bytes, &[])
+            .await
+            .unwrap()
+            .digest
+    }
+
+    #[tokio::test]
+    async fn caches_see_changes_made_by_another_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = RegistryOptions {
+            revalidate_after: std::time::Duration::ZERO,
+            ..RegistryOptions::default()
+        };
+        let reg = Registry::open_filesystem(dir.path(), opts).unwrap();
+        let name = Name::parse("app").unwrap();
+        let tag = Tag::parse("v1").unwrap();
+        let first = push_image(&reg, name, "v1", b"one").await;
+        let second = push_image(&reg, name, "v2", b"two").await;
+        assert_eq!(reg.resolve_tag(name, tag).await.unwrap(), first);
+        // Another process retags v1 and deletes the first manifest's revision.
+        let storage = FsStorage::new(dir.path()).unwrap();
+        storage
+            .write_durable(
+                &crate::storage::paths::manifest_tag_current_link(name, tag),
+                second.as_str().as_bytes(),
+            )
+            .unwrap();
+        storage
+            .delete(&crate::storage::paths::manifest_revision_link(name, &first))
+            .unwrap();
+        assert_eq!(reg.resolve_tag(name, tag).await.unwrap(), second);
+        assert!(matches!(
+            reg.manifest_by_digest(name, first).await,
+            Err(RegistryError::ManifestUnknown)
+        ));
+        assert_eq!(
+            reg.get_manifest(name, Reference::Tag(tag))
+                .await
+                .unwrap()
+                .digest,
+            second
+        );
+    }
+
+    #[tokio::test]
+    async fn purge_removes_only_stale_uploads_and_dry_run_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open_filesystem(dir.path(), RegistryOptions::default()).unwrap();
+        let name = Name::parse("a/b").unwrap();
+        let upload = reg.start_upload(name).await.unwrap();
+        let id = crate::oci::reference::UploadId::parse(&upload.id).unwrap();
+        reg.append_upload(name, id, None, body(b"partial"))
+            .await
+            .unwrap();
+
+        let fresh = reg
+            .purge_uploads(std::time::Duration::from_secs(3600), false)
+            .await
+            .unwrap();
+        assert_eq!((fresh.scanned, fresh.removed.len()), (1, 0));
+        let dry = reg
+            .purge_uploads(std::time::Duration::ZERO, true)
+            .await
+            .unwrap();
+        assert_eq!(dry.removed, vec![format!("a/b/{}", upload.id)]);
+        assert_eq!(reg.upload_status(name, id).await.unwrap().offset, 7);
+
+        let purged = reg
+            .purge_uploads(std::time::Duration::ZERO, false)
+            .await
+            .unwrap();
+        assert_eq!(purged.removed.len(), 1);
+        assert!(matches!(
+            reg.upload_status(name, id).await,
+            Err(RegistryError::UploadUnknown)
+        ));
+    }
+}

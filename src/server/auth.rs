@@ -1,0 +1,702 @@
+//! `auth.htpasswd`: HTTP Basic authentication of every `/v2` request against an htpasswd file.
+//!
+//! Decisions (registry:2 is the reference):
+//! - Only bcrypt entries authenticate, as in distribution. Other schemes (apr1, `{SHA}`, plain,
+//!   crypt) never match; [`HtpasswdAuth::load`] reports them so the operator sees why a user
+//!   cannot log in (`regctl user passwd` rewrites them as bcrypt).
+//! - A missing file at start is an error, not distribution's generated `docker` user with a
+//!   password in the log: a secret in a log file is worse than a clear refusal.
+//! - The file is re-read when its inode, size, mtime or ctime changes, checked at most once per
+//!   [`RELOAD_CHECK_INTERVAL`] with one `stat`. When it vanishes or cannot be read while running,
+//!   every request is refused (fail closed) until it is back.
+//! - bcrypt at cost 10 takes tens of milliseconds, so a client sending the same credentials on
+//!   every request would be capped at a few dozen requests per second per core. A successful
+//!   verification is therefore remembered for [`CACHE_TTL`] or until the file changes: per user,
+//!   the sha256 of a random per-process salt and `user:password`, compared in constant time.
+//!   Failures are never cached, so a wrong password always costs a full bcrypt.
+//! - An unknown user still costs a bcrypt verification (against a dummy hash), so response times
+//!   do not reveal which users exist.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use crate::htpasswd::{HashScheme, Htpasswd, HtpasswdError};
+
+/// How long a successful verification is remembered.
+pub const CACHE_TTL: Duration = Duration::from_secs(300);
+/// How often, at most, the file's metadata is checked for changes.
+pub const RELOAD_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+/// At most this many users have a remembered verification; the oldest is evicted first.
+pub const CACHE_CAPACITY: usize = 4096;
+
+/// The body distribution answers a 401 with, byte for byte (Go's encoder ends it with a newline).
+pub const UNAUTHORIZED_BODY: &str =
+    "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\",\"detail\":null}]}\n";
+
+/// Errors setting up htpasswd authentication.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(
+        "the htpasswd file {path} does not exist (create it with `regctl user add NAME --htpasswd {path}`)",
+        path = .path.display()
+    )]
+    MissingFile { path: PathBuf },
+    #[error(transparent)]
+    Read(#[from] HtpasswdError),
+    #[error("the htpasswd realm is empty (set auth.htpasswd.realm)")]
+    EmptyRealm,
+    #[error("the htpasswd realm {realm:?} cannot be sent in a WWW-Authenticate header")]
+    InvalidRealm { realm: String },
+}
+
+/// The name of the user a request was authenticated as, in the request's and the response's
+/// extensions (the access log reads it from the response).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser(pub String);
+
+/// What changed about a file, cheaply: a rewrite by rename changes the inode, an edit in place the
+/// size or the times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    device: u64,
+    size: u64,
+    modified: Option<SystemTime>,
+    changed: (i64, i64),
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path)?;
+        Ok(Self {
+            inode: meta.ino(),
+            device: meta.dev(),
+            size: meta.len(),
+            modified: meta.modified().ok(),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+}
+
+/// The users that can authenticate: bcrypt entries only.
+#[derive(Debug, Default)]
+struct Users {
+    bcrypt: HashMap<String, String>,
+}
+
+impl Users {
+    fn from_file(file: &Htpasswd) -> (Self, Vec<(String, HashScheme)>) {
+        let mut bcrypt = HashMap::new();
+        let mut ignored = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for entry in file.entries() {
+            // The first entry for a user wins, as in Apache and distribution.
+            if !seen.insert(entry.user.as_str()) {
+                continue;
+            }
+            let scheme = entry.scheme();
+            if scheme.registry_compatible() {
+                bcrypt.insert(entry.user.clone(), entry.hash.clone());
+            } else {
+                ignored.push((entry.user.clone(), scheme));
+            }
+        }
+        (Self { bcrypt }, ignored)
+    }
+}
+
+struct FileState {
+    /// `None` while the file is missing or unreadable: nobody authenticates.
+    users: Option<Arc<Users>>,
+    stamp: Option<FileStamp>,
+    checked_at: Instant,
+    /// Bumped on every reload so a verification started before a change is not cached after it.
+    generation: u64,
+}
+
+struct CachedVerification {
+    credential: [u8; 32],
+    verified_at: Instant,
+    generation: u64,
+}
+
+/// The htpasswd authenticator shared by every connection.
+pub struct HtpasswdAuth {
+    realm: String,
+    challenge: HeaderValue,
+    path: PathBuf,
+    salt: [u8; 32],
+    /// Verified against when the user does not exist, so that costs the same as a wrong password.
+    dummy_hash: String,
+    state: Mutex<FileState>,
+    cache: Mutex<HashMap<String, CachedVerification>>,
+    /// bcrypt runs in progress, by credential key: concurrent requests with the same credentials
+    /// (a client's parallel layer uploads, a cold cache under load) share one verification.
+    in_flight: Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<bool>>>>,
+}
+
+impl std::fmt::Debug for HtpasswdAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HtpasswdAuth")
+            .field("realm", &self.realm)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`HtpasswdAuth::load`] found worth telling the operator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Number of users that can authenticate.
+    pub bcrypt_users: usize,
+    /// Users whose entries are not bcrypt and therefore cannot authenticate.
+    pub ignored: Vec<(String, HashScheme)>,
+    /// 1-based numbers of lines that are not `user:hash`.
+    pub malformed_lines: Vec<usize>,
+}
+
+impl HtpasswdAuth {
+    /// Reads the htpasswd file at `path` and prepares the `WWW-Authenticate` challenge for `realm`.
+    ///
+    /// # Errors
+    /// When the file does not exist or cannot be read, or the realm cannot be put in a header.
+    pub fn load(realm: &str, path: &Path) -> Result<(Self, LoadReport), AuthError> {
+        if realm.is_empty() {
+            return Err(AuthError::EmptyRealm);
+        }
+        let challenge = HeaderValue::from_str(&format!(
+            "Basic realm=\"{}\"",
+            realm.replace('\\', "\\\\").replace('"', "\\\"")
+        ))
+        .map_err(|_| AuthError::InvalidRealm {
+            realm: realm.to_owned(),
+        })?;
+        let stamp = match FileStamp::of(path) {
+            Ok(stamp) => stamp,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(AuthError::MissingFile {
+                    path: path.to_owned(),
+                })
+            }
+            Err(source) => {
+                return Err(HtpasswdError::Read {
+                    path: path.to_owned(),
+                    source,
+                }
+                .into())
+            }
+        };
+        let file = Htpasswd::load(path)?;
+        let (users, ignored) = Users::from_file(&file);
+        let report = LoadReport {
+            bcrypt_users: users.bcrypt.len(),
+            ignored,
+            malformed_lines: file
+                .malformed_lines()
+                .into_iter()
+                .map(|(number, _)| number)
+                .collect(),
+        };
+        let dummy_cost = users
+            .bcrypt
+            .values()
+            .find_map(|hash| match HashScheme::of(hash) {
+                HashScheme::Bcrypt { cost } if (4..=31).contains(&cost) => Some(cost),
+                _ => None,
+            })
+            .unwrap_or(bcrypt::DEFAULT_COST);
+        let dummy_hash = bcrypt::hash(rand::random::<[u8; 16]>(), dummy_cost)
+            .or_else(|_| bcrypt::hash(rand::random::<[u8; 16]>(), bcrypt::DEFAULT_COST))
+            .unwrap_or_default();
+        let auth = Self {
+            realm: realm.to_owned(),
+            challenge,
+            path: path.to_owned(),
+            salt: rand::random(),
+            dummy_hash,
+            state: Mutex::new(FileState {
+                users: Some(Arc::new(users)),
+                stamp: Some(stamp),
+                checked_at: Instant::now(),
+                generation: 0,
+            }),
+            cache: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+        };
+        Ok((auth, report))
+    }
+
+    /// The realm sent in the challenge.
+    #[must_use]
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The htpasswd file this authenticator reads.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current users, re-reading the file first when it changed since the last check (which
+    /// happens at most once per [`RELOAD_CHECK_INTERVAL`]).
+    fn current_users(&self, now: Instant) -> (Option<Arc<Users>>, u64) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if now.duration_since(state.checked_at) >= RELOAD_CHECK_INTERVAL {
+            state.checked_at = now;
+            let stamp = FileStamp::of(&self.path).ok();
+            if stamp != state.stamp || stamp.is_none() {
+                self.reload(&mut state, stamp);
+            }
+        }
+        (state.users.clone(), state.generation)
+    }
+
+    fn reload(&self, state: &mut FileState, stamp: Option<FileStamp>) {
+        let was_available = state.users.is_some();
+        state.stamp = stamp;
+        state.users = match Htpasswd::load(&self.path) {
+            Ok(file) => {
+                let (users, ignored) = Users::from_file(&file);
+                tracing::info!(
+                    path = %self.path.display(),
+                    users = users.bcrypt.len(),
+                    "htpasswd file changed: reloaded"
+                );
+                warn_ignored(&self.path, &ignored);
+                Some(Arc::new(users))
+            }
+            Err(err) => {
+                if was_available {
+                    tracing::error!(
+                        path = %self.path.display(),
+                        error = %err,
+                        "htpasswd file unreadable: refusing every request until it is back"
+                    );
+                }
+                None
+            }
+        };
+        if was_available || state.users.is_some() {
+            state.generation += 1;
+            self.cache
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
+    }
+
+    fn credential_key(&self, user: &str, password: &[u8]) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(self.salt);
+        hasher.update(user.as_bytes());
+        hasher.update(b":");
+        hasher.update(password);
+        hasher.finalize().into()
+    }
+
+    /// Whether `user:password` was verified recently under the current file.
+    fn cached(&self, user: &str, key: &[u8; 32], generation: u64, now: Instant) -> bool {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        cache.get(user).is_some_and(|hit| {
+            hit.generation == generation
+                && now.duration_since(hit.verified_at) < CACHE_TTL
+                && bool::from(hit.credential.ct_eq(key))
+        })
+    }
+
+    fn remember(&self, user: &str, key: [u8; 32], generation: u64, now: Instant) {
+        // A reload while bcrypt ran means the verification may be stale: do not keep it.
+        let current_generation = self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .generation;
+        if current_generation != generation {
+            return;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= CACHE_CAPACITY && !cache.contains_key(user) {
+            cache.retain(|_, hit| now.duration_since(hit.verified_at) < CACHE_TTL);
+            if cache.len() >= CACHE_CAPACITY {
+                let oldest = cache
+                    .iter()
+                    .min_by_key(|(_, hit)| hit.verified_at)
+                    .map(|(name, _)| name.clone());
+                if let Some(oldest) = oldest {
+                    cache.remove(&oldest);
+                }
+            }
+        }
+        cache.insert(
+            user.to_owned(),
+            CachedVerification {
+                credential: key,
+                verified_at: now,
+                generation,
+            },
+        );
+    }
+
+    /// Checks `user:password`: from the cache when it was verified recently, else with bcrypt on
+    /// the blocking pool (bcrypt would stall the async workers).
+    pub async fn verify(self: &Arc<Self>, user: &str, password: &[u8]) -> bool {
+        let now = Instant::now();
+        let (users, generation) = self.current_users(now);
+        let Some(users) = users else {
+            return false;
+        };
+        let key = self.credential_key(user, password);
+        if self.cached(user, &key, generation, now) {
+            return true;
+        }
+        let (hash, exists) = match users.bcrypt.get(user) {
+            Some(hash) => (hash.clone(), true),
+            None => (self.dummy_hash.clone(), false),
+        };
+        let shared = Arc::clone(
+            self.in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_default(),
+        );
+        let password = password.to_vec();
+        let verified = *shared
+            .get_or_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    bcrypt::verify(&password, &hash).unwrap_or(false)
+                })
+                .await
+                .unwrap_or(false)
+            })
+            .await;
+        {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if in_flight
+                .get(&key)
+                .is_some_and(|entry| Arc::ptr_eq(entry, &shared))
+            {
+                in_flight.remove(&key);
+            }
+        }
+        if verified && exists {
+            self.remember(user, key, generation, now);
+            return true;
+        }
+        false
+    }
+
+    /// The 401 answer: distribution's challenge header and error body.
+    #[must_use]
+    pub fn challenge_response(&self) -> Response {
+        let mut response = (
+            StatusCode::UNAUTHORIZED,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            )],
+            Body::from(UNAUTHORIZED_BODY),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, self.challenge.clone());
+        response
+    }
+}
+
+/// Logs, once per load, the users that cannot authenticate because their entry is not bcrypt.
+pub fn warn_ignored(path: &Path, ignored: &[(String, HashScheme)]) {
+    if ignored.is_empty() {
+        return;
+    }
+    let users = ignored
+        .iter()
+        .map(|(user, scheme)| format!("{user} ({scheme})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tracing::warn!(
+        path = %path.display(),
+        "these htpasswd users cannot log in because only bcrypt entries are accepted \
+         (reset them with `regctl user passwd`): {users}"
+    );
+}
+
+/// Splits an `Authorization: Basic` header into user and password.
+fn basic_credentials(value: &HeaderValue) -> Option<(String, Vec<u8>)> {
+    let value = value.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let colon = decoded.iter().position(|&b| b == b':')?;
+    let user = String::from_utf8(decoded[..colon].to_vec()).ok()?;
+    Some((user, decoded[colon + 1..].to_vec()))
+}
+
+/// Whether a path is part of the registry API that authentication guards. Paths outside `/v2`
+/// (ACME challenges, health checks) are answered without credentials, as distribution does.
+fn is_protected(path: &str) -> bool {
+    path == "/v2" || path.starts_with("/v2/")
+}
+
+/// The axum middleware: `axum::middleware::from_fn_with_state(auth, require_basic_auth)`.
+pub async fn require_basic_auth(
+    State(auth): State<Arc<HtpasswdAuth>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if !is_protected(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let credentials = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(basic_credentials);
+    let Some((user, password)) = credentials else {
+        return auth.challenge_response();
+    };
+    if !auth.verify(&user, &password).await {
+        tracing::debug!(user = %user, "authentication failed");
+        return auth.challenge_response();
+    }
+    let authenticated = AuthenticatedUser(user);
+    request.extensions_mut().insert(authenticated.clone());
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(authenticated);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bcrypt_line(user: &str, password: &str) -> String {
+        let hash = bcrypt::hash_with_result(password, 4)
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoY);
+        format!("{user}:{hash}\n")
+    }
+
+    fn auth_with(text: &str) -> (tempfile::TempDir, Arc<HtpasswdAuth>, LoadReport) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        std::fs::write(&path, text).unwrap();
+        let (auth, report) = HtpasswdAuth::load("test realm", &path).unwrap();
+        (dir, Arc::new(auth), report)
+    }
+
+    /// Makes the next request re-check the file, as if a second had passed.
+    fn expire_check(auth: &HtpasswdAuth) {
+        let mut state = auth.state.lock().unwrap();
+        state.checked_at = Instant::now()
+            .checked_sub(RELOAD_CHECK_INTERVAL * 2)
+            .unwrap();
+    }
+
+    fn cache_len(auth: &HtpasswdAuth) -> usize {
+        auth.cache.lock().unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn caches_success_only() {
+        let (_dir, auth, report) = auth_with(&bcrypt_line("alice", "right"));
+        assert_eq!(report.bcrypt_users, 1);
+
+        assert!(!auth.verify("alice", b"wrong").await);
+        assert_eq!(cache_len(&auth), 0, "a failure must not be cached");
+        assert!(!auth.verify("bob", b"right").await);
+        assert_eq!(cache_len(&auth), 0);
+
+        assert!(auth.verify("alice", b"right").await);
+        assert_eq!(cache_len(&auth), 1);
+        let key = auth.credential_key("alice", b"right");
+        assert!(auth.cached("alice", &key, 0, Instant::now()));
+
+        // a cached user with another password is a miss, verified (and refused) by bcrypt
+        let other = auth.credential_key("alice", b"wrong");
+        assert!(!auth.cached("alice", &other, 0, Instant::now()));
+        assert!(!auth.verify("alice", b"wrong").await);
+        // and the good entry stays
+        assert!(auth.cached("alice", &key, 0, Instant::now()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_verifications_are_coalesced_per_credential_without_mixing_answers() {
+        let (_dir, auth, _) = auth_with(&bcrypt_line("alice", "right"));
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let auth = Arc::clone(&auth);
+                let password: &'static [u8] = if i % 2 == 0 { b"right" } else { b"wrong" };
+                tokio::spawn(async move { (i, auth.verify("alice", password).await) })
+            })
+            .collect();
+        for task in tasks {
+            let (i, verified) = task.await.unwrap();
+            assert_eq!(verified, i % 2 == 0, "request {i}");
+        }
+        assert!(auth.in_flight.lock().unwrap().is_empty());
+        assert_eq!(cache_len(&auth), 1);
+    }
+
+    #[tokio::test]
+    async fn cache_entries_expire() {
+        let (_dir, auth, _) = auth_with(&bcrypt_line("alice", "right"));
+        assert!(auth.verify("alice", b"right").await);
+        let key = auth.credential_key("alice", b"right");
+        let later = Instant::now() + CACHE_TTL + Duration::from_secs(1);
+        assert!(!auth.cached("alice", &key, 0, later));
+    }
+
+    #[test]
+    fn credential_keys_are_salted_per_process() {
+        let (_dir, one, _) = auth_with(&bcrypt_line("alice", "right"));
+        let (_dir2, two, _) = auth_with(&bcrypt_line("alice", "right"));
+        assert_ne!(
+            one.credential_key("alice", b"right"),
+            two.credential_key("alice", b"right")
+        );
+        // user and password are separated, so moving the colon changes the key
+        assert_ne!(
+            one.credential_key("alice", b"xright"),
+            one.credential_key("alicex", b"right")
+        );
+    }
+
+    #[tokio::test]
+    async fn reload_picks_up_added_users_and_drops_the_cache() {
+        let (dir, auth, _) = auth_with(&bcrypt_line("alice", "right"));
+        assert!(auth.verify("alice", b"right").await);
+        assert!(!auth.verify("bob", b"builder").await);
+
+        let path = dir.path().join("htpasswd");
+        let text = format!(
+            "{}{}",
+            bcrypt_line("alice", "changed"),
+            bcrypt_line("bob", "builder")
+        );
+        crate::fsutil::atomic_write(&path, text.as_bytes(), None).unwrap();
+        // still within the check interval: the old file is in force
+        assert!(auth.verify("alice", b"right").await);
+
+        expire_check(&auth);
+        assert!(auth.verify("bob", b"builder").await);
+        assert!(
+            !auth.verify("alice", b"right").await,
+            "a changed password must not be served from the cache"
+        );
+        assert!(auth.verify("alice", b"changed").await);
+    }
+
+    #[tokio::test]
+    async fn a_vanished_file_refuses_everyone_until_it_is_back() {
+        let (dir, auth, _) = auth_with(&bcrypt_line("alice", "right"));
+        assert!(auth.verify("alice", b"right").await);
+        let path = dir.path().join("htpasswd");
+        std::fs::remove_file(&path).unwrap();
+        expire_check(&auth);
+        assert!(!auth.verify("alice", b"right").await);
+        assert_eq!(cache_len(&auth), 0);
+
+        std::fs::write(&path, bcrypt_line("alice", "right")).unwrap();
+        expire_check(&auth);
+        assert!(auth.verify("alice", b"right").await);
+    }
+
+    #[tokio::test]
+    async fn only_bcrypt_entries_authenticate() {
+        let text = format!(
+            "{}md5:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\nsha:{{SHA}}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\nplain:password\nnot a line\n",
+            bcrypt_line("alice", "right")
+        );
+        let (_dir, auth, report) = auth_with(&text);
+        assert_eq!(report.bcrypt_users, 1);
+        let ignored: Vec<_> = report.ignored.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(ignored, ["md5", "sha", "plain"]);
+        assert_eq!(report.malformed_lines, vec![5]);
+        for user in ["md5", "sha", "plain"] {
+            assert!(!auth.verify(user, b"password").await, "{user}");
+        }
+        assert!(auth.verify("alice", b"right").await);
+    }
+
+    #[test]
+    fn refuses_to_start_without_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        let err = HtpasswdAuth::load("r", &path).unwrap_err();
+        assert!(matches!(err, AuthError::MissingFile { .. }));
+        assert!(err.to_string().contains("regctl user add"));
+    }
+
+    #[test]
+    fn the_cache_is_bounded() {
+        let (_dir, auth, _) = auth_with(&bcrypt_line("alice", "right"));
+        let start = Instant::now();
+        for i in 0..CACHE_CAPACITY + 10 {
+            let user = format!("user{i}");
+            let key = auth.credential_key(&user, b"pw");
+            auth.remember(&user, key, 0, start + Duration::from_millis(i as u64));
+        }
+        assert_eq!(cache_len(&auth), CACHE_CAPACITY);
+        // the oldest went first
+        let first = auth.credential_key("user0", b"pw");
+        assert!(!auth.cached("user0", &first, 0, start));
+    }
+
+    #[test]
+    fn parses_basic_credentials() {
+        let header = |s: &str| HeaderValue::from_str(s).unwrap();
+        let encoded = base64::engine::general_purpose::STANDARD.encode("al:ice:pa:ss");
+        assert_eq!(
+            basic_credentials(&header(&format!("Basic {encoded}"))),
+            Some(("al".to_owned(), b"ice:pa:ss".to_vec()))
+        );
+        assert_eq!(
+            basic_credentials(&header(&format!("basic  {encoded}"))).map(|c| c.0),
+            Some("al".to_owned())
+        );
+        assert_eq!(basic_credentials(&header("Bearer abc")), None);
+        assert_eq!(basic_credentials(&header("Basic !!!")), None);
+        let no_colon = base64::engine::general_purpose::STANDARD.encode("alice");
+        assert_eq!(
+            basic_credentials(&header(&format!("Basic {no_colon}"))),
+            None
+        );
+    }
+
+    #[test]
+    fn challenge_matches_distribution() {
+        let (_dir, auth, _) = auth_with(&bcrypt_line("alice", "right"));
+        let response = auth.challenge_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "Basic realm=\"test realm\""
+        );
+        assert!(is_protected("/v2/"));
+        assert!(is_protected("/v2"));
+        assert!(is_protected("/v2/a/b/manifests/latest"));
+        assert!(!is_protected("/v20"));
+        assert!(!is_protected("/.well-known/acme-challenge/x"));
+    }
+}

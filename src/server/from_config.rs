@@ -1,0 +1,227 @@
+//! Turns a loaded distribution config into [`ServeSettings`]: the one place that decides which
+//! parts of config.yml `regctl serve` honours and which it refuses rather than silently ignoring.
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+
+use super::{HtpasswdSettings, LogFormatter, LogLevel, ServeSettings, TlsSettings, UploadPurging};
+
+/// A config that is valid for registry:2 but asks for something `regctl serve` does not do.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(
+        "storage driver {0:?} is not supported by regctl serve: use storage.filesystem \
+         (registry:2's on-disk layout)"
+    )]
+    StorageDriver(String),
+    #[error(
+        "auth kind {0:?} is not supported by regctl serve: use auth.htpasswd (manage users with \
+         `regctl user add`)"
+    )]
+    AuthKind(String),
+    #[error("auth.htpasswd needs both realm and path")]
+    HtpasswdIncomplete,
+    #[error("http.tls.certificate is set but http.tls.key is not")]
+    TlsKeyMissing,
+    #[error("{key}: {source}")]
+    Log {
+        key: &'static str,
+        #[source]
+        source: super::LoggingError,
+    },
+    #[error("{0} does not fit in a duration")]
+    Duration(&'static str),
+}
+
+impl ServeSettings {
+    /// The settings a config asks for; flags are applied by the caller afterwards.
+    ///
+    /// # Errors
+    /// When the config asks for a storage driver, auth kind or setting regctl serve cannot honour.
+    pub fn from_config(config: &Config) -> Result<Self, SettingsError> {
+        let defaults = Self::default();
+        let root = match config.storage_driver() {
+            Some("filesystem") => config.storage_root().unwrap_or(defaults.root),
+            Some(other) => return Err(SettingsError::StorageDriver(other.to_owned())),
+            None => defaults.root,
+        };
+        let htpasswd = match config.auth.as_ref() {
+            None => None,
+            Some(auth) if auth.kind == "htpasswd" => {
+                let (realm, path) = config.htpasswd().ok_or(SettingsError::HtpasswdIncomplete)?;
+                if realm.is_empty() {
+                    return Err(SettingsError::HtpasswdIncomplete);
+                }
+                Some(HtpasswdSettings { realm, path })
+            }
+            Some(auth) => return Err(SettingsError::AuthKind(auth.kind.clone())),
+        };
+        let tls = match config.tls_files() {
+            Some((_, key)) if key.as_os_str().is_empty() => {
+                return Err(SettingsError::TlsKeyMissing)
+            }
+            Some((certificate, key)) => Some(TlsSettings {
+                certificate,
+                key,
+                client_cas: config
+                    .http
+                    .tls
+                    .clientcas
+                    .iter()
+                    .map(PathBuf::from)
+                    .collect(),
+            }),
+            None => None,
+        };
+        let purge = config.upload_purging();
+        let uploadpurging = UploadPurging {
+            enabled: purge.enabled,
+            age: purge.age.to_std().ok_or(SettingsError::Duration(
+                "storage.maintenance.uploadpurging.age",
+            ))?,
+            interval: purge.interval.to_std().ok_or(SettingsError::Duration(
+                "storage.maintenance.uploadpurging.interval",
+            ))?,
+            dryrun: purge.dry_run,
+        };
+        let draintimeout = config
+            .http
+            .draintimeout
+            .map(|d| {
+                d.to_std()
+                    .ok_or(SettingsError::Duration("http.draintimeout"))
+            })
+            .transpose()?;
+        let mut log = defaults.log.clone();
+        let level = if config.log.level.is_empty() {
+            &config.loglevel
+        } else {
+            &config.log.level
+        };
+        if !level.is_empty() {
+            log.level = level
+                .parse::<LogLevel>()
+                .map_err(|source| SettingsError::Log {
+                    key: "log.level",
+                    source,
+                })?;
+        }
+        if !config.log.formatter.is_empty() {
+            log.formatter = config
+                .log
+                .formatter
+                .parse::<LogFormatter>()
+                .map_err(|source| SettingsError::Log {
+                    key: "log.formatter",
+                    source,
+                })?;
+        }
+        log.accesslog_disabled = config.log.accesslog.disabled;
+
+        Ok(Self {
+            addr: config.http_addr().map_or(defaults.addr, ToOwned::to_owned),
+            root,
+            delete_enabled: config.delete_enabled(),
+            readonly: config.readonly(),
+            htpasswd,
+            tls,
+            http2_disabled: config.http.http2.disabled,
+            headers: config
+                .http
+                .headers
+                .iter()
+                .map(|(name, values)| (name.clone(), values.clone()))
+                .collect(),
+            draintimeout,
+            log,
+            host: Some(config.http.host.clone()).filter(|h| !h.is_empty()),
+            relativeurls: config.http.relativeurls,
+            uploadpurging,
+            max_connections: defaults.max_connections,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load_str;
+
+    fn settings(yaml: &str, env: &[(&str, &str)]) -> Result<ServeSettings, SettingsError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        ServeSettings::from_config(&load_str(yaml, &env).unwrap().config)
+    }
+
+    const BASE: &str = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /srv/reg\n";
+
+    #[test]
+    fn reads_the_seed_configs_keys() {
+        let yaml = format!(
+            "{BASE}  delete:\n    enabled: true\nhttp:\n  addr: :5000\n  headers:\n    \
+             X-Content-Type-Options: [nosniff]\n  http2:\n    disabled: true\nauth:\n  \
+             htpasswd:\n    realm: Registry Realm\n    path: /auth/htpasswd\nlog:\n  level: debug\n  \
+             formatter: json\n"
+        );
+        let s = settings(&yaml, &[]).unwrap();
+        assert_eq!(s.addr, ":5000");
+        assert_eq!(s.root, PathBuf::from("/srv/reg"));
+        assert!(s.delete_enabled);
+        assert!(s.http2_disabled);
+        assert_eq!(
+            s.headers,
+            vec![(
+                "X-Content-Type-Options".to_owned(),
+                vec!["nosniff".to_owned()]
+            )]
+        );
+        assert_eq!(
+            s.htpasswd,
+            Some(HtpasswdSettings {
+                realm: "Registry Realm".to_owned(),
+                path: PathBuf::from("/auth/htpasswd")
+            })
+        );
+        assert_eq!(s.log.level, LogLevel::Debug);
+        assert_eq!(s.log.formatter, LogFormatter::Json);
+    }
+
+    #[test]
+    fn environment_overrides_apply() {
+        let s = settings(
+            BASE,
+            &[
+                ("REGISTRY_HTTP_ADDR", "127.0.0.1:0"),
+                ("REGISTRY_STORAGE_DELETE_ENABLED", "true"),
+                ("REGISTRY_AUTH", "htpasswd"),
+                ("REGISTRY_AUTH_HTPASSWD_REALM", "R"),
+                ("REGISTRY_AUTH_HTPASSWD_PATH", "/h"),
+                ("REGISTRY_HTTP_TLS_CERTIFICATE", "/c.crt"),
+                ("REGISTRY_HTTP_TLS_KEY", "/c.key"),
+                ("REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED", "true"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.addr, "127.0.0.1:0");
+        assert!(s.delete_enabled && s.readonly);
+        assert_eq!(s.htpasswd.unwrap().path, PathBuf::from("/h"));
+        assert_eq!(s.tls.unwrap().key, PathBuf::from("/c.key"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_honour() {
+        let yaml = "version: 0.1\nstorage:\n  s3:\n    bucket: b\n    region: r\n";
+        assert!(matches!(
+            settings(yaml, &[]),
+            Err(SettingsError::StorageDriver(d)) if d == "s3"
+        ));
+        let yaml = format!("{BASE}auth:\n  silly:\n    realm: r\n    service: s\n");
+        assert!(matches!(
+            settings(&yaml, &[]),
+            Err(SettingsError::AuthKind(k)) if k == "silly"
+        ));
+    }
+}

@@ -1,0 +1,276 @@
+//! Logs of `regctl serve`: the tracing subscriber (`log.level`, `log.formatter`) and the access
+//! log, one line per request (`log.accesslog.disabled` turns it off).
+//!
+//! The access line is written when the response body has been sent (or the client went away),
+//! so its byte count and duration cover the whole transfer, not just the handler.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing_subscriber::EnvFilter;
+
+use super::auth::AuthenticatedUser;
+
+/// The tracing target of access-log lines.
+pub const ACCESS_TARGET: &str = "regctl::access";
+
+/// Errors in the log settings.
+#[derive(Debug, thiserror::Error)]
+pub enum LoggingError {
+    #[error("unknown log level {0:?} (expected error, warn, info or debug)")]
+    UnknownLevel(String),
+    #[error("unknown log formatter {0:?} (expected text or json)")]
+    UnknownFormatter(String),
+    #[error("cannot parse RUST_LOG")]
+    Filter(#[source] tracing_subscriber::filter::ParseError),
+    #[error("a logger is already installed in this process")]
+    AlreadyInstalled,
+}
+
+/// `log.level`: distribution's levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+}
+
+impl FromStr for LogLevel {
+    type Err = LoggingError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "error" | "fatal" | "panic" => Ok(Self::Error),
+            "warn" | "warning" => Ok(Self::Warn),
+            "info" => Ok(Self::Info),
+            "debug" | "trace" => Ok(Self::Debug),
+            _ => Err(LoggingError::UnknownLevel(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Error => "error",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Debug => "debug",
+        })
+    }
+}
+
+/// `log.formatter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormatter {
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl FromStr for LogFormatter {
+    type Err = LoggingError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            // logstash lines are JSON objects too; its extra fields matter to no shipper we know
+            "json" | "logstash" => Ok(Self::Json),
+            _ => Err(LoggingError::UnknownFormatter(s.to_owned())),
+        }
+    }
+}
+
+/// `log.*` of config.yml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogSettings {
+    pub level: LogLevel,
+    pub formatter: LogFormatter,
+    /// `log.accesslog.disabled`.
+    pub accesslog_disabled: bool,
+}
+
+/// Installs the process-wide subscriber writing to stderr. `RUST_LOG`, when set, replaces the
+/// level filter (for debugging dependencies); otherwise dependencies log warnings and errors only,
+/// so `debug` shows regctl's detail without hyper's and rustls's.
+///
+/// # Errors
+/// When `RUST_LOG` cannot be parsed or a subscriber is already installed.
+pub fn init(settings: &LogSettings) -> Result<(), LoggingError> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => {
+            EnvFilter::try_new(spec).map_err(LoggingError::Filter)?
+        }
+        _ => {
+            let level = settings.level;
+            let dependencies = if level == LogLevel::Error {
+                "error"
+            } else {
+                "warn"
+            };
+            EnvFilter::try_new(format!("{dependencies},regctl={level}"))
+                .map_err(LoggingError::Filter)?
+        }
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let installed = match settings.formatter {
+        LogFormatter::Text => builder.with_ansi(false).try_init(),
+        LogFormatter::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
+    installed.map_err(|_| LoggingError::AlreadyInstalled)
+}
+
+/// What an access line says about the request, captured before the handler runs.
+struct AccessRecord {
+    method: String,
+    path: String,
+    version: http::Version,
+    remote: Option<SocketAddr>,
+    user: Option<String>,
+    status: u16,
+    started: Instant,
+}
+
+impl AccessRecord {
+    fn emit(&self, bytes: u64, completed: bool) {
+        let remote = self
+            .remote
+            .map_or_else(|| "-".to_owned(), |addr| addr.to_string());
+        tracing::info!(
+            target: ACCESS_TARGET,
+            method = %self.method,
+            path = %self.path,
+            status = self.status,
+            bytes,
+            duration_ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            remote = %remote,
+            user = self.user.as_deref().unwrap_or("-"),
+            protocol = ?self.version,
+            completed,
+            "request"
+        );
+    }
+}
+
+/// The response body, counting bytes and writing the access line when it ends or is dropped.
+struct LoggedBody {
+    inner: Body,
+    bytes: u64,
+    record: Option<AccessRecord>,
+}
+
+impl LoggedBody {
+    fn finish(&mut self, completed: bool) {
+        if let Some(record) = self.record.take() {
+            record.emit(self.bytes, completed);
+        }
+    }
+}
+
+impl HttpBody for LoggedBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.bytes += data.len() as u64;
+                }
+                if self.inner.is_end_stream() {
+                    self.finish(true);
+                }
+            }
+            Poll::Ready(None) => self.finish(true),
+            Poll::Ready(Some(Err(_))) => self.finish(false),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for LoggedBody {
+    fn drop(&mut self) {
+        // A body never polled to its end: empty (HEAD, 204) or the client went away.
+        let completed = self.inner.is_end_stream();
+        self.finish(completed);
+    }
+}
+
+/// The access-log middleware: `axum::middleware::from_fn(access_log)`.
+pub async fn access_log(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let version = request.version();
+    let remote = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let response = next.run(request).await;
+    let user = response
+        .extensions()
+        .get::<AuthenticatedUser>()
+        .map(|user| user.0.clone());
+    let record = AccessRecord {
+        method,
+        path,
+        version,
+        remote,
+        user,
+        status: response.status().as_u16(),
+        started,
+    };
+    let (parts, body) = response.into_parts();
+    let body = LoggedBody {
+        inner: body,
+        bytes: 0,
+        record: Some(record),
+    };
+    Response::from_parts(parts, Body::new(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_levels_and_formatters() {
+        assert_eq!("INFO".parse::<LogLevel>().unwrap(), LogLevel::Info);
+        assert_eq!("warning".parse::<LogLevel>().unwrap(), LogLevel::Warn);
+        assert!("loud".parse::<LogLevel>().is_err());
+        assert_eq!("json".parse::<LogFormatter>().unwrap(), LogFormatter::Json);
+        let err = "xml".parse::<LogFormatter>().unwrap_err();
+        assert!(err.to_string().contains("text or json"));
+    }
+}

@@ -1,0 +1,517 @@
+//! The server shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, the layers every response
+//! passes through (access log, `http.headers`, `Docker-Distribution-API-Version`, htpasswd auth)
+//! and graceful shutdown.
+//!
+//! The registry API itself is an `axum::Router` handed in by the caller; this module never looks
+//! inside it. Plain and TLS connections share one accept loop (hyper-util's auto builder, the
+//! shape of axum's `low-level-rustls` example and mini-redis's server loop): a semaphore caps
+//! open connections, accept errors back off instead of ending the server, and on shutdown the
+//! listener closes first, then in-flight requests get up to the drain timeout to finish.
+
+pub mod auth;
+mod from_config;
+pub mod logging;
+pub mod tls;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::Response;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt as _;
+
+pub use auth::{AuthError, AuthenticatedUser, HtpasswdAuth};
+pub use from_config::SettingsError;
+pub use logging::{LogFormatter, LogLevel, LogSettings, LoggingError};
+pub use tls::{ReloadableCert, TlsError};
+
+/// The API version header every response carries, as distribution sends it.
+pub const API_VERSION_HEADER: &str = "docker-distribution-api-version";
+/// Its value.
+pub const API_VERSION: &str = "registry/2.0";
+/// How long in-flight requests may take to finish after a shutdown signal when
+/// `http.draintimeout` is not set.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default cap on simultaneously open connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// A TLS handshake that takes longer than this is dropped, so idle sockets cannot hold
+/// connection slots.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a client gets to send a complete HTTP/1 request head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `auth.htpasswd`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtpasswdSettings {
+    pub realm: String,
+    pub path: PathBuf,
+}
+
+/// `http.tls`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsSettings {
+    pub certificate: PathBuf,
+    pub key: PathBuf,
+    /// `http.tls.clientcas`: when not empty, clients must present a certificate from these CAs.
+    pub client_cas: Vec<PathBuf>,
+}
+
+/// `storage.maintenance.uploadpurging`, with distribution's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPurging {
+    pub enabled: bool,
+    /// Uploads older than this are removed.
+    pub age: Duration,
+    /// How often the purge runs.
+    pub interval: Duration,
+    /// Log what would be removed without removing it.
+    pub dryrun: bool,
+}
+
+impl Default for UploadPurging {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            age: Duration::from_secs(168 * 3600),
+            interval: Duration::from_secs(24 * 3600),
+            dryrun: false,
+        }
+    }
+}
+
+/// Everything `regctl serve` needs, as plain data: the server shell reads the `http`, `auth` and
+/// `log` parts, the registry API the storage parts. Built from config.yml + `REGISTRY_*` + flags
+/// by the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeSettings {
+    /// `http.addr`: `HOST:PORT`; port 0 picks a free port; `:PORT` means every interface.
+    pub addr: String,
+    /// `storage.filesystem.rootdirectory`.
+    pub root: PathBuf,
+    /// `storage.delete.enabled`.
+    pub delete_enabled: bool,
+    /// `storage.maintenance.readonly.enabled`.
+    pub readonly: bool,
+    pub htpasswd: Option<HtpasswdSettings>,
+    pub tls: Option<TlsSettings>,
+    /// `http.http2.disabled`.
+    pub http2_disabled: bool,
+    /// `http.headers`: added to every response that does not set the header itself.
+    pub headers: Vec<(String, Vec<String>)>,
+    /// `http.draintimeout`; `None` means [`DEFAULT_DRAIN_TIMEOUT`], zero means do not wait.
+    pub draintimeout: Option<Duration>,
+    pub log: LogSettings,
+    /// `http.host`: the external URL the API builds `Location` headers from.
+    pub host: Option<String>,
+    /// `http.relativeurls`.
+    pub relativeurls: bool,
+    pub uploadpurging: UploadPurging,
+    /// Cap on simultaneously open connections; further clients wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:5000".to_owned(),
+            root: PathBuf::from("./registry-data"),
+            delete_enabled: false,
+            readonly: false,
+            htpasswd: None,
+            tls: None,
+            http2_disabled: false,
+            headers: Vec::new(),
+            draintimeout: None,
+            log: LogSettings::default(),
+            host: None,
+            relativeurls: false,
+            uploadpurging: UploadPurging::default(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+impl ServeSettings {
+    /// How long shutdown waits for in-flight requests.
+    #[must_use]
+    pub fn drain_timeout(&self) -> Duration {
+        self.draintimeout.unwrap_or(DEFAULT_DRAIN_TIMEOUT)
+    }
+}
+
+/// Errors starting or running the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("http.headers: {name:?} is not a valid header name")]
+    InvalidHeaderName { name: String },
+    #[error("http.headers: the value {value:?} of {name} is not a valid header value")]
+    InvalidHeaderValue { name: String, value: String },
+    #[error("http.tls: cannot set up TLS")]
+    Tls(#[from] TlsError),
+    #[error("auth.htpasswd: cannot set up authentication")]
+    Auth(#[from] AuthError),
+}
+
+/// The response headers added by the shell.
+#[derive(Debug, Clone)]
+struct ResponseHeaders {
+    configured: Vec<(HeaderName, Vec<HeaderValue>)>,
+}
+
+fn response_headers(settings: &ServeSettings) -> Result<ResponseHeaders, ServerError> {
+    let mut configured = Vec::with_capacity(settings.headers.len());
+    for (name, values) in &settings.headers {
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| ServerError::InvalidHeaderName { name: name.clone() })?;
+        let header_values = values
+            .iter()
+            .map(|value| {
+                HeaderValue::from_str(value).map_err(|_| ServerError::InvalidHeaderValue {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        configured.push((header_name, header_values));
+    }
+    Ok(ResponseHeaders { configured })
+}
+
+async fn add_response_headers(
+    State(headers): State<Arc<ResponseHeaders>>,
+    mut response: Response,
+) -> Response {
+    let map = response.headers_mut();
+    if !map.contains_key(API_VERSION_HEADER) {
+        map.insert(API_VERSION_HEADER, HeaderValue::from_static(API_VERSION));
+    }
+    // distribution adds these before its handlers run, so a handler's own value wins.
+    for (name, values) in &headers.configured {
+        if map.contains_key(name) {
+            continue;
+        }
+        for value in values {
+            map.append(name.clone(), value.clone());
+        }
+    }
+    response
+}
+
+/// Wraps `app` with the shell's layers, outermost first: access log, response headers, htpasswd
+/// authentication (for `/v2` only), panic catcher.
+///
+/// # Errors
+/// When a configured header is invalid or the htpasswd file cannot be loaded.
+pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError> {
+    let headers = Arc::new(response_headers(settings)?);
+    let mut app = app.layer(tower_http::catch_panic::CatchPanicLayer::new());
+    if let Some(htpasswd) = &settings.htpasswd {
+        let (authenticator, report) = HtpasswdAuth::load(&htpasswd.realm, &htpasswd.path)?;
+        auth::warn_ignored(&htpasswd.path, &report.ignored);
+        if !report.malformed_lines.is_empty() {
+            tracing::warn!(
+                path = %htpasswd.path.display(),
+                lines = ?report.malformed_lines,
+                "htpasswd lines that are not `user:hash` are ignored"
+            );
+        }
+        if report.bcrypt_users == 0 {
+            tracing::warn!(
+                path = %htpasswd.path.display(),
+                "the htpasswd file has no bcrypt user: nobody can log in (add one with `regctl user add`)"
+            );
+        }
+        app = app.layer(axum::middleware::from_fn_with_state(
+            Arc::new(authenticator),
+            auth::require_basic_auth,
+        ));
+    }
+    app = app.layer(axum::middleware::map_response_with_state(
+        headers,
+        add_response_headers,
+    ));
+    if !settings.log.accesslog_disabled {
+        app = app.layer(axum::middleware::from_fn(logging::access_log));
+    }
+    Ok(app)
+}
+
+/// Resolves `http.addr`: Go's `:5000` means every interface.
+fn listen_address(addr: &str) -> String {
+    if addr.starts_with(':') {
+        format!("0.0.0.0{addr}")
+    } else {
+        addr.to_owned()
+    }
+}
+
+/// A bound server, not yet accepting.
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    tls: Option<(tokio_rustls::TlsAcceptor, Arc<ReloadableCert>)>,
+    app: Router,
+    http2: bool,
+    drain_timeout: Duration,
+    max_connections: usize,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("tls", &self.tls.is_some())
+            .field("http2", &self.http2)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Loads TLS and auth, wraps `app` with the shell's layers and binds the listener.
+    ///
+    /// # Errors
+    /// When the address cannot be bound, or TLS, auth or headers are misconfigured.
+    pub async fn bind(settings: &ServeSettings, app: Router) -> Result<Self, ServerError> {
+        let http2 = !settings.http2_disabled;
+        let tls = match &settings.tls {
+            Some(files) => {
+                let certs = Arc::new(ReloadableCert::load(
+                    &files.certificate,
+                    &files.key,
+                    tls::provider(),
+                )?);
+                let config = tls::server_config(Arc::clone(&certs), &files.client_cas, http2)?;
+                Some((tokio_rustls::TlsAcceptor::from(config), certs))
+            }
+            None => None,
+        };
+        let app = wrap(settings, app)?;
+        let addr = listen_address(&settings.addr);
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: settings.addr.clone(),
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            addr: settings.addr.clone(),
+            source,
+        })?;
+        Ok(Self {
+            listener,
+            local_addr,
+            tls,
+            app,
+            http2,
+            drain_timeout: settings.drain_timeout(),
+            max_connections: settings.max_connections.max(1),
+        })
+    }
+
+    /// The address actually bound (the port is known even when 0 was asked for).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Whether connections are TLS.
+    #[must_use]
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The reloadable certificate when serving TLS (call [`ReloadableCert::reload`] after a
+    /// renewal).
+    #[must_use]
+    pub fn certificate(&self) -> Option<Arc<ReloadableCert>> {
+        self.tls.as_ref().map(|(_, certs)| Arc::clone(certs))
+    }
+
+    /// Accepts connections until `shutdown` completes, then stops accepting and waits up to the
+    /// drain timeout for in-flight requests; connections still open after it are closed.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+        let Self {
+            listener,
+            local_addr,
+            tls,
+            app,
+            http2,
+            drain_timeout,
+            max_connections,
+        } = self;
+        let acceptor = tls.map(|(acceptor, _)| acceptor);
+        let builder = Arc::new(connection_builder(http2));
+        let graceful = GracefulShutdown::new();
+        let slots = Arc::new(Semaphore::new(max_connections));
+        let abort = CancellationToken::new();
+        let mut backoff = Duration::from_millis(5);
+        tokio::pin!(shutdown);
+
+        loop {
+            let permit = tokio::select! {
+                () = &mut shutdown => break,
+                permit = Arc::clone(&slots).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let (stream, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => {
+                        backoff = Duration::from_millis(5);
+                        accepted
+                    }
+                    Err(err) => {
+                        // Running out of file descriptors or a connection reset before accept:
+                        // wait a little and go on; the server must not die of a busy moment.
+                        tracing::warn!(error = %err, "accept failed; retrying");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(1));
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let connection = Connection {
+                builder: Arc::clone(&builder),
+                app: app.clone(),
+                peer,
+                watcher: graceful.watcher(),
+                abort: abort.clone(),
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                match acceptor {
+                    None => connection.serve(stream).await,
+                    Some(acceptor) => {
+                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                        {
+                            Ok(Ok(tls_stream)) => connection.serve(tls_stream).await,
+                            Ok(Err(err)) => {
+                                tracing::debug!(%peer, error = %err, "TLS handshake failed");
+                            }
+                            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                        }
+                    }
+                }
+            });
+        }
+
+        drop(listener);
+        let open = graceful.count();
+        tracing::info!(
+            address = %local_addr,
+            open_connections = open,
+            drain_timeout = ?drain_timeout,
+            "shutting down: no longer accepting connections"
+        );
+        if tokio::time::timeout(drain_timeout, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                drain_timeout = ?drain_timeout,
+                "drain timeout reached: closing the connections still open"
+            );
+            abort.cancel();
+        }
+        tracing::info!("server stopped");
+    }
+}
+
+fn connection_builder(http2: bool) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    builder.http2().timer(TokioTimer::new());
+    if http2 {
+        builder
+    } else {
+        builder.http1_only()
+    }
+}
+
+/// One accepted connection and what serving it needs.
+struct Connection {
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    app: Router,
+    peer: SocketAddr,
+    watcher: hyper_util::server::graceful::Watcher,
+    abort: CancellationToken,
+}
+
+impl Connection {
+    async fn serve<I>(self, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let Self {
+            builder,
+            app,
+            peer,
+            watcher,
+            abort,
+        } = self;
+        let service = hyper::service::service_fn(move |mut request: http::Request<Incoming>| {
+            // Handlers and the access log read the client's address from here.
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection = builder
+            .serve_connection(TokioIo::new(io), service)
+            .into_owned();
+        tokio::select! {
+            result = watcher.watch(connection) => {
+                if let Err(err) = result {
+                    tracing::debug!(%peer, error = %err, "connection ended with an error");
+                }
+            }
+            () = abort.cancelled() => {
+                tracing::debug!(%peer, "connection closed at the end of the drain timeout");
+            }
+        }
+    }
+}
+
+/// Binds, reports the bound address to `on_ready`, serves `app` behind the shell's layers until
+/// `shutdown` completes, then drains (see [`Server::serve`]).
+///
+/// # Errors
+/// When the server cannot start: see [`Server::bind`].
+pub async fn run(
+    settings: &ServeSettings,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let server = Server::bind(settings, app).await?;
+    on_ready(server.local_addr());
+    server.serve(shutdown).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

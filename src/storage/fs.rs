@@ -1,0 +1,342 @@
+//! The filesystem backend: registry:2's tree under `<rootdirectory>`, as distribution's
+//! `filesystem` driver lays it out (directories 0777, files 0666, both minus the umask).
+//!
+//! Every replacing write goes through a temp file in the destination directory, then fsync, rename
+//! and a directory fsync; directories created on the way are fsynced into their parents. A reader
+//! therefore sees either nothing or a complete file, and an acknowledged write survives power loss.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::{BlobSource, Entry, Storage, UploadFile};
+
+/// registry:2's filesystem driver rooted at `rootdirectory`.
+#[derive(Debug, Clone)]
+pub struct FsStorage {
+    root: PathBuf,
+}
+
+impl FsStorage {
+    /// Uses `root` (distribution's `storage.filesystem.rootdirectory`), creating it if needed.
+    ///
+    /// # Errors
+    /// If the directory cannot be created.
+    pub fn new(root: &Path) -> io::Result<Self> {
+        fs::create_dir_all(root)?;
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.root.join(key.trim_start_matches('/'))
+    }
+
+    /// Writes `data` to a fresh temp file next to `path` and renames it over `path`.
+    ///
+    /// Durable writes in the push path almost always go to a directory that does not exist yet
+    /// (a new blob, link or tag), so the directory is created first instead of failing an open.
+    fn replace(path: &Path, data: &[u8], durable: bool) -> io::Result<()> {
+        let dir = parent(path)?;
+        let tmp = temp_name(path)?;
+        if durable {
+            create_dir_durable(dir)?;
+        }
+        let mut file = match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !durable => {
+                fs::create_dir_all(dir)?;
+                OpenOptions::new().write(true).create_new(true).open(&tmp)?
+            }
+            Err(e) => return Err(e),
+        };
+        let written =
+            file.write_all(data)
+                .and_then(|()| if durable { file.sync_data() } else { Ok(()) });
+        drop(file);
+        if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        if durable {
+            fsync_dir(dir)?;
+        }
+        Ok(())
+    }
+}
+
+fn parent(path: &Path) -> io::Result<&Path> {
+    path.parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "storage key has no parent"))
+}
+
+/// `.<name>.tmp-<random>` in the same directory: registry:2 only ever reads files named `link`
+/// and `data`, so a temp file left by a crash is invisible to it (and to us).
+fn temp_name(path: &Path) -> io::Result<PathBuf> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "storage key has no name"))?;
+    let suffix: u64 = rand::random();
+    Ok(path.with_file_name(format!(".{name}.tmp-{suffix:016x}")))
+}
+
+/// fsyncs a directory so entries created or renamed in it survive a crash.
+fn fsync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Creates `dir` and any missing parents, fsyncing each parent that gained an entry.
+fn create_dir_durable(dir: &Path) -> io::Result<()> {
+    match fs::create_dir(dir) {
+        Ok(()) => fsync_dir(parent(dir)?),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            create_dir_durable(parent(dir)?)?;
+            match fs::create_dir(dir) {
+                Ok(()) => fsync_dir(parent(dir)?),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn not_found_is_none<T>(result: io::Result<T>) -> io::Result<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if is_absent(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// "Not found", or a path component that is a file where a directory was expected.
+fn is_absent(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+    )
+}
+
+struct FsBlob {
+    file: File,
+    len: u64,
+}
+
+impl BlobSource for FsBlob {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn reader_at(mut self: Box<Self>, start: u64) -> io::Result<Box<dyn Read + Send>> {
+        if start > 0 {
+            self.file.seek(SeekFrom::Start(start))?;
+        }
+        Ok(Box::new(self.file))
+    }
+}
+
+struct FsUpload {
+    file: File,
+}
+
+impl Write for FsUpload {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl UploadFile for FsUpload {
+    fn sync(&mut self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.file.set_len(len)?;
+        self.file.seek(SeekFrom::Start(len))?;
+        Ok(())
+    }
+}
+
+impl Storage for FsStorage {
+    fn read(&self, key: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
+        let Some(mut file) = not_found_is_none(File::open(self.path(key)))? else {
+            return Ok(None);
+        };
+        let len = file.metadata()?.len();
+        if len > limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{key} is {len} bytes, more than the {limit} expected"),
+            ));
+        }
+        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.read_to_end(&mut buf)?;
+        Ok(Some(buf))
+    }
+
+    fn size(&self, key: &str) -> io::Result<Option<u64>> {
+        Ok(not_found_is_none(fs::metadata(self.path(key)))?.map(|m| m.len()))
+    }
+
+    fn modified(&self, key: &str) -> io::Result<Option<SystemTime>> {
+        not_found_is_none(fs::metadata(self.path(key)))?
+            .map(|m| m.modified())
+            .transpose()
+    }
+
+    fn open(&self, key: &str) -> io::Result<Option<Box<dyn BlobSource>>> {
+        let Some(file) = not_found_is_none(File::open(self.path(key)))? else {
+            return Ok(None);
+        };
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(FsBlob {
+            file,
+            len: meta.len(),
+        })))
+    }
+
+    fn write_durable(&self, key: &str, data: &[u8]) -> io::Result<()> {
+        Self::replace(&self.path(key), data, true)
+    }
+
+    fn write_volatile(&self, key: &str, data: &[u8]) -> io::Result<()> {
+        Self::replace(&self.path(key), data, false)
+    }
+
+    fn move_durable(&self, from: &str, to: &str) -> io::Result<()> {
+        let from = self.path(from);
+        let to = self.path(to);
+        let dir = parent(&to)?;
+        // Blobs are moved into directories that do not exist yet.
+        create_dir_durable(dir)?;
+        fs::rename(&from, &to)?;
+        fsync_dir(dir)
+    }
+
+    fn open_upload(&self, key: &str, offset: u64) -> io::Result<Box<dyn UploadFile>> {
+        let path = self.path(key);
+        let open = || {
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+        };
+        let mut file = match open() {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(parent(&path)?)?;
+                open()?
+            }
+            Err(e) => return Err(e),
+        };
+        if offset > 0 {
+            file.seek(SeekFrom::Start(offset))?;
+        }
+        Ok(Box::new(FsUpload { file }))
+    }
+
+    fn list(&self, key: &str) -> io::Result<Vec<Entry>> {
+        let Some(dir) = not_found_is_none(fs::read_dir(self.path(key)))? else {
+            return Ok(Vec::new());
+        };
+        let mut entries = Vec::new();
+        for entry in dir {
+            let entry = entry?;
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let is_dir = entry.file_type()?.is_dir();
+            entries.push(Entry { name, is_dir });
+        }
+        Ok(entries)
+    }
+
+    fn delete(&self, key: &str) -> io::Result<()> {
+        let path = self.path(key);
+        let Some(meta) = not_found_is_none(fs::symlink_metadata(&path))? else {
+            return Ok(());
+        };
+        let result = if meta.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        not_found_is_none(result).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durable_writes_create_parents_and_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsStorage::new(dir.path()).unwrap();
+        s.write_durable("/a/b/c/link", b"one").unwrap();
+        s.write_durable("/a/b/c/link", b"two").unwrap();
+        assert_eq!(s.read("/a/b/c/link", 10).unwrap().unwrap(), b"two");
+        assert_eq!(
+            s.list("/a/b/c").unwrap(),
+            vec![Entry {
+                name: "link".into(),
+                is_dir: false
+            }]
+        );
+        assert!(s.read("/a/b/c/link", 2).is_err());
+        assert_eq!(s.read("/missing", 10).unwrap(), None);
+        assert_eq!(s.read("/a/b/c/link/deeper", 10).unwrap(), None);
+    }
+
+    #[test]
+    fn uploads_append_truncate_and_move() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsStorage::new(dir.path()).unwrap();
+        let mut f = s.open_upload("/u/x/data", 0).unwrap();
+        f.write_all(b"hello world").unwrap();
+        f.truncate(5).unwrap();
+        f.write_all(b"!").unwrap();
+        f.sync().unwrap();
+        drop(f);
+        let mut f = s.open_upload("/u/x/data", 6).unwrap();
+        f.write_all(b"?").unwrap();
+        drop(f);
+        s.move_durable("/u/x/data", "/blobs/aa/bb/data").unwrap();
+        assert_eq!(
+            s.read("/blobs/aa/bb/data", 100).unwrap().unwrap(),
+            b"hello!?"
+        );
+        assert_eq!(s.size("/u/x/data").unwrap(), None);
+        let mut r = s
+            .open("/blobs/aa/bb/data")
+            .unwrap()
+            .unwrap()
+            .reader_at(5)
+            .unwrap();
+        let mut rest = String::new();
+        r.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "!?");
+        s.delete("/blobs").unwrap();
+        s.delete("/blobs").unwrap();
+        assert!(s.list("/blobs").unwrap().is_empty());
+    }
+}

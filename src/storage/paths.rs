@@ -1,0 +1,322 @@
+//! registry:2's storage layout (distribution `registry/storage/paths.go`): the ONLY place that
+//! builds storage keys.
+//!
+//! Keys are driver paths exactly as distribution forms them, starting with `/docker/registry/v2`.
+//! Arguments are validated types ([`Name`], [`Tag`], [`Digest`], [`UploadId`]), so no key can
+//! point outside its repository. The referrers index follows distribution PR #4828, under the
+//! subject's revision directory, where registry:2 does not look.
+
+use crate::digest::Digest;
+use crate::oci::reference::{query_escape, Name, Tag, UploadId};
+
+/// `<root>/docker/registry/v2`
+pub const ROOT: &str = "/docker/registry/v2";
+
+fn repo(name: Name<'_>) -> String {
+    let mut s = String::with_capacity(ROOT.len() + 14 + name.as_str().len() + 100);
+    s.push_str(ROOT);
+    s.push_str("/repositories/");
+    s.push_str(name.as_str());
+    s
+}
+
+/// `/docker/registry/v2/repositories`
+#[must_use]
+pub fn repositories_root() -> String {
+    format!("{ROOT}/repositories")
+}
+
+/// `/docker/registry/v2/repositories/<name>`
+#[must_use]
+pub fn repository(name: Name<'_>) -> String {
+    repo(name)
+}
+
+/// `/docker/registry/v2/blobs`
+#[must_use]
+pub fn blobs_root() -> String {
+    format!("{ROOT}/blobs")
+}
+
+/// `/docker/registry/v2/blobs/sha256/<hex[0:2]>/<hex>`
+#[must_use]
+pub fn blob_dir(digest: &Digest) -> String {
+    let hex = digest.hex();
+    format!("{ROOT}/blobs/{}/{}/{hex}", digest.algorithm(), &hex[..2])
+}
+
+/// `/docker/registry/v2/blobs/sha256/<hex[0:2]>/<hex>/data`
+#[must_use]
+pub fn blob_data(digest: &Digest) -> String {
+    let mut s = blob_dir(digest);
+    s.push_str("/data");
+    s
+}
+
+fn push_digest(s: &mut String, digest: &Digest) {
+    s.push('/');
+    s.push_str(digest.algorithm());
+    s.push('/');
+    s.push_str(digest.hex());
+}
+
+/// `.../<name>/_layers/sha256/<hex>/link`
+#[must_use]
+pub fn layer_link(name: Name<'_>, digest: &Digest) -> String {
+    let mut s = repo(name);
+    s.push_str("/_layers");
+    push_digest(&mut s, digest);
+    s.push_str("/link");
+    s
+}
+
+/// `.../<name>/_manifests`
+#[must_use]
+pub fn manifests_root(name: Name<'_>) -> String {
+    let mut s = repo(name);
+    s.push_str("/_manifests");
+    s
+}
+
+/// `.../<name>/_manifests/revisions/sha256`
+#[must_use]
+pub fn manifest_revisions(name: Name<'_>) -> String {
+    let mut s = repo(name);
+    s.push_str("/_manifests/revisions/sha256");
+    s
+}
+
+/// `.../<name>/_manifests/revisions/sha256/<hex>`
+#[must_use]
+pub fn manifest_revision(name: Name<'_>, digest: &Digest) -> String {
+    let mut s = repo(name);
+    s.push_str("/_manifests/revisions");
+    push_digest(&mut s, digest);
+    s
+}
+
+/// `.../<name>/_manifests/revisions/sha256/<hex>/link`
+#[must_use]
+pub fn manifest_revision_link(name: Name<'_>, digest: &Digest) -> String {
+    let mut s = manifest_revision(name, digest);
+    s.push_str("/link");
+    s
+}
+
+/// `.../<name>/_manifests/tags`
+#[must_use]
+pub fn manifest_tags(name: Name<'_>) -> String {
+    let mut s = repo(name);
+    s.push_str("/_manifests/tags");
+    s
+}
+
+/// `.../<name>/_manifests/tags/<tag>`
+#[must_use]
+pub fn manifest_tag(name: Name<'_>, tag: Tag<'_>) -> String {
+    let mut s = manifest_tags(name);
+    s.push('/');
+    s.push_str(tag.as_str());
+    s
+}
+
+/// `.../<name>/_manifests/tags/<tag>/current/link`
+#[must_use]
+pub fn manifest_tag_current_link(name: Name<'_>, tag: Tag<'_>) -> String {
+    let mut s = manifest_tag(name, tag);
+    s.push_str("/current/link");
+    s
+}
+
+/// `.../<name>/_manifests/tags/<tag>/index/sha256/<hex>/link`
+#[must_use]
+pub fn manifest_tag_index_link(name: Name<'_>, tag: Tag<'_>, digest: &Digest) -> String {
+    let mut s = manifest_tag(name, tag);
+    s.push_str("/index");
+    push_digest(&mut s, digest);
+    s.push_str("/link");
+    s
+}
+
+/// `.../<name>/_uploads`
+#[must_use]
+pub fn uploads_root(name: Name<'_>) -> String {
+    let mut s = repo(name);
+    s.push_str("/_uploads");
+    s
+}
+
+/// `.../<name>/_uploads/<uuid>`
+#[must_use]
+pub fn upload_dir(name: Name<'_>, id: UploadId<'_>) -> String {
+    let mut s = uploads_root(name);
+    s.push('/');
+    s.push_str(id.as_str());
+    s
+}
+
+/// `.../<name>/_uploads/<uuid>/data`
+#[must_use]
+pub fn upload_data(name: Name<'_>, id: UploadId<'_>) -> String {
+    let mut s = upload_dir(name, id);
+    s.push_str("/data");
+    s
+}
+
+/// `.../<name>/_uploads/<uuid>/startedat`
+#[must_use]
+pub fn upload_started_at(name: Name<'_>, id: UploadId<'_>) -> String {
+    let mut s = upload_dir(name, id);
+    s.push_str("/startedat");
+    s
+}
+
+/// `.../<name>/_uploads/<uuid>/hashstates/sha256`
+#[must_use]
+pub fn upload_hash_states(name: Name<'_>, id: UploadId<'_>) -> String {
+    let mut s = upload_dir(name, id);
+    s.push_str("/hashstates/sha256");
+    s
+}
+
+/// `.../<name>/_uploads/<uuid>/hashstates/sha256/<offset>`
+#[must_use]
+pub fn upload_hash_state(name: Name<'_>, id: UploadId<'_>, offset: u64) -> String {
+    hash_state_in(&upload_hash_states(name, id), offset)
+}
+
+/// `<hash states dir>/<offset>`, for a directory from [`upload_hash_states`].
+#[must_use]
+pub fn hash_state_in(hash_states_dir: &str, offset: u64) -> String {
+    format!("{hash_states_dir}/{offset}")
+}
+
+/// `.../<name>/_manifests/revisions/sha256/<subject>/_referrers`
+#[must_use]
+pub fn referrers_dir(name: Name<'_>, subject: &Digest) -> String {
+    let mut s = manifest_revision(name, subject);
+    s.push_str("/_referrers");
+    s
+}
+
+/// `<referrers dir>/<type entry>/sha256`: the referrer digests listed under one entry of
+/// [`referrers_dir`] (entry names as found in storage, `_<escaped artifactType>`).
+#[must_use]
+pub fn referrers_of_type(referrers_dir: &str, type_entry: &str) -> String {
+    format!("{referrers_dir}/{type_entry}/sha256")
+}
+
+/// `.../_referrers/_<url.QueryEscape(artifactType)>/sha256/<referrer>/link` (distribution PR #4828).
+#[must_use]
+pub fn referrer_link(
+    name: Name<'_>,
+    subject: &Digest,
+    artifact_type: &str,
+    referrer: &Digest,
+) -> String {
+    let mut s = referrers_dir(name, subject);
+    s.push_str("/_");
+    s.push_str(&query_escape(artifact_type));
+    push_digest(&mut s, referrer);
+    s.push_str("/link");
+    s
+}
+
+/// The content of a link file: the digest, no trailing newline.
+#[must_use]
+pub fn link_content(digest: &Digest) -> &[u8] {
+    digest.as_str().as_bytes()
+}
+
+/// `/docker/registry/v2/blobs/sha256`: every blob directory is `<hex[0:2]>/<hex>` below it.
+#[must_use]
+pub fn blobs_sha256_root() -> String {
+    format!("{ROOT}/blobs/sha256")
+}
+
+/// `.../<name>/_layers/sha256`
+#[must_use]
+pub fn layer_links(name: Name<'_>) -> String {
+    let mut s = repo(name);
+    s.push_str("/_layers/sha256");
+    s
+}
+
+/// `.../<name>/_manifests/tags/<tag>/index/sha256`
+#[must_use]
+pub fn manifest_tag_index(name: Name<'_>, tag: Tag<'_>) -> String {
+    let mut s = manifest_tag(name, tag);
+    s.push_str("/index/sha256");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    fn d() -> Digest {
+        Digest::parse(&format!("sha256:{HEX}")).unwrap()
+    }
+
+    // Expected values are the outputs of distribution's pathFor for the same specs
+    // (registry/storage/paths_test.go uses the same shapes).
+    #[test]
+    fn matches_distribution_paths() {
+        let name = Name::parse("foo/bar").unwrap();
+        let tag = Tag::parse("thetag").unwrap();
+        let id = UploadId::parse("0f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0").unwrap();
+        let r = "/docker/registry/v2/repositories/foo/bar";
+        assert_eq!(
+            blob_data(&d()),
+            format!("/docker/registry/v2/blobs/sha256/e3/{HEX}/data")
+        );
+        assert_eq!(
+            blob_dir(&d()),
+            format!("/docker/registry/v2/blobs/sha256/e3/{HEX}")
+        );
+        assert_eq!(
+            layer_link(name, &d()),
+            format!("{r}/_layers/sha256/{HEX}/link")
+        );
+        assert_eq!(
+            manifest_revision_link(name, &d()),
+            format!("{r}/_manifests/revisions/sha256/{HEX}/link")
+        );
+        assert_eq!(manifest_tags(name), format!("{r}/_manifests/tags"));
+        assert_eq!(
+            manifest_tag_current_link(name, tag),
+            format!("{r}/_manifests/tags/thetag/current/link")
+        );
+        assert_eq!(
+            manifest_tag_index_link(name, tag, &d()),
+            format!("{r}/_manifests/tags/thetag/index/sha256/{HEX}/link")
+        );
+        assert_eq!(
+            upload_data(name, id),
+            format!("{r}/_uploads/0f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0/data")
+        );
+        assert_eq!(
+            upload_started_at(name, id),
+            format!("{r}/_uploads/0f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0/startedat")
+        );
+        assert_eq!(
+            upload_hash_state(name, id, 4096),
+            format!("{r}/_uploads/0f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0/hashstates/sha256/4096")
+        );
+        assert_eq!(repositories_root(), "/docker/registry/v2/repositories");
+        assert_eq!(link_content(&d()), format!("sha256:{HEX}").as_bytes());
+    }
+
+    #[test]
+    fn referrer_link_matches_pr_4828() {
+        let name = Name::parse("a").unwrap();
+        assert_eq!(
+            referrer_link(name, &d(), "application/vnd.example+json", &d()),
+            format!(
+                "/docker/registry/v2/repositories/a/_manifests/revisions/sha256/{HEX}/_referrers/_application%2Fvnd.example%2Bjson/sha256/{HEX}/link"
+            )
+        );
+    }
+}
