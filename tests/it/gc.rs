@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
+use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -329,6 +330,8 @@ struct Scenario {
     referrer: BTreeSet<String>,
     /// Untagged images (old revision of an overwritten tag, pushed by digest) and their unique blobs.
     untagged: BTreeSet<String>,
+    /// The tagged image the referrer refers to, and the referrer.
+    subject_and_referrer: (String, String),
     /// The never-tagged repository's image (distribution #4331).
     never_tagged: BTreeSet<String>,
     /// Images deleted through the API, and their unique blobs.
@@ -340,12 +343,18 @@ struct Scenario {
 /// a nested repository name, a never-tagged repository and a repository emptied by deletes.
 fn build_store(root: &Path, with_never_tagged: bool) -> Scenario {
     let registry = Distribution::start(root);
-    let p = Pusher::new(&registry.base);
+    push_scenario(&registry.base, with_never_tagged)
+}
+
+/// Pushes the scenario of [`build_store`] into the registry at `base`.
+fn push_scenario(base_url: &str, with_never_tagged: bool) -> Scenario {
+    let p = Pusher::new(base_url);
     let base = layer("base", 300_000);
     let mut s = Scenario {
         tagged: BTreeSet::new(),
         index_children: BTreeSet::new(),
         referrer: BTreeSet::new(),
+        subject_and_referrer: (String::new(), String::new()),
         untagged: BTreeSet::new(),
         never_tagged: BTreeSet::new(),
         deleted: BTreeSet::new(),
@@ -401,6 +410,7 @@ fn build_store(root: &Path, with_never_tagged: bool) -> Scenario {
         untagged.blobs[2].clone(),
     ]);
     s.referrer.extend(closure(&sbom));
+    s.subject_and_referrer = (v2.digest.clone(), sbom.digest.clone());
     s.deleted.extend([
         old.digest.clone(),
         old.blobs[0].clone(),
@@ -1188,4 +1198,98 @@ fn pushes_into_docker_registry_while_gc_runs_pull_intact() {
     let root = store.path().join("store");
     let registry = Distribution::start(&root);
     pushes_survive_a_gc_loop(&registry.base, &registry.addr, &root);
+}
+
+const DELETE_ENABLED: (&str, &str) = ("REGISTRY_STORAGE_DELETE_ENABLED", "true");
+
+#[test]
+fn pushes_into_regctl_serve_while_gc_runs_pull_intact() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    let server = Server::start(&root, &[], &[DELETE_ENABLED]);
+    pushes_survive_a_gc_loop(&server.base, &server.addr, &root);
+}
+
+/// The referrers `regctl serve` lists for `subject` in `repo`.
+fn referrers(base: &str, repo: &str, subject: &str) -> Vec<String> {
+    let p = Pusher::new(base);
+    p.rt.block_on(async {
+        let body: serde_json::Value = p
+            .http
+            .get(format!("{base}/v2/{repo}/referrers/{subject}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["digest"].as_str().unwrap().to_owned())
+            .collect()
+    })
+}
+
+#[test]
+fn gc_on_a_store_written_by_regctl_serve() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    let s = {
+        let server = Server::start(&root, &[], &[DELETE_ENABLED]);
+        push_scenario(&server.base, true)
+    };
+    let before = blob_set(&root);
+    let report = regctl_gc(&root, &["--delete-untagged"]);
+    let after: BTreeSet<String> = blob_set(&root).into_keys().collect();
+    for needed in s.tagged.iter().chain(&s.index_children).chain(&s.referrer) {
+        assert!(after.contains(needed), "lost {needed}");
+    }
+    for garbage in s.untagged.iter().chain(&s.deleted).chain(&s.never_tagged) {
+        assert!(
+            before.contains_key(garbage) && !after.contains(garbage),
+            "kept {garbage}"
+        );
+    }
+    assert!(
+        report["problems"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    let repos_removed = &report["repositories_removed"];
+    assert_eq!(*repos_removed, serde_json::json!(["gone", "never"]));
+
+    // regctl serve still serves every tag and the referrer of the kept image...
+    let server = Server::start(&root, &[], &[]);
+    let p = Pusher::new(&server.base);
+    assert!(!p.catalog().contains(&"gone".to_owned()));
+    let (subject, referrer) = &s.subject_and_referrer;
+    assert_eq!(
+        referrers(&server.base, "app", subject),
+        vec![referrer.clone()]
+    );
+    let skopeo = require_tool("skopeo", "skopeo");
+    let out = tempfile::tempdir().unwrap();
+    for repo in p.catalog() {
+        for tag in p.tags(&repo) {
+            let result = Command::new(&skopeo)
+                .args(["copy", "--all", "--src-tls-verify=false"])
+                .arg(format!("docker://{}/{repo}:{tag}", server.addr))
+                .arg(format!(
+                    "oci:{}:{tag}",
+                    out.path().join(repo.replace('/', "_")).display()
+                ))
+                .output()
+                .unwrap();
+            assert!(
+                result.status.success(),
+                "{repo}:{tag}: {}",
+                String::from_utf8_lossy(&result.stderr)
+            );
+        }
+    }
+    drop(server);
+    // ...and so does docker-registry on the same directory.
+    let (_, failed) = pull_every_tag(&root);
+    assert!(failed.is_empty(), "{failed:#?}");
 }
