@@ -40,6 +40,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
@@ -385,6 +386,27 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'regctl;gc'= {
+            cand --root 'Storage root (registry:2''s rootdirectory) instead of the config''s'
+            cand --grace 'Keep anything written more recently than this (e.g. 30m, 2h, 0s)'
+            cand --uploads-older-than 'Remove uploads with no activity for this long'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -m 'Also delete manifests that no tag points to (keeps index children and referrers)'
+            cand --delete-untagged 'Also delete manifests that no tag points to (keeps index children and referrers)'
+            cand -d 'Show what would be deleted and how many bytes it frees; delete nothing'
+            cand --dry-run 'Show what would be deleted and how many bytes it frees; delete nothing'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;init'= {
             cand --addr 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]'
             cand --host 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine''s address]'
@@ -577,6 +599,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
@@ -620,6 +643,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;logout'= {
         }
         &'regctl;help;completions'= {
+        }
+        &'regctl;help;gc'= {
         }
         &'regctl;help;init'= {
         }

@@ -5,6 +5,7 @@
 //! - [`certs`]: self-signed CA + server certificates, ACME (HTTP-01, TLS-ALPN-01), inspection.
 //! - [`cli`]: argument parsing and rendering, one file per subcommand; the only place `anyhow` is used.
 //! - [`client_setup`]: configure docker/containerd/podman on a client machine to use a registry.
+//! - [`gc`]: garbage collection on registry:2 filesystem storage, safe next to a running registry.
 //! - [`config`]: distribution's config.yml: typed model, `REGISTRY_*` overrides, validation, generation.
 //! - [`digest`]: sha256 digests and the resumable streaming hasher.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
@@ -24,6 +25,7 @@ pub mod client_setup;
 pub mod config;
 pub mod digest;
 pub mod fsutil;
+pub mod gc;
 pub mod htpasswd;
 pub mod init;
 pub mod oci;

@@ -10,6 +10,7 @@ mod client_setup;
 mod completions;
 mod config;
 mod delete;
+mod gc;
 mod init;
 mod login;
 mod man;
@@ -102,6 +103,7 @@ pub enum Command {
     Login(login::LoginArgs),
     Logout(login::LogoutArgs),
     Completions(completions::CompletionsArgs),
+    Gc(gc::GcArgs),
     Init(init::InitArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
@@ -153,6 +155,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Login(args) => login::run_login(&args, &global),
         Command::Logout(args) => login::run_logout(&args, &global),
         Command::Completions(args) => completions::run(&args),
+        Command::Gc(args) => gc::run(&args, &global),
         Command::Init(args) => init::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),

@@ -228,6 +228,28 @@ pub fn link_content(digest: &Digest) -> &[u8] {
     digest.as_str().as_bytes()
 }
 
+/// `/docker/registry/v2/blobs/sha256`: every blob directory is `<hex[0:2]>/<hex>` below it.
+#[must_use]
+pub fn blobs_sha256_root() -> String {
+    format!("{ROOT}/blobs/sha256")
+}
+
+/// `.../<name>/_layers/sha256`
+#[must_use]
+pub fn layer_links(name: Name<'_>) -> String {
+    let mut s = repo(name);
+    s.push_str("/_layers/sha256");
+    s
+}
+
+/// `.../<name>/_manifests/tags/<tag>/index/sha256`
+#[must_use]
+pub fn manifest_tag_index(name: Name<'_>, tag: Tag<'_>) -> String {
+    let mut s = manifest_tag(name, tag);
+    s.push_str("/index/sha256");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

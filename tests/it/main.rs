@@ -7,6 +7,7 @@ mod client_setup;
 mod common;
 mod config;
 mod docs;
+mod gc;
 mod init;
 mod interop;
 mod remote;

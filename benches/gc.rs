@@ -1,0 +1,231 @@
+//! gc time, regctl vs docker-registry (distribution 2.8), on identical copies of one store.
+//!
+//! The store is written directly in registry:2's layout: 2,000 blobs, half of them referenced by
+//! tagged images and half left behind by images deleted through the API (their `_layers` links
+//! still in place, as distribution leaves them). Each round copies the store twice and runs both
+//! collectors, alternating which goes first so neither always meets a warm page cache.
+//!
+//! Run: `cargo bench --bench gc` (optional argument: rounds, default 5).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest as _, Sha256};
+
+const REPOSITORIES: usize = 20;
+const IMAGES_PER_REPOSITORY: usize = 10;
+const LAYERS_PER_IMAGE: usize = 3;
+const LAYER_BYTES: usize = 4096;
+
+fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    fs::write(path, bytes).expect("write");
+}
+
+struct Store {
+    v2: PathBuf,
+}
+
+impl Store {
+    fn blob(&self, bytes: &[u8]) -> String {
+        let hex = digest(bytes);
+        write(
+            &self
+                .v2
+                .join("blobs/sha256")
+                .join(&hex[..2])
+                .join(&hex)
+                .join("data"),
+            bytes,
+        );
+        hex
+    }
+
+    fn link(&self, path: &Path, hex: &str) {
+        write(path, format!("sha256:{hex}").as_bytes());
+    }
+
+    /// One image in `repo`: config, layers and manifest blobs with their links; tagged, or
+    /// "deleted through the API" (revision link and tag gone, layer links left).
+    fn image(&self, repo: &str, n: usize, live: bool) {
+        let repo_dir = self.v2.join("repositories").join(repo);
+        let config = format!(r#"{{"architecture":"amd64","os":"linux","n":"{repo}-{n}-{live}"}}"#);
+        let config_hex = self.blob(config.as_bytes());
+        self.link(
+            &repo_dir
+                .join("_layers/sha256")
+                .join(&config_hex)
+                .join("link"),
+            &config_hex,
+        );
+        let mut layers = Vec::new();
+        for l in 0..LAYERS_PER_IMAGE {
+            let mut bytes = vec![0u8; LAYER_BYTES];
+            let seed = Sha256::digest(format!("{repo}/{n}/{l}/{live}").as_bytes());
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = seed[i % 32] ^ (i as u8);
+            }
+            let hex = self.blob(&bytes);
+            self.link(
+                &repo_dir.join("_layers/sha256").join(&hex).join("link"),
+                &hex,
+            );
+            layers.push(format!(
+                r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:{hex}","size":{LAYER_BYTES}}}"#
+            ));
+        }
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{config_hex}","size":{}}},"layers":[{}]}}"#,
+            config.len(),
+            layers.join(",")
+        );
+        let hex = self.blob(manifest.as_bytes());
+        if live {
+            let tags = repo_dir.join("_manifests/tags").join(format!("t{n}"));
+            self.link(&tags.join("index/sha256").join(&hex).join("link"), &hex);
+            self.link(&tags.join("current/link"), &hex);
+            self.link(
+                &repo_dir
+                    .join("_manifests/revisions/sha256")
+                    .join(&hex)
+                    .join("link"),
+                &hex,
+            );
+        } else {
+            fs::create_dir_all(repo_dir.join("_manifests/revisions/sha256").join(&hex))
+                .expect("mkdir");
+        }
+    }
+}
+
+fn blob_count(root: &Path) -> usize {
+    let blobs = root.join("docker/registry/v2/blobs/sha256");
+    fs::read_dir(blobs)
+        .map(|prefixes| {
+            prefixes
+                .flatten()
+                .map(|p| fs::read_dir(p.path()).map_or(0, Iterator::count))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn copy(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status();
+    assert!(status.is_ok_and(|s| s.success()), "cp -a failed");
+}
+
+fn time(mut cmd: Command) -> Duration {
+    let start = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "{cmd:?} failed");
+    elapsed
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(5)
+        .max(1);
+    let work = tempfile::tempdir().expect("tempdir");
+    // GC_BENCH_TEMPLATE=DIR keeps a copy of the store for profiling.
+    let template = work.path().join("template");
+    let store = Store {
+        v2: template.join("docker/registry/v2"),
+    };
+    for r in 0..REPOSITORIES {
+        for n in 0..IMAGES_PER_REPOSITORY {
+            store.image(&format!("team{}/app{r}", r % 4), n, true);
+            store.image(&format!("team{}/app{r}", r % 4), n + 1000, false);
+        }
+    }
+    let total = blob_count(&template);
+    if let Some(keep) = std::env::var_os("GC_BENCH_TEMPLATE") {
+        copy(&template, Path::new(&keep));
+    }
+    println!("store: {total} blobs, {} referenced", total / 2);
+
+    let registry = which("docker-registry");
+    let regctl = env!("CARGO_BIN_EXE_regctl");
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for round in 0..rounds {
+        let a = work.path().join(format!("regctl-{round}"));
+        let b = work.path().join(format!("distribution-{round}"));
+        copy(&template, &a);
+        copy(&template, &b);
+        let config = work.path().join(format!("config-{round}.yml"));
+        fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:0\n",
+                b.display()
+            ),
+        )
+        .expect("config");
+        let run_ours = || {
+            let mut cmd = Command::new(regctl);
+            cmd.args(["gc", "-q", "--grace", "0s", "--root"]).arg(&a);
+            time(cmd)
+        };
+        let run_theirs = || {
+            let mut cmd = Command::new(&registry);
+            cmd.arg("garbage-collect").arg(&config);
+            time(cmd)
+        };
+        if round % 2 == 0 {
+            ours.push(run_ours());
+            theirs.push(run_theirs());
+        } else {
+            theirs.push(run_theirs());
+            ours.push(run_ours());
+        }
+        let (left_a, left_b) = (blob_count(&a), blob_count(&b));
+        assert_eq!(left_a, total / 2, "regctl gc left {left_a} blobs");
+        assert_eq!(left_b, total / 2, "docker-registry left {left_b} blobs");
+        let _ = fs::remove_dir_all(&a);
+        let _ = fs::remove_dir_all(&b);
+    }
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0);
+    println!("| collector | rounds | median | min | max |");
+    println!("|---|---|---|---|---|");
+    for (name, times) in [
+        ("regctl gc", &ours),
+        ("docker-registry garbage-collect (2.8)", &theirs),
+    ] {
+        let set: BTreeSet<Duration> = times.iter().copied().collect();
+        println!(
+            "| {name} | {rounds} | {} | {} | {} |",
+            ms(median(times.clone())),
+            ms(*set.first().expect("a round")),
+            ms(*set.last().expect("a round"))
+        );
+    }
+}
+
+fn which(binary: &str) -> PathBuf {
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(|dir| Path::new(dir).join(binary))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{binary} not found: install the Debian package docker-registry"))
+}

@@ -1,0 +1,221 @@
+//! `regctl gc`: reclaim disk on registry:2 filesystem storage, safely next to a running registry.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+
+use super::{GlobalArgs, Printer};
+use crate::config;
+use crate::gc::{self, Observer, Options, Report};
+
+/// Failure injection for the crash tests: stop after this many deletions.
+const INTERRUPT_ENV: &str = "REGCTL_GC_INTERRUPT_AFTER";
+
+/// Delete blobs and manifests nothing needs, safely while the registry runs
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Delete blobs no manifest references, the layer links to them, stale uploads and \
+repositories left empty; with --delete-untagged also manifests no tag reaches (children of a tagged \
+index and referrers of a kept manifest stay).\n\n\
+Works on any registry:2 filesystem storage (regctl serve, docker-registry, registry:2) and needs no \
+read-only window: anything changed within --grace of the start is kept, every deletion is \
+re-checked against the store as it is at that moment, and a lock file keeps two runs apart.\n\n\
+The storage is --root DIR, else storage.filesystem.rootdirectory of the config (-c, default \
+./config.yml), with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking precedence as in registry:2.",
+    after_help = "Examples:\n  regctl gc --dry-run -c /etc/docker/registry/config.yml\n  regctl gc --root /var/lib/registry --delete-untagged\n  regctl gc --root ./data --grace 10m --uploads-older-than 2h -o json"
+)]
+pub struct GcArgs {
+    /// Storage root (registry:2's rootdirectory) instead of the config's
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Also delete manifests that no tag points to (keeps index children and referrers)
+    #[arg(short = 'm', long)]
+    pub delete_untagged: bool,
+    /// Show what would be deleted and how many bytes it frees; delete nothing
+    #[arg(short = 'd', long)]
+    pub dry_run: bool,
+    /// Keep anything written more recently than this (e.g. 30m, 2h, 0s)
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub grace: Duration,
+    /// Remove uploads with no activity for this long
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub uploads_older_than: Duration,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 0s, 90s, 30m, 2h, 1d)"))
+}
+
+/// Runs `regctl gc`.
+///
+/// # Errors
+/// When the storage cannot be found or gc fails.
+pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
+    let printer = global.printer();
+    let root = match &args.root {
+        Some(root) => root.clone(),
+        None => root_from_config(global)?,
+    };
+    let options = Options {
+        delete_untagged: args.delete_untagged,
+        dry_run: args.dry_run,
+        grace: args.grace,
+        uploads_older_than: args.uploads_older_than,
+        interrupt_after: std::env::var(INTERRUPT_ENV)
+            .ok()
+            .and_then(|n| n.parse().ok()),
+    };
+    let mut progress = Progress { printer, bar: None };
+    let report = gc::collect(&root, &options, &mut progress)
+        .with_context(|| format!("garbage collection of {} failed", root.display()))?;
+    if let Some(bar) = progress.bar.take() {
+        bar.finish_and_clear();
+    }
+    for problem in &report.problems {
+        printer.warn(format!("{}: {}", problem.path, problem.problem));
+    }
+    if let Some(reason) = &report.blob_sweep_skipped {
+        printer.warn(format!("no blob was deleted: {reason}"));
+    }
+    if printer.is_json() {
+        return printer.json(&report);
+    }
+    render(&printer, &report)
+}
+
+/// `storage.filesystem.rootdirectory` of the config, after the `REGISTRY_*` overrides (so
+/// `$REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY` wins, as in registry:2).
+fn root_from_config(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+    let path = config::resolve_path(global.config.as_deref());
+    let loaded = config::load(&path).with_context(|| {
+        format!(
+            "cannot use the registry config {} (pass --root DIR or -c CONFIG)",
+            path.display()
+        )
+    })?;
+    match loaded.config.storage_root() {
+        Some(root) => Ok(root),
+        None => bail!(
+            "{} uses the {} storage driver; regctl gc supports the filesystem driver only",
+            path.display(),
+            loaded.config.storage_driver().unwrap_or("(none)")
+        ),
+    }
+}
+
+/// Drives a progress bar per phase.
+struct Progress {
+    printer: Printer,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Observer for Progress {
+    fn phase(&mut self, name: &str, total: u64) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        self.bar = Some(self.printer.progress(total, name));
+    }
+
+    fn advance(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
+    let verb = if report.dry_run {
+        "would be removed"
+    } else {
+        "removed"
+    };
+    if printer.verbose > 0 {
+        for m in &report.manifests_removed {
+            printer.detail(format!("manifest {}@{} {verb}", m.repository, m.digest));
+        }
+        for b in &report.blobs_removed {
+            printer.detail(format!("blob {} ({} bytes) {verb}", b.digest, b.size));
+        }
+        for name in &report.repositories_touched {
+            printer.detail(format!("repository {name} touched"));
+        }
+    }
+    let touched: Vec<&str> = report
+        .repositories_touched
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let rows = vec![
+        vec![
+            format!("blobs {verb}"),
+            format!("{} of {}", report.blobs_removed.len(), report.blobs_scanned),
+        ],
+        vec![
+            format!(
+                "bytes {}",
+                if report.dry_run {
+                    "to reclaim"
+                } else {
+                    "reclaimed"
+                }
+            ),
+            format!(
+                "{} ({})",
+                bytesize::ByteSize::b(report.bytes_reclaimed),
+                report.bytes_reclaimed
+            ),
+        ],
+        vec![
+            format!("manifests {verb}"),
+            report.manifests_removed.len().to_string(),
+        ],
+        vec![
+            format!("layer links {verb}"),
+            report.layer_links_removed.len().to_string(),
+        ],
+        vec![
+            format!("uploads {verb}"),
+            report.uploads_removed.len().to_string(),
+        ],
+        vec![
+            format!("repositories {verb}"),
+            summarize(
+                &report
+                    .repositories_removed
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+        vec!["repositories touched".to_owned(), summarize(&touched)],
+        vec![
+            "kept: written within the grace period".to_owned(),
+            format!(
+                "{} blobs, {} manifests",
+                report.kept.young_blobs, report.kept.young_manifests
+            ),
+        ],
+        vec![
+            "kept: linked again during the run".to_owned(),
+            report.kept.relinked_blobs.to_string(),
+        ],
+        vec![
+            "problems reported".to_owned(),
+            report.problems.len().to_string(),
+        ],
+    ];
+    printer.table(&["", if report.dry_run { "dry run" } else { "gc" }], rows)
+}
+
+/// A count and the first few names (all of them are in `-o json` and with `-v`).
+fn summarize(names: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    match names.len() {
+        0 => "0".to_owned(),
+        n if n <= SHOWN => format!("{n}: {}", names.join(", ")),
+        n => format!("{n}: {}, …", names[..SHOWN].join(", ")),
+    }
+}

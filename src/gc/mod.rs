@@ -1,0 +1,1086 @@
+//! Garbage collection on registry:2 filesystem storage: mark every blob a live manifest needs,
+//! then sweep the rest, safely while a registry keeps serving and accepting pushes.
+//!
+//! The protocol (ARCHITECTURE.md, "GC protocol", has the reasoning):
+//! 1. Take an exclusive advisory lock on `docker/registry/v2/.regctl-gc.lock`, so two runs never
+//!    overlap (a dry run only reads and takes no lock). The kernel drops it if gc dies.
+//! 2. Note the start time `T0`; anything whose last change is after `T0 - grace` is young and
+//!    never deleted: blobs (data mtime/ctime, blob directory mtime), untagged manifests (their
+//!    revision link), layer links, repositories with young links.
+//! 3. Mark: for each repository, the live manifests are every linked revision, or with
+//!    `delete_untagged` the closure of the tagged ones (plus young and corrupt-linked ones) over
+//!    index children and over referrers whose `subject` is live. Their blobs, configs, layers and
+//!    children are marked.
+//! 4. Sweep, in an order that never leaves a live manifest without its blobs, each step after a
+//!    re-check: (a) untagged manifests, after re-reading the repository (a tag or index that
+//!    arrived meanwhile keeps them), tag `index/` entries first, then the revision; (b) layer
+//!    links to blobs about to go; (c) blobs, each after a fresh stat and a check that no
+//!    repository links it now; (d) stale uploads; (e) repositories left with nothing.
+//!
+//! A referrer whose subject is gone (an orphan) is collected with `delete_untagged` unless a tag
+//! names it, like any untagged manifest; without the flag no manifest is ever deleted.
+
+mod layout;
+mod refs;
+mod scan;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::digest::Digest;
+use crate::oci::reference::{Name, Tag};
+use layout::Layout;
+use refs::References;
+use scan::{BlobState, Link, RepoState};
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Also delete manifests no tag reaches (keeping index children and referrers of kept ones).
+    pub delete_untagged: bool,
+    /// Decide everything, delete nothing.
+    pub dry_run: bool,
+    /// Anything changed more recently than this before the run started is kept.
+    pub grace: Duration,
+    /// Uploads with no activity for this long are removed.
+    pub uploads_older_than: Duration,
+    /// Failure injection for crash tests: stop with [`GcError::Interrupted`] after this many
+    /// deletions, leaving the store exactly as a killed process would.
+    pub interrupt_after: Option<u64>,
+}
+
+/// distribution's data-loss bugs came from blobs pushed just before their manifest; an hour
+/// covers the gap between a layer's last byte and its manifest for any realistic push (zot's
+/// `gcDelay` default is the same; Harbor uses two hours).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
+/// registry:2's own upload purging age.
+pub const DEFAULT_UPLOADS_OLDER_THAN: Duration = Duration::from_secs(24 * 3600);
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            delete_untagged: false,
+            dry_run: false,
+            grace: DEFAULT_GRACE,
+            uploads_older_than: DEFAULT_UPLOADS_OLDER_THAN,
+            interrupt_after: None,
+        }
+    }
+}
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum GcError {
+    #[error("storage root {0} does not exist")]
+    NoStorage(PathBuf),
+    #[error("another regctl gc holds {0}; wait for it to finish")]
+    Locked(PathBuf),
+    #[error("cannot read or delete {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("gc interrupted after {0} deletions (failure injection)")]
+    Interrupted(u64),
+}
+
+/// Something odd in the store that gc reported and stepped around.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// Relative to the storage root.
+    pub path: String,
+    pub problem: String,
+}
+
+impl Problem {
+    fn new(layout: &Layout, path: &Path, problem: &str) -> Self {
+        let root = layout.root();
+        Self {
+            path: path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            problem: problem.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedBlob {
+    pub digest: Digest,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedManifest {
+    pub repository: String,
+    pub digest: Digest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedLink {
+    pub repository: String,
+    pub digest: Digest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedUpload {
+    pub repository: String,
+    pub id: String,
+    pub size: u64,
+}
+
+/// Things gc kept although they looked collectable, and why.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Kept {
+    /// Unreferenced but changed within the grace period.
+    pub young_blobs: u64,
+    /// Untagged but pushed within the grace period.
+    pub young_manifests: u64,
+    /// Unreferenced at mark time but linked or referenced again by the re-check.
+    pub relinked_blobs: u64,
+}
+
+/// What a run did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub dry_run: bool,
+    pub delete_untagged: bool,
+    pub repositories_scanned: usize,
+    pub manifests_live: usize,
+    pub blobs_scanned: usize,
+    pub blobs_marked: usize,
+    /// Bytes of blob data before the run.
+    pub bytes_scanned: u64,
+    pub bytes_reclaimed: u64,
+    pub blobs_removed: Vec<RemovedBlob>,
+    pub manifests_removed: Vec<RemovedManifest>,
+    pub layer_links_removed: Vec<RemovedLink>,
+    pub uploads_removed: Vec<RemovedUpload>,
+    pub repositories_removed: Vec<String>,
+    pub repositories_touched: BTreeSet<String>,
+    pub kept: Kept,
+    /// Set when a live manifest could not be read: blobs are then not swept at all.
+    pub blob_sweep_skipped: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// Progress callbacks for long runs.
+pub trait Observer {
+    /// A new phase with `total` steps.
+    fn phase(&mut self, _name: &str, _total: u64) {}
+    /// One step of the current phase done.
+    fn advance(&mut self) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default)]
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Runs gc on the registry:2 storage under `root` (distribution's `rootdirectory`).
+///
+/// # Errors
+/// [`GcError`] when the root is missing, another gc holds the lock, a directory cannot be
+/// listed, or a deletion fails. A failure mid-sweep leaves a consistent store: every deletion
+/// is of something nothing live needs, in an order that keeps that true at every step.
+pub fn collect(
+    root: &Path,
+    options: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Report, GcError> {
+    if !root.is_dir() {
+        return Err(GcError::NoStorage(root.to_path_buf()));
+    }
+    let layout = Layout::new(root);
+    let report = Report {
+        dry_run: options.dry_run,
+        delete_untagged: options.delete_untagged,
+        ..Report::default()
+    };
+    if !layout.v2().is_dir() {
+        return Ok(report);
+    }
+    let _lock = if options.dry_run {
+        None
+    } else {
+        Some(lock(&layout)?)
+    };
+    let started = SystemTime::now();
+    let mut run = Run {
+        layout,
+        options,
+        cutoff: started.checked_sub(options.grace).unwrap_or(started),
+        manifests: HashMap::new(),
+        marked: HashSet::new(),
+        deletions: AtomicU64::new(0),
+        report,
+    };
+    run.execute(started, observer)?;
+    Ok(run.report)
+}
+
+fn lock(layout: &Layout) -> Result<fs::File, GcError> {
+    let path = layout.gc_lock();
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| GcError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(GcError::Locked(path)),
+        Err(fs::TryLockError::Error(source)) => Err(GcError::Io { path, source }),
+    }
+}
+
+/// Why a manifest's references are unknown.
+#[derive(Debug, Clone)]
+enum Unavailable {
+    Missing,
+    Unreadable(String),
+}
+
+/// Which manifests of one repository live, and which may go.
+#[derive(Debug, Default)]
+struct RepoPlan {
+    live: BTreeSet<Digest>,
+    deletable: BTreeSet<Digest>,
+}
+
+struct Run<'a> {
+    layout: Layout,
+    options: &'a Options,
+    cutoff: SystemTime,
+    manifests: HashMap<Digest, Result<Rc<References>, Unavailable>>,
+    marked: HashSet<Digest>,
+    deletions: AtomicU64,
+    report: Report,
+}
+
+impl Run<'_> {
+    fn execute(&mut self, started: SystemTime, observer: &mut dyn Observer) -> Result<(), GcError> {
+        let (names, invalid) = scan::repositories(&self.layout, &mut self.report.problems)?;
+        if let Some(first) = invalid.first() {
+            self.report
+                .blob_sweep_skipped
+                .get_or_insert(format!("{}: {}", first.path, first.problem));
+        }
+        self.report.problems.extend(invalid);
+        self.report.repositories_scanned = names.len();
+        observer.phase("marking", names.len() as u64);
+        let mut states = BTreeMap::new();
+        let mut plans = BTreeMap::new();
+        for name in &names {
+            let state = scan::repository(&self.layout, name, &mut self.report.problems)?;
+            let plan = self.plan(&state, true);
+            self.report.manifests_live += plan.live.len();
+            plans.insert(name.clone(), plan);
+            states.insert(name.clone(), state);
+            observer.advance();
+        }
+
+        let blobs = scan::blobs(&self.layout, &mut self.report.problems)?;
+        self.report.blobs_scanned = blobs.len();
+        self.report.bytes_scanned = blobs.iter().map(|b| b.size).sum();
+
+        if self.options.delete_untagged {
+            observer.phase("removing untagged manifests", names.len() as u64);
+            for (name, plan) in &plans {
+                if !plan.deletable.is_empty() {
+                    self.sweep_manifests(&states[name], &plan.deletable)?;
+                }
+                observer.advance();
+            }
+        }
+        self.report.blobs_marked = self.marked.len();
+
+        let sweep_blobs = self.report.blob_sweep_skipped.is_none();
+        let candidates: BTreeMap<Digest, BlobState> = if sweep_blobs {
+            blobs
+                .into_iter()
+                .filter(|b| !self.marked.contains(&b.digest))
+                .filter(|b| {
+                    let young = b.changed >= self.cutoff;
+                    if young {
+                        self.report.kept.young_blobs += 1;
+                    }
+                    !young
+                })
+                .map(|b| (b.digest, b))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+
+        if sweep_blobs {
+            self.sweep_layer_links(&states, &candidates)?;
+            observer.phase("removing blobs", candidates.len() as u64);
+            self.sweep_blobs(&names, candidates, observer)?;
+        }
+        self.sweep_uploads(&states, started)?;
+        self.sweep_repositories(&states)?;
+        Ok(())
+    }
+
+    /// The references of manifest `digest`, read once per run.
+    fn references(&mut self, digest: &Digest) -> Result<Rc<References>, Unavailable> {
+        if let Some(known) = self.manifests.get(digest) {
+            return known.clone();
+        }
+        let path = self.layout.blob_data(digest);
+        let result = match fs::metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Unavailable::Missing),
+            Err(e) => Err(Unavailable::Unreadable(e.to_string())),
+            Ok(meta) if meta.len() > refs::MAX_MANIFEST => Ok(Rc::new(References::default())),
+            Ok(_) => match fs::read(&path) {
+                Ok(bytes) => Ok(Rc::new(refs::parse(&bytes))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Unavailable::Missing),
+                Err(e) => Err(Unavailable::Unreadable(e.to_string())),
+            },
+        };
+        self.manifests.insert(*digest, result.clone());
+        result
+    }
+
+    /// Decides which manifests of `state` live and marks everything they reference.
+    fn plan(&mut self, state: &RepoState, report_problems: bool) -> RepoPlan {
+        let mut roots: Vec<Digest> = Vec::new();
+        if let Some(reason) = &state.uncertain {
+            self.report.blob_sweep_skipped.get_or_insert(reason.clone());
+        }
+        if self.options.delete_untagged && state.uncertain.is_none() {
+            for tag in &state.tags {
+                if let Some(current) = &tag.current {
+                    roots.push(*current);
+                } else if tag.current_corrupt {
+                    // The tag's target is unknown: keep everything it ever pointed at.
+                    roots.extend(tag.index.iter().cloned());
+                }
+            }
+            for (digest, entry) in &state.revisions {
+                if entry.link == Link::Corrupt {
+                    roots.push(*digest);
+                } else if entry.changed >= self.cutoff {
+                    if report_problems {
+                        self.report.kept.young_manifests += 1;
+                    }
+                    roots.push(*digest);
+                }
+            }
+        } else {
+            roots.extend(state.revisions.keys().cloned());
+            roots.extend(state.tags.iter().filter_map(|t| t.current));
+        }
+
+        let mut live = BTreeSet::new();
+        let mut queue = roots;
+        loop {
+            while let Some(digest) = queue.pop() {
+                if !live.insert(digest) {
+                    continue;
+                }
+                match self.references(&digest) {
+                    Ok(refs) => queue.extend(refs.children.iter().cloned()),
+                    Err(why) => self.manifest_unavailable(state, &digest, &why, report_problems),
+                }
+            }
+            // Referrers live while their subject does.
+            for digest in state.revisions.keys() {
+                if live.contains(digest) {
+                    continue;
+                }
+                if let Ok(refs) = self.references(digest) {
+                    if refs.subject.as_ref().is_some_and(|s| live.contains(s)) {
+                        queue.push(*digest);
+                    }
+                }
+            }
+            if queue.is_empty() {
+                break;
+            }
+        }
+
+        for digest in &live {
+            self.marked.insert(*digest);
+            if let Ok(refs) = self.references(digest) {
+                if refs.fallback && report_problems {
+                    let path = self.layout.blob_data(digest);
+                    self.report.problems.push(Problem::new(
+                        &self.layout,
+                        &path,
+                        &format!(
+                            "manifest {digest} of {} is not a format gc knows; every digest it \
+                             mentions is kept",
+                            state.name
+                        ),
+                    ));
+                }
+                self.marked.extend(refs.blobs.iter().cloned());
+                self.marked.extend(refs.children.iter().cloned());
+            }
+        }
+        let deletable = state
+            .revisions
+            .keys()
+            .filter(|d| !live.contains(*d))
+            .cloned()
+            .collect();
+        RepoPlan { live, deletable }
+    }
+
+    fn manifest_unavailable(
+        &mut self,
+        state: &RepoState,
+        digest: &Digest,
+        why: &Unavailable,
+        report_problems: bool,
+    ) {
+        let linked = state.revisions.contains_key(digest)
+            || state
+                .tags
+                .iter()
+                .any(|t| t.current.as_ref() == Some(digest));
+        let path = self.layout.blob_data(digest);
+        match why {
+            // An index child or tag target never pushed here, or a manifest whose blob is already
+            // gone: nothing it referenced can be found from it, and it cannot be served anyway.
+            Unavailable::Missing if linked && report_problems => {
+                self.report.problems.push(Problem::new(
+                    &self.layout,
+                    &path,
+                    &format!(
+                        "manifest {digest} linked in {} has no data; its references are unknown",
+                        state.name
+                    ),
+                ));
+            }
+            Unavailable::Missing => {}
+            Unavailable::Unreadable(error) => {
+                let reason = format!("manifest {digest} of {} is unreadable: {error}", state.name);
+                if report_problems {
+                    self.report
+                        .problems
+                        .push(Problem::new(&self.layout, &path, &reason));
+                }
+                // Fail closed: its blobs are unknown, so no blob may be deleted.
+                self.report.blob_sweep_skipped.get_or_insert(reason);
+            }
+        }
+    }
+
+    fn deleting(&self) -> Result<(), GcError> {
+        count_deletion(&self.deletions, self.options.interrupt_after)
+    }
+
+    fn remove_tree(&mut self, path: &Path) -> Result<(), GcError> {
+        self.deleting()?;
+        match fs::remove_dir_all(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(GcError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    fn remove_file_and_dir(&self, dir: &Path, file: &str) -> Result<(), GcError> {
+        remove_file_and_dir(&self.deletions, self.options.interrupt_after, dir, file)
+    }
+
+    /// Removes a tree that a registry may be writing into right now (an upload, a repository):
+    /// failing is reported and the run goes on.
+    fn remove_tree_or_report(&mut self, path: &Path) -> Result<bool, GcError> {
+        match self.remove_tree(path) {
+            Ok(()) => Ok(true),
+            Err(GcError::Io { path, source }) => {
+                let problem = format!("changed while gc was removing it ({source}); left in place");
+                self.report
+                    .problems
+                    .push(Problem::new(&self.layout, &path, &problem));
+                Ok(false)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Deletes untagged manifests of one repository, after re-reading it: a tag, index or
+    /// referrer that arrived since the mark keeps what it needs.
+    fn sweep_manifests(
+        &mut self,
+        marked_state: &RepoState,
+        planned: &BTreeSet<Digest>,
+    ) -> Result<(), GcError> {
+        let name = marked_state.name.clone();
+        let Ok(repo) = Name::parse(&name) else {
+            return Ok(());
+        };
+        let (state, deletable) = if self.options.dry_run {
+            (marked_state.clone(), planned.clone())
+        } else {
+            let mut ignored = Vec::new();
+            let fresh = scan::repository(&self.layout, &name, &mut ignored)?;
+            let plan = self.plan(&fresh, false);
+            let still: BTreeSet<Digest> = planned.intersection(&plan.deletable).cloned().collect();
+            (fresh, still)
+        };
+        for digest in deletable {
+            if !self.options.dry_run {
+                for tag in &state.tags {
+                    let Ok(tag_name) = Tag::parse(&tag.name) else {
+                        continue;
+                    };
+                    if tag.index.contains(&digest) {
+                        let entry = self.layout.tag_index_entry(repo, tag_name, &digest);
+                        self.remove_tree(&entry)?;
+                    }
+                }
+                if let Ok(refs) = self.references(&digest) {
+                    if let Some(subject) = &refs.subject {
+                        self.remove_referrer_entries(repo, subject, &digest)?;
+                    }
+                }
+                // Only the link: the directory goes when empty, so a `_referrers` index of a
+                // tagged referrer, or a link re-pushed this instant, is left alone.
+                let dir = self.layout.revision_dir(repo, &digest);
+                self.remove_file_and_dir(&dir, "link")?;
+            }
+            self.report.manifests_removed.push(RemovedManifest {
+                repository: name.clone(),
+                digest,
+            });
+            self.report.repositories_touched.insert(name.clone());
+        }
+        Ok(())
+    }
+
+    /// Removes `referrer` from the referrers index regctl keeps under its subject's revision
+    /// (`_referrers/_<artifactType>/sha256/<hex>`, distribution PR #4828).
+    fn remove_referrer_entries(
+        &mut self,
+        name: Name<'_>,
+        subject: &Digest,
+        referrer: &Digest,
+    ) -> Result<(), GcError> {
+        let dir = self.layout.referrers(name, subject);
+        let types = scan::subdirs(&dir).map_err(|source| GcError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        for artifact_type in types {
+            let entry = dir.join(artifact_type).join("sha256").join(referrer.hex());
+            if entry.exists() {
+                self.remove_tree(&entry)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes `_layers` links to blobs that are about to be deleted (or already are).
+    fn sweep_layer_links(
+        &mut self,
+        states: &BTreeMap<String, RepoState>,
+        candidates: &BTreeMap<Digest, BlobState>,
+    ) -> Result<(), GcError> {
+        let mut links = Vec::new();
+        for (name, state) in states {
+            for (digest, entry) in &state.layers {
+                if entry.link != Link::Valid || entry.changed >= self.cutoff {
+                    continue;
+                }
+                let dangling = !candidates.contains_key(digest)
+                    && !self.marked.contains(digest)
+                    && !self.layout.blob_dir(digest).exists();
+                if candidates.contains_key(digest) || dangling {
+                    links.push((name.clone(), *digest));
+                }
+            }
+        }
+        let removed: Vec<bool> = if self.options.dry_run {
+            vec![true; links.len()]
+        } else {
+            let (layout, cutoff) = (&self.layout, self.cutoff);
+            let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
+            parallel(&links, |(name, digest)| {
+                let Ok(repo) = Name::parse(name) else {
+                    return Ok(false);
+                };
+                let link = layout.layer_link(repo, digest);
+                let dir = link.parent().unwrap_or(&link).to_path_buf();
+                // Re-check: a push that relinked the blob since the mark rewrote the link.
+                let fresh = fs::metadata(&link).map(|m| scan::changed(&m));
+                if fresh.is_ok_and(|changed| changed >= cutoff) {
+                    return Ok(false);
+                }
+                remove_file_and_dir(deletions, limit, &dir, "link").map(|()| true)
+            })?
+        };
+        for ((repository, digest), removed) in links.into_iter().zip(removed) {
+            if removed {
+                self.report.repositories_touched.insert(repository.clone());
+                self.report
+                    .layer_links_removed
+                    .push(RemovedLink { repository, digest });
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes unmarked blobs, each after a re-check against the store as it is now.
+    fn sweep_blobs(
+        &mut self,
+        names: &[String],
+        candidates: BTreeMap<Digest, BlobState>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), GcError> {
+        let candidates: Vec<BlobState> = candidates.into_values().collect();
+        let mut repos: Vec<String> = names.to_vec();
+        for (i, chunk) in candidates.chunks(BLOB_CHUNK).enumerate() {
+            let outcomes: Vec<BlobOutcome> = if self.options.dry_run {
+                chunk.iter().map(|b| BlobOutcome::Removed(b.size)).collect()
+            } else {
+                // New repositories can appear at any time; look for them before each chunk.
+                if i > 0 {
+                    let mut ignored = Vec::new();
+                    repos = scan::repositories(&self.layout, &mut ignored)?.0;
+                }
+                let (layout, cutoff, marked) = (&self.layout, self.cutoff, &self.marked);
+                let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
+                let repos = &repos;
+                parallel(chunk, |planned| {
+                    let digest = &planned.digest;
+                    if marked.contains(digest) || relinked(layout, repos, digest) {
+                        return Ok(BlobOutcome::Relinked);
+                    }
+                    let Some(now) = scan::blob(layout, digest) else {
+                        return Ok(BlobOutcome::Gone);
+                    };
+                    if now.changed >= cutoff {
+                        return Ok(BlobOutcome::Young);
+                    }
+                    let dir = layout.blob_dir(digest);
+                    remove_file_and_dir(deletions, limit, &dir, "data")?;
+                    Ok(BlobOutcome::Removed(now.size))
+                })?
+            };
+            for (planned, outcome) in chunk.iter().zip(outcomes) {
+                observer.advance();
+                match outcome {
+                    BlobOutcome::Removed(size) => {
+                        self.report.bytes_reclaimed += size;
+                        self.report.blobs_removed.push(RemovedBlob {
+                            digest: planned.digest,
+                            size,
+                        });
+                    }
+                    BlobOutcome::Relinked => self.report.kept.relinked_blobs += 1,
+                    BlobOutcome::Young => self.report.kept.young_blobs += 1,
+                    BlobOutcome::Gone => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn sweep_uploads(
+        &mut self,
+        states: &BTreeMap<String, RepoState>,
+        started: SystemTime,
+    ) -> Result<(), GcError> {
+        let stale_before = started
+            .checked_sub(self.options.uploads_older_than)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        for (name, state) in states {
+            for upload in &state.uploads {
+                if upload.last_activity >= stale_before {
+                    continue;
+                }
+                if !self.options.dry_run {
+                    let Ok(repo) = Name::parse(name) else {
+                        continue;
+                    };
+                    let dir = self.layout.uploads(repo).join(&upload.id);
+                    if !self.remove_tree_or_report(&dir)? {
+                        continue;
+                    }
+                }
+                self.report.bytes_reclaimed += upload.bytes;
+                self.report.uploads_removed.push(RemovedUpload {
+                    repository: name.clone(),
+                    id: upload.id.clone(),
+                    size: upload.bytes,
+                });
+                self.report.repositories_touched.insert(name.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes repositories with no tags, manifests or uploads left (and no recently written
+    /// layer link, the first trace of a push in progress), so they leave the catalog.
+    fn sweep_repositories(&mut self, states: &BTreeMap<String, RepoState>) -> Result<(), GcError> {
+        let removed_manifests: HashSet<(String, Digest)> = self
+            .report
+            .manifests_removed
+            .iter()
+            .map(|m| (m.repository.clone(), m.digest))
+            .collect();
+        let removed_uploads: HashSet<(String, String)> = self
+            .report
+            .uploads_removed
+            .iter()
+            .map(|u| (u.repository.clone(), u.id.clone()))
+            .collect();
+        for (name, marked_state) in states {
+            let state = if self.options.dry_run {
+                let mut predicted = marked_state.clone();
+                predicted
+                    .revisions
+                    .retain(|d, _| !removed_manifests.contains(&(name.clone(), *d)));
+                predicted
+                    .uploads
+                    .retain(|u| !removed_uploads.contains(&(name.clone(), u.id.clone())));
+                predicted
+            } else {
+                let mut ignored = Vec::new();
+                scan::repository(&self.layout, name, &mut ignored)?
+            };
+            let tagged = state
+                .tags
+                .iter()
+                .any(|t| t.current.is_some() || t.current_corrupt);
+            let busy = state.layers.values().any(|l| l.changed >= self.cutoff);
+            if tagged || !state.revisions.is_empty() || !state.uploads.is_empty() || busy {
+                continue;
+            }
+            if !self.options.dry_run {
+                let Ok(repo_name) = Name::parse(name) else {
+                    continue;
+                };
+                let repo = self.layout.repository(repo_name);
+                let mut removed = true;
+                for sub in ["_manifests", "_layers", "_uploads"] {
+                    removed = removed && self.remove_tree_or_report(&repo.join(sub))?;
+                }
+                if !removed {
+                    continue;
+                }
+                // Nested names: remove now-empty parents up to `repositories/`, never a
+                // directory that still holds another repository.
+                let top = self.layout.repositories();
+                let mut dir = Some(repo.as_path());
+                while let Some(current) = dir.filter(|d| *d != top && d.starts_with(&top)) {
+                    if fs::remove_dir(current).is_err() {
+                        break;
+                    }
+                    dir = current.parent();
+                }
+            }
+            self.report.repositories_removed.push(name.clone());
+            self.report.repositories_touched.insert(name.clone());
+        }
+        Ok(())
+    }
+}
+
+/// What happened to one candidate blob.
+enum BlobOutcome {
+    Removed(u64),
+    Relinked,
+    Young,
+    Gone,
+}
+
+/// Blobs re-checked and deleted between two looks for new repositories.
+const BLOB_CHUNK: usize = 256;
+
+/// Deletions run on this many threads: an unlink can wait for the journal (or a discard on
+/// SSD-backed disks), so overlapping them pays off even with few cores.
+const DELETE_THREADS: usize = 8;
+
+/// Counts one deletion; with failure injection, refuses the one past the limit, so exactly
+/// `limit` deletions happen whatever the threads do.
+fn count_deletion(deletions: &AtomicU64, limit: Option<u64>) -> Result<(), GcError> {
+    let done = deletions.fetch_add(1, Ordering::SeqCst);
+    match limit {
+        Some(limit) if done >= limit => Err(GcError::Interrupted(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// Removes `dir/file`, then `dir` only if nothing else is in it: a registry writing into the
+/// same directory at this moment (a blob committed again, a link rewritten) keeps its file
+/// instead of losing it to a recursive delete.
+fn remove_file_and_dir(
+    deletions: &AtomicU64,
+    limit: Option<u64>,
+    dir: &Path,
+    file: &str,
+) -> Result<(), GcError> {
+    count_deletion(deletions, limit)?;
+    let path = dir.join(file);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(GcError::Io { path, source }),
+    }
+    match fs::remove_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+            ) =>
+        {
+            Ok(())
+        }
+        Err(source) => Err(GcError::Io {
+            path: dir.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Whether any repository links `digest` as a layer or a manifest right now. Every path by which
+/// a registry makes a blob reachable (upload, mount, manifest push) writes one of these links,
+/// and gc removed the old ones already, so a link found here is new.
+fn relinked(layout: &Layout, repos: &[String], digest: &Digest) -> bool {
+    repos.iter().any(|name| {
+        // Names come from `scan::repositories`, which only returns valid ones; an invalid one
+        // counts as linking everything.
+        Name::parse(name).map_or(true, |name| {
+            layout.layer_link(name, digest).exists() || layout.revision_link(name, digest).exists()
+        })
+    })
+}
+
+/// Runs `work` on every item on [`DELETE_THREADS`] threads, results in item order; the first
+/// error stops the hand-out of further items and is returned.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<R, GcError> + Sync,
+) -> Result<Vec<R>, GcError> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<(usize, Result<R, GcError>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..DELETE_THREADS.min(items.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= items.len() || failed.load(Ordering::SeqCst) {
+                    break;
+                }
+                let result = work(&items[i]);
+                if result.is_err() {
+                    failed.store(true, Ordering::SeqCst);
+                }
+                results
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((i, result));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(name: &str) -> Name<'_> {
+        Name::parse(name).unwrap()
+    }
+
+    fn t(tag: &str) -> Tag<'_> {
+        Tag::parse(tag).unwrap()
+    }
+
+    /// Writes registry:2's layout directly.
+    struct Store {
+        root: tempfile::TempDir,
+    }
+
+    impl Store {
+        fn new() -> Self {
+            Self {
+                root: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn layout(&self) -> Layout {
+            Layout::new(self.root.path())
+        }
+
+        fn write(path: &Path, bytes: &[u8]) {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, bytes).unwrap();
+        }
+
+        fn blob(&self, bytes: &[u8]) -> Digest {
+            let digest = Digest::parse(&format!(
+                "sha256:{}",
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+            ))
+            .unwrap();
+            Self::write(&self.layout().blob_data(&digest), bytes);
+            digest
+        }
+
+        /// An image (config + one layer) in `repo`, optionally tagged and with a subject.
+        fn image(
+            &self,
+            repo: &str,
+            name: &str,
+            tag: Option<&str>,
+            subject: Option<&Digest>,
+        ) -> Digest {
+            let l = self.layout();
+            let config = self.blob(format!("{{\"n\":\"{name}\"}}").as_bytes());
+            let layer = self.blob(format!("layer of {name}").as_bytes());
+            for d in [&config, &layer] {
+                Self::write(&l.layer_link(n(repo), d), d.as_str().as_bytes());
+            }
+            let subject = subject.map_or(String::new(), |s| {
+                format!(r#","subject":{{"digest":"{s}","size":1}}"#)
+            });
+            let manifest = self.blob(
+                format!(
+                    r#"{{"schemaVersion":2,"config":{{"digest":"{config}","size":1}},"layers":[{{"digest":"{layer}","size":1}}]{subject}}}"#
+                )
+                .as_bytes(),
+            );
+            self.link_manifest(repo, &manifest, tag);
+            manifest
+        }
+
+        fn link_manifest(&self, repo: &str, manifest: &Digest, tag: Option<&str>) {
+            let l = self.layout();
+            Self::write(
+                &l.revision_link(n(repo), manifest),
+                manifest.as_str().as_bytes(),
+            );
+            if let Some(tag) = tag {
+                Self::write(
+                    &l.tag_index_entry(n(repo), t(tag), manifest).join("link"),
+                    manifest.as_str().as_bytes(),
+                );
+                Self::write(
+                    &l.tag_current_link(n(repo), t(tag)),
+                    manifest.as_str().as_bytes(),
+                );
+            }
+        }
+
+        fn unlink_manifest(&self, repo: &str, manifest: &Digest) {
+            fs::remove_file(self.layout().revision_link(n(repo), manifest)).unwrap();
+        }
+
+        fn gc(&self, delete_untagged: bool) -> Report {
+            let options = Options {
+                delete_untagged,
+                grace: Duration::ZERO,
+                ..Options::default()
+            };
+            collect(self.root.path(), &options, &mut Silent).unwrap()
+        }
+
+        fn has_blob(&self, digest: &Digest) -> bool {
+            self.layout().blob_data(digest).exists()
+        }
+    }
+
+    fn removed(report: &Report) -> BTreeSet<Digest> {
+        report.manifests_removed.iter().map(|m| m.digest).collect()
+    }
+
+    #[test]
+    fn referrers_live_with_their_subject_and_orphans_go() {
+        let s = Store::new();
+        let subject = s.image("r", "subject", Some("v1"), None);
+        let signature = s.image("r", "signature", None, Some(&subject));
+        let signature_of_signature = s.image("r", "sig-of-sig", None, Some(&signature));
+        let gone = s.image("r", "gone", None, None);
+        let orphan = s.image("r", "orphan", None, Some(&gone));
+        s.unlink_manifest("r", &gone);
+        let tagged_orphan = s.image("r", "tagged-orphan", Some("sig"), Some(&gone));
+
+        let report = s.gc(true);
+        assert_eq!(removed(&report), BTreeSet::from([orphan]));
+        for live in [
+            &subject,
+            &signature,
+            &signature_of_signature,
+            &tagged_orphan,
+        ] {
+            assert!(s.has_blob(live), "{live}");
+        }
+        assert!(!s.has_blob(&orphan) && !s.has_blob(&gone));
+    }
+
+    #[test]
+    fn index_children_live_with_a_tagged_index_and_go_with_an_untagged_one() {
+        let s = Store::new();
+        let child_a = s.image("multi", "a", None, None);
+        let child_b = s.image("multi", "b", None, None);
+        let index_body = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"digest":"{child_a}","size":1}},{{"digest":"{child_b}","size":1}}]}}"#
+        );
+        let index = s.blob(index_body.as_bytes());
+        s.link_manifest("multi", &index, Some("latest"));
+        let lone_child = s.image("other", "c", None, None);
+        let untagged_body =
+            format!(r#"{{"schemaVersion":2,"manifests":[{{"digest":"{lone_child}","size":1}}]}}"#);
+        let untagged_index = s.blob(untagged_body.as_bytes());
+        s.link_manifest("other", &untagged_index, None);
+        s.link_manifest("other", &untagged_index, Some("tmp"));
+        fs::remove_dir_all(s.layout().tags(n("other")).join("tmp")).unwrap();
+
+        let report = s.gc(true);
+        assert_eq!(
+            removed(&report),
+            BTreeSet::from([lone_child, untagged_index])
+        );
+        assert!(s.has_blob(&child_a) && s.has_blob(&child_b) && s.has_blob(&index));
+        assert_eq!(report.repositories_removed, vec!["other".to_owned()]);
+        assert!(!s.layout().repository(n("other")).exists());
+    }
+
+    #[test]
+    fn nested_names_and_a_second_run_finds_nothing() {
+        let s = Store::new();
+        s.image("a", "parent", Some("t"), None);
+        s.image("a/b/c", "nested", Some("t"), None);
+        let dropped = s.image("a/b", "middle", Some("t"), None);
+        s.unlink_manifest("a/b", &dropped);
+        fs::remove_dir_all(s.layout().tags(n("a/b"))).unwrap();
+
+        let report = s.gc(false);
+        assert_eq!(report.repositories_scanned, 3);
+        assert_eq!(report.repositories_removed, vec!["a/b".to_owned()]);
+        assert_eq!(report.blobs_removed.len(), 3);
+        // `a/b` leaves the catalog but its directory still holds `a/b/c`.
+        assert!(!s.layout().repository(n("a/b")).join("_manifests").exists());
+        assert!(s.layout().revisions(n("a/b/c")).exists());
+        let again = s.gc(true);
+        assert!(again.blobs_removed.is_empty() && again.manifests_removed.is_empty());
+        assert!(again.problems.is_empty(), "{:?}", again.problems);
+    }
+}
