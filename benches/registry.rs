@@ -35,6 +35,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use crate::api::Registry;
+use crate::layout::SharedTree;
 use crate::report::{Report, Sample, SideSummary, WorkloadSummary};
 use crate::servers::{Flavor, Htpasswd, Server, Side};
 use crate::workloads::{Payloads, Scale, Workload};
@@ -160,13 +161,35 @@ async fn run(args: Args) -> Result<()> {
     let mut summaries = Vec::new();
     for &workload in &selected {
         let mut samples = [Vec::new(), Vec::new()];
+        let mut shared: Option<SharedTree> = None;
         for round in 1..=rounds {
             for (index, side) in [&reference, &candidate].into_iter().enumerate() {
-                let sample = run_once(side, workload, &payloads, &scale, run_dir.path(), round)
-                    .await
-                    .with_context(|| {
-                        format!("{} on {} (round {round})", workload.name(), side.label)
-                    })?;
+                if workload.writes_layout() && shared.is_none() {
+                    shared = Some(SharedTree::write(run_dir.path(), |root| {
+                        workload.prepare_disk(root, &payloads, &scale)
+                    })?);
+                }
+                let shared_root = shared.as_ref().map(|tree| tree.root.as_path());
+                let sample = run_once(
+                    side,
+                    workload,
+                    &payloads,
+                    &scale,
+                    run_dir.path(),
+                    round,
+                    shared_root,
+                )
+                .await
+                .with_context(|| {
+                    format!("{} on {} (round {round})", workload.name(), side.label)
+                })?;
+                if shared.as_ref().map(SharedTree::unchanged).transpose()? == Some(false) {
+                    eprintln!(
+                        "    {} changed the shared storage tree; the next run gets a fresh one",
+                        side.label
+                    );
+                    shared = None;
+                }
                 eprintln!(
                     "  [{round}/{rounds}] {:<16} {:<12} {:>10.2} {:<10} cpu {:>6.2} s  rss {:>6.1} MB",
                     workload.name(),
@@ -198,8 +221,9 @@ async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// One workload on one fresh server: prepare storage, start, set up, then time the workload while
-/// reading the server's CPU time and peak RSS around it.
+/// One workload on one fresh server: start it on fresh storage (or on the shared, read-only tree
+/// of a listing workload), set up, then time the workload while reading the server's CPU time and
+/// peak RSS around it.
 async fn run_once(
     side: &Side,
     workload: Workload,
@@ -207,11 +231,17 @@ async fn run_once(
     scale: &Scale,
     run_dir: &Path,
     round: u32,
+    shared_root: Option<&Path>,
 ) -> Result<Sample> {
     let workdir = tempfile::tempdir_in(run_dir)?;
-    let root = workdir.path().join("data");
-    std::fs::create_dir(&root)?;
-    workload.prepare_disk(&root, payloads, scale)?;
+    let root = match shared_root {
+        Some(root) => root.to_path_buf(),
+        None => {
+            let root = workdir.path().join("data");
+            std::fs::create_dir(&root)?;
+            root
+        }
+    };
     let auth = workload
         .bcrypt_cost()
         .map(|cost| Htpasswd::write(workdir.path().join("htpasswd"), cost))
@@ -225,9 +255,11 @@ async fn run_once(
 
     server.reset_peak_rss()?;
     let before = server.usage()?;
+    let client_before = servers::own_usage()?;
     let measured =
         tokio::time::timeout(scale.deadline, workload.run(&registry, payloads, scale)).await;
     let after = server.usage()?;
+    let client_after = servers::own_usage()?;
     let measurement = match measured {
         Ok(Ok(measurement)) => measurement,
         Ok(Err(err)) => return Err(err.context(format!("server log: {}", server.log_tail()))),
@@ -238,5 +270,6 @@ async fn run_once(
         &measurement,
         after.cpu_seconds - before.cpu_seconds,
         after.peak_rss_bytes,
+        client_after.cpu_seconds - client_before.cpu_seconds,
     ))
 }

@@ -17,6 +17,8 @@ pub struct Sample {
     pub bytes: u64,
     pub cpu_seconds: f64,
     pub peak_rss_bytes: u64,
+    /// CPU-seconds of the load generator itself (it shares the cores with the server).
+    pub client_cpu_seconds: f64,
     pub latencies: Option<Latencies>,
 }
 
@@ -26,6 +28,7 @@ impl Sample {
         measurement: &Measurement,
         cpu_seconds: f64,
         peak_rss_bytes: u64,
+        client_cpu_seconds: f64,
     ) -> Self {
         Self {
             round,
@@ -35,6 +38,7 @@ impl Sample {
             bytes: measurement.bytes,
             cpu_seconds,
             peak_rss_bytes,
+            client_cpu_seconds,
             latencies: measurement.latencies,
         }
     }

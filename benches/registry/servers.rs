@@ -225,34 +225,42 @@ impl Server {
     }
 
     pub fn usage(&self) -> Result<Usage> {
-        let pid = self.child.id();
-        let status = fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let peak_kib: u64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kib| kib.parse().ok())
-            .ok_or_else(|| anyhow!("no VmHWM in /proc/{pid}/status"))?;
-        let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
-        // Fields after the parenthesised command name start at field 3 (state); utime and stime
-        // are fields 14 and 15.
-        let after_name = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest)
-            .ok_or_else(|| anyhow!("malformed /proc/{pid}/stat"))?;
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        let ticks = |index: usize| -> Result<u64> {
-            fields
-                .get(index)
-                .and_then(|f| f.parse().ok())
-                .ok_or_else(|| anyhow!("malformed /proc/{pid}/stat"))
-        };
-        let cpu_ticks = ticks(11)? + ticks(12)?;
-        Ok(Usage {
-            cpu_seconds: cpu_ticks as f64 / clock_ticks_per_second(),
-            peak_rss_bytes: peak_kib * 1024,
-        })
+        read_usage(&format!("/proc/{}", self.child.id()))
     }
+}
+
+/// The benchmark's own usage: the load generator shares the machine's cores with the server.
+pub fn own_usage() -> Result<Usage> {
+    read_usage("/proc/self")
+}
+
+fn read_usage(proc_dir: &str) -> Result<Usage> {
+    let status = fs::read_to_string(format!("{proc_dir}/status"))?;
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .ok_or_else(|| anyhow!("no VmHWM in {proc_dir}/status"))?;
+    let stat = fs::read_to_string(format!("{proc_dir}/stat"))?;
+    // Fields after the parenthesised command name start at field 3 (state); utime and stime are
+    // fields 14 and 15, in clock ticks.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| anyhow!("malformed {proc_dir}/stat"))?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| -> Result<u64> {
+        fields
+            .get(index)
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| anyhow!("malformed {proc_dir}/stat"))
+    };
+    let cpu_ticks = ticks(11)? + ticks(12)?;
+    Ok(Usage {
+        cpu_seconds: cpu_ticks as f64 / clock_ticks_per_second(),
+        peak_rss_bytes: peak_kib * 1024,
+    })
 }
 
 impl Drop for Server {

@@ -181,6 +181,12 @@ impl Workload {
         }
     }
 
+    /// Whether the workload's storage is written on disk before the server starts (then the
+    /// workload only reads, and its runs share one tree).
+    pub fn writes_layout(self) -> bool {
+        matches!(self, Workload::Catalog | Workload::Tags)
+    }
+
     /// Storage written before the server starts.
     pub fn prepare_disk(self, root: &Path, payloads: &Payloads, scale: &Scale) -> Result<()> {
         match self {
