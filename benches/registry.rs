@@ -202,6 +202,14 @@ async fn run(args: Args) -> Result<()> {
                 samples[index].push(sample);
             }
         }
+        if let Some(tree) = shared.take() {
+            let removing = std::time::Instant::now();
+            drop(tree);
+            eprintln!(
+                "    removed the shared storage tree in {:.1} s",
+                removing.elapsed().as_secs_f64()
+            );
+        }
         let [reference_samples, candidate_samples] = samples;
         summaries.push(WorkloadSummary::new(
             workload,
