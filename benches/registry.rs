@@ -255,6 +255,13 @@ async fn run_once(
         .map(|cost| Htpasswd::write(workdir.path().join("htpasswd"), cost))
         .transpose()?;
     let server = Server::start(side, workdir.path(), &root, auth.as_ref()).await?;
+    if auth.is_some() {
+        // Otherwise an auth workload would silently measure an open server.
+        let anonymous = Registry::new(&server.base, None)?.ping().await?;
+        if anonymous != reqwest::StatusCode::UNAUTHORIZED {
+            bail!("with REGISTRY_AUTH=htpasswd, GET /v2/ without credentials answered {anonymous}, not 401");
+        }
+    }
     let credentials = auth
         .as_ref()
         .map(|a| (a.user.as_str(), a.password.as_str()));
