@@ -1,0 +1,290 @@
+//! Side-by-side benchmark of `regctl serve` and Debian's `docker-registry` (distribution 2.8),
+//! through the HTTP API only.
+//!
+//! ```text
+//! cargo bench --bench registry -- [--quick] [--only WORKLOAD,...] [--regctl PATH] [--self-test] [--json FILE]
+//! ```
+//!
+//! `cargo bench` builds `target/release/regctl` (the bench profile is the release profile) and
+//! hands its path to this program, so the binary measured is always the current source.
+//! Each run of a workload gets a fresh server on an ephemeral loopback port with fresh storage;
+//! the two servers alternate (A B A B) so machine noise hits both alike. `--self-test` puts the
+//! reference on both sides, which checks every workload end to end without `regctl serve`.
+//!
+//! Under `cargo test --all-targets` (no `--bench` argument) it does nothing: a benchmark is not a test.
+
+#[path = "registry/api.rs"]
+mod api;
+#[path = "registry/content.rs"]
+mod content;
+#[path = "registry/layout.rs"]
+mod layout;
+#[path = "registry/limits.rs"]
+mod limits;
+#[path = "registry/report.rs"]
+mod report;
+#[path = "registry/servers.rs"]
+mod servers;
+#[path = "registry/workloads.rs"]
+mod workloads;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use crate::api::Registry;
+use crate::layout::SharedTree;
+use crate::report::{Report, Sample, SideSummary, WorkloadSummary};
+use crate::servers::{Flavor, Htpasswd, Server, Side};
+use crate::workloads::{Payloads, Scale, Workload};
+
+/// Benchmark regctl serve against Debian's docker-registry, side by side.
+#[derive(Parser, Debug)]
+#[command(
+    name = "registry",
+    bin_name = "cargo bench --bench registry --",
+    after_help = "Examples:\n  cargo bench --bench registry                       # full run, about 6 minutes\n  cargo bench --bench registry -- --quick            # scaled down, one round\n  cargo bench --bench registry -- --only catalog,tags --json bench.json\n  cargo bench --bench registry -- --self-test --quick   # reference vs reference"
+)]
+struct Args {
+    /// Scaled-down sizes (128 MiB blob, 200 blobs, 3 s hammers) and one round instead of two.
+    #[arg(long)]
+    quick: bool,
+    /// Run only these workloads (comma-separated or repeated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Workload>,
+    /// The regctl binary to measure.
+    #[arg(long, default_value = env!("CARGO_BIN_EXE_regctl"))]
+    regctl: PathBuf,
+    /// The reference registry binary (distribution 2.8).
+    #[arg(long, default_value = "/usr/bin/docker-registry")]
+    reference: PathBuf,
+    /// Run the reference on both sides (checks the benchmark itself, no regctl needed).
+    #[arg(long)]
+    self_test: bool,
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Where the servers' storage and the disk measurement go (default: the system temp dir).
+    #[arg(long, value_name = "DIR")]
+    tmpdir: Option<PathBuf>,
+    /// Rounds of A B per workload (default: 2, or 1 with --quick).
+    #[arg(long)]
+    rounds: Option<u32>,
+    /// Passed by `cargo bench`; without it (under `cargo test`) the program exits at once.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if !args.bench {
+        eprintln!("registry benchmark: not run outside `cargo bench --bench registry`");
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: starting the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let reference = Side {
+        label: "reference".to_owned(),
+        flavor: Flavor::Reference,
+        binary: args.reference.clone(),
+    };
+    let candidate = if args.self_test {
+        Side {
+            label: "reference-B".to_owned(),
+            ..reference.clone()
+        }
+    } else {
+        Side {
+            label: "regctl".to_owned(),
+            flavor: Flavor::Regctl,
+            binary: args.regctl.clone(),
+        }
+    };
+    reference.check()?;
+    candidate.check()?;
+
+    let (scale, mode) = if args.quick {
+        (Scale::quick(), "quick")
+    } else {
+        (Scale::full(), "full")
+    };
+    let rounds = args.rounds.unwrap_or(if args.quick { 1 } else { 2 });
+    if rounds == 0 {
+        bail!("--rounds must be at least 1");
+    }
+    let selected: Vec<Workload> = if args.only.is_empty() {
+        Workload::ALL.to_vec()
+    } else {
+        Workload::ALL
+            .into_iter()
+            .filter(|w| args.only.contains(w))
+            .collect()
+    };
+    let base = args.tmpdir.clone().unwrap_or_else(std::env::temp_dir);
+    let run_dir = tempfile::Builder::new()
+        .prefix("regctl-bench-")
+        .tempdir_in(&base)
+        .with_context(|| format!("creating a run directory in {}", base.display()))?;
+
+    eprintln!(
+        "measuring machine limits ({} MiB each)...",
+        scale.limit_bytes >> 20
+    );
+    let limits = limits::measure(scale.limit_bytes, run_dir.path()).await?;
+    eprintln!(
+        "  sha256 {:.0} MB/s (SHA-NI: {}), disk+fsync {:.0} MB/s, loopback {:.0} MB/s",
+        limits.sha256_mb_s, limits.sha_ni, limits.fsync_disk_mb_s, limits.loopback_mb_s
+    );
+    eprintln!("generating content...");
+    let payloads = Payloads::generate(&selected, &scale);
+
+    let mut summaries = Vec::new();
+    for &workload in &selected {
+        let mut samples = [Vec::new(), Vec::new()];
+        let mut shared: Option<SharedTree> = None;
+        for round in 1..=rounds {
+            for (index, side) in [&reference, &candidate].into_iter().enumerate() {
+                if workload.writes_layout() && shared.is_none() {
+                    shared = Some(SharedTree::write(run_dir.path(), |root| {
+                        workload.prepare_disk(root, &payloads, &scale)
+                    })?);
+                }
+                let shared_root = shared.as_ref().map(|tree| tree.root.as_path());
+                let sample = run_once(
+                    side,
+                    workload,
+                    &payloads,
+                    &scale,
+                    run_dir.path(),
+                    round,
+                    shared_root,
+                )
+                .await
+                .with_context(|| {
+                    format!("{} on {} (round {round})", workload.name(), side.label)
+                })?;
+                if shared.as_ref().map(SharedTree::unchanged).transpose()? == Some(false) {
+                    eprintln!(
+                        "    {} changed the shared storage tree; the next run gets a fresh one",
+                        side.label
+                    );
+                    shared = None;
+                }
+                eprintln!(
+                    "  [{round}/{rounds}] {:<16} {:<12} {:>10.2} {:<10} cpu {:>6.2} s  rss {:>6.1} MB",
+                    workload.name(),
+                    side.label,
+                    sample.value,
+                    workload.unit(),
+                    sample.cpu_seconds,
+                    sample.peak_rss_bytes as f64 / 1e6
+                );
+                samples[index].push(sample);
+            }
+        }
+        if let Some(tree) = shared.take() {
+            let removing = std::time::Instant::now();
+            drop(tree);
+            eprintln!(
+                "    removed the shared storage tree in {:.1} s",
+                removing.elapsed().as_secs_f64()
+            );
+        }
+        let [reference_samples, candidate_samples] = samples;
+        summaries.push(WorkloadSummary::new(
+            workload,
+            &scale,
+            SideSummary::new(&reference.label, reference_samples),
+            SideSummary::new(&candidate.label, candidate_samples),
+        ));
+    }
+
+    let report = Report::new(mode, args.self_test, rounds, scale, limits, summaries);
+    report.print();
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// One workload on one fresh server: start it on fresh storage (or on the shared, read-only tree
+/// of a listing workload), set up, then time the workload while reading the server's CPU time and
+/// peak RSS around it.
+async fn run_once(
+    side: &Side,
+    workload: Workload,
+    payloads: &Payloads,
+    scale: &Scale,
+    run_dir: &Path,
+    round: u32,
+    shared_root: Option<&Path>,
+) -> Result<Sample> {
+    let workdir = tempfile::tempdir_in(run_dir)?;
+    let root = match shared_root {
+        Some(root) => root.to_path_buf(),
+        None => {
+            let root = workdir.path().join("data");
+            std::fs::create_dir(&root)?;
+            root
+        }
+    };
+    let auth = workload
+        .bcrypt_cost()
+        .map(|cost| Htpasswd::write(workdir.path().join("htpasswd"), cost))
+        .transpose()?;
+    let server = Server::start(side, workdir.path(), &root, auth.as_ref()).await?;
+    if auth.is_some() {
+        // Otherwise an auth workload would silently measure an open server.
+        let anonymous = Registry::new(&server.base, None)?.ping().await?;
+        if anonymous != reqwest::StatusCode::UNAUTHORIZED {
+            bail!("with REGISTRY_AUTH=htpasswd, GET /v2/ without credentials answered {anonymous}, not 401");
+        }
+    }
+    let credentials = auth
+        .as_ref()
+        .map(|a| (a.user.as_str(), a.password.as_str()));
+    let registry = Registry::new(&server.base, credentials)?;
+    workload.setup(&registry, payloads).await.context("setup")?;
+
+    server.reset_peak_rss()?;
+    let before = server.usage()?;
+    let client_before = servers::own_usage()?;
+    let measured =
+        tokio::time::timeout(scale.deadline, workload.run(&registry, payloads, scale)).await;
+    let after = server.usage()?;
+    let client_after = servers::own_usage()?;
+    let measurement = match measured {
+        Ok(Ok(measurement)) => measurement,
+        Ok(Err(err)) => return Err(err.context(format!("server log: {}", server.log_tail()))),
+        Err(_) => bail!("did not finish within {:?}", scale.deadline),
+    };
+    Ok(Sample::new(
+        round,
+        &measurement,
+        after.cpu_seconds - before.cpu_seconds,
+        after.peak_rss_bytes,
+        client_after.cpu_seconds - client_before.cpu_seconds,
+    ))
+}

@@ -1,0 +1,349 @@
+//! Starts the two servers under test on ephemeral loopback ports with fresh storage, and reads
+//! their CPU time and peak RSS from /proc.
+//!
+//! - reference: Debian's `docker-registry serve config.yml`, tuned to its best (log level error,
+//!   access log off, in-memory blob-descriptor cache), on a port picked just before it starts;
+//! - regctl: `regctl serve --addr 127.0.0.1:0 --root DIR`; its address comes from the ready line
+//!   `... listening on http://ADDR ...` on stdout.
+//!
+//! Both get the same settings through the same `REGISTRY_*` variables where the reference reads
+//! them from its environment too (auth, delete, log level).
+
+use std::fs;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::api::Registry;
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Reference,
+    Regctl,
+}
+
+/// One side of the comparison.
+#[derive(Clone, Debug)]
+pub struct Side {
+    pub label: String,
+    pub flavor: Flavor,
+    pub binary: PathBuf,
+}
+
+impl Side {
+    /// Fails early, naming what is missing, instead of failing inside the first workload.
+    pub fn check(&self) -> Result<()> {
+        if !self.binary.is_file() {
+            match self.flavor {
+                Flavor::Reference => bail!(
+                    "{} not found: install the Debian package `docker-registry`",
+                    self.binary.display()
+                ),
+                Flavor::Regctl => bail!(
+                    "{} not found: `cargo bench` builds it; or pass --regctl PATH",
+                    self.binary.display()
+                ),
+            }
+        }
+        if self.flavor == Flavor::Regctl {
+            let status = Command::new(&self.binary)
+                .args(["serve", "--help"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .with_context(|| format!("running {}", self.binary.display()))?;
+            if !status.success() {
+                bail!(
+                    "{} has no `serve` subcommand yet; use --self-test to run the reference on both sides",
+                    self.binary.display()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// htpasswd auth for a server.
+pub struct Htpasswd {
+    pub path: PathBuf,
+    pub user: String,
+    pub password: String,
+}
+
+impl Htpasswd {
+    /// One bcrypt entry (`$2y$`, as Apache's `htpasswd -B` writes) at `cost`.
+    pub fn write(path: PathBuf, cost: u32) -> Result<Self> {
+        let user = "bench".to_owned();
+        let password = "bench-password".to_owned();
+        let hash = bcrypt::hash_with_result(&password, cost)
+            .context("bcrypt")?
+            .format_for_version(bcrypt::Version::TwoY);
+        fs::write(&path, format!("{user}:{hash}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(Self {
+            path,
+            user,
+            password,
+        })
+    }
+}
+
+/// A running server; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    log: PathBuf,
+}
+
+/// CPU time and peak RSS of a server process so far.
+#[derive(Clone, Copy, Debug)]
+pub struct Usage {
+    pub cpu_seconds: f64,
+    pub peak_rss_bytes: u64,
+}
+
+impl Server {
+    /// Starts `side` serving `root`, with its config and log inside `workdir`.
+    pub async fn start(
+        side: &Side,
+        workdir: &Path,
+        root: &Path,
+        auth: Option<&Htpasswd>,
+    ) -> Result<Self> {
+        let log = workdir.join("server.log");
+        let log_file =
+            fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let mut command = Command::new(&side.binary);
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("REGISTRY_") {
+                command.env_remove(key);
+            }
+        }
+        if let Some(auth) = auth {
+            command
+                .env("REGISTRY_AUTH", "htpasswd")
+                .env("REGISTRY_AUTH_HTPASSWD_REALM", "bench")
+                .env("REGISTRY_AUTH_HTPASSWD_PATH", &auth.path);
+        }
+        command.stdin(Stdio::null()).stderr(log_file.try_clone()?);
+        let mut server = match side.flavor {
+            Flavor::Reference => {
+                let port = free_port()?;
+                let config = workdir.join("config.yml");
+                fs::write(&config, reference_config(root, port))
+                    .with_context(|| format!("writing {}", config.display()))?;
+                command.arg("serve").arg(&config).stdout(log_file);
+                let child = command
+                    .spawn()
+                    .with_context(|| format!("starting {}", side.binary.display()))?;
+                Self {
+                    child,
+                    base: format!("http://127.0.0.1:{port}"),
+                    log,
+                }
+            }
+            Flavor::Regctl => {
+                command
+                    .args(["serve", "--addr", "127.0.0.1:0", "--root"])
+                    .arg(root)
+                    .env("REGISTRY_STORAGE_DELETE_ENABLED", "true")
+                    .env("REGISTRY_LOG_LEVEL", "error")
+                    .env("REGISTRY_LOG_ACCESSLOG_DISABLED", "true")
+                    .stdout(Stdio::piped());
+                let mut child = command
+                    .spawn()
+                    .with_context(|| format!("starting {}", side.binary.display()))?;
+                let stdout = child
+                    .stdout
+                    .take()
+                    .ok_or_else(|| anyhow!("no stdout pipe"))?;
+                let ready = spawn_ready_line_reader(stdout);
+                let mut server = Self {
+                    child,
+                    base: String::new(),
+                    log,
+                };
+                let line = match tokio::time::timeout(START_TIMEOUT, ready).await {
+                    Ok(Ok(line)) => line,
+                    _ => bail!(
+                        "{} did not print its `listening on` line: {}",
+                        side.label,
+                        server.log_tail()
+                    ),
+                };
+                server.base = base_from_ready_line(&line)?;
+                server
+            }
+        };
+        server.wait_until_serving(&side.label).await?;
+        Ok(server)
+    }
+
+    async fn wait_until_serving(&mut self, label: &str) -> Result<()> {
+        let probe = Registry::new(&self.base, None)?;
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("{label} exited at start ({status}): {}", self.log_tail());
+            }
+            if probe.ping().await.is_ok() {
+                return Ok(());
+            }
+            if started.elapsed() > START_TIMEOUT {
+                bail!(
+                    "{label} did not answer on {} within {START_TIMEOUT:?}: {}",
+                    self.base,
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The last lines the server logged, for error messages.
+    pub fn log_tail(&self) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(5)..].join(" | ");
+        if tail.is_empty() {
+            "(no log output)".to_owned()
+        } else {
+            tail
+        }
+    }
+
+    /// Resets the peak-RSS mark to the current RSS, so setup does not count against the workload.
+    pub fn reset_peak_rss(&self) -> Result<()> {
+        let path = format!("/proc/{}/clear_refs", self.child.id());
+        fs::write(&path, "5").with_context(|| format!("writing {path}"))
+    }
+
+    pub fn usage(&self) -> Result<Usage> {
+        read_usage(&format!("/proc/{}", self.child.id()))
+    }
+}
+
+/// The benchmark's own usage: the load generator shares the machine's cores with the server.
+pub fn own_usage() -> Result<Usage> {
+    read_usage("/proc/self")
+}
+
+fn read_usage(proc_dir: &str) -> Result<Usage> {
+    let status = fs::read_to_string(format!("{proc_dir}/status"))?;
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .ok_or_else(|| anyhow!("no VmHWM in {proc_dir}/status"))?;
+    let stat = fs::read_to_string(format!("{proc_dir}/stat"))?;
+    // Fields after the parenthesised command name start at field 3 (state); utime and stime are
+    // fields 14 and 15, in clock ticks.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| anyhow!("malformed {proc_dir}/stat"))?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| -> Result<u64> {
+        fields
+            .get(index)
+            .and_then(|f| f.parse().ok())
+            .ok_or_else(|| anyhow!("malformed {proc_dir}/stat"))
+    };
+    let cpu_ticks = ticks(11)? + ticks(12)?;
+    Ok(Usage {
+        cpu_seconds: cpu_ticks as f64 / clock_ticks_per_second(),
+        peak_rss_bytes: peak_kib * 1024,
+    })
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn reference_config(root: &Path, port: u16) -> String {
+    format!(
+        "version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: {root}
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:{port}
+  secret: regctl-bench-not-a-secret
+",
+        root = root.display()
+    )
+}
+
+/// Forwards the first `listening on` line, then keeps draining stdout so the server never blocks
+/// on a full pipe.
+fn spawn_ready_line_reader(
+    stdout: std::process::ChildStdout,
+) -> tokio::sync::oneshot::Receiver<String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("listening on ") {
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(line);
+                }
+            }
+        }
+    });
+    rx
+}
+
+fn base_from_ready_line(line: &str) -> Result<String> {
+    let url = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|url| url.trim_end_matches([',', ')']))
+        .ok_or_else(|| anyhow!("no URL after `listening on` in {line:?}"))?;
+    if !url.starts_with("http://") {
+        bail!("the benchmark speaks plain HTTP; regctl announced {url}");
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// A free loopback port; the listener is dropped before the reference binds it (a rare race,
+/// reported as a start failure).
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: OnceLock<f64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
