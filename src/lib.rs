@@ -12,6 +12,7 @@
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
 //! - [`oci`]: the OCI grammar and route parser, manifest parsing, error codes.
 //! - [`registry`]: the HTTP-free registry core: blobs, uploads, manifests, tags, catalog, referrers.
+//! - [`report`]: one-line error chains for logs and diagnostics.
 //! - [`remote`]: a client for any OCI registry (Basic and token auth, docker credentials, paging).
 //! - [`init`]: a registry home (config.yml, auth/htpasswd, certs/, data/, systemd unit), written all or nothing.
 //! - [`server`]: the shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, htpasswd auth,
@@ -31,5 +32,6 @@ pub mod init;
 pub mod oci;
 pub mod registry;
 pub mod remote;
+pub mod report;
 pub mod server;
 pub mod storage;

@@ -24,6 +24,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use crate::api::{self, ApiOptions};
 use crate::config::{self, Loaded};
 use crate::registry::{Registry, RegistryOptions};
+use crate::report::error_chain;
 use crate::server::{self, ServeSettings};
 
 use super::{GlobalArgs, Printer};
@@ -189,17 +190,6 @@ async fn next_stop_signal(
         _ = interrupt.recv() => "SIGINT",
         _ = terminate.recv() => "SIGTERM",
     }
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// The line the test harness and scripts wait for (`listening on URL` is the contract).

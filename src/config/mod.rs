@@ -13,6 +13,7 @@ pub mod schema;
 mod shape;
 mod validate;
 
+use crate::report::error_chain;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -226,17 +227,6 @@ pub fn check_str(yaml: &str, env: &[(String, String)], source: &Path) -> Vec<Dia
             error_chain(&err),
         )],
     }
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
 }
 
 /// Parses leniently: the config has offending nodes removed, and the problems that made

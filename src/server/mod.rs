@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt as _;
 
 use crate::certs::challenge::ACME_TLS_ALPN_PROTOCOL;
+use crate::report::error_chain;
 
 pub use auth::{AuthError, AuthenticatedUser, HtpasswdAuth};
 pub use from_config::SettingsError;
@@ -570,18 +571,6 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// An error and its causes on one line, for log fields.
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn connection_builder(http2: bool) -> auto::Builder<TokioExecutor> {
