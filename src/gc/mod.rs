@@ -2,20 +2,22 @@
 //! then sweep the rest, safely while a registry keeps serving and accepting pushes.
 //!
 //! The protocol (ARCHITECTURE.md, "GC protocol", has the reasoning):
-//! 1. Take an exclusive advisory lock on `docker/registry/v2/.regctl-gc.lock`, so two runs never
-//!    overlap (a dry run only reads and takes no lock). The kernel drops it if gc dies.
+//! 1. Take an exclusive advisory lock on `docker/registry/v2/.regctl-gc.lock` with `try_lock`,
+//!    so two runs never overlap (a dry run only reads and takes no lock).
 //! 2. Note the start time `T0`; anything whose last change is after `T0 - grace` is young and
 //!    never deleted: blobs (data mtime/ctime, blob directory mtime), untagged manifests (their
-//!    revision link), layer links, repositories with young links.
-//! 3. Mark: for each repository, the live manifests are every linked revision, or with
-//!    `delete_untagged` the closure of the tagged ones (plus young and corrupt-linked ones) over
-//!    index children and over referrers whose `subject` is live. Their blobs, configs, layers and
-//!    children are marked.
-//! 4. Sweep, in an order that never leaves a live manifest without its blobs, each step after a
-//!    re-check: (a) untagged manifests, after re-reading the repository (a tag or index that
-//!    arrived meanwhile keeps them), tag `index/` entries first, then the revision; (b) layer
-//!    links to blobs about to go; (c) blobs, each after a fresh stat and a check that no
-//!    repository links it now; (d) stale uploads; (e) repositories left with nothing.
+//!    revision link), layer links (which also keep their blob), repositories with young links.
+//! 3. Mark, without blocking the registry: for each repository, the live manifests are every
+//!    linked revision, or with `delete_untagged` the closure of the tagged ones (plus young and
+//!    corrupt-linked ones) over index children and over referrers whose `subject` is live.
+//! 4. Take the reference lock (`.regctl-reference.lock`) exclusively, waiting at most
+//!    `lock_timeout` for the registry's pushes, mounts and upload commits (which hold it shared),
+//!    and re-mark every repository: nothing can become referenced from now to the end of the
+//!    sweep, and everything referenced before is in the re-mark.
+//! 5. Sweep what both marks left unmarked, in an order that never leaves a live manifest without
+//!    its blobs: (a) untagged manifests, tag `index/` entries first, then the revision; (b) layer
+//!    links to blobs about to go; (c) blobs, each after a fresh stat; (d) stale uploads;
+//!    (e) repositories left with nothing. Then release the lock.
 //!
 //! A referrer whose subject is gone (an orphan) is collected with `delete_untagged` unless a tag
 //! names it, like any untagged manifest; without the flag no manifest is ever deleted.
