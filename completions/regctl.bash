@@ -906,7 +906,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__gc)
-            opts="-m -d -c -o -q -v -h -V --root --delete-untagged --dry-run --grace --uploads-older-than --config --output --quiet --verbose --help --version"
+            opts="-m -d -c -o -q -v -h -V --root --delete-untagged --dry-run --grace --uploads-older-than --lock-timeout --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -921,6 +921,10 @@ _regctl() {
                     return 0
                     ;;
                 --uploads-older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

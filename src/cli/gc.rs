@@ -12,6 +12,9 @@ use crate::gc::{self, Observer, Options, Report};
 
 /// Failure injection for the crash tests: stop after this many deletions.
 const INTERRUPT_ENV: &str = "REGCTL_GC_INTERRUPT_AFTER";
+/// Interleaving tests: `marked:FILE` or `locked:FILE` makes gc create FILE at that point and wait
+/// until it is removed (`gc::Pause`).
+const PAUSE_ENV: &str = "REGCTL_GC_PAUSE";
 
 /// Delete blobs and manifests nothing needs, safely while the registry runs
 #[derive(Debug, Args)]
@@ -20,8 +23,10 @@ const INTERRUPT_ENV: &str = "REGCTL_GC_INTERRUPT_AFTER";
 repositories left empty; with --delete-untagged also manifests no tag reaches (children of a tagged \
 index and referrers of a kept manifest stay).\n\n\
 Works on any registry:2 filesystem storage (regctl serve, docker-registry, registry:2) and needs no \
-read-only window: anything changed within --grace of the start is kept, every deletion is \
-re-checked against the store as it is at that moment, and a lock file keeps two runs apart.\n\n\
+read-only window: anything changed within --grace of the start is kept, and the sweep marks again \
+under a lock that regctl serve takes around every push, mount and upload commit (waiting at most \
+--lock-timeout for those in progress), so nothing referenced meanwhile is deleted. A second lock \
+keeps two runs apart.\n\n\
 The storage is --root DIR, else storage.filesystem.rootdirectory of the config (-c, default \
 ./config.yml), with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking precedence as in registry:2.",
     after_help = "Examples:\n  regctl gc --dry-run -c /etc/docker/registry/config.yml\n  regctl gc --root /var/lib/registry --delete-untagged\n  regctl gc --root ./data --grace 10m --uploads-older-than 2h -o json"
@@ -42,6 +47,22 @@ pub struct GcArgs {
     /// Remove uploads with no activity for this long
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
     pub uploads_older_than: Duration,
+    /// Longest wait for the registry's pushes in progress before sweeping (then gc fails)
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
+    pub lock_timeout: Duration,
+}
+
+fn parse_pause(text: &str) -> Option<gc::Pause> {
+    let (at, file) = text.split_once(':')?;
+    let at = match at {
+        "marked" => gc::PauseAt::Marked,
+        "locked" => gc::PauseAt::Locked,
+        _ => return None,
+    };
+    Some(gc::Pause {
+        at,
+        file: PathBuf::from(file),
+    })
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -66,6 +87,11 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         interrupt_after: std::env::var(INTERRUPT_ENV)
             .ok()
             .and_then(|n| n.parse().ok()),
+        lock_timeout: args.lock_timeout,
+        pause: std::env::var(PAUSE_ENV)
+            .ok()
+            .as_deref()
+            .and_then(parse_pause),
     };
     let mut progress = Progress { printer, bar: None };
     let report = gc::collect(&root, &options, &mut progress)

@@ -86,6 +86,7 @@ impl Layout {
         self.path(&paths::manifest_revision(name, digest))
     }
 
+    #[cfg(test)]
     pub fn revision_link(&self, name: Name<'_>, digest: &Digest) -> PathBuf {
         self.path(&paths::manifest_revision_link(name, digest))
     }
@@ -121,5 +122,11 @@ impl Layout {
     /// The advisory lock two gc runs share; registry:2 never lists `v2/` itself, so it ignores it.
     pub fn gc_lock(&self) -> PathBuf {
         self.v2().join(".regctl-gc.lock")
+    }
+
+    /// The lock a server holds shared while it makes a blob referenced and gc holds exclusive
+    /// while it sweeps (`crate::storage::Storage::reference_guard`).
+    pub fn reference_lock(&self) -> PathBuf {
+        self.path(&paths::reference_lock())
     }
 }

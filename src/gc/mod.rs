@@ -2,20 +2,22 @@
 //! then sweep the rest, safely while a registry keeps serving and accepting pushes.
 //!
 //! The protocol (ARCHITECTURE.md, "GC protocol", has the reasoning):
-//! 1. Take an exclusive advisory lock on `docker/registry/v2/.regctl-gc.lock`, so two runs never
-//!    overlap (a dry run only reads and takes no lock). The kernel drops it if gc dies.
+//! 1. Take an exclusive advisory lock on `docker/registry/v2/.regctl-gc.lock` with `try_lock`,
+//!    so two runs never overlap (a dry run only reads and takes no lock).
 //! 2. Note the start time `T0`; anything whose last change is after `T0 - grace` is young and
 //!    never deleted: blobs (data mtime/ctime, blob directory mtime), untagged manifests (their
-//!    revision link), layer links, repositories with young links.
-//! 3. Mark: for each repository, the live manifests are every linked revision, or with
-//!    `delete_untagged` the closure of the tagged ones (plus young and corrupt-linked ones) over
-//!    index children and over referrers whose `subject` is live. Their blobs, configs, layers and
-//!    children are marked.
-//! 4. Sweep, in an order that never leaves a live manifest without its blobs, each step after a
-//!    re-check: (a) untagged manifests, after re-reading the repository (a tag or index that
-//!    arrived meanwhile keeps them), tag `index/` entries first, then the revision; (b) layer
-//!    links to blobs about to go; (c) blobs, each after a fresh stat and a check that no
-//!    repository links it now; (d) stale uploads; (e) repositories left with nothing.
+//!    revision link), layer links (which also keep their blob), repositories with young links.
+//! 3. Mark, without blocking the registry: for each repository, the live manifests are every
+//!    linked revision, or with `delete_untagged` the closure of the tagged ones (plus young and
+//!    corrupt-linked ones) over index children and over referrers whose `subject` is live.
+//! 4. Take the reference lock (`.regctl-reference.lock`) exclusively, waiting at most
+//!    `lock_timeout` for the registry's pushes, mounts and upload commits (which hold it shared),
+//!    and re-mark every repository: nothing can become referenced from now to the end of the
+//!    sweep, and everything referenced before is in the re-mark.
+//! 5. Sweep what both marks left unmarked, in an order that never leaves a live manifest without
+//!    its blobs: (a) untagged manifests, tag `index/` entries first, then the revision; (b) layer
+//!    links to blobs about to go; (c) blobs, each after a fresh stat; (d) stale uploads;
+//!    (e) repositories left with nothing. Then release the lock.
 //!
 //! A referrer whose subject is gone (an orphan) is collected with `delete_untagged` unless a tag
 //! names it, like any untagged manifest; without the flag no manifest is ever deleted.
@@ -55,6 +57,27 @@ pub struct Options {
     /// Failure injection for crash tests: stop with [`GcError::Interrupted`] after this many
     /// deletions, leaving the store exactly as a killed process would.
     pub interrupt_after: Option<u64>,
+    /// How long the sweep waits for a registry's in-flight pushes, mounts and upload commits
+    /// (holders of the shared reference lock) before giving up with [`GcError::ServerBusy`].
+    pub lock_timeout: Duration,
+    /// Test hook for the interleaving tests: stop at this point until the file is removed.
+    pub pause: Option<Pause>,
+}
+
+/// Where a run stops for [`Options::pause`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseAt {
+    /// After the first mark, before the sweep waits for the reference lock.
+    Marked,
+    /// With the reference lock held, after the re-mark, before the first deletion.
+    Locked,
+}
+
+/// A pause for the interleaving tests: at `at`, gc creates `file` and waits until it is removed.
+#[derive(Debug, Clone)]
+pub struct Pause {
+    pub at: PauseAt,
+    pub file: PathBuf,
 }
 
 /// distribution's data-loss bugs came from blobs pushed just before their manifest; an hour
@@ -63,6 +86,9 @@ pub struct Options {
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
 /// registry:2's own upload purging age.
 pub const DEFAULT_UPLOADS_OLDER_THAN: Duration = Duration::from_secs(24 * 3600);
+/// A push holds the reference lock for a few fsyncs; a minute of uninterrupted holding means a
+/// stuck or overloaded registry, and gc should say so rather than wait forever.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for Options {
     fn default() -> Self {
@@ -72,6 +98,8 @@ impl Default for Options {
             grace: DEFAULT_GRACE,
             uploads_older_than: DEFAULT_UPLOADS_OLDER_THAN,
             interrupt_after: None,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            pause: None,
         }
     }
 }
@@ -83,6 +111,12 @@ pub enum GcError {
     NoStorage(PathBuf),
     #[error("another regctl gc holds {0}; wait for it to finish")]
     Locked(PathBuf),
+    #[error(
+        "the registry kept pushes in progress on {} for {}; gc stopped before deleting anything (retry, or raise the timeout)",
+        path.display(),
+        humantime::format_duration(*waited)
+    )]
+    ServerBusy { path: PathBuf, waited: Duration },
     #[error("cannot read or delete {path}")]
     Io {
         path: PathBuf,
@@ -147,7 +181,8 @@ pub struct Kept {
     pub young_blobs: u64,
     /// Untagged but pushed within the grace period.
     pub young_manifests: u64,
-    /// Unreferenced at mark time but linked or referenced again by the re-check.
+    /// Unreferenced at the first mark but referenced by the re-mark under the reference lock
+    /// (pushed, mounted or linked meanwhile).
     pub relinked_blobs: u64,
 }
 
@@ -248,6 +283,37 @@ fn lock(layout: &Layout) -> Result<fs::File, GcError> {
     }
 }
 
+/// Takes the reference lock exclusively, waiting for the registry's in-flight operations (each
+/// holds it shared for milliseconds) but at most `timeout`. Polled, so a run that gives up
+/// leaves no thread behind that could take the lock later.
+fn lock_references(layout: &Layout, timeout: Duration) -> Result<fs::File, GcError> {
+    let path = layout.reference_lock();
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| GcError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    let began = std::time::Instant::now();
+    let mut backoff = Duration::from_millis(1);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(source)) => return Err(GcError::Io { path, source }),
+        }
+        let waited = began.elapsed();
+        if waited >= timeout {
+            return Err(GcError::ServerBusy { path, waited });
+        }
+        std::thread::sleep(backoff.min(timeout - waited));
+        backoff = (backoff * 2).min(Duration::from_millis(50));
+    }
+}
+
 /// Why a manifest's references are unknown.
 #[derive(Debug, Clone)]
 enum Unavailable {
@@ -297,9 +363,34 @@ impl Run<'_> {
         let blobs = scan::blobs(&self.layout, &mut self.report.problems)?;
         self.report.blobs_scanned = blobs.len();
         self.report.bytes_scanned = blobs.iter().map(|b| b.size).sum();
+        let unmarked: Vec<BlobState> = blobs
+            .into_iter()
+            .filter(|b| !self.marked.contains(&b.digest))
+            .filter(|b| {
+                let young = b.changed >= self.cutoff;
+                if young {
+                    self.report.kept.young_blobs += 1;
+                }
+                !young
+            })
+            .collect();
+        self.pause(PauseAt::Marked);
+
+        // From here to the end of the sweep no registry taking part in the protocol can make a
+        // blob referenced: the re-mark below sees everything they did before, and nothing
+        // happens after until the sweep is over. A dry run changes nothing and takes no lock.
+        let _reference_lock = if self.options.dry_run {
+            None
+        } else {
+            Some(lock_references(&self.layout, self.options.lock_timeout)?)
+        };
+        if !self.options.dry_run {
+            (states, plans) = self.remark(&plans, observer)?;
+        }
+        self.pause(PauseAt::Locked);
 
         if self.options.delete_untagged {
-            observer.phase("removing untagged manifests", names.len() as u64);
+            observer.phase("removing untagged manifests", plans.len() as u64);
             for (name, plan) in &plans {
                 if !plan.deletable.is_empty() {
                     self.sweep_manifests(&states[name], &plan.deletable)?;
@@ -310,31 +401,77 @@ impl Run<'_> {
         self.report.blobs_marked = self.marked.len();
 
         let sweep_blobs = self.report.blob_sweep_skipped.is_none();
-        let candidates: BTreeMap<Digest, BlobState> = if sweep_blobs {
-            blobs
-                .into_iter()
-                .filter(|b| !self.marked.contains(&b.digest))
-                .filter(|b| {
-                    let young = b.changed >= self.cutoff;
-                    if young {
-                        self.report.kept.young_blobs += 1;
-                    }
-                    !young
-                })
-                .map(|b| (b.digest, b))
-                .collect()
-        } else {
-            BTreeMap::new()
-        };
+        let mut candidates = BTreeMap::new();
+        if sweep_blobs {
+            for blob in unmarked {
+                if self.marked.contains(&blob.digest) {
+                    self.report.kept.relinked_blobs += 1;
+                } else {
+                    candidates.insert(blob.digest, blob);
+                }
+            }
+        }
 
         if sweep_blobs {
             self.sweep_layer_links(&states, &candidates)?;
             observer.phase("removing blobs", candidates.len() as u64);
-            self.sweep_blobs(&names, candidates, observer)?;
+            self.sweep_blobs(candidates, observer)?;
         }
         self.sweep_uploads(&states, started)?;
         self.sweep_repositories(&states)?;
         Ok(())
+    }
+
+    /// Marks again under the reference lock, reading every repository afresh (manifest contents
+    /// are content-addressed, so only their links are re-read; manifests missing or unreadable
+    /// before are read again). Returns the fresh states, with the manifests still deletable
+    /// being those unreachable in both marks. `self.marked` becomes the union of both marks.
+    #[allow(clippy::type_complexity)]
+    fn remark(
+        &mut self,
+        first: &BTreeMap<String, RepoPlan>,
+        observer: &mut dyn Observer,
+    ) -> Result<(BTreeMap<String, RepoState>, BTreeMap<String, RepoPlan>), GcError> {
+        // Problems were reported by the first mark; what changed since is the registry's doing.
+        let mut ignored = Vec::new();
+        let (names, invalid) = scan::repositories(&self.layout, &mut ignored)?;
+        if let Some(first) = invalid.first() {
+            self.report
+                .blob_sweep_skipped
+                .get_or_insert(format!("{}: {}", first.path, first.problem));
+        }
+        self.manifests.retain(|_, known| known.is_ok());
+        observer.phase("marking again", names.len() as u64);
+        let mut states = BTreeMap::new();
+        let mut plans = BTreeMap::new();
+        for name in names {
+            let state = scan::repository(&self.layout, &name, &mut ignored)?;
+            let mut plan = self.plan(&state, false);
+            plan.deletable = first.get(&name).map_or_else(BTreeSet::new, |before| {
+                before
+                    .deletable
+                    .intersection(&plan.deletable)
+                    .cloned()
+                    .collect()
+            });
+            plans.insert(name.clone(), plan);
+            states.insert(name, state);
+            observer.advance();
+        }
+        Ok((states, plans))
+    }
+
+    /// The interleaving tests' hook: announce the stop with the file, wait for its removal.
+    fn pause(&self, at: PauseAt) {
+        let Some(pause) = self.options.pause.as_ref().filter(|p| p.at == at) else {
+            return;
+        };
+        if fs::write(&pause.file, b"paused").is_err() {
+            return;
+        }
+        while pause.file.exists() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// The references of manifest `digest`, read once per run.
@@ -415,6 +552,13 @@ impl Run<'_> {
             }
         }
 
+        // A layer link written within the grace is an upload or mount whose manifest may still
+        // be on its way (or was just pushed): its blob stays whatever the manifests say.
+        for (digest, entry) in &state.layers {
+            if entry.changed >= self.cutoff {
+                self.marked.insert(*digest);
+            }
+        }
         for digest in &live {
             self.marked.insert(*digest);
             if let Ok(refs) = self.references(digest) {
@@ -519,27 +663,19 @@ impl Run<'_> {
         }
     }
 
-    /// Deletes untagged manifests of one repository, after re-reading it: a tag, index or
-    /// referrer that arrived since the mark keeps what it needs.
+    /// Deletes untagged manifests of one repository, unreachable in both marks (`state` is the
+    /// re-mark's, so a tag, index or referrer that arrived since the first mark keeps what it
+    /// needs).
     fn sweep_manifests(
         &mut self,
-        marked_state: &RepoState,
-        planned: &BTreeSet<Digest>,
+        state: &RepoState,
+        deletable: &BTreeSet<Digest>,
     ) -> Result<(), GcError> {
-        let name = marked_state.name.clone();
+        let name = state.name.clone();
         let Ok(repo) = Name::parse(&name) else {
             return Ok(());
         };
-        let (state, deletable) = if self.options.dry_run {
-            (marked_state.clone(), planned.clone())
-        } else {
-            let mut ignored = Vec::new();
-            let fresh = scan::repository(&self.layout, &name, &mut ignored)?;
-            let plan = self.plan(&fresh, false);
-            let still: BTreeSet<Digest> = planned.intersection(&plan.deletable).cloned().collect();
-            (fresh, still)
-        };
-        for digest in deletable {
+        for digest in deletable.iter().copied() {
             if !self.options.dry_run {
                 for tag in &state.tags {
                     let Ok(tag_name) = Tag::parse(&tag.name) else {
@@ -641,39 +777,28 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Deletes unmarked blobs, each after a re-check against the store as it is now.
+    /// Deletes blobs unmarked in both marks, each after a fresh stat (still old, still there).
+    /// No repository can link one of them meanwhile: the reference lock is held.
     fn sweep_blobs(
         &mut self,
-        names: &[String],
         candidates: BTreeMap<Digest, BlobState>,
         observer: &mut dyn Observer,
     ) -> Result<(), GcError> {
         let candidates: Vec<BlobState> = candidates.into_values().collect();
-        let mut repos: Vec<String> = names.to_vec();
-        for (i, chunk) in candidates.chunks(BLOB_CHUNK).enumerate() {
+        for chunk in candidates.chunks(BLOB_CHUNK) {
             let outcomes: Vec<BlobOutcome> = if self.options.dry_run {
                 chunk.iter().map(|b| BlobOutcome::Removed(b.size)).collect()
             } else {
-                // New repositories can appear at any time; look for them before each chunk.
-                if i > 0 {
-                    let mut ignored = Vec::new();
-                    repos = scan::repositories(&self.layout, &mut ignored)?.0;
-                }
-                let (layout, cutoff, marked) = (&self.layout, self.cutoff, &self.marked);
+                let (layout, cutoff) = (&self.layout, self.cutoff);
                 let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
-                let repos = &repos;
                 parallel(chunk, |planned| {
-                    let digest = &planned.digest;
-                    if marked.contains(digest) || relinked(layout, repos, digest) {
-                        return Ok(BlobOutcome::Relinked);
-                    }
-                    let Some(now) = scan::blob(layout, digest) else {
+                    let Some(now) = scan::blob(layout, &planned.digest) else {
                         return Ok(BlobOutcome::Gone);
                     };
                     if now.changed >= cutoff {
                         return Ok(BlobOutcome::Young);
                     }
-                    let dir = layout.blob_dir(digest);
+                    let dir = layout.blob_dir(&planned.digest);
                     remove_file_and_dir(deletions, limit, &dir, "data")?;
                     Ok(BlobOutcome::Removed(now.size))
                 })?
@@ -688,7 +813,6 @@ impl Run<'_> {
                             size,
                         });
                     }
-                    BlobOutcome::Relinked => self.report.kept.relinked_blobs += 1,
                     BlobOutcome::Young => self.report.kept.young_blobs += 1,
                     BlobOutcome::Gone => {}
                 }
@@ -801,12 +925,11 @@ impl Run<'_> {
 /// What happened to one candidate blob.
 enum BlobOutcome {
     Removed(u64),
-    Relinked,
     Young,
     Gone,
 }
 
-/// Blobs re-checked and deleted between two looks for new repositories.
+/// Blobs deleted between two progress updates.
 const BLOB_CHUNK: usize = 256;
 
 /// Deletions run on this many threads: an unlink can wait for the journal (or a discard on
@@ -854,19 +977,6 @@ fn remove_file_and_dir(
             source,
         }),
     }
-}
-
-/// Whether any repository links `digest` as a layer or a manifest right now. Every path by which
-/// a registry makes a blob reachable (upload, mount, manifest push) writes one of these links,
-/// and gc removed the old ones already, so a link found here is new.
-fn relinked(layout: &Layout, repos: &[String], digest: &Digest) -> bool {
-    repos.iter().any(|name| {
-        // Names come from `scan::repositories`, which only returns valid ones; an invalid one
-        // counts as linking everything.
-        Name::parse(name).map_or(true, |name| {
-            layout.layer_link(name, digest).exists() || layout.revision_link(name, digest).exists()
-        })
-    })
 }
 
 /// Runs `work` on every item on [`DELETE_THREADS`] threads, results in item order; the first

@@ -114,6 +114,8 @@ impl Registry {
         let from_link = paths::layer_link(from, &digest);
         let to_link = paths::layer_link(name, &digest);
         self.blocking(move |s| {
+            // The blob found in `from` must still exist when `name`'s link to it is written.
+            let _guard = s.reference_guard()?;
             if read_link(s, &from_link)? != Some(digest) {
                 return Ok(None);
             }

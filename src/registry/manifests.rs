@@ -414,6 +414,9 @@ impl Registry {
                     });
                 }
                 let parsed = manifest::parse(&bytes, &content_type)?;
+                // From the check that every referenced blob is here to the last link: a gc
+                // sweeping meanwhile could delete a blob this manifest is about to reference.
+                let _guard = s.reference_guard()?;
                 check_references(s, name, &parsed)?;
                 let blob = paths::blob_data(&digest);
                 if s.size(&blob)? != Some(bytes.len() as u64) {

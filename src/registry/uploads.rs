@@ -265,11 +265,15 @@ fn commit(
     }
     sink.seal()?;
     sink.file = None;
+    // An existing blob is reused instead of moved: it must not be swept before the link is
+    // written. The data was streamed without the guard; only the commit takes it.
+    let guard = storage.reference_guard()?;
     let blob = paths::blob_data(&expected);
     if storage.size(&blob)?.is_none() {
         storage.move_durable(&sink.key, &blob)?;
     }
     write_link(storage, layer_link, &expected)?;
+    drop(guard);
     storage.delete(upload_dir)?;
     Ok(BlobInfo {
         digest: expected,

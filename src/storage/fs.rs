@@ -8,14 +8,90 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use super::{BlobSource, Entry, Storage, UploadFile};
+use super::{paths, BlobSource, Entry, ReferenceGuard, Storage, UploadFile};
 
 /// registry:2's filesystem driver rooted at `rootdirectory`.
 #[derive(Debug, Clone)]
 pub struct FsStorage {
     root: PathBuf,
+    reference_lock: Arc<ReferenceLock>,
+}
+
+/// The shared `flock` on [`paths::reference_lock`], opened once and counted in process.
+///
+/// flock belongs to the open file description, not to a thread: had every operation locked and
+/// unlocked the one descriptor itself, the first to finish would release the lock under the
+/// others. So the first holder takes the lock and the last one releases it.
+#[derive(Debug, Default)]
+struct ReferenceLock {
+    state: Mutex<ReferenceLockState>,
+}
+
+#[derive(Debug, Default)]
+struct ReferenceLockState {
+    file: Option<File>,
+    holders: usize,
+}
+
+impl ReferenceLock {
+    fn acquire(self: &Arc<Self>, root: &Path) -> io::Result<ReferenceGuard> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.holders == 0 {
+            let file = match state.file.take() {
+                Some(file) => file,
+                None => {
+                    open_lock_file(&root.join(paths::reference_lock().trim_start_matches('/')))?
+                }
+            };
+            // Blocks while a gc sweeps; later callers wait on the mutex meanwhile, which is the
+            // same wait.
+            let locked = file.lock_shared();
+            state.file = Some(file);
+            locked?;
+        }
+        state.holders += 1;
+        Ok(ReferenceGuard::holding(SharedHold(Arc::clone(self))))
+    }
+}
+
+/// One holder of the shared lock; the last one dropped unlocks.
+struct SharedHold(Arc<ReferenceLock>);
+
+impl Drop for SharedHold {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.holders = state.holders.saturating_sub(1);
+        if state.holders == 0 {
+            if let Some(file) = &state.file {
+                // Closing the descriptor would release the lock too; keep it for the next holder
+                // and, if unlocking fails, drop it so the kernel releases the lock.
+                if file.unlock().is_err() {
+                    state.file = None;
+                }
+            }
+        }
+    }
+}
+
+/// Opens (creating it and its directory if needed) a lock file; its content is never used.
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    let open = || {
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(parent(path)?)?;
+            open()
+        }
+        other => other,
+    }
 }
 
 impl FsStorage {
@@ -27,6 +103,7 @@ impl FsStorage {
         fs::create_dir_all(root)?;
         Ok(Self {
             root: root.to_path_buf(),
+            reference_lock: Arc::default(),
         })
     }
 
@@ -281,6 +358,10 @@ impl Storage for FsStorage {
             fs::remove_file(&path)
         };
         not_found_is_none(result).map(|_| ())
+    }
+
+    fn reference_guard(&self) -> io::Result<ReferenceGuard> {
+        self.reference_lock.acquire(&self.root)
     }
 }
 

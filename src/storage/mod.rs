@@ -46,6 +46,35 @@ pub trait UploadFile: Write + Send {
     fn truncate(&mut self, len: u64) -> io::Result<()>;
 }
 
+/// Held while an operation makes an existing blob referenced (a manifest push from the check of
+/// its references to its last link, a mount, an upload commit); dropping it ends the operation.
+///
+/// A collector sweeping the same storage waits for every guard to be dropped and keeps new ones
+/// from being issued until it is done, so a blob that an operation found present stays present
+/// until the link that references it is written, and gc's final mark sees that link.
+#[must_use = "the guard protects the operation only while it is held"]
+pub struct ReferenceGuard(Option<Box<dyn std::any::Any + Send>>);
+
+impl ReferenceGuard {
+    /// A guard that excludes nothing, for backends no collector runs against concurrently.
+    pub fn none() -> Self {
+        Self(None)
+    }
+
+    /// A guard whose exclusion ends when `held` is dropped.
+    pub fn holding(held: impl std::any::Any + Send) -> Self {
+        Self(Some(Box::new(held)))
+    }
+}
+
+impl std::fmt::Debug for ReferenceGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ReferenceGuard")
+            .field(&self.0.is_some())
+            .finish()
+    }
+}
+
 /// A storage backend holding registry:2's tree.
 pub trait Storage: Send + Sync + 'static {
     /// Reads a whole small file (link, manifest, startedat); `None` if absent. Files larger than
@@ -110,4 +139,15 @@ pub trait Storage: Send + Sync + 'static {
     /// # Errors
     /// I/O errors other than "not found".
     fn delete(&self, key: &str) -> io::Result<()>;
+
+    /// Waits until no garbage collection is sweeping this storage and keeps one from starting
+    /// until the guard is dropped. Take it around every operation that checks a blob exists and
+    /// then writes a link or manifest referencing it; never around streaming upload data.
+    /// Backends without a collector that honours it return [`ReferenceGuard::none`].
+    ///
+    /// # Errors
+    /// I/O errors creating or locking the backend's lock.
+    fn reference_guard(&self) -> io::Result<ReferenceGuard> {
+        Ok(ReferenceGuard::none())
+    }
 }

@@ -20,6 +20,14 @@ fn repo(name: Name<'_>) -> String {
     s
 }
 
+/// `/docker/registry/v2/.regctl-reference.lock`: held shared by a server while it makes an
+/// existing blob referenced, exclusive by `regctl gc` while it sweeps. registry:2 never lists `v2/`
+/// itself, so it ignores the file.
+#[must_use]
+pub fn reference_lock() -> String {
+    format!("{ROOT}/.regctl-reference.lock")
+}
+
 /// `/docker/registry/v2/repositories`
 #[must_use]
 pub fn repositories_root() -> String {

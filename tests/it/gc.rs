@@ -1293,3 +1293,229 @@ fn gc_on_a_store_written_by_regctl_serve() {
     let (_, failed) = pull_every_tag(&root);
     assert!(failed.is_empty(), "{failed:#?}");
 }
+
+/// `regctl gc` started with `REGCTL_GC_PAUSE=<at>:<file>`: it stops at `at` until `file` is
+/// removed. Killed on drop.
+struct PausedGc {
+    child: Option<Child>,
+    file: PathBuf,
+}
+
+impl PausedGc {
+    fn start(root: &Path, at: &str, file: &Path) -> Self {
+        let child = regctl()
+            .args(["gc", "-o", "json", "--grace", "0s", "--root"])
+            .arg(root)
+            .env("REGCTL_GC_PAUSE", format!("{at}:{}", file.display()))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut gc = Self {
+            child: Some(child),
+            file: file.to_path_buf(),
+        };
+        wait_until("gc to pause", || {
+            let running = gc.child.as_mut().map(|c| c.try_wait().unwrap().is_none());
+            assert_eq!(running, Some(true), "gc exited before pausing");
+            gc.file.exists()
+        });
+        gc
+    }
+
+    /// Lets gc go on and returns its JSON report.
+    fn resume(mut self) -> serde_json::Value {
+        fs::remove_file(&self.file).unwrap();
+        let out = self.child.take().unwrap().wait_with_output().unwrap();
+        serde_json::from_str(&success_stdout(&out)).unwrap()
+    }
+}
+
+impl Drop for PausedGc {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `done` until it holds; the deadline only turns a hang into a failure.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether process `pid` is queued in the kernel for a shared `flock` on `lock` (a `->` line of
+/// /proc/locks): the deterministic sign that a request reached the lock and waits there.
+fn waits_for_shared_lock(pid: u32, lock: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let inode = fs::metadata(lock).unwrap().ino();
+    let locks = fs::read_to_string("/proc/locks").unwrap();
+    locks.lines().any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.get(1) == Some(&"->")
+            && fields.get(2) == Some(&"FLOCK")
+            && fields.get(4) == Some(&"READ")
+            && fields.get(5) == Some(&pid.to_string().as_str())
+            && fields
+                .get(6)
+                .is_some_and(|dev_ino| dev_ino.ends_with(&format!(":{inode}")))
+    })
+}
+
+fn removed_blobs(report: &serde_json::Value) -> BTreeSet<String> {
+    names(report, "blobs_removed", "digest")
+}
+
+fn blob_path(root: &Path, digest: &str) -> PathBuf {
+    let hex = digest.trim_start_matches("sha256:");
+    v2(root)
+        .join("blobs/sha256")
+        .join(&hex[..2])
+        .join(hex)
+        .join("data")
+}
+
+fn image_manifest(config: &str, config_len: usize, layer: &str, layer_len: usize) -> String {
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{OCI_CONFIG}","digest":"{config}","size":{config_len}}},"layers":[{{"mediaType":"{OCI_LAYER}","digest":"{layer}","size":{layer_len}}}],"annotations":{{"pushed":"again"}}}}"#
+    )
+}
+
+/// The race the reference lock closes: gc holds it exclusively after its re-mark, and a manifest
+/// push reusing an old unreferenced blob arrives. The push waits in the server until the sweep is
+/// over, then finds the blob gone and is refused; it is never accepted with its blob deleted.
+#[test]
+fn a_push_during_the_sweep_waits_and_never_references_a_swept_blob() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    let server = Server::start(&root, &[], &[DELETE_ENABLED]);
+    let p = Pusher::new(&server.base);
+    let (old_config, old_layer) = (config("old"), layer("old", 5_000));
+    let old = p.image("app", Some("old"), &[&old_layer], &old_config, None);
+    p.delete("app", &old.digest);
+    p.image(
+        "app",
+        Some("kept"),
+        &[&layer("kept", 1_000)],
+        &config("kept"),
+        None,
+    );
+
+    let gc = PausedGc::start(&root, "locked", &store.path().join("gc-paused"));
+    let body = image_manifest(
+        &old.blobs[0],
+        old_config.len(),
+        &old.blobs[1],
+        old_layer.len(),
+    );
+    let push = {
+        let base = server.base.clone();
+        std::thread::spawn(move || {
+            Pusher::new(&base).try_manifest("app", Some("again"), OCI_MANIFEST, &body)
+        })
+    };
+    let lock = v2(&root).join(".regctl-reference.lock");
+    wait_until("the push to wait for the reference lock", || {
+        waits_for_shared_lock(server.child.id(), &lock)
+    });
+    assert!(!push.is_finished(), "the push did not wait for the sweep");
+
+    let report = gc.resume();
+    let pushed = push.join().unwrap();
+    let removed = removed_blobs(&report);
+    for blob in &old.blobs {
+        if pushed.is_ok() {
+            assert!(
+                blob_path(&root, blob).exists(),
+                "accepted, but {blob} is gone"
+            );
+        }
+    }
+    // gc decided under the lock that the old blobs were garbage, so the push must be refused.
+    assert!(removed.contains(&old.blobs[1]), "{report:#}");
+    let refusal = pushed.expect_err("a manifest referencing a swept blob was accepted");
+    assert!(refusal.contains("MANIFEST_BLOB_UNKNOWN"), "{refusal}");
+    assert!(p
+        .try_image("app", Some("again"), &[&old_layer], &old_config, None)
+        .is_ok());
+}
+
+/// The mirror case: a push and a mount reusing old unreferenced blobs land between gc's first
+/// mark and its sweep. The re-mark under the lock sees them, and their blobs stay.
+#[test]
+fn pushes_and_mounts_during_the_mark_keep_their_blobs() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    let server = Server::start(&root, &[], &[DELETE_ENABLED]);
+    let p = Pusher::new(&server.base);
+    let (first_config, first_layer) = (config("first"), layer("first", 5_000));
+    let first = p.image("app", Some("first"), &[&first_layer], &first_config, None);
+    p.delete("app", &first.digest);
+    let second = p.image(
+        "app",
+        Some("second"),
+        &[&layer("second", 3_000)],
+        &config("second"),
+        None,
+    );
+    p.delete("app", &second.digest);
+
+    let gc = PausedGc::start(&root, "marked", &store.path().join("gc-paused"));
+    let body = image_manifest(
+        &first.blobs[0],
+        first_config.len(),
+        &first.blobs[1],
+        first_layer.len(),
+    );
+    let again = p.manifest("app", Some("again"), OCI_MANIFEST, &body);
+    let mounted = &second.blobs[1];
+    p.rt.block_on(async {
+        let resp = p
+            .http
+            .post(format!(
+                "{}/v2/mounted/blobs/uploads/?mount={mounted}&from=app",
+                p.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201, "mount {mounted}");
+    });
+
+    let report = gc.resume();
+    assert_eq!(report["kept"]["relinked_blobs"], 3, "{report:#}");
+    let removed = removed_blobs(&report);
+    for blob in first.blobs.iter().chain([mounted]) {
+        assert!(!removed.contains(blob), "{blob} removed: {report:#}");
+        assert!(blob_path(&root, blob).exists(), "{blob} is gone");
+    }
+    // What nothing reused did go: the second image's config and both old manifests.
+    assert!(removed.contains(&second.blobs[0]), "{report:#}");
+    assert!(removed.contains(&first.digest) && removed.contains(&second.digest));
+    p.rt.block_on(async {
+        for (repo, digest) in [
+            ("app", &again),
+            ("app", &first.blobs[1]),
+            ("mounted", mounted),
+        ] {
+            let kind = if digest == &again {
+                "manifests"
+            } else {
+                "blobs"
+            };
+            let resp = p
+                .http
+                .get(format!("{}/v2/{repo}/{kind}/{digest}", p.base))
+                .header("accept", OCI_MANIFEST)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "{repo}/{kind}/{digest}");
+        }
+    });
+}
