@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::common::docker_registry::DockerRegistry;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 const ADDR: &str = "192.168.0.106:5000";
@@ -574,67 +573,26 @@ fn restart_cannot_combine_with_dry_run_or_root() {
     assert!(snapshot(root.path()).is_empty());
 }
 
-/// Debian's docker-registry on an ephemeral loopback port; killed when dropped.
-struct DockerRegistry {
-    child: Child,
-    addr: String,
-}
-
-impl DockerRegistry {
-    fn start(dir: &Path, tls: Option<(&Path, &Path)>) -> Self {
-        let binary = require_tool("docker-registry", "docker-registry");
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let tls = tls.map_or_else(String::new, |(cert, key)| {
-            format!(
-                "  tls:\n    certificate: {}\n    key: {}\n",
-                cert.display(),
-                key.display()
-            )
-        });
-        let config = dir.join("registry.yml");
-        fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{tls}",
-                dir.join("data").display()
-            ),
+/// Debian's docker-registry on an ephemeral loopback port, optionally with TLS.
+fn start_docker_registry(dir: &Path, tls: Option<(&Path, &Path)>) -> DockerRegistry {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let tls = tls.map_or_else(String::new, |(cert, key)| {
+        format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            cert.display(),
+            key.display()
         )
-        .unwrap();
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start docker-registry");
-        let mut registry = Self { child, addr };
-        registry.wait_until_listening();
-        registry
-    }
-
-    fn wait_until_listening(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(&self.addr).is_err() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("docker-registry exited early: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry never listened on {}",
-                self.addr
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for DockerRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    });
+    let config = dir.join("registry.yml");
+    fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{tls}",
+            dir.join("data").display()
+        ),
+    )
+    .unwrap();
+    DockerRegistry::start_with_config(&config, &addr)
 }
 
 /// `skopeo list-tags` of a repository that does not exist: reaching the registry gives a 404,
@@ -661,7 +619,7 @@ fn reached_registry(skopeo_stderr: &str) -> bool {
 #[test]
 fn skopeo_uses_plain_http_through_the_podman_drop_in() {
     let dir = tempfile::tempdir().unwrap();
-    let registry = DockerRegistry::start(dir.path(), None);
+    let registry = start_docker_registry(dir.path(), None);
     let home = dir.path().join("home");
     fs::create_dir_all(&home).unwrap();
 
@@ -699,7 +657,7 @@ fn skopeo_trusts_the_installed_ca_in_docker_and_containers_certs_d() {
     let key_path = dir.path().join("server.key");
     fs::write(&cert_path, cert).unwrap();
     fs::write(&key_path, key).unwrap();
-    let registry = DockerRegistry::start(dir.path(), Some((&cert_path, &key_path)));
+    let registry = start_docker_registry(dir.path(), Some((&cert_path, &key_path)));
     let home = dir.path().join("home");
     fs::create_dir_all(&home).unwrap();
 
