@@ -12,6 +12,7 @@ use x509_parser::prelude::{parse_x509_certificate, X509Certificate};
 
 use crate::common::docker_registry::DockerRegistry;
 use crate::common::oci::{oci_reference, write_oci_layout};
+use crate::common::pki::TestCa;
 use crate::common::process::{wait_for_port, KillOnDrop};
 use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
@@ -642,22 +643,12 @@ impl Pebble {
         let dir = tempfile::tempdir().unwrap();
 
         // pebble's own HTTPS certificate: a CA and a leaf (webpki refuses a CA as end entity).
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::default();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "pebble test TLS CA");
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let leaf = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
-            .unwrap()
-            .signed_by(&leaf_key, &ca)
-            .unwrap();
+        let ca = TestCa::new("pebble test TLS CA");
+        let (leaf, leaf_key) = ca.issue(&["localhost", "127.0.0.1"]);
         let tls_ca = dir.path().join("pebble-tls-ca.pem");
-        fs::write(&tls_ca, ca.pem()).unwrap();
-        fs::write(dir.path().join("pebble.crt"), leaf.pem()).unwrap();
-        fs::write(dir.path().join("pebble.key"), leaf_key.serialize_pem()).unwrap();
+        fs::write(&tls_ca, &ca.cert_pem).unwrap();
+        fs::write(dir.path().join("pebble.crt"), leaf).unwrap();
+        fs::write(dir.path().join("pebble.key"), leaf_key).unwrap();
 
         let (listen, management) = (free_port(), free_port());
         let (http_port, tls_port) = (free_port(), free_port());

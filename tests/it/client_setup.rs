@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 use crate::common::docker_registry::DockerRegistry;
+use crate::common::pki::TestCa;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 const ADDR: &str = "192.168.0.106:5000";
@@ -275,44 +276,10 @@ fn no_docker_leaves_daemon_json_alone_and_needs_another_tool() {
     );
 }
 
-struct TestCa {
-    cert_pem: String,
-    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
-}
-
-fn test_ca() -> TestCa {
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "regctl test CA");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    TestCa {
-        cert_pem: cert.pem(),
-        issuer: rcgen::Issuer::new(params, key),
-    }
-}
-
-/// A server certificate for 127.0.0.1 signed by `ca`: (cert PEM, key PEM).
-fn server_cert(ca: &TestCa) -> (String, String) {
-    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "127.0.0.1");
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.signed_by(&key, &ca.issuer).unwrap();
-    (cert.pem(), key.serialize_pem())
-}
-
 #[test]
 fn ca_file_installs_the_ca_for_docker_containerd_and_podman() {
     let root = tempfile::tempdir().unwrap();
-    let ca = test_ca();
+    let ca = TestCa::new("regctl test CA");
     let ca_file = root.path().join("ca.crt");
     fs::write(&ca_file, &ca.cert_pem).unwrap();
     let ca_arg = ca_file.to_str().unwrap();
@@ -450,7 +417,7 @@ fn remove_restores_daemon_json_and_deletes_only_its_own_files() {
 #[test]
 fn remove_undoes_a_tls_setup() {
     let root = tempfile::tempdir().unwrap();
-    let ca = test_ca();
+    let ca = TestCa::new("regctl test CA");
     let ca_file = root.path().join("ca.crt");
     fs::write(&ca_file, &ca.cert_pem).unwrap();
     let before = snapshot(root.path());
@@ -651,8 +618,8 @@ fn skopeo_uses_plain_http_through_the_podman_drop_in() {
 #[test]
 fn skopeo_trusts_the_installed_ca_in_docker_and_containers_certs_d() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = test_ca();
-    let (cert, key) = server_cert(&ca);
+    let ca = TestCa::new("regctl test CA");
+    let (cert, key) = ca.issue(&["127.0.0.1"]);
     let cert_path = dir.path().join("server.crt");
     let key_path = dir.path().join("server.key");
     fs::write(&cert_path, cert).unwrap();

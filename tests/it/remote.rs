@@ -15,6 +15,7 @@ use serde_json::Value;
 use sha2::Digest as _;
 
 use crate::common::docker_registry::DockerRegistry;
+use crate::common::pki::TestCa;
 use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 use crate::token_server::{TokenServer, ISSUER, SERVICE};
@@ -1218,23 +1219,14 @@ esac
 
 fn untrusted_certificate_error_and_ca_file(flavor: Flavor) {
     let certs = tempfile::tempdir().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "regctl test CA");
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+    let ca = TestCa::new("regctl test CA");
+    let (leaf, leaf_key) = ca.issue(&["127.0.0.1"]);
     let ca_path = certs.path().join("ca.pem");
     let cert_path = certs.path().join("server.pem");
     let key_path = certs.path().join("server.key");
-    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
-    std::fs::write(&cert_path, leaf.pem()).unwrap();
-    std::fs::write(&key_path, leaf_key.serialize_pem()).unwrap();
+    std::fs::write(&ca_path, &ca.cert_pem).unwrap();
+    std::fs::write(&cert_path, leaf).unwrap();
+    std::fs::write(&key_path, leaf_key).unwrap();
     let fx = Fixture::start_with(flavor, true, Some((cert_path, key_path)));
     let addr = fx.addr();
 

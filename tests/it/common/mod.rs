@@ -3,6 +3,7 @@
 
 pub mod docker_registry;
 pub mod oci;
+pub mod pki;
 pub mod process;
 pub mod registry;
 pub mod server;
