@@ -4,26 +4,19 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{parse_x509_certificate, X509Certificate};
 
-use crate::common::oci::{wait_for_port, write_oci_layout};
+use crate::common::docker_registry::DockerRegistry;
+use crate::common::oci::{oci_reference, write_oci_layout};
+use crate::common::pki::TestCa;
+use crate::common::process::{wait_for_port, KillOnDrop};
 use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 use regctl::certs::acme::CertStore;
-
-/// Kills the process when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn pem_blocks(path: &Path) -> Vec<Vec<u8>> {
     use rustls_pki_types::pem::PemObject as _;
@@ -433,11 +426,10 @@ fn skopeo_pushes_with_the_ca_only(tmp: &Path, ca: &Path, hosts: &[&str], port: u
     fs::create_dir_all(&cert_dir).unwrap();
     fs::copy(ca, cert_dir.join("ca.crt")).unwrap();
     let layout = tmp.join("layout");
-    let source = if layout.exists() {
-        format!("oci:{}:v1", layout.display())
-    } else {
-        write_oci_layout(&layout)
-    };
+    if !layout.exists() {
+        write_oci_layout(&layout, "v1", 1, 1024);
+    }
+    let source = oci_reference(&layout, "v1");
     let skopeo_copy = |dest: &str, with_ca: bool| {
         let mut cmd = Command::new(&skopeo);
         // No registries.conf or auth file of the caller's leaks in.
@@ -505,7 +497,6 @@ fn skopeo_pushes_to_regctl_serve_with_the_ca_in_its_cert_dir() {
 /// The same files also serve under distribution itself (registry:2 users can use `regctl cert`).
 #[test]
 fn skopeo_pushes_to_docker_registry_with_the_same_certificate() {
-    let registry = require_tool("docker-registry", "docker-registry");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("certs");
     success_stdout(&self_signed(
@@ -525,15 +516,7 @@ fn skopeo_pushes_to_docker_registry_with_the_same_certificate() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(registry)
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(&format!("127.0.0.1:{port}"), &mut child, "docker-registry");
-    let _registry = Running(child);
+    let _registry = DockerRegistry::start_with_config(&config, &format!("127.0.0.1:{port}"));
     skopeo_pushes_with_the_ca_only(
         tmp.path(),
         &dir.join("ca.crt"),
@@ -640,8 +623,8 @@ fn show_prints_table_and_json_and_warns_about_expiry_and_host() {
 
 /// pebble + pebble-challtestsrv on loopback with their own TLS certificate; killed on drop.
 struct Pebble {
-    _challtestsrv: Running,
-    _pebble: Running,
+    _challtestsrv: KillOnDrop,
+    _pebble: KillOnDrop,
     dir: tempfile::TempDir,
     directory_url: String,
     management: String,
@@ -660,22 +643,12 @@ impl Pebble {
         let dir = tempfile::tempdir().unwrap();
 
         // pebble's own HTTPS certificate: a CA and a leaf (webpki refuses a CA as end entity).
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::default();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "pebble test TLS CA");
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let leaf = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])
-            .unwrap()
-            .signed_by(&leaf_key, &ca)
-            .unwrap();
+        let ca = TestCa::new("pebble test TLS CA");
+        let (leaf, leaf_key) = ca.issue(&["localhost", "127.0.0.1"]);
         let tls_ca = dir.path().join("pebble-tls-ca.pem");
-        fs::write(&tls_ca, ca.pem()).unwrap();
-        fs::write(dir.path().join("pebble.crt"), leaf.pem()).unwrap();
-        fs::write(dir.path().join("pebble.key"), leaf_key.serialize_pem()).unwrap();
+        fs::write(&tls_ca, &ca.cert_pem).unwrap();
+        fs::write(dir.path().join("pebble.crt"), leaf).unwrap();
+        fs::write(dir.path().join("pebble.key"), leaf_key).unwrap();
 
         let (listen, management) = (free_port(), free_port());
         let (http_port, tls_port) = (free_port(), free_port());
@@ -697,7 +670,7 @@ impl Pebble {
         fs::write(&config_path, serde_json::to_vec_pretty(&config).unwrap()).unwrap();
 
         // Only its fake DNS is needed: every name resolves to 127.0.0.1 (and to no IPv6 address).
-        let mut dns_child = Command::new(challtestsrv)
+        let dns_child = Command::new(challtestsrv)
             .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
             .args(["-dns01", &format!("127.0.0.1:{dns}")])
             .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
@@ -706,14 +679,15 @@ impl Pebble {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // Owned before waiting, so a failed start still kills it.
+        let mut challtestsrv = KillOnDrop(dns_child);
         wait_for_port(
             &format!("127.0.0.1:{dns_management}"),
-            &mut dns_child,
+            &mut challtestsrv.0,
             "pebble-challtestsrv",
         );
-        let challtestsrv = Running(dns_child);
 
-        let mut pebble_child = Command::new(pebble)
+        let pebble_child = Command::new(pebble)
             .arg("-config")
             .arg(&config_path)
             .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
@@ -726,15 +700,16 @@ impl Pebble {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        wait_for_port(&format!("127.0.0.1:{listen}"), &mut pebble_child, "pebble");
+        let mut pebble = KillOnDrop(pebble_child);
+        wait_for_port(&format!("127.0.0.1:{listen}"), &mut pebble.0, "pebble");
         wait_for_port(
             &format!("127.0.0.1:{management}"),
-            &mut pebble_child,
+            &mut pebble.0,
             "pebble management",
         );
         Self {
             _challtestsrv: challtestsrv,
-            _pebble: Running(pebble_child),
+            _pebble: pebble,
             dir,
             directory_url: format!("https://127.0.0.1:{listen}/dir"),
             management: format!("https://127.0.0.1:{management}"),

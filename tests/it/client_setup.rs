@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::common::docker_registry::DockerRegistry;
+use crate::common::pki::TestCa;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 const ADDR: &str = "192.168.0.106:5000";
@@ -276,44 +276,10 @@ fn no_docker_leaves_daemon_json_alone_and_needs_another_tool() {
     );
 }
 
-struct TestCa {
-    cert_pem: String,
-    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
-}
-
-fn test_ca() -> TestCa {
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "regctl test CA");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    TestCa {
-        cert_pem: cert.pem(),
-        issuer: rcgen::Issuer::new(params, key),
-    }
-}
-
-/// A server certificate for 127.0.0.1 signed by `ca`: (cert PEM, key PEM).
-fn server_cert(ca: &TestCa) -> (String, String) {
-    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "127.0.0.1");
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.signed_by(&key, &ca.issuer).unwrap();
-    (cert.pem(), key.serialize_pem())
-}
-
 #[test]
 fn ca_file_installs_the_ca_for_docker_containerd_and_podman() {
     let root = tempfile::tempdir().unwrap();
-    let ca = test_ca();
+    let ca = TestCa::new("regctl test CA");
     let ca_file = root.path().join("ca.crt");
     fs::write(&ca_file, &ca.cert_pem).unwrap();
     let ca_arg = ca_file.to_str().unwrap();
@@ -451,7 +417,7 @@ fn remove_restores_daemon_json_and_deletes_only_its_own_files() {
 #[test]
 fn remove_undoes_a_tls_setup() {
     let root = tempfile::tempdir().unwrap();
-    let ca = test_ca();
+    let ca = TestCa::new("regctl test CA");
     let ca_file = root.path().join("ca.crt");
     fs::write(&ca_file, &ca.cert_pem).unwrap();
     let before = snapshot(root.path());
@@ -574,67 +540,26 @@ fn restart_cannot_combine_with_dry_run_or_root() {
     assert!(snapshot(root.path()).is_empty());
 }
 
-/// Debian's docker-registry on an ephemeral loopback port; killed when dropped.
-struct DockerRegistry {
-    child: Child,
-    addr: String,
-}
-
-impl DockerRegistry {
-    fn start(dir: &Path, tls: Option<(&Path, &Path)>) -> Self {
-        let binary = require_tool("docker-registry", "docker-registry");
-        let port = free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let tls = tls.map_or_else(String::new, |(cert, key)| {
-            format!(
-                "  tls:\n    certificate: {}\n    key: {}\n",
-                cert.display(),
-                key.display()
-            )
-        });
-        let config = dir.join("registry.yml");
-        fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{tls}",
-                dir.join("data").display()
-            ),
+/// Debian's docker-registry on an ephemeral loopback port, optionally with TLS.
+fn start_docker_registry(dir: &Path, tls: Option<(&Path, &Path)>) -> DockerRegistry {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let tls = tls.map_or_else(String::new, |(cert, key)| {
+        format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            cert.display(),
+            key.display()
         )
-        .unwrap();
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start docker-registry");
-        let mut registry = Self { child, addr };
-        registry.wait_until_listening();
-        registry
-    }
-
-    fn wait_until_listening(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(&self.addr).is_err() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("docker-registry exited early: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry never listened on {}",
-                self.addr
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for DockerRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    });
+    let config = dir.join("registry.yml");
+    fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n{tls}",
+            dir.join("data").display()
+        ),
+    )
+    .unwrap();
+    DockerRegistry::start_with_config(&config, &addr)
 }
 
 /// `skopeo list-tags` of a repository that does not exist: reaching the registry gives a 404,
@@ -661,7 +586,7 @@ fn reached_registry(skopeo_stderr: &str) -> bool {
 #[test]
 fn skopeo_uses_plain_http_through_the_podman_drop_in() {
     let dir = tempfile::tempdir().unwrap();
-    let registry = DockerRegistry::start(dir.path(), None);
+    let registry = start_docker_registry(dir.path(), None);
     let home = dir.path().join("home");
     fs::create_dir_all(&home).unwrap();
 
@@ -693,13 +618,13 @@ fn skopeo_uses_plain_http_through_the_podman_drop_in() {
 #[test]
 fn skopeo_trusts_the_installed_ca_in_docker_and_containers_certs_d() {
     let dir = tempfile::tempdir().unwrap();
-    let ca = test_ca();
-    let (cert, key) = server_cert(&ca);
+    let ca = TestCa::new("regctl test CA");
+    let (cert, key) = ca.issue(&["127.0.0.1"]);
     let cert_path = dir.path().join("server.crt");
     let key_path = dir.path().join("server.key");
     fs::write(&cert_path, cert).unwrap();
     fs::write(&key_path, key).unwrap();
-    let registry = DockerRegistry::start(dir.path(), Some((&cert_path, &key_path)));
+    let registry = start_docker_registry(dir.path(), Some((&cert_path, &key_path)));
     let home = dir.path().join("home");
     fs::create_dir_all(&home).unwrap();
 

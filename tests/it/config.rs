@@ -5,11 +5,12 @@ use std::fs;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+use crate::common::docker_registry::DockerRegistry;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 const USER: &str = "alice";
@@ -451,66 +452,20 @@ fn tls_fixture_validates_with_certificates_from_the_environment() {
 // ---------------------------------------------------------------------------------------------
 // Debian's docker-registry (distribution 2.8.2) must accept what regctl writes.
 
-/// A running `docker-registry serve`; killed when dropped.
-struct DockerRegistry {
-    child: Child,
-    log: PathBuf,
-}
-
-impl DockerRegistry {
-    fn start(dir: &Path, config: &Path, envs: &[(&str, &str)]) -> Self {
-        let binary = require_tool("docker-registry", "docker-registry");
-        let log = dir.join("docker-registry.log");
-        let log_file = fs::File::create(&log).unwrap();
-        let mut cmd = Command::new(binary);
-        cmd.current_dir(dir)
-            .arg("serve")
-            .arg(config)
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone().unwrap())
-            .stderr(log_file);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("REGISTRY_") {
-                cmd.env_remove(key);
-            }
+/// Status of `GET /v2/` on `registry` over plain HTTP, once it answers.
+fn wait_for_status(registry: &mut DockerRegistry, port: u16, authorization: Option<&str>) -> u16 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        registry.assert_running();
+        if let Some(code) = http_status(port, authorization) {
+            return code;
         }
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        Self {
-            child: cmd.spawn().unwrap(),
-            log,
-        }
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Status of `GET /v2/` over plain HTTP, once the registry answers.
-    fn wait_for_status(&mut self, port: u16, authorization: Option<&str>) -> u16 {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("docker-registry exited ({status}):\n{}", self.log());
-            }
-            if let Some(code) = http_status(port, authorization) {
-                return code;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry never answered on port {port}:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for DockerRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        assert!(
+            Instant::now() < deadline,
+            "docker-registry never answered on port {port}:\n{}",
+            registry.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -556,20 +511,20 @@ fn docker_registry_serves_generated_configs() {
         let config = generate(tmp.path(), &args);
         assert!(validate(tmp.path(), &config, &[]).status.success());
 
-        let mut registry = DockerRegistry::start(tmp.path(), &config, &[]);
+        let mut registry = DockerRegistry::start_with_config(&config, &addr);
         if variant == "htpasswd" {
-            assert_eq!(registry.wait_for_status(port, None), 401, "{variant}");
+            assert_eq!(wait_for_status(&mut registry, port, None), 401, "{variant}");
             assert_eq!(
-                registry.wait_for_status(port, Some(&basic(USER, PASSWORD))),
+                wait_for_status(&mut registry, port, Some(&basic(USER, PASSWORD))),
                 200,
                 "the bcrypt entry is accepted"
             );
             assert_eq!(
-                registry.wait_for_status(port, Some(&basic(USER, "wrong"))),
+                wait_for_status(&mut registry, port, Some(&basic(USER, "wrong"))),
                 401
             );
         } else {
-            assert_eq!(registry.wait_for_status(port, None), 200, "{variant}");
+            assert_eq!(wait_for_status(&mut registry, port, None), 200, "{variant}");
         }
         assert!(
             tmp.path().join("data").is_dir() || registry.log().contains("listening on"),
@@ -581,13 +536,14 @@ fn docker_registry_serves_generated_configs() {
 
 #[test]
 fn docker_registry_serves_the_htpasswd_fixture() {
-    let (tmp, config) = fixture_dir("htpasswd-delete.yml");
+    let (_tmp, config) = fixture_dir("htpasswd-delete.yml");
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut registry = DockerRegistry::start(tmp.path(), &config, &[("REGISTRY_HTTP_ADDR", &addr)]);
-    assert_eq!(registry.wait_for_status(port, None), 401);
+    let mut registry =
+        DockerRegistry::start_with_env(&config, &addr, &[("REGISTRY_HTTP_ADDR", &addr)]);
+    assert_eq!(wait_for_status(&mut registry, port, None), 401);
     assert_eq!(
-        registry.wait_for_status(port, Some(&basic(USER, PASSWORD))),
+        wait_for_status(&mut registry, port, Some(&basic(USER, PASSWORD))),
         200
     );
 }
@@ -598,13 +554,12 @@ fn docker_registry_serves_the_tls_fixture_over_http2() {
     let (tmp, config) = fixture_dir("tls-http2.yml");
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut registry = DockerRegistry::start(tmp.path(), &config, &[("REGISTRY_HTTP_ADDR", &addr)]);
+    let mut registry =
+        DockerRegistry::start_with_env(&config, &addr, &[("REGISTRY_HTTP_ADDR", &addr)]);
     let url = format!("https://127.0.0.1:{port}/v2/");
     let deadline = Instant::now() + Duration::from_secs(60);
     let answer = loop {
-        if let Some(status) = registry.child.try_wait().unwrap() {
-            panic!("docker-registry exited ({status}):\n{}", registry.log());
-        }
+        registry.assert_running();
         let output = Command::new(&curl)
             .args(["-s", "--http2", "--cacert"])
             .arg(tmp.path().join("certs/server.crt"))

@@ -5,24 +5,15 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::oci::{wait_for_port, write_oci_layout};
+use crate::common::docker_registry::DockerRegistry;
+use crate::common::oci::{oci_reference, write_oci_layout};
 use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 const PASSWORD: &str = "s3cret pass";
-
-/// Kills the process when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// `regctl init ARGS` with `stdin` piped in.
 fn init(args: &[&str], stdin: &str) -> Output {
@@ -102,7 +93,9 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
 fn push_and_list(tmp: &Path, dir: &Path, port: u16, tls: bool) {
     let skopeo = require_tool("skopeo", "skopeo");
     let curl = require_tool("curl", "curl");
-    let source = write_oci_layout(&tmp.join("layout"));
+    let layout = tmp.join("layout");
+    write_oci_layout(&layout, "v1", 1, 1024);
+    let source = oci_reference(&layout, "v1");
     // containers/image reads every *.crt in the cert dir as a CA.
     let cert_dir = tmp.join("skopeo-certs");
     fs::create_dir_all(&cert_dir).unwrap();
@@ -150,17 +143,8 @@ fn push_and_list(tmp: &Path, dir: &Path, port: u16, tls: bool) {
     );
 }
 
-fn start_docker_registry(dir: &Path, port: u16) -> Running {
-    let registry = require_tool("docker-registry", "docker-registry");
-    let mut child = Command::new(registry)
-        .arg("serve")
-        .arg(dir.join("config.yml"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(&format!("127.0.0.1:{port}"), &mut child, "docker-registry");
-    Running(child)
+fn start_docker_registry(dir: &Path, port: u16) -> DockerRegistry {
+    DockerRegistry::start_with_config(&dir.join("config.yml"), &format!("127.0.0.1:{port}"))
 }
 
 fn assert_next_steps(stdout: &str, dir: &Path, port: u16, ca: bool) {

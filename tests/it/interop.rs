@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use crate::common::registry::{
-    digest, header, layout_blobs, skopeo, v2, write_oci_layout, DockerRegistry, Reg,
-};
+use crate::common::docker_registry::DockerRegistry;
+use crate::common::oci::{layout_blobs, oci_reference, write_oci_layout};
+use crate::common::registry::{digest, header, skopeo, v2, Reg};
 use crate::common::server::Server;
 
 fn serve(root: &Path) -> Server {
@@ -19,7 +19,7 @@ fn push(layout: &Path, tag: &str, addr: &str, repo: &str) {
         "copy",
         "--preserve-digests",
         "--dest-tls-verify=false",
-        &format!("oci:{}:{tag}", layout.display()),
+        &oci_reference(layout, tag),
         &format!("docker://{addr}/{repo}:{tag}"),
     ]);
 }
@@ -31,7 +31,7 @@ fn pull(addr: &str, repo: &str, tag: &str, into: &Path) -> Vec<String> {
         "--preserve-digests",
         "--src-tls-verify=false",
         &format!("docker://{addr}/{repo}:{tag}"),
-        &format!("oci:{}:{tag}", into.display()),
+        &oci_reference(into, tag),
     ]);
     layout_blobs(into)
 }

@@ -8,13 +8,14 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
 use base64::Engine as _;
 use serde_json::Value;
 use sha2::Digest as _;
 
+use crate::common::docker_registry::DockerRegistry;
+use crate::common::pki::TestCa;
 use crate::common::server::Server;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 use crate::token_server::{TokenServer, ISSUER, SERVICE};
@@ -92,12 +93,10 @@ struct Setup {
     tls: Option<(PathBuf, PathBuf)>,
 }
 
+/// Each is killed by its own `Drop`.
 enum Process {
-    DockerRegistry(Child),
-    RegctlServe {
-        /// Killed by its own `Drop`.
-        _server: Server,
-    },
+    DockerRegistry { _registry: DockerRegistry },
+    RegctlServe { _server: Server },
 }
 
 /// A registry process started from a config.yml both registries read; killed when dropped.
@@ -105,7 +104,7 @@ struct TestRegistry {
     addr: String,
     /// The config.yml it was started with (also what `regctl -c` reads).
     config: PathBuf,
-    process: Process,
+    _process: Process,
 }
 
 impl TestRegistry {
@@ -113,7 +112,6 @@ impl TestRegistry {
         let addr = format!("127.0.0.1:{}", free_port());
         let root = dir.join(format!("{}-data", flavor.name()));
         let config = dir.join(format!("{}.yml", flavor.name()));
-        let log = dir.join(format!("{}.log", flavor.name()));
         let mut yaml = format!(
             "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\n\
              storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: {}\n\
@@ -136,23 +134,14 @@ impl TestRegistry {
             Auth::Section(section) => yaml.push_str(section),
         }
         std::fs::write(&config, yaml).unwrap();
-        let log_file = std::fs::File::create(&log).unwrap();
         let process = match flavor {
-            Flavor::DockerRegistry => {
-                let binary = require_tool("docker-registry", "docker-registry");
-                let mut child = Command::new(binary)
-                    .arg("serve")
-                    .arg(&config)
-                    .stdin(Stdio::null())
-                    .stdout(log_file.try_clone().unwrap())
-                    .stderr(log_file)
-                    .spawn()
-                    .expect("spawn docker-registry");
-                wait_for_listener(&mut child, &addr, &log);
-                Process::DockerRegistry(child)
-            }
+            Flavor::DockerRegistry => Process::DockerRegistry {
+                _registry: DockerRegistry::start_with_config(&config, &addr),
+            },
             Flavor::RegctlServe => {
                 let config = config.to_str().unwrap();
+                let log = dir.join(format!("{}.log", flavor.name()));
+                let log_file = std::fs::File::create(&log).unwrap();
                 let server =
                     Server::start_with_stderr(&["serve", "-c", config], &[], log_file.into());
                 assert_eq!(server.addr, addr, "regctl serve listens on http.addr");
@@ -167,35 +156,8 @@ impl TestRegistry {
         Self {
             addr,
             config,
-            process,
+            _process: process,
         }
-    }
-}
-
-impl Drop for TestRegistry {
-    fn drop(&mut self) {
-        if let Process::DockerRegistry(child) = &mut self.process {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn wait_for_listener(child: &mut Child, addr: &str, log: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            let log = std::fs::read_to_string(log).unwrap_or_default();
-            panic!("docker-registry exited ({status}):\n{log}");
-        }
-        if std::net::TcpStream::connect(addr).is_ok() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "docker-registry did not listen on {addr}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -1257,23 +1219,14 @@ esac
 
 fn untrusted_certificate_error_and_ca_file(flavor: Flavor) {
     let certs = tempfile::tempdir().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "regctl test CA");
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+    let ca = TestCa::new("regctl test CA");
+    let (leaf, leaf_key) = ca.issue(&["127.0.0.1"]);
     let ca_path = certs.path().join("ca.pem");
     let cert_path = certs.path().join("server.pem");
     let key_path = certs.path().join("server.key");
-    std::fs::write(&ca_path, ca_cert.pem()).unwrap();
-    std::fs::write(&cert_path, leaf.pem()).unwrap();
-    std::fs::write(&key_path, leaf_key.serialize_pem()).unwrap();
+    std::fs::write(&ca_path, &ca.cert_pem).unwrap();
+    std::fs::write(&cert_path, leaf).unwrap();
+    std::fs::write(&key_path, leaf_key).unwrap();
     let fx = Fixture::start_with(flavor, true, Some((cert_path, key_path)));
     let addr = fx.addr();
 

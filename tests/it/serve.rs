@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::common::pki::TestCa;
 use crate::common::server::Server;
 use crate::common::{regctl, require_tool};
 
@@ -227,41 +228,17 @@ struct TestPki {
 }
 
 fn test_pki(dir: &Path) -> TestPki {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "regctl test CA");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::CrlSign,
-    ];
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, &ca_key);
-
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let mut leaf_params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    leaf_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
-    // usable as a server certificate and, in the client-certificate test, as a client's
-    leaf_params.extended_key_usages = vec![
-        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-    ];
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
-
+    let ca = TestCa::new("regctl test CA");
+    // Usable as a server certificate and, in the client-certificate test, as a client's.
+    let (certificate, key) = ca.issue(&["localhost", "127.0.0.1"]);
     let pki = TestPki {
         ca: dir.join("ca.crt"),
         certificate: dir.join("tls.crt"),
         key: dir.join("tls.key"),
     };
-    std::fs::write(&pki.ca, ca_cert.pem()).unwrap();
-    std::fs::write(&pki.certificate, leaf.pem()).unwrap();
-    std::fs::write(&pki.key, leaf_key.serialize_pem()).unwrap();
+    std::fs::write(&pki.ca, &ca.cert_pem).unwrap();
+    std::fs::write(&pki.certificate, certificate).unwrap();
+    std::fs::write(&pki.key, key).unwrap();
     pki
 }
 

@@ -5,9 +5,9 @@
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
+use crate::common::docker_registry::DockerRegistry;
 use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 /// Runs `regctl user ARGS --htpasswd FILE` with `stdin` piped in (closed stdin when `None`).
@@ -505,64 +505,33 @@ fn the_file_comes_from_the_config_or_the_environment() {
     );
 }
 
-/// `docker-registry` (distribution 2.8) on a loopback port; killed when dropped.
-struct DockerRegistry {
-    child: Child,
-    base: String,
+/// `docker-registry` (distribution 2.8) on a loopback port, authenticating with `htpasswd`.
+fn start_docker_registry(dir: &Path, htpasswd: &Path) -> DockerRegistry {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let config = dir.join("registry.yml");
+    fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: {addr}\n\
+             auth:\n  htpasswd:\n    realm: Registry\n    path: {}\n",
+            dir.join("data").display(),
+            htpasswd.display()
+        ),
+    )
+    .unwrap();
+    DockerRegistry::start_with_config(&config, &addr)
 }
 
-impl DockerRegistry {
-    fn start(dir: &Path, htpasswd: &Path) -> Self {
-        let binary = require_tool("docker-registry", "docker-registry");
-        let port = free_port();
-        let config = dir.join("registry.yml");
-        fs::write(
-            &config,
-            format!(
-                "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
-                 http:\n  addr: 127.0.0.1:{port}\n\
-                 auth:\n  htpasswd:\n    realm: Registry\n    path: {}\n",
-                dir.join("data").display(),
-                htpasswd.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start docker-registry");
-        let registry = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "docker-registry did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        registry
-    }
-
-    /// The HTTP status of `GET /v2/` with Basic credentials.
-    fn status_with(&self, name: &str, password: &str) -> String {
-        let out = Command::new(require_tool("curl", "curl"))
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u"])
-            .arg(format!("{name}:{password}"))
-            .arg(format!("{}/v2/", self.base))
-            .output()
-            .expect("run curl");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-}
-
-impl Drop for DockerRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The HTTP status of `GET /v2/` on `registry` with Basic credentials.
+fn status_with(registry: &DockerRegistry, name: &str, password: &str) -> String {
+    let out = Command::new(require_tool("curl", "curl"))
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u"])
+        .arg(format!("{name}:{password}"))
+        .arg(format!("{}/v2/", registry.base()))
+        .output()
+        .expect("run curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -573,11 +542,11 @@ fn docker_registry_accepts_regctl_users_and_rejects_apr1() {
     add(&file, "bob", "hunter2", "10");
     apache_add(&file, &["-m"], "legacy", "old");
 
-    let registry = DockerRegistry::start(dir.path(), &file);
-    assert_eq!(registry.status_with("alice", "pa:ss word"), "200");
-    assert_eq!(registry.status_with("bob", "hunter2"), "200");
-    assert_eq!(registry.status_with("alice", "wrong"), "401");
-    assert_eq!(registry.status_with("legacy", "old"), "401");
+    let registry = start_docker_registry(dir.path(), &file);
+    assert_eq!(status_with(&registry, "alice", "pa:ss word"), "200");
+    assert_eq!(status_with(&registry, "bob", "hunter2"), "200");
+    assert_eq!(status_with(&registry, "alice", "wrong"), "401");
+    assert_eq!(status_with(&registry, "legacy", "old"), "401");
 }
 
 /// Runs `regctl ARGS` on a pseudo-terminal (util-linux `script`), typing `typed` into it.

@@ -1,7 +1,10 @@
 //! Shared helpers: run the binary, find third-party tools, pick ports.
 #![allow(dead_code)]
 
+pub mod docker_registry;
 pub mod oci;
+pub mod pki;
+pub mod process;
 pub mod registry;
 pub mod server;
 

@@ -1,52 +1,86 @@
-//! A tiny OCI image layout on disk (for `skopeo copy oci:...`) and waiting for a third-party
-//! server's port.
+//! OCI image layouts on disk, the source or destination of `skopeo copy oci:DIR:TAG`.
 #![allow(dead_code)]
 
 use std::fs;
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::Child;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// Writes a one-layer OCI image layout tagged `v1` into `dir`; returns the `oci:` reference.
-pub fn write_oci_layout(dir: &Path) -> String {
-    use sha2::{Digest as _, Sha256};
-    let blobs = dir.join("blobs/sha256");
-    fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| -> (String, usize) {
-        let hex = hex::encode(Sha256::digest(bytes));
-        fs::write(blobs.join(&hex), bytes).unwrap();
-        (format!("sha256:{hex}"), bytes.len())
-    };
-    let layer = vec![0u8; 1024]; // an empty tar archive: two zero blocks
-    let (layer_digest, layer_size) = put(&layer);
-    let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
-    );
-    let (config_digest, config_size) = put(config.as_bytes());
-    let manifest = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{layer_size}}}]}}"#
-    );
-    let (manifest_digest, manifest_size) = put(manifest.as_bytes());
-    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    fs::write(
-        dir.join("index.json"),
-        format!(
-            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{manifest_size},"annotations":{{"org.opencontainers.image.ref.name":"v1"}}}}]}}"#
-        ),
-    )
-    .unwrap();
-    format!("oci:{}:v1", dir.display())
+use super::registry::{digest, OCI_CONFIG, OCI_LAYER, OCI_MANIFEST};
+
+/// The `oci:` transport reference skopeo reads for `tag` in the layout at `dir`.
+pub fn oci_reference(dir: &Path, tag: &str) -> String {
+    format!("oci:{}:{tag}", dir.display())
 }
 
-/// Waits until `addr` accepts TCP connections; fails if `child` exits first or after a minute.
-pub fn wait_for_port(addr: &str, child: &mut Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(addr).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited before listening on {addr}: {status}");
-        }
-        assert!(Instant::now() < deadline, "{what} never listened on {addr}");
-        std::thread::sleep(Duration::from_millis(50));
+/// Writes an OCI image layout at `dir` with one image tagged `tag`: a config and `layer_count`
+/// plain tar layers (made with `tar`). Returns the manifest digest.
+pub fn write_oci_layout(dir: &Path, tag: &str, layer_count: usize, layer_size: usize) -> String {
+    let blobs = dir.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    let put = |data: &[u8]| -> (String, usize) {
+        let d = digest(data);
+        fs::write(blobs.join(d.trim_start_matches("sha256:")), data).unwrap();
+        (d, data.len())
+    };
+    let mut layers = Vec::new();
+    for i in 0..layer_count {
+        let src = dir.join(format!("src{i}"));
+        fs::create_dir_all(&src).unwrap();
+        let content: Vec<u8> = (0..layer_size)
+            .map(|j| ((i * 31 + j * 7) % 251) as u8)
+            .collect();
+        fs::write(src.join(format!("file{i}.bin")), content).unwrap();
+        let tar = dir.join(format!("layer{i}.tar"));
+        let status = Command::new("tar")
+            .args(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-cf"])
+            .arg(&tar)
+            .arg("-C")
+            .arg(&src)
+            .arg(".")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let data = fs::read(&tar).unwrap();
+        fs::remove_file(&tar).unwrap();
+        fs::remove_dir_all(&src).unwrap();
+        layers.push(put(&data));
     }
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {},
+        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>()},
+    }))
+    .unwrap();
+    let (config_digest, config_size) = put(&config);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_size},
+        "layers": layers.iter().map(|(d, s)| serde_json::json!({"mediaType": OCI_LAYER, "digest": d, "size": s})).collect::<Vec<_>>(),
+    }))
+    .unwrap();
+    let (manifest_digest, manifest_size) = put(&manifest);
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": OCI_MANIFEST,
+            "digest": manifest_digest,
+            "size": manifest_size,
+            "annotations": {"org.opencontainers.image.ref.name": tag},
+        }],
+    });
+    fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    manifest_digest
+}
+
+/// Every blob file name under an OCI layout, sorted.
+pub fn layout_blobs(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }

@@ -1,13 +1,12 @@
 //! Helpers for talking to a registry over HTTP: an async client with push helpers, a raw HTTP/1.1
-//! exchange for requests a normal client refuses to send, OCI layouts for skopeo, and Debian's
-//! `docker-registry` as a peer.
+//! exchange for requests a normal client refuses to send, skopeo, and the registry:2 tree.
 #![allow(dead_code)]
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use sha2::Digest as _;
 
@@ -246,79 +245,6 @@ pub fn simple_request(method: &str, path: &str, extra_headers: &str) -> Vec<u8> 
         .into_bytes()
 }
 
-/// Writes an OCI image layout at `dir` with one image tagged `tag`: a config and `layer_count`
-/// plain tar layers (made with `tar`). Returns the manifest digest.
-pub fn write_oci_layout(dir: &Path, tag: &str, layer_count: usize, layer_size: usize) -> String {
-    let blobs = dir.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |data: &[u8]| -> (String, usize) {
-        let d = digest(data);
-        std::fs::write(blobs.join(d.trim_start_matches("sha256:")), data).unwrap();
-        (d, data.len())
-    };
-    let mut layers = Vec::new();
-    for i in 0..layer_count {
-        let src = dir.join(format!("src{i}"));
-        std::fs::create_dir_all(&src).unwrap();
-        let content: Vec<u8> = (0..layer_size)
-            .map(|j| ((i * 31 + j * 7) % 251) as u8)
-            .collect();
-        std::fs::write(src.join(format!("file{i}.bin")), content).unwrap();
-        let tar = dir.join(format!("layer{i}.tar"));
-        let status = Command::new("tar")
-            .args(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-cf"])
-            .arg(&tar)
-            .arg("-C")
-            .arg(&src)
-            .arg(".")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let data = std::fs::read(&tar).unwrap();
-        std::fs::remove_file(&tar).unwrap();
-        std::fs::remove_dir_all(&src).unwrap();
-        layers.push(put(&data));
-    }
-    let config = serde_json::to_vec(&serde_json::json!({
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {},
-        "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>()},
-    }))
-    .unwrap();
-    let (config_digest, config_size) = put(&config);
-    let manifest = serde_json::to_vec(&serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_size},
-        "layers": layers.iter().map(|(d, s)| serde_json::json!({"mediaType": OCI_LAYER, "digest": d, "size": s})).collect::<Vec<_>>(),
-    }))
-    .unwrap();
-    let (manifest_digest, manifest_size) = put(&manifest);
-    let index = serde_json::json!({
-        "schemaVersion": 2,
-        "manifests": [{
-            "mediaType": OCI_MANIFEST,
-            "digest": manifest_digest,
-            "size": manifest_size,
-            "annotations": {"org.opencontainers.image.ref.name": tag},
-        }],
-    });
-    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
-    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-    manifest_digest
-}
-
-/// Every blob file name under an OCI layout, sorted.
-pub fn layout_blobs(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir.join("blobs/sha256"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Runs `skopeo ARGS` and asserts success; returns stdout.
 pub fn skopeo(args: &[&str]) -> String {
     let skopeo = super::require_tool("skopeo", "skopeo");
@@ -328,68 +254,6 @@ pub fn skopeo(args: &[&str]) -> String {
         .output()
         .unwrap();
     super::success_stdout(&output)
-}
-
-/// Debian's `docker-registry` (distribution 2.8) serving `root` on a loopback port; killed on drop.
-pub struct DockerRegistry {
-    child: Child,
-    pub addr: String,
-    _config_dir: tempfile::TempDir,
-}
-
-impl DockerRegistry {
-    pub fn start(root: &Path, delete_enabled: bool) -> Self {
-        let binary = super::require_tool("docker-registry", "docker-registry");
-        let port = super::free_port();
-        let addr = format!("127.0.0.1:{port}");
-        let config_dir = tempfile::tempdir().unwrap();
-        let config = config_dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: {delete_enabled}\nhttp:\n  addr: {addr}\n  secret: regctl-test-secret\n",
-                root.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(binary)
-            .arg("serve")
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            // It logs every 404 at level error; its exit status is checked while waiting.
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut registry = Self {
-            child,
-            addr,
-            _config_dir: config_dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(&registry.addr).is_err() {
-            if let Ok(Some(status)) = registry.child.try_wait() {
-                panic!("docker-registry exited: {status}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "docker-registry did not start listening"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        registry
-    }
-
-    pub fn base(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for DockerRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The registry:2 tree under a storage root.
