@@ -60,7 +60,43 @@ pub(super) fn parse_range(value: &str, len: u64) -> ByteRange {
     }
 }
 
-/// Streams `len` bytes of `source` from `start`, reading ahead on a blocking thread.
+/// A chunk buffer that returns to its reader when the last `Bytes` made from it is dropped:
+/// allocating a fresh chunk per read would map, fault in and unmap half a megabyte every time.
+struct PooledChunk {
+    buf: Vec<u8>,
+    len: usize,
+    home: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+impl AsRef<[u8]> for PooledChunk {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for PooledChunk {
+    fn drop(&mut self) {
+        // The reader may have finished already; then the buffer is simply freed.
+        let _ = self.home.send(std::mem::take(&mut self.buf));
+    }
+}
+
+/// Reads until `buf` is full or the reader is exhausted.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Streams `len` bytes of `source` from `start`, reading ahead on a blocking thread into a small
+/// pool of reused buffers.
 fn stream_blob(source: Box<dyn BlobSource>, start: u64, len: u64) -> Body {
     if len == 0 {
         return Body::empty();
@@ -74,13 +110,22 @@ fn stream_blob(source: Box<dyn BlobSource>, start: u64, len: u64) -> Body {
                 return;
             }
         };
+        let chunk_len = usize::try_from(READ_CHUNK.min(len)).unwrap_or(1 << 19);
+        let (home, returned) = std::sync::mpsc::channel::<Vec<u8>>();
         loop {
-            let mut chunk = Vec::with_capacity(usize::try_from(READ_CHUNK).unwrap_or(1 << 19));
-            match (&mut reader).take(READ_CHUNK).read_to_end(&mut chunk) {
+            let mut buf = returned
+                .try_recv()
+                .unwrap_or_else(|_| vec![0; chunk_len]);
+            match read_full(&mut reader, &mut buf) {
                 Ok(0) => return,
-                Ok(_) => {
+                Ok(n) => {
+                    let chunk = Bytes::from_owner(PooledChunk {
+                        buf,
+                        len: n,
+                        home: home.clone(),
+                    });
                     // The client went away: stop reading.
-                    if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                    if tx.blocking_send(Ok(chunk)).is_err() {
                         return;
                     }
                 }
