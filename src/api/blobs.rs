@@ -113,9 +113,7 @@ fn stream_blob(source: Box<dyn BlobSource>, start: u64, len: u64) -> Body {
         let chunk_len = usize::try_from(READ_CHUNK.min(len)).unwrap_or(1 << 19);
         let (home, returned) = std::sync::mpsc::channel::<Vec<u8>>();
         loop {
-            let mut buf = returned
-                .try_recv()
-                .unwrap_or_else(|_| vec![0; chunk_len]);
+            let mut buf = returned.try_recv().unwrap_or_else(|_| vec![0; chunk_len]);
             match read_full(&mut reader, &mut buf) {
                 Ok(0) => return,
                 Ok(n) => {
