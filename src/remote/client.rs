@@ -490,16 +490,10 @@ impl Client {
         concurrency: usize,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<TagInfo>, RemoteError> {
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        stream::iter(tags)
-            .map(|tag| async {
-                let info = self.head_manifest(repository, tag).await;
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                info
-            })
-            .buffered(concurrency.max(1))
-            .try_collect()
-            .await
+        in_order_bounded(tags, concurrency, progress, |tag| {
+            self.head_manifest(repository, tag)
+        })
+        .await
     }
 
     /// Counts the tags of each repository with bounded concurrency. A repository listed by the
@@ -513,20 +507,19 @@ impl Client {
         concurrency: usize,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<usize>, RemoteError> {
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        stream::iter(repositories)
-            .map(|repository| async {
-                let tags = self.tags(repository, Paging::default(), &|_| {}).await;
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                match tags {
+        in_order_bounded(
+            repositories,
+            concurrency,
+            progress,
+            |repository| async move {
+                match self.tags(repository, Paging::default(), &|_| {}).await {
                     Ok(tags) => Ok(tags.len()),
                     Err(RemoteError::NotFound { .. }) => Ok(0),
                     Err(e) => Err(e),
                 }
-            })
-            .buffered(concurrency.max(1))
-            .try_collect()
-            .await
+            },
+        )
+        .await
     }
 
     /// Reads the manifest `digest` and, for an image, its config: creation time and total size.
@@ -585,16 +578,10 @@ impl Client {
         concurrency: usize,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<ImageDetails>, RemoteError> {
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        stream::iter(digests)
-            .map(|digest| async {
-                let details = self.image_details(repository, digest).await;
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                details
-            })
-            .buffered(concurrency.max(1))
-            .try_collect()
-            .await
+        in_order_bounded(digests, concurrency, progress, |digest| {
+            self.image_details(repository, digest)
+        })
+        .await
     }
 
     /// GETs a blob of at most `max_size` bytes and checks its sha256 digest.
@@ -1410,6 +1397,34 @@ fn describe_certificate_error(err: &rustls::CertificateError) -> String {
         }
         other => format!("{other:?}"),
     }
+}
+
+/// Runs `work` on every item with at most `concurrency` in flight, returning the results in the
+/// items' order and reporting the number finished so far to `progress` after each one.
+async fn in_order_bounded<'a, I, T, F, Fut>(
+    items: &'a [I],
+    concurrency: usize,
+    progress: &(dyn Fn(usize) + Sync),
+    work: F,
+) -> Result<Vec<T>, RemoteError>
+where
+    F: Fn(&'a I) -> Fut,
+    Fut: std::future::Future<Output = Result<T, RemoteError>>,
+{
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = &done;
+    stream::iter(items)
+        .map(|item| {
+            let finished = work(item);
+            async move {
+                let result = finished.await;
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                result
+            }
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await
 }
 
 #[cfg(test)]
