@@ -429,30 +429,9 @@ impl Client {
         repository: &str,
         reference: &str,
     ) -> Result<TagInfo, RemoteError> {
-        let url = self.url(&format!("/v2/{repository}/manifests/{reference}"))?;
-        let response = self
-            .send(
-                Method::HEAD,
-                &url,
-                &repository_scope(repository, "pull"),
-                &manifest_accept(),
-            )
+        let (_, response) = self
+            .request_manifest(Method::HEAD, repository, reference)
             .await?;
-        let status = response.status();
-        if status == StatusCode::NOT_FOUND {
-            return Err(RemoteError::NotFound {
-                what: format!(
-                    "manifest {} on {}",
-                    image_ref(repository, reference),
-                    self.registry
-                ),
-            });
-        }
-        if !status.is_success() {
-            return Err(self
-                .status_error(Method::HEAD, &url, status, response)
-                .await);
-        }
         let headers = response.headers();
         let digest = header_str(headers, "docker-content-digest");
         let media_type = header_str(headers, CONTENT_TYPE.as_str()).unwrap_or_default();
@@ -644,20 +623,18 @@ impl Client {
         Ok(bytes)
     }
 
-    /// GETs a manifest with the full Accept list, keeping the exact bytes. The digest is the
-    /// registry's `Docker-Content-Digest` when sent, checked against the bytes when it is sha256.
-    ///
-    /// # Errors
-    /// [`RemoteError::NotFound`], [`RemoteError::DigestMismatch`] and the usual errors.
-    pub async fn manifest(
+    /// Sends `method` for a manifest with the full Accept list (so the digest is the stored one)
+    /// and returns the successful response; 404 becomes [`RemoteError::NotFound`].
+    async fn request_manifest(
         &self,
+        method: Method,
         repository: &str,
         reference: &str,
-    ) -> Result<Manifest, RemoteError> {
+    ) -> Result<(Url, reqwest::Response), RemoteError> {
         let url = self.url(&format!("/v2/{repository}/manifests/{reference}"))?;
         let response = self
             .send(
-                Method::GET,
+                method.clone(),
                 &url,
                 &repository_scope(repository, "pull"),
                 &manifest_accept(),
@@ -674,8 +651,24 @@ impl Client {
             });
         }
         if !status.is_success() {
-            return Err(self.status_error(Method::GET, &url, status, response).await);
+            return Err(self.status_error(method, &url, status, response).await);
         }
+        Ok((url, response))
+    }
+
+    /// GETs a manifest with the full Accept list, keeping the exact bytes. The digest is the
+    /// registry's `Docker-Content-Digest` when sent, checked against the bytes when it is sha256.
+    ///
+    /// # Errors
+    /// [`RemoteError::NotFound`], [`RemoteError::DigestMismatch`] and the usual errors.
+    pub async fn manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<Manifest, RemoteError> {
+        let (url, response) = self
+            .request_manifest(Method::GET, repository, reference)
+            .await?;
         let header_digest = header_str(response.headers(), "docker-content-digest");
         let header_type = header_str(response.headers(), CONTENT_TYPE.as_str());
         let bytes = response
