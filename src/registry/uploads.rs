@@ -435,24 +435,15 @@ impl Registry {
     {
         let session = self.session(name, id).await?;
         let mut state = session.state.lock().await;
-        if state.closed {
-            return Err(RegistryError::UploadUnknown);
-        }
-        check_range(range, state.offset)?;
-        let sink = self.sink(paths::upload_data(name, id), &state);
-        let pumped = pump(sink, body).await;
-        let Some(mut sink) = pumped.sink else {
-            self.abandon(name, id, &mut state).await;
-            return Err(pumped.result.err().unwrap_or(RegistryError::UploadUnknown));
-        };
+        let (mut sink, pending, mut result) =
+            self.receive(name, id, &mut state, range, body).await?;
         let hash_states = paths::upload_hash_states(name, id);
         let previous_state = state.hash_state_at;
         let expected_len = range.map(|(start, end)| (end - start).saturating_add(1));
-        let mut result = pumped.result;
         let (sink, result, consistent) = self
             .blocking(move |s| {
                 if result.is_ok() {
-                    result = drain_pending(&mut sink, pumped.pending, expected_len);
+                    result = drain_pending(&mut sink, pending, expected_len);
                 }
                 if result.is_err() {
                     let consistent = sink.rollback().is_ok();
@@ -508,24 +499,15 @@ impl Registry {
     {
         let session = self.session(name, id).await?;
         let mut state = session.state.lock().await;
-        if state.closed {
-            return Err(RegistryError::UploadUnknown);
-        }
-        check_range(range, state.offset)?;
-        let sink = self.sink(paths::upload_data(name, id), &state);
-        let pumped = pump(sink, body).await;
-        let Some(mut sink) = pumped.sink else {
-            self.abandon(name, id, &mut state).await;
-            return Err(pumped.result.err().unwrap_or(RegistryError::UploadUnknown));
-        };
+        let (mut sink, pending, mut result) =
+            self.receive(name, id, &mut state, range, body).await?;
         let layer_link = paths::layer_link(name, &expected);
         let upload_dir = paths::upload_dir(name, id);
         let expected_len = range.map(|(start, end)| (end - start).saturating_add(1));
-        let mut result = pumped.result;
         let (sink, outcome) = self
             .blocking(move |s| {
                 if result.is_ok() {
-                    result = drain_pending(&mut sink, pumped.pending, expected_len);
+                    result = drain_pending(&mut sink, pending, expected_len);
                 }
                 if let Err(e) = result {
                     return Ok((sink, Err((e, false))));
@@ -667,6 +649,34 @@ impl Registry {
             }
         }
         Ok(report)
+    }
+
+    /// Receives a request body into upload `id`: the session must be open and the chunk must
+    /// start at its offset. A body whose writer thread died abandons the upload. Returns the sink,
+    /// the chunks still to be written and the outcome of receiving.
+    async fn receive<S, E>(
+        &self,
+        name: Name<'_>,
+        id: UploadId<'_>,
+        state: &mut SessionState,
+        range: Option<(u64, u64)>,
+        body: S,
+    ) -> Result<(Sink, Vec<Bytes>, Result<(), RegistryError>), RegistryError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        if state.closed {
+            return Err(RegistryError::UploadUnknown);
+        }
+        check_range(range, state.offset)?;
+        let sink = self.sink(paths::upload_data(name, id), state);
+        let pumped = pump(sink, body).await;
+        let Some(sink) = pumped.sink else {
+            self.abandon(name, id, state).await;
+            return Err(pumped.result.err().unwrap_or(RegistryError::UploadUnknown));
+        };
+        Ok((sink, pumped.pending, pumped.result))
     }
 
     fn sink(&self, key: String, state: &SessionState) -> Sink {
