@@ -448,20 +448,28 @@ pub async fn obtain(
 
 /// The reason the server gives on the first failed challenge, falling back to `fallback`.
 async fn explain_failure(order: &mut instant_acme::Order, fallback: String) -> CertError {
-    let mut authorizations = order.authorizations();
-    while let Some(Ok(mut authz)) = authorizations.next().await {
-        let Ok(state) = authz.refresh().await else {
-            continue;
-        };
-        if state.status == AuthorizationStatus::Valid {
-            continue;
+    // An ACME server may publish the failed status a moment before the challenge's error
+    // document (pebble sets them under different locks), so look again briefly before falling
+    // back to the bare order status.
+    for attempt in 0..5 {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
-        let identifier = state.identifier().to_string();
-        if let Some(problem) = state.challenges.iter().find_map(|c| c.error.as_ref()) {
-            return CertError::ValidationFailed {
-                identifier,
-                detail: problem.to_string(),
+        let mut authorizations = order.authorizations();
+        while let Some(Ok(mut authz)) = authorizations.next().await {
+            let Ok(state) = authz.refresh().await else {
+                continue;
             };
+            if state.status == AuthorizationStatus::Valid {
+                continue;
+            }
+            let identifier = state.identifier().to_string();
+            if let Some(problem) = state.challenges.iter().find_map(|c| c.error.as_ref()) {
+                return CertError::ValidationFailed {
+                    identifier,
+                    detail: problem.to_string(),
+                };
+            }
         }
     }
     CertError::OrderNotReady(fallback)

@@ -918,19 +918,37 @@ fn acme_tls_alpn01_against_pebble() {
 fn acme_reports_a_failed_validation_with_the_servers_reason() {
     let pebble = Pebble::start(3600);
     let tmp = tempfile::tempdir().unwrap();
-    // Nobody answers on pebble's HTTP-01 port: this responder listens elsewhere.
-    let elsewhere = free_port().to_string();
+    // Another web server owns the port pebble validates on (as when port 80 is not forwarded to
+    // regctl), so the challenge is answered with a 404. Holding the port also keeps a concurrent
+    // test from binding it and answering in our place.
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", pebble.http_port))
+        .expect("hold pebble's HTTP-01 port");
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for mut stream in squatter.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    // regctl's own responder listens on a port the kernel picks, which nobody is sent to.
     let out = pebble.acme(
         &tmp.path().join("certs"),
         "http-01",
         &["registry.test"],
-        &["--http-port", &elsewhere],
+        &["--http-port", "0"],
     );
-    assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("could not validate registry.test"),
         "{stderr}"
+    );
+    assert!(
+        stderr.contains("404"),
+        "the server's reason is shown: {stderr}"
     );
     assert!(!tmp.path().join("certs/server.crt").exists());
 }
