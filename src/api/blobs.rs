@@ -1,7 +1,5 @@
 //! `GET`/`HEAD`/`DELETE /v2/<name>/blobs/<digest>`, with single byte ranges.
 
-use std::io::Read;
-
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
@@ -15,8 +13,6 @@ use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::Name;
 use crate::storage::BlobSource;
 
-/// Bytes per read when streaming a blob: large enough that syscalls and task hand-offs are noise.
-const READ_CHUNK: u64 = 512 << 10;
 /// Chunks read ahead of the socket.
 const READ_AHEAD: usize = 3;
 
@@ -60,77 +56,31 @@ pub(super) fn parse_range(value: &str, len: u64) -> ByteRange {
     }
 }
 
-/// A chunk buffer that returns to its reader when the last `Bytes` made from it is dropped:
-/// allocating a fresh chunk per read would map, fault in and unmap half a megabyte every time.
-struct PooledChunk {
-    buf: Vec<u8>,
-    len: usize,
-    home: std::sync::mpsc::Sender<Vec<u8>>,
-}
-
-impl AsRef<[u8]> for PooledChunk {
-    fn as_ref(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-}
-
-impl Drop for PooledChunk {
-    fn drop(&mut self) {
-        // The reader may have finished already; then the buffer is simply freed.
-        let _ = self.home.send(std::mem::take(&mut self.buf));
-    }
-}
-
-/// Reads until `buf` is full or the reader is exhausted.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// Streams `len` bytes of `source` from `start`, reading ahead on a blocking thread into a small
-/// pool of reused buffers.
+/// Streams `len` bytes of `source` from `start`: the storage produces chunks on a blocking thread,
+/// a few ahead of the socket.
 fn stream_blob(source: Box<dyn BlobSource>, start: u64, len: u64) -> Body {
     if len == 0 {
         return Body::empty();
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD);
     tokio::task::spawn_blocking(move || {
-        let mut reader = match source.reader_at(start) {
-            Ok(r) => r.take(len),
+        let mut chunks = match source.chunks(start, len) {
+            Ok(chunks) => chunks,
             Err(e) => {
                 let _ = tx.blocking_send(Err(e));
                 return;
             }
         };
-        let chunk_len = usize::try_from(READ_CHUNK.min(len)).unwrap_or(1 << 19);
-        let (home, returned) = std::sync::mpsc::channel::<Vec<u8>>();
         loop {
-            let mut buf = returned.try_recv().unwrap_or_else(|_| vec![0; chunk_len]);
-            match read_full(&mut reader, &mut buf) {
-                Ok(0) => return,
-                Ok(n) => {
-                    let chunk = Bytes::from_owner(PooledChunk {
-                        buf,
-                        len: n,
-                        home: home.clone(),
-                    });
-                    // The client went away: stop reading.
-                    if tx.blocking_send(Ok(chunk)).is_err() {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
-                    return;
-                }
+            let item = match chunks.next_chunk() {
+                Ok(Some(chunk)) => Ok(chunk),
+                Ok(None) => return,
+                Err(e) => Err(e),
+            };
+            let failed = item.is_err();
+            // The client went away: stop reading.
+            if tx.blocking_send(item).is_err() || failed {
+                return;
             }
         }
     });

@@ -11,7 +11,7 @@
 //! size and the hasher comes from `hashstates/sha256/<offset>` in Go's format, or from rehashing.
 
 use std::collections::HashMap;
-use std::io::{self, Read};
+use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -288,14 +288,9 @@ fn rehash(storage: &dyn Storage, key: &str, len: u64) -> Result<Hasher, Registry
         return Ok(hasher);
     }
     let source = storage.open(key)?.ok_or(RegistryError::UploadUnknown)?;
-    let mut reader = source.reader_at(0)?.take(len);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
+    let mut chunks = source.chunks(0, len)?;
+    while let Some(chunk) = chunks.next_chunk()? {
+        hasher.update(&chunk);
     }
     Ok(hasher)
 }

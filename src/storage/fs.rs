@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use super::{paths, BlobSource, Entry, ReferenceGuard, Storage, UploadFile};
+use super::chunks::FileChunks;
+use super::{paths, BlobChunks, BlobSource, Entry, ReferenceGuard, Storage, UploadFile};
 
 /// registry:2's filesystem driver rooted at `rootdirectory`.
 #[derive(Debug, Clone)]
@@ -206,6 +207,9 @@ fn is_absent(e: &io::Error) -> bool {
 struct FsBlob {
     file: File,
     len: u64,
+    /// Content-addressed blob data, never truncated in place, so it may be memory-mapped; an
+    /// upload's data file can be cut back by a failed append.
+    immutable: bool,
 }
 
 impl BlobSource for FsBlob {
@@ -213,11 +217,13 @@ impl BlobSource for FsBlob {
         self.len
     }
 
-    fn reader_at(mut self: Box<Self>, start: u64) -> io::Result<Box<dyn Read + Send>> {
-        if start > 0 {
-            self.file.seek(SeekFrom::Start(start))?;
-        }
-        Ok(Box::new(self.file))
+    fn chunks(self: Box<Self>, start: u64, len: u64) -> io::Result<Box<dyn BlobChunks>> {
+        Ok(Box::new(FileChunks::new(
+            self.file,
+            start,
+            len,
+            self.immutable,
+        )))
     }
 }
 
@@ -287,6 +293,7 @@ impl Storage for FsStorage {
         Ok(Some(Box::new(FsBlob {
             file,
             len: meta.len(),
+            immutable: paths::is_in_blob_store(key),
         })))
     }
 
@@ -411,11 +418,10 @@ mod tests {
             .open("/blobs/aa/bb/data")
             .unwrap()
             .unwrap()
-            .reader_at(5)
+            .chunks(5, 2)
             .unwrap();
-        let mut rest = String::new();
-        r.read_to_string(&mut rest).unwrap();
-        assert_eq!(rest, "!?");
+        assert_eq!(r.next_chunk().unwrap().unwrap(), &b"!?"[..]);
+        assert!(r.next_chunk().unwrap().is_none());
         s.delete("/blobs").unwrap();
         s.delete("/blobs").unwrap();
         assert!(s.list("/blobs").unwrap().is_empty());

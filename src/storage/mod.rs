@@ -5,11 +5,13 @@
 //! on a request task. Durability is part of the contract: `write_durable` and `move_durable`
 //! return only once the data and the directory entries naming it survive a crash.
 
+pub mod chunks;
 pub mod fs;
 pub mod paths;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
+pub use chunks::BlobChunks;
 pub use fs::FsStorage;
 
 /// A directory entry.
@@ -19,17 +21,18 @@ pub struct Entry {
     pub is_dir: bool,
 }
 
-/// An open blob: its length and a reader from any offset.
+/// An open blob: its length and its bytes, in chunks, from any range.
 pub trait BlobSource: Send {
     fn len(&self) -> u64;
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// A reader positioned at `start`.
+    /// The bytes `start..start + len` (within [`BlobSource::len`]) as chunks, produced on the
+    /// calling thread, which may block.
     ///
     /// # Errors
-    /// I/O errors from seeking.
-    fn reader_at(self: Box<Self>, start: u64) -> io::Result<Box<dyn Read + Send>>;
+    /// I/O errors from opening the range.
+    fn chunks(self: Box<Self>, start: u64, len: u64) -> io::Result<Box<dyn BlobChunks>>;
 }
 
 /// The data file of an upload in progress, positioned for appending.

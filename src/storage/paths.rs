@@ -40,6 +40,15 @@ pub fn repository(name: Name<'_>) -> String {
     repo(name)
 }
 
+/// Whether `key` lies in the content-addressed blob store (`/docker/registry/v2/blobs/...`), whose
+/// files are only ever created whole by a rename and removed by unlinking.
+#[must_use]
+pub fn is_in_blob_store(key: &str) -> bool {
+    key.strip_prefix(ROOT)
+        .and_then(|rest| rest.strip_prefix("/blobs/"))
+        .is_some()
+}
+
 /// `/docker/registry/v2/blobs`
 #[must_use]
 pub fn blobs_root() -> String {
