@@ -150,11 +150,11 @@ async fn run(args: Args) -> Result<()> {
         "measuring machine limits ({} MiB each)...",
         scale.limit_bytes >> 20
     );
-    let limits = limits::measure(scale.limit_bytes, run_dir.path()).await?;
-    eprintln!(
-        "  sha256 {:.0} MB/s (SHA-NI: {}), disk+fsync {:.0} MB/s, loopback {:.0} MB/s",
-        limits.sha256_mb_s, limits.sha_ni, limits.fsync_disk_mb_s, limits.loopback_mb_s
-    );
+    let mut limit_samples = limits::LimitSamples::default();
+    limit_samples
+        .measure_all(scale.limit_bytes, run_dir.path())
+        .await?;
+    eprintln!("  {}", limit_samples.latest());
     eprintln!("generating content...");
     let payloads = Payloads::generate(&selected, &scale);
 
@@ -163,6 +163,19 @@ async fn run(args: Args) -> Result<()> {
         let mut samples = [Vec::new(), Vec::new()];
         let mut shared: Option<SharedTree> = None;
         for round in 1..=rounds {
+            match workload {
+                Workload::Pull => {
+                    limit_samples.measure_loopback(scale.limit_bytes).await?;
+                    eprintln!("  [{round}/{rounds}] limits: {}", limit_samples.latest());
+                }
+                Workload::PushMono | Workload::PushChunked => {
+                    limit_samples
+                        .measure_push_limits(scale.limit_bytes, run_dir.path())
+                        .await?;
+                    eprintln!("  [{round}/{rounds}] limits: {}", limit_samples.latest());
+                }
+                _ => {}
+            }
             for (index, side) in [&reference, &candidate].into_iter().enumerate() {
                 if workload.writes_layout() && shared.is_none() {
                     shared = Some(SharedTree::write(run_dir.path(), |root| {
@@ -219,6 +232,7 @@ async fn run(args: Args) -> Result<()> {
         ));
     }
 
+    let limits = limit_samples.summarize(run_dir.path());
     let report = Report::new(mode, args.self_test, rounds, scale, limits, summaries);
     report.print();
     if let Some(path) = &args.json {

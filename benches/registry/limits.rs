@@ -17,6 +17,7 @@ const MIB: usize = 1 << 20;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Limits {
+    /// Means over every measurement in the run (see [`LimitSamples`]).
     pub sha256_mb_s: f64,
     /// Whether /proc/cpuinfo lists `sha_ni` (sha2 uses it when present).
     pub sha_ni: bool,
@@ -24,6 +25,8 @@ pub struct Limits {
     pub loopback_mb_s: f64,
     /// The directory whose disk was measured (the servers' storage lives there too).
     pub storage_dir: String,
+    /// Every measurement, in run order, so the spread is visible.
+    pub samples: LimitSamples,
 }
 
 impl Limits {
@@ -33,19 +36,59 @@ impl Limits {
     }
 }
 
-pub async fn measure(bytes: u64, storage_dir: &Path) -> Result<Limits> {
-    let sha256_mb_s = tokio::task::spawn_blocking(move || sha256_throughput(bytes)).await?;
-    let dir = storage_dir.to_path_buf();
-    let fsync_disk_mb_s =
-        tokio::task::spawn_blocking(move || fsync_throughput(&dir, bytes)).await??;
-    let loopback_mb_s = loopback_throughput(bytes).await?;
-    Ok(Limits {
-        sha256_mb_s,
-        sha_ni: cpu_has_sha_ni(),
-        fsync_disk_mb_s,
-        loopback_mb_s,
-        storage_dir: storage_dir.display().to_string(),
-    })
+/// This VM's limits swing by half between minutes, so each is measured at the start and again
+/// just before every round of the workloads it bounds (loopback before a pull round, sha256 and
+/// disk before a push round): the target compares a workload with its limit under the same
+/// conditions, as A B A B does for the two servers.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LimitSamples {
+    pub sha256_mb_s: Vec<f64>,
+    pub fsync_disk_mb_s: Vec<f64>,
+    pub loopback_mb_s: Vec<f64>,
+}
+
+impl LimitSamples {
+    pub async fn measure_all(&mut self, bytes: u64, storage_dir: &Path) -> Result<()> {
+        self.measure_push_limits(bytes, storage_dir).await?;
+        self.measure_loopback(bytes).await
+    }
+
+    pub async fn measure_push_limits(&mut self, bytes: u64, storage_dir: &Path) -> Result<()> {
+        self.sha256_mb_s
+            .push(tokio::task::spawn_blocking(move || sha256_throughput(bytes)).await?);
+        let dir = storage_dir.to_path_buf();
+        self.fsync_disk_mb_s
+            .push(tokio::task::spawn_blocking(move || fsync_throughput(&dir, bytes)).await??);
+        Ok(())
+    }
+
+    pub async fn measure_loopback(&mut self, bytes: u64) -> Result<()> {
+        self.loopback_mb_s.push(loopback_throughput(bytes).await?);
+        Ok(())
+    }
+
+    pub fn latest(&self) -> String {
+        let last = |v: &[f64]| v.last().copied().unwrap_or(f64::NAN);
+        format!(
+            "sha256 {:.0} MB/s (SHA-NI: {}), disk+fsync {:.0} MB/s, loopback {:.0} MB/s",
+            last(&self.sha256_mb_s),
+            cpu_has_sha_ni(),
+            last(&self.fsync_disk_mb_s),
+            last(&self.loopback_mb_s)
+        )
+    }
+
+    pub fn summarize(self, storage_dir: &Path) -> Limits {
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        Limits {
+            sha256_mb_s: mean(&self.sha256_mb_s),
+            sha_ni: cpu_has_sha_ni(),
+            fsync_disk_mb_s: mean(&self.fsync_disk_mb_s),
+            loopback_mb_s: mean(&self.loopback_mb_s),
+            storage_dir: storage_dir.display().to_string(),
+            samples: self,
+        }
+    }
 }
 
 fn sha256_throughput(bytes: u64) -> f64 {

@@ -200,23 +200,39 @@ impl Report {
         println!("{table}");
 
         let l = &self.limits;
-        println!("\n## Machine limits (storage in {})\n", l.storage_dir);
+        println!(
+            "\n## Machine limits (storage in {}; measured at the start and before every pull or \
+             push round)\n",
+            l.storage_dir
+        );
         let mut table = markdown_table();
-        table.set_header(vec!["limit", "MB/s"]);
+        table.set_header(vec!["limit", "MB/s (mean)", "min - max", "measurements"]);
+        let spread = |samples: &[f64]| {
+            let min = samples.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{} - {}", rate(min), rate(max))
+        };
+        let samples = &l.samples;
         table.add_row(vec![
             format!(
                 "sha256, one core (sha2 crate; CPU {} SHA-NI)",
                 if l.sha_ni { "has" } else { "lacks" }
             ),
             rate(l.sha256_mb_s),
+            spread(&samples.sha256_mb_s),
+            samples.sha256_mb_s.len().to_string(),
         ]);
         table.add_row(vec![
             "disk write, 1 MiB chunks + fsync".to_owned(),
             rate(l.fsync_disk_mb_s),
+            spread(&samples.fsync_disk_mb_s),
+            samples.fsync_disk_mb_s.len().to_string(),
         ]);
         table.add_row(vec![
             "loopback HTTP, same client".to_owned(),
             rate(l.loopback_mb_s),
+            spread(&samples.loopback_mb_s),
+            samples.loopback_mb_s.len().to_string(),
         ]);
         println!("{table}");
 
