@@ -124,8 +124,9 @@ impl FsStorage {
     fn replace(path: &Path, data: &[u8], durable: bool) -> io::Result<()> {
         let dir = parent(path)?;
         let tmp = temp_name(path)?;
+        let mut new_dirs = Vec::new();
         if durable {
-            create_dir_durable(dir)?;
+            create_dirs(dir, &mut new_dirs)?;
         }
         let mut file = match OpenOptions::new().write(true).create_new(true).open(&tmp) {
             Ok(f) => f,
@@ -144,7 +145,7 @@ impl FsStorage {
             return Err(e);
         }
         if durable {
-            fsync_dir(dir)?;
+            fsync_dirs(&new_dirs, dir)?;
         }
         Ok(())
     }
@@ -171,21 +172,41 @@ fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Creates `dir` and any missing parents, fsyncing each parent that gained an entry.
-fn create_dir_durable(dir: &Path) -> io::Result<()> {
+/// Creates `dir` and any missing parents, recording each parent that gained an entry in `gained`
+/// (outermost first). The caller fsyncs them with [`fsync_dirs`] before it reports success:
+/// deferring those fsyncs lets a journaling filesystem commit the new entries together with the
+/// write that follows, instead of one journal commit per directory, and what is durable on return
+/// is the same.
+fn create_dirs(dir: &Path, gained: &mut Vec<PathBuf>) -> io::Result<()> {
     match fs::create_dir(dir) {
-        Ok(()) => fsync_dir(parent(dir)?),
+        Ok(()) => {
+            gained.push(parent(dir)?.to_path_buf());
+            Ok(())
+        }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            create_dir_durable(parent(dir)?)?;
+            create_dirs(parent(dir)?, gained)?;
             match fs::create_dir(dir) {
-                Ok(()) => fsync_dir(parent(dir)?),
+                Ok(()) => {
+                    gained.push(parent(dir)?.to_path_buf());
+                    Ok(())
+                }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
                 Err(e) => Err(e),
             }
         }
         Err(e) => Err(e),
     }
+}
+
+/// fsyncs every directory in `dirs` once, and `last` after them.
+fn fsync_dirs(dirs: &[PathBuf], last: &Path) -> io::Result<()> {
+    for dir in dirs {
+        if dir != last {
+            fsync_dir(dir)?;
+        }
+    }
+    fsync_dir(last)
 }
 
 fn not_found_is_none<T>(result: io::Result<T>) -> io::Result<Option<T>> {
@@ -310,9 +331,10 @@ impl Storage for FsStorage {
         let to = self.path(to);
         let dir = parent(&to)?;
         // Blobs are moved into directories that do not exist yet.
-        create_dir_durable(dir)?;
+        let mut new_dirs = Vec::new();
+        create_dirs(dir, &mut new_dirs)?;
         fs::rename(&from, &to)?;
-        fsync_dir(dir)
+        fsync_dirs(&new_dirs, dir)
     }
 
     fn open_upload(&self, key: &str, offset: u64) -> io::Result<Box<dyn UploadFile>> {
@@ -375,6 +397,20 @@ impl Storage for FsStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_directories_record_every_parent_that_gained_an_entry() {
+        let root = tempfile::tempdir().unwrap();
+        let base = root.path().join("a");
+        fs::create_dir(&base).unwrap();
+        let mut gained = Vec::new();
+        create_dirs(&base.join("b/c/d"), &mut gained).unwrap();
+        assert_eq!(gained, vec![base.clone(), base.join("b"), base.join("b/c")]);
+        assert!(base.join("b/c/d").is_dir());
+        let mut again = Vec::new();
+        create_dirs(&base.join("b/c/d"), &mut again).unwrap();
+        assert!(again.is_empty(), "nothing new, nothing to fsync");
+    }
 
     #[test]
     fn durable_writes_create_parents_and_replace() {
