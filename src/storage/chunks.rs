@@ -52,23 +52,15 @@ impl FileChunks {
 
     fn read_chunk(&self, n: usize) -> io::Result<Bytes> {
         let mut buf = vec![0; n];
-        let mut filled = 0;
-        while filled < n {
-            match self
-                .file
-                .read_at(&mut buf[filled..], self.next + filled as u64)
-            {
-                Ok(0) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the blob file is shorter than its recorded length",
-                    ))
-                }
-                Ok(read) => filled += read,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        self.file
+            .read_exact_at(&mut buf, self.next)
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::UnexpectedEof => io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the blob file is shorter than its recorded length",
+                ),
+                _ => e,
+            })?;
         Ok(Bytes::from(buf))
     }
 

@@ -178,23 +178,19 @@ fn fsync_dir(dir: &Path) -> io::Result<()> {
 /// write that follows, instead of one journal commit per directory, and what is durable on return
 /// is the same.
 fn create_dirs(dir: &Path, gained: &mut Vec<PathBuf>) -> io::Result<()> {
-    match fs::create_dir(dir) {
+    let created = match fs::create_dir(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            create_dirs(parent(dir)?, gained)?;
+            fs::create_dir(dir)
+        }
+        first => first,
+    };
+    match created {
         Ok(()) => {
             gained.push(parent(dir)?.to_path_buf());
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            create_dirs(parent(dir)?, gained)?;
-            match fs::create_dir(dir) {
-                Ok(()) => {
-                    gained.push(parent(dir)?.to_path_buf());
-                    Ok(())
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
-                Err(e) => Err(e),
-            }
-        }
         Err(e) => Err(e),
     }
 }
