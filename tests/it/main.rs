@@ -6,6 +6,7 @@ mod cert;
 mod client_setup;
 mod common;
 mod config;
+mod docker;
 mod docs;
 mod gc;
 mod init;

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod docker_registry;
+pub mod dockerd;
 pub mod oci;
 pub mod pki;
 pub mod process;
