@@ -178,6 +178,13 @@ fn validate(args: &ValidateArgs, global: &GlobalArgs, printer: &Printer) -> anyh
             if errors == 1 { "" } else { "s" }
         );
     }
+    if let Ok(loaded) = config::load(&path) {
+        for (key, why) in config::without_effect(&loaded.config) {
+            printer.detail(format!(
+                "{key}: accepted without effect in regctl serve: {why}"
+            ));
+        }
+    }
     printer.info(format!("{} is valid", path.display()));
     Ok(())
 }

@@ -11,6 +11,7 @@ pub mod env;
 mod generate;
 pub mod schema;
 mod shape;
+mod support;
 mod validate;
 
 use crate::report::error_chain;
@@ -22,6 +23,7 @@ pub use duration::{DurationError, GoDuration};
 pub use env::{EnvOverride, CONFIGURATION_PATH_VAR};
 pub use generate::{generate, GenerateOptions, LetsEncryptOptions, DEFAULT_ADDR, DEFAULT_REALM};
 pub use schema::{Auth, Config, Parameters, Storage, StorageDriver, DEFAULT_ROOT_DIRECTORY};
+pub use support::{unsupported, without_effect};
 pub use validate::{did_you_mean, edit_distance, parse_listen_addr};
 
 /// How bad a diagnostic is: errors make `config validate` fail, warnings do not.
@@ -190,6 +192,7 @@ fn load_text(yaml: &str, env: &[(String, String)], source: &Path) -> Result<Load
 pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut out = loaded.unknown_keys.clone();
     out.extend(validate::semantic(&loaded.config));
+    out.extend(support::unsupported(&loaded.config));
     validate::attribute_to_env(&mut out, &loaded.overrides);
     out.extend(
         loaded

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::Config;
+use crate::config::{Config, Diagnostic};
 
 use crate::certs::acme::letsencrypt_production;
 use crate::certs::{CertError, SubjectName};
@@ -57,6 +57,10 @@ pub enum SettingsError {
         #[source]
         source: super::LoggingError,
     },
+    /// Keys registry:2 acts on and regctl does not (`config::unsupported`, which
+    /// `config validate` reports too).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Unsupported(Vec<Diagnostic>),
     #[error("{0} does not fit in a duration")]
     Duration(&'static str),
 }
@@ -67,6 +71,10 @@ impl ServeSettings {
     /// # Errors
     /// When the config asks for a storage driver, auth kind or setting regctl serve cannot honour.
     pub fn from_config(config: &Config) -> Result<Self, SettingsError> {
+        let unsupported = crate::config::unsupported(config);
+        if !unsupported.is_empty() {
+            return Err(SettingsError::Unsupported(unsupported));
+        }
         let defaults = Self::default();
         let root = match config.storage_driver() {
             Some("filesystem") => config.storage_root().unwrap_or(defaults.root),
@@ -354,14 +362,18 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_honour() {
         let yaml = "version: 0.1\nstorage:\n  s3:\n    bucket: b\n    region: r\n";
-        assert!(matches!(
-            settings(yaml, &[]),
-            Err(SettingsError::StorageDriver(d)) if d == "s3"
-        ));
+        let err = settings(yaml, &[]).unwrap_err();
+        assert!(matches!(err, SettingsError::Unsupported(_)), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("storage.s3: regctl serve does not support the s3 storage driver"),
+            "{err}"
+        );
         let yaml = format!("{BASE}auth:\n  silly:\n    realm: r\n    service: s\n");
-        assert!(matches!(
-            settings(&yaml, &[]),
-            Err(SettingsError::AuthKind(k)) if k == "silly"
-        ));
+        let err = settings(&yaml, &[]).unwrap_err();
+        assert!(err.to_string().starts_with("auth.silly: "), "{err}");
+        let yaml = format!("{BASE}proxy:\n  remoteurl: https://registry-1.docker.io\n");
+        let err = settings(&yaml, &[]).unwrap_err();
+        assert!(err.to_string().starts_with("proxy.remoteurl: "), "{err}");
     }
 }

@@ -588,3 +588,73 @@ fn docker_registry_serves_the_tls_fixture_over_http2() {
         "HTTP/2 over TLS with the configured certificate"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Keys registry:2 honours and regctl serve does not: validate and serve report the same thing.
+
+#[test]
+fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "proxy.remoteurl",
+            "proxy:\n  remoteurl: https://registry-1.docker.io\n",
+        ),
+        (
+            "notifications.endpoints",
+            "notifications:\n  endpoints:\n    - name: l\n      url: http://127.0.0.1:9/e\n",
+        ),
+        (
+            "http.debug.prometheus",
+            "http:\n  addr: 127.0.0.1:0\n  debug:\n    prometheus:\n      enabled: true\n",
+        ),
+        ("redis", "redis:\n  addr: 127.0.0.1:6379\n"),
+        ("storage.s3", ""),
+        ("http.prefix", "http:\n  addr: 127.0.0.1:0\n  prefix: /reg/\n"),
+        ("middleware", "middleware:\n  storage:\n    - name: cloudfront\n"),
+        ("auth.token", "auth:\n  token:\n    realm: https://a/token\n    service: s\n    issuer: i\n    rootcertbundle: /b\n"),
+        ("http.tls.ciphersuites", "http:\n  addr: 127.0.0.1:0\n  tls:\n    ciphersuites: [TLS_AES_128_GCM_SHA256]\n"),
+        ("health.tcp", "health:\n  tcp:\n    - addr: 127.0.0.1:6379\n"),
+        ("log.hooks", "log:\n  hooks:\n    - type: mail\n      levels: [panic]\n"),
+    ];
+    for (key, extra) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let storage = if *key == "storage.s3" {
+            "storage:\n  s3:\n    bucket: b\n    region: r\n".to_owned()
+        } else {
+            format!(
+                "storage:\n  filesystem:\n    rootdirectory: {}\n",
+                tmp.path().join("data").display()
+            )
+        };
+        let http = if extra.contains("http:") {
+            ""
+        } else {
+            "http:\n  addr: 127.0.0.1:0\n"
+        };
+        let config = tmp.path().join("config.yml");
+        fs::write(&config, format!("version: 0.1\n{storage}{http}{extra}")).unwrap();
+        let expected = format!("{key}: regctl serve does not support");
+
+        let validated = validate(tmp.path(), &config, &[]);
+        assert!(!validated.status.success(), "{key}: validate passed");
+        let line = stdout_of(&validated)
+            .lines()
+            .find(|l| l.starts_with(&expected))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("{key}: {}", stdout_of(&validated)));
+        assert!(line.contains("registry:2 does"), "{line}");
+
+        let served = regctl()
+            .current_dir(tmp.path())
+            .args(["serve", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert!(!served.status.success(), "{key}: serve started");
+        assert!(
+            stderr_of(&served).contains(&line),
+            "{key}: serve said {}",
+            stderr_of(&served)
+        );
+    }
+}
