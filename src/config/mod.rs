@@ -92,7 +92,7 @@ pub enum ConfigError {
         #[source]
         source: serde_yaml::Error,
     },
-    #[error("config file {} is invalid ({}){}", path.display(), summary(diagnostics), hint(path))]
+    #[error("config file {}{} is invalid ({}){}", path.display(), with_env(diagnostics), summary(diagnostics), hint(path))]
     Invalid {
         path: PathBuf,
         diagnostics: Vec<Diagnostic>,
@@ -106,6 +106,17 @@ fn summary(diagnostics: &[Diagnostic]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Says so when the environment, not the file, caused a problem: the file is then blameless.
+fn with_env(diagnostics: &[Diagnostic]) -> &'static str {
+    if diagnostics.iter().any(|d| {
+        d.is_error() && (d.path.starts_with("REGISTRY_") || d.message.contains("(set by REGISTRY_"))
+    }) {
+        " with the REGISTRY_* environment variables"
+    } else {
+        ""
+    }
 }
 
 fn hint(path: &Path) -> String {
@@ -221,7 +232,6 @@ pub fn check(path: &Path, env: &[(String, String)]) -> Vec<Diagnostic> {
 pub fn check_str(yaml: &str, env: &[(String, String)], source: &Path) -> Vec<Diagnostic> {
     match parse(yaml, env, source) {
         Ok((loaded, mut structural)) => {
-            validate::attribute_to_env(&mut structural, &loaded.overrides);
             structural.extend(validate(&loaded));
             structural
         }
@@ -257,7 +267,10 @@ fn parse(
         })
         .collect();
     let checked = validate::check_tree(&mut tree);
-    structural.extend(checked.errors);
+    let mut shape_errors = checked.errors;
+    // Every reader (serve, user, cert) gets the variable's name, not only `config validate`.
+    validate::attribute_to_env(&mut shape_errors, &report.applied);
+    structural.extend(shape_errors);
     let mut config: Config = match serde_yaml::from_value(tree) {
         Ok(config) => config,
         Err(err) => {

@@ -12,7 +12,7 @@ use serde_yaml::{Mapping, Value};
 use super::duration::GoDuration;
 use super::schema::{Config, DEFAULT_ROOT_DIRECTORY};
 use super::shape::{Field, Shape, ROOT};
-use super::{Diagnostic, Severity};
+use super::Diagnostic;
 
 /// Result of checking the YAML tree against distribution's shape.
 #[derive(Debug, Default)]
@@ -946,12 +946,24 @@ fn check_notifications(config: &Config, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Variables other tools define that registry:2's `REGISTRY_*` rule also reads as overrides.
+fn known_foreign_variable(var: &str) -> Option<&'static str> {
+    match var {
+        // distribution reads it as `auth: {file: ...}` and refuses to start as well ("no access
+        // controller registered with name: file"); podman, skopeo and buildah export it for
+        // their auth.json, so a podman user's shell breaks a valid config.
+        "REGISTRY_AUTH_FILE" => Some(
+            "; REGISTRY_AUTH_FILE is podman's/skopeo's auth.json setting, which registry:2 also \
+             reads as a config override (and refuses too): unset it for the registry, e.g. \
+             `env -u REGISTRY_AUTH_FILE regctl serve`",
+        ),
+        _ => None,
+    }
+}
+
 /// Adds `(set by VAR)` to diagnostics about values an environment variable set.
 pub(crate) fn attribute_to_env(diagnostics: &mut [Diagnostic], overrides: &[super::EnvOverride]) {
     for diagnostic in diagnostics {
-        if diagnostic.severity != Severity::Error {
-            continue;
-        }
         let source = overrides.iter().rev().find(|o| {
             diagnostic.path == o.path
                 || diagnostic.path.starts_with(&format!("{}.", o.path))
@@ -961,6 +973,9 @@ pub(crate) fn attribute_to_env(diagnostics: &mut [Diagnostic], overrides: &[supe
             diagnostic
                 .message
                 .push_str(&format!(" (set by {})", source.var));
+            if let Some(why) = known_foreign_variable(&source.var) {
+                diagnostic.message.push_str(why);
+            }
         }
     }
 }

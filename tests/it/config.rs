@@ -658,3 +658,60 @@ fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
         );
     }
 }
+
+/// podman/skopeo users export REGISTRY_AUTH_FILE for their auth.json; registry:2's override rule
+/// reads it as `auth.file`. Every command that reads the config must blame the variable, not the
+/// (valid) file.
+#[test]
+fn registry_auth_file_in_the_environment_is_named_in_every_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = generate(
+        tmp.path(),
+        &[
+            "--root",
+            "data",
+            "--htpasswd",
+            "auth/htpasswd",
+            "--addr",
+            "127.0.0.1:0",
+        ],
+    );
+    write_htpasswd(&tmp.path().join("auth/htpasswd"));
+    assert!(validate(tmp.path(), &config, &[]).status.success());
+    let auth_json = tmp.path().join("containers/auth.json");
+    let env = [("REGISTRY_AUTH_FILE", auth_json.to_str().unwrap())];
+
+    let validated = validate(tmp.path(), &config, &env);
+    assert!(!validated.status.success());
+    let serve = regctl()
+        .current_dir(tmp.path())
+        .args(["serve", "-c"])
+        .arg(&config)
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(!serve.status.success());
+    let verify = regctl()
+        .current_dir(tmp.path())
+        .args(["user", "verify", "-c"])
+        .arg(&config)
+        .args([USER, "--password-stdin"])
+        .envs(env)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!verify.status.success());
+    for (what, text) in [
+        ("validate", stdout_of(&validated)),
+        ("serve", stderr_of(&serve)),
+        ("user verify", stderr_of(&verify)),
+    ] {
+        assert!(
+            text.contains("(set by REGISTRY_AUTH_FILE)")
+                && text.contains("podman's/skopeo's auth.json")
+                && text.contains("env -u REGISTRY_AUTH_FILE"),
+            "{what}: {text}"
+        );
+    }
+    assert!(stderr_of(&serve).contains("with the REGISTRY_* environment variables is invalid"));
+}
