@@ -193,6 +193,8 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write a commented config.yml that registry:2 and regctl both accept')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a config and report every problem at once, each with its key path')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective config: the file after REGISTRY_* overrides and defaults')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set one key of config.yml in place, keeping its comments and layout')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -251,10 +253,44 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'regctl;config;set' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a unified diff and write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'regctl;config;unset' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a unified diff and write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'regctl;config;help' {
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write a commented config.yml that registry:2 and regctl both accept')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a config and report every problem at once, each with its key path')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective config: the file after REGISTRY_* overrides and defaults')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set one key of config.yml in place, keeping its comments and layout')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -265,6 +301,12 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;config;help;show' {
+            break
+        }
+        'regctl;config;help;set' {
+            break
+        }
+        'regctl;config;help;unset' {
             break
         }
         'regctl;config;help;help' {
@@ -677,6 +719,8 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write a commented config.yml that registry:2 and regctl both accept')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check a config and report every problem at once, each with its key path')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective config: the file after REGISTRY_* overrides and defaults')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Set one key of config.yml in place, keeping its comments and layout')
+            [CompletionResult]::new('unset', 'unset', [CompletionResultType]::ParameterValue, 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written')
             break
         }
         'regctl;help;config;generate' {
@@ -686,6 +730,12 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;help;config;show' {
+            break
+        }
+        'regctl;help;config;set' {
+            break
+        }
+        'regctl;help;config;unset' {
             break
         }
         'regctl;help;catalog' {

@@ -94,8 +94,14 @@ _regctl() {
             regctl__subcmd__config,help)
                 cmd="regctl__subcmd__config__subcmd__help"
                 ;;
+            regctl__subcmd__config,set)
+                cmd="regctl__subcmd__config__subcmd__set"
+                ;;
             regctl__subcmd__config,show)
                 cmd="regctl__subcmd__config__subcmd__show"
+                ;;
+            regctl__subcmd__config,unset)
+                cmd="regctl__subcmd__config__subcmd__unset"
                 ;;
             regctl__subcmd__config,validate)
                 cmd="regctl__subcmd__config__subcmd__validate"
@@ -106,8 +112,14 @@ _regctl() {
             regctl__subcmd__config__subcmd__help,help)
                 cmd="regctl__subcmd__config__subcmd__help__subcmd__help"
                 ;;
+            regctl__subcmd__config__subcmd__help,set)
+                cmd="regctl__subcmd__config__subcmd__help__subcmd__set"
+                ;;
             regctl__subcmd__config__subcmd__help,show)
                 cmd="regctl__subcmd__config__subcmd__help__subcmd__show"
+                ;;
+            regctl__subcmd__config__subcmd__help,unset)
+                cmd="regctl__subcmd__config__subcmd__help__subcmd__unset"
                 ;;
             regctl__subcmd__config__subcmd__help,validate)
                 cmd="regctl__subcmd__config__subcmd__help__subcmd__validate"
@@ -172,8 +184,14 @@ _regctl() {
             regctl__subcmd__help__subcmd__config,generate)
                 cmd="regctl__subcmd__help__subcmd__config__subcmd__generate"
                 ;;
+            regctl__subcmd__help__subcmd__config,set)
+                cmd="regctl__subcmd__help__subcmd__config__subcmd__set"
+                ;;
             regctl__subcmd__help__subcmd__config,show)
                 cmd="regctl__subcmd__help__subcmd__config__subcmd__show"
+                ;;
+            regctl__subcmd__help__subcmd__config,unset)
+                cmd="regctl__subcmd__help__subcmd__config__subcmd__unset"
                 ;;
             regctl__subcmd__help__subcmd__config,validate)
                 cmd="regctl__subcmd__help__subcmd__config__subcmd__validate"
@@ -642,7 +660,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__config)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version generate validate show help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version generate validate show set unset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,7 +752,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__config__subcmd__help)
-            opts="generate validate show help"
+            opts="generate validate show set unset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -775,7 +793,35 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__config__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__config__subcmd__help__subcmd__unset)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -803,8 +849,68 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__config__subcmd__set)
+            opts="-c -o -q -v -h -V --dry-run --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__config__subcmd__show)
             opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__config__subcmd__unset)
+            opts="-c -o -q -v -h -V --dry-run --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1064,7 +1170,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help__subcmd__config)
-            opts="generate validate show"
+            opts="generate validate show set unset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1091,7 +1197,35 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__help__subcmd__config__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__config__subcmd__unset)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -179,6 +179,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
             cand validate 'Check a config and report every problem at once, each with its key path'
             cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+            cand set 'Set one key of config.yml in place, keeping its comments and layout'
+            cand unset 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;config;generate'= {
@@ -233,10 +235,42 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'regctl;config;set'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --dry-run 'Print the change as a unified diff and write nothing'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;config;unset'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --dry-run 'Print the change as a unified diff and write nothing'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;config;help'= {
             cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
             cand validate 'Check a config and report every problem at once, each with its key path'
             cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+            cand set 'Set one key of config.yml in place, keeping its comments and layout'
+            cand unset 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;config;help;generate'= {
@@ -244,6 +278,10 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;config;help;validate'= {
         }
         &'regctl;config;help;show'= {
+        }
+        &'regctl;config;help;set'= {
+        }
+        &'regctl;config;help;unset'= {
         }
         &'regctl;config;help;help'= {
         }
@@ -624,12 +662,18 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand generate 'Write a commented config.yml that registry:2 and regctl both accept'
             cand validate 'Check a config and report every problem at once, each with its key path'
             cand show 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+            cand set 'Set one key of config.yml in place, keeping its comments and layout'
+            cand unset 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written'
         }
         &'regctl;help;config;generate'= {
         }
         &'regctl;help;config;validate'= {
         }
         &'regctl;help;config;show'= {
+        }
+        &'regctl;help;config;set'= {
+        }
+        &'regctl;help;config;unset'= {
         }
         &'regctl;help;catalog'= {
         }

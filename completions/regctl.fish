@@ -119,17 +119,19 @@ complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
 complete -c regctl -n "__fish_regctl_using_subcommand cert; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s q -l quiet -d 'Print only results and errors'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s v -l verbose -d 'Print more detail (repeat for more)'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -s V -l version -d 'Print version'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
-complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -f -a "set" -d 'Set one key of config.yml in place, keeping its comments and layout'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -f -a "unset" -d 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and not __fish_seen_subcommand_from generate validate show set unset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l addr -d 'Address to listen on (http.addr); 0.0.0.0:PORT serves the network' -r
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l root -d 'Storage directory (storage.filesystem.rootdirectory)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from generate" -l htpasswd -d 'Require basic authentication against this htpasswd file (auth.htpasswd.path)' -r -F
@@ -161,9 +163,27 @@ complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_su
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from set" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from set" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from set" -l dry-run -d 'Print the change as a unified diff and write nothing'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from unset" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from unset" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from unset" -l dry-run -d 'Print the change as a unified diff and write nothing'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from unset" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set one key of config.yml in place, keeping its comments and layout'
+complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written'
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l limit -d 'Stop after this many entries' -r
 complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s n -l page-size -d 'Ask for this many entries per request (`n`); the registry\'s default when absent' -r
@@ -389,6 +409,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "generate" -d 'Write a commented config.yml that registry:2 and regctl both accept'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "validate" -d 'Check a config and report every problem at once, each with its key path'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective config: the file after REGISTRY_* overrides and defaults'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set one key of config.yml in place, keeping its comments and layout'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "unset" -d 'Remove one key (and what is nested under it) from config.yml, keeping the rest as written'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "add" -d 'Add a user (the htpasswd file is created, mode 0600, if it does not exist)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "list" -d 'List users, their hash scheme and whether registry:2 accepts them'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'

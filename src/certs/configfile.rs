@@ -1,12 +1,13 @@
-//! The few config.yml keys certificates care about (`http.host`, `http.tls.*`), read and edited as
-//! untyped YAML so that this module works before and apart from the typed config model; keys it
-//! does not know are kept. Comments are not (serde_yaml drops them), which callers tell the user.
+//! The few config.yml keys certificates care about (`http.host`, `http.tls.*`): read as an untyped
+//! tree (`config::read_tree`, so this works before and apart from the typed model) and edited with
+//! config's line editor, which keeps every comment, blank line and key of the file.
 
 use std::path::{Path, PathBuf};
 
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
-use super::{read_file, CertError};
+use super::CertError;
+use crate::config::{self, Change};
 
 /// `http.tls.letsencrypt` as distribution spells it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,61 +58,43 @@ pub fn read_tls_settings(path: &Path) -> Result<TlsSettings, CertError> {
 }
 
 /// Points `http.tls.certificate` and `http.tls.key` of the config at `path` to new files, creating
-/// the `http` and `tls` mappings when missing and keeping every other key.
+/// the `http` and `tls` sections when missing and keeping everything else as written. The edited
+/// file is checked as `config validate` checks it (under `env`); it is written (atomically, with
+/// its mode) unless the edit adds a problem, so problems the file already had do not block a new
+/// certificate.
 ///
 /// # Errors
-/// When the file cannot be read, is not YAML, has a non-mapping `http`/`http.tls`, or cannot be
+/// When the file cannot be read or edited safely, the edit makes it invalid, or it cannot be
 /// written.
-pub fn set_tls_files(path: &Path, certificate: &Path, key: &Path) -> Result<(), CertError> {
-    let mut doc = load(path)?;
-    let shape = |reason: &str| CertError::ConfigShape {
-        path: path.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let root = doc
-        .as_mapping_mut()
-        .ok_or_else(|| shape("the top level is not a mapping"))?;
-    let http = child_mapping(root, "http").ok_or_else(|| shape("`http` is not a mapping"))?;
-    let tls = child_mapping(http, "tls").ok_or_else(|| shape("`http.tls` is not a mapping"))?;
-    tls.insert(
-        "certificate".into(),
-        Value::String(certificate.display().to_string()),
-    );
-    tls.insert("key".into(), Value::String(key.display().to_string()));
-    let text = serde_yaml::to_string(&doc).map_err(|source| CertError::ConfigSyntax {
-        path: path.to_owned(),
-        source,
-    })?;
-    // The config may hold secrets (e.g. http.secret): keep whatever mode it already has.
-    crate::fsutil::atomic_write(path, text.as_bytes(), None).map_err(|source| {
-        CertError::Write {
+pub fn set_tls_files(
+    path: &Path,
+    certificate: &Path,
+    key: &Path,
+    env: &[(String, String)],
+) -> Result<(), CertError> {
+    let certificate = certificate.display().to_string();
+    let key = key.display().to_string();
+    let edited = config::edit_file(
+        path,
+        &[
+            Change::SetString("http.tls.certificate", &certificate),
+            Change::SetString("http.tls.key", &key),
+        ],
+        env,
+    )?;
+    let problems: Vec<String> = edited.new_errors().map(ToString::to_string).collect();
+    if !problems.is_empty() {
+        return Err(CertError::ConfigInvalid {
             path: path.to_owned(),
-            source,
-        }
-    })?;
+            problems,
+        });
+    }
+    edited.write()?;
     Ok(())
 }
 
 fn load(path: &Path) -> Result<Value, CertError> {
-    let bytes = read_file(path)?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Mapping(Mapping::new()));
-    }
-    serde_yaml::from_slice(&bytes).map_err(|source| CertError::ConfigSyntax {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// The mapping under `key`, inserted when absent or null; `None` when it is something else.
-fn child_mapping<'a>(parent: &'a mut Mapping, key: &str) -> Option<&'a mut Mapping> {
-    let slot = parent
-        .entry(Value::String(key.to_owned()))
-        .or_insert_with(|| Value::Mapping(Mapping::new()));
-    if slot.is_null() {
-        *slot = Value::Mapping(Mapping::new());
-    }
-    slot.as_mapping_mut()
+    Ok(config::read_tree(path)?)
 }
 
 #[cfg(test)]
@@ -127,15 +110,28 @@ mod tests {
             "version: 0.1\nhttp:\n  addr: :5000\n  host: https://r.test:5000\n  tls: ~\nstorage:\n  filesystem:\n    rootdirectory: /data\n",
         )
         .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
         set_tls_files(
             &path,
             Path::new("/c/server.crt"),
             Path::new("/c/server.key"),
+            &[],
         )
-        .unwrap();
+        .unwrap_err();
+        // The missing files are new problems: nothing was written.
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        std::fs::create_dir(tmp.path().join("c")).unwrap();
+        let pair = rcgen::generate_simple_self_signed(vec!["r.test".to_owned()]).unwrap();
+        let (crt, key) = (
+            tmp.path().join("c/server.crt"),
+            tmp.path().join("c/server.key"),
+        );
+        std::fs::write(&crt, pair.cert.pem()).unwrap();
+        std::fs::write(&key, pair.signing_key.serialize_pem()).unwrap();
+        set_tls_files(&path, &crt, &key, &[]).unwrap();
         let settings = read_tls_settings(&path).unwrap();
-        assert_eq!(settings.certificate, Some(PathBuf::from("/c/server.crt")));
-        assert_eq!(settings.key, Some(PathBuf::from("/c/server.key")));
+        assert_eq!(settings.certificate, Some(crt));
+        assert_eq!(settings.key, Some(key));
         assert_eq!(settings.host.as_deref(), Some("https://r.test:5000"));
         let doc: Value = serde_yaml::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(doc["http"]["addr"], Value::String(":5000".into()));
@@ -150,7 +146,8 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("config.yml");
         std::fs::write(&path, "http: yes\n").unwrap();
-        let err = set_tls_files(&path, Path::new("a"), Path::new("b")).unwrap_err();
-        assert!(err.to_string().contains("`http` is not a mapping"), "{err}");
+        let err = set_tls_files(&path, Path::new("a"), Path::new("b"), &[]).unwrap_err();
+        let chain = crate::report::error_chain(&err);
+        assert!(chain.contains("http holds a value"), "{chain}");
     }
 }

@@ -62,14 +62,19 @@ pub enum CertError {
     },
     #[error("cannot build the certificate")]
     Generate(#[from] rcgen::Error),
-    #[error("{} is not valid YAML", path.display())]
-    ConfigSyntax {
+    // Boxed: the config errors are large and CertError travels in many Results.
+    #[error(transparent)]
+    Config(Box<crate::config::ConfigError>),
+    #[error(transparent)]
+    ConfigEdit(Box<crate::config::EditFileError>),
+    #[error(
+        "not written: after setting the new certificate, {} would have {}",
+        path.display(), problems.join("; ")
+    )]
+    ConfigInvalid {
         path: PathBuf,
-        #[source]
-        source: serde_yaml::Error,
+        problems: Vec<String>,
     },
-    #[error("{}: {reason}", path.display())]
-    ConfigShape { path: PathBuf, reason: String },
     #[error("the ACME server refused or failed while {step}")]
     Acme {
         step: &'static str,
@@ -97,6 +102,18 @@ pub enum CertError {
     },
     #[error("TLS set-up failed")]
     Tls(#[from] rustls::Error),
+}
+
+impl From<crate::config::ConfigError> for CertError {
+    fn from(err: crate::config::ConfigError) -> Self {
+        Self::Config(Box::new(err))
+    }
+}
+
+impl From<crate::config::EditFileError> for CertError {
+    fn from(err: crate::config::EditFileError) -> Self {
+        Self::ConfigEdit(Box::new(err))
+    }
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, CertError> {

@@ -189,9 +189,14 @@ fn update_config(
             config.display()
         );
     }
-    configfile::set_tls_files(&config, &absolute(cert), &absolute(key))?;
+    configfile::set_tls_files(
+        &config,
+        &absolute(cert),
+        &absolute(key),
+        &crate::config::process_env(),
+    )?;
     printer.info(format!(
-        "updated http.tls.certificate and http.tls.key in {} (comments in that file are not preserved)",
+        "updated http.tls.certificate and http.tls.key in {} (the rest of the file is unchanged)",
         config.display()
     ));
     Ok(())
@@ -199,8 +204,7 @@ fn update_config(
 
 /// The registry port from `http.addr` (`:5000`, `0.0.0.0:5000`, `[::]:5000`).
 fn config_port(global: &GlobalArgs) -> Option<u16> {
-    let text = std::fs::read_to_string(global.config_path()).ok()?;
-    let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    let doc = crate::config::read_tree(&global.config_path()).ok()?;
     let addr = doc.get("http")?.get("addr")?.as_str()?;
     addr.rsplit_once(':')?.1.parse().ok()
 }

@@ -12,7 +12,7 @@ use crate::config::{self, Diagnostic, GenerateOptions};
 /// Generate, validate and show the registry config (distribution's config.yml)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl config generate --htpasswd /etc/regctl/htpasswd --file config.yml\n  regctl config validate -c config.yml\n  REGISTRY_HTTP_ADDR=0.0.0.0:5000 regctl config show -v"
+    after_help = "Examples:\n  regctl config generate --htpasswd /etc/regctl/htpasswd --file config.yml\n  regctl config validate -c config.yml\n  regctl config set storage.delete.enabled true -c config.yml\n  REGISTRY_HTTP_ADDR=0.0.0.0:5000 regctl config show -v"
 )]
 pub struct ConfigArgs {
     #[command(subcommand)]
@@ -24,6 +24,42 @@ pub enum ConfigCommand {
     Generate(GenerateArgs),
     Validate(ValidateArgs),
     Show(ShowArgs),
+    Set(SetArgs),
+    Unset(UnsetArgs),
+}
+
+/// Set one key of config.yml in place, keeping its comments and layout
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Set one key of config.yml in place, keeping its comments and layout.\n\n\
+KEY is a dotted path (storage.delete.enabled); missing sections are created. VALUE is a YAML \
+scalar (true, 168h, 0.0.0.0:5000, 'a quoted string') or a one-line [list]. The edited file is \
+checked as `regctl config validate` checks it and written (atomically, keeping its mode) only \
+when valid; otherwise the problems are printed and nothing is written. Files using YAML the \
+editor cannot change safely (flow mappings, anchors, multi-line values) are refused.",
+    after_help = "Examples:\n  regctl config set storage.delete.enabled true\n  regctl config set http.addr 0.0.0.0:5000 -c /etc/regctl/config.yml\n  regctl config set storage.maintenance.readonly.enabled true --dry-run"
+)]
+pub struct SetArgs {
+    /// Dotted key path, e.g. storage.delete.enabled
+    pub key: String,
+    /// YAML scalar, e.g. true, 168h, 'text'
+    pub value: String,
+    /// Print the change as a unified diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Remove one key (and what is nested under it) from config.yml, keeping the rest as written
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  regctl config unset http.host\n  regctl config unset http.tls -c config.yml --dry-run"
+)]
+pub struct UnsetArgs {
+    /// Dotted key path, e.g. http.host
+    pub key: String,
+    /// Print the change as a unified diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Write a commented config.yml that registry:2 and regctl both accept
@@ -99,6 +135,18 @@ pub fn run(args: &ConfigArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         ConfigCommand::Generate(args) => generate(args, &printer),
         ConfigCommand::Validate(args) => validate(args, global, &printer),
         ConfigCommand::Show(args) => show(args, global, &printer),
+        ConfigCommand::Set(args) => edit(
+            config::Change::Set(&args.key, &args.value),
+            args.dry_run,
+            global,
+            &printer,
+        ),
+        ConfigCommand::Unset(args) => edit(
+            config::Change::Unset(&args.key),
+            args.dry_run,
+            global,
+            &printer,
+        ),
     }
 }
 
@@ -186,6 +234,57 @@ fn validate(args: &ValidateArgs, global: &GlobalArgs, printer: &Printer) -> anyh
         }
     }
     printer.info(format!("{} is valid", path.display()));
+    Ok(())
+}
+
+/// `config set` / `config unset`: edit, check as `config validate` does, then write or diff.
+fn edit(
+    change: config::Change<'_>,
+    dry_run: bool,
+    global: &GlobalArgs,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let path = config_path(None, global);
+    if !path.exists() {
+        bail!(
+            "{} does not exist (create it with `regctl config generate --file {}` or \
+             `regctl init`, or pass -c PATH)",
+            path.display(),
+            path.display()
+        );
+    }
+    let edited = config::edit_file(&path, &[change], &config::process_env())?;
+    if dry_run {
+        super::output::write_stdout(edited.diff().as_bytes())?;
+    }
+    for diagnostic in &edited.diagnostics {
+        printer.line(diagnostic.to_string())?;
+    }
+    let errors = edited.errors().count();
+    if errors > 0 {
+        bail!(
+            "not written: {} would have {errors} problem{} after `{change}` (see above; \
+             `regctl config validate` shows the file's current state)",
+            path.display(),
+            if errors == 1 { "" } else { "s" }
+        );
+    }
+    if dry_run {
+        printer.info(format!("dry run: {} not changed", path.display()));
+        return Ok(());
+    }
+    if edited.after == edited.before {
+        printer.info(format!(
+            "{} already has that; nothing to change",
+            path.display()
+        ));
+        return Ok(());
+    }
+    edited.write()?;
+    printer.info(format!(
+        "{change} in {}; restart `regctl serve` for it to take effect",
+        path.display()
+    ));
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! every problem of a config file at once, for `regctl config validate`.
 
 pub mod duration;
+pub mod edit;
 pub mod env;
 mod generate;
 pub mod schema;
@@ -179,6 +180,26 @@ pub fn load_str(yaml: &str, env: &[(String, String)]) -> Result<Loaded, ConfigEr
     load_text(yaml, env, Path::new("<string>"))
 }
 
+/// The config file at `path` as an untyped YAML tree, before `REGISTRY_*` overrides: the one
+/// reader of config.yml for callers that need a key or two before (or apart from) the typed
+/// model (`certs::configfile`, `cert`'s port guess). An empty file is an empty mapping.
+///
+/// # Errors
+/// When the file cannot be read or is not YAML.
+pub fn read_tree(path: &Path) -> Result<serde_yaml::Value, ConfigError> {
+    parse_tree(&read(path)?, path)
+}
+
+fn parse_tree(yaml: &str, source: &Path) -> Result<serde_yaml::Value, ConfigError> {
+    if yaml.trim().is_empty() {
+        return Ok(serde_yaml::Value::Null);
+    }
+    serde_yaml::from_str(yaml).map_err(|source_err| ConfigError::Yaml {
+        path: source.to_owned(),
+        source: source_err,
+    })
+}
+
 fn read(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_owned(),
@@ -212,6 +233,137 @@ pub fn validate(loaded: &Loaded) -> Vec<Diagnostic> {
             .map(|w| Diagnostic::warning("environment", w.clone())),
     );
     out
+}
+
+/// One change to a config file, by dotted key path (`storage.delete.enabled`).
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'a> {
+    /// Set the key to a YAML scalar (as typed: `true`, `168h`, `'quoted'`, `[a, b]`).
+    Set(&'a str, &'a str),
+    /// Set the key to this string, whatever it looks like (a path, a URL).
+    SetString(&'a str, &'a str),
+    Unset(&'a str),
+}
+
+impl std::fmt::Display for Change<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::Set(key, value) | Change::SetString(key, value) => {
+                write!(f, "set {key} to {value}")
+            }
+            Change::Unset(key) => write!(f, "unset {key}"),
+        }
+    }
+}
+
+/// Why a config file edit was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum EditFileError {
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot {change} in {}", path.display())]
+    Edit {
+        path: PathBuf,
+        change: String,
+        #[source]
+        source: edit::EditError,
+    },
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A config file edited in memory and checked with [`check`]'s pipeline, not yet written.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+    /// What `config validate` would say about the edited file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// What it says about the file as it is (to tell new problems from old ones).
+    pub diagnostics_before: Vec<Diagnostic>,
+}
+
+impl Edited {
+    /// Errors the edited file would have.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+
+    /// Errors the edit introduces (absent from the file as it is).
+    pub fn new_errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.errors()
+            .filter(|d| !self.diagnostics_before.contains(d))
+    }
+
+    /// A unified diff of the edit, with the file's name in the headers.
+    #[must_use]
+    pub fn diff(&self) -> String {
+        let name = self.path.display().to_string();
+        similar::TextDiff::from_lines(&self.before, &self.after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&name, &name)
+            .to_string()
+    }
+
+    /// Replaces the file atomically, keeping its mode (the config may hold secrets).
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn write(&self) -> Result<(), EditFileError> {
+        crate::fsutil::atomic_write(&self.path, self.after.as_bytes(), None).map_err(|source| {
+            EditFileError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })
+    }
+}
+
+/// Applies `changes` to the config file at `path` with the line editor ([`edit`]), which keeps
+/// comments and layout, and checks the result as `config validate` would under `env`. Nothing
+/// is written: the caller decides on [`Edited::errors`] and calls [`Edited::write`].
+///
+/// # Errors
+/// When the file cannot be read or an edit cannot be made safely.
+pub fn edit_file(
+    path: &Path,
+    changes: &[Change<'_>],
+    env: &[(String, String)],
+) -> Result<Edited, EditFileError> {
+    let before = std::fs::read_to_string(path).map_err(|source| EditFileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut after = before.clone();
+    for change in changes {
+        let result = match change {
+            Change::Set(key, value) => edit::set(&after, key, value),
+            Change::SetString(key, value) => edit::set_string(&after, key, value),
+            Change::Unset(key) => edit::unset(&after, key),
+        };
+        after = result.map_err(|source| EditFileError::Edit {
+            path: path.to_owned(),
+            change: change.to_string(),
+            source,
+        })?;
+    }
+    Ok(Edited {
+        path: path.to_owned(),
+        diagnostics: check_str(&after, env, path),
+        diagnostics_before: check_str(&before, env, path),
+        before,
+        after,
+    })
 }
 
 /// Every problem of the config file at `path` under `env`, at once: unreadable file, YAML
@@ -249,14 +401,7 @@ fn parse(
     env: &[(String, String)],
     source: &Path,
 ) -> Result<(Loaded, Vec<Diagnostic>), ConfigError> {
-    let mut tree: serde_yaml::Value = if yaml.trim().is_empty() {
-        serde_yaml::Value::Null
-    } else {
-        serde_yaml::from_str(yaml).map_err(|source_err| ConfigError::Yaml {
-            path: source.to_owned(),
-            source: source_err,
-        })?
-    };
+    let mut tree = parse_tree(yaml, source)?;
     let report = env::apply(&mut tree, env);
     let mut structural: Vec<Diagnostic> = report
         .errors

@@ -259,15 +259,68 @@ fn self_signed_rejects_bad_hosts() {
     assert!(!tmp.path().join("ca.key").exists(), "nothing written");
 }
 
+/// `cert self-signed --update-config` on the file `config generate` writes: every comment line
+/// survives, only the TLS lines are new, and the result validates.
+#[test]
+fn update_config_keeps_the_comments_of_a_generated_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config.yml");
+    let generated = regctl()
+        .current_dir(tmp.path())
+        .args(["config", "generate", "--root", "data", "--file"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    success_stdout(&generated);
+    let before = fs::read_to_string(&config).unwrap();
+    let out = regctl()
+        .current_dir(tmp.path())
+        .arg("-c")
+        .arg(&config)
+        .args([
+            "cert",
+            "self-signed",
+            "--host",
+            "127.0.0.1",
+            "--update-config",
+        ])
+        .output()
+        .unwrap();
+    success_stdout(&out);
+    let after = fs::read_to_string(&config).unwrap();
+    let removed: Vec<&str> = before
+        .lines()
+        .filter(|l| !after.lines().any(|a| a == *l))
+        .collect();
+    assert!(removed.is_empty(), "lines lost: {removed:?}\n{after}");
+    let added: Vec<&str> = after
+        .lines()
+        .filter(|l| !before.lines().any(|b| b == *l))
+        .collect();
+    assert_eq!(added.len(), 3, "{added:?}");
+    assert!(
+        added[0] == "  tls:" && added[1].starts_with("    certificate: /"),
+        "{added:?}"
+    );
+    let validated = regctl()
+        .current_dir(tmp.path())
+        .args(["config", "validate", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        validated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validated.stdout)
+    );
+}
+
 #[test]
 fn update_config_points_tls_at_the_new_files_and_keeps_other_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tmp.path().join("config.yml");
-    fs::write(
-        &config,
-        "version: 0.1\n# a comment\nstorage:\n  filesystem:\n    rootdirectory: /srv/registry\nhttp:\n  addr: :5001\n  host: https://registry.test:5001\n",
-    )
-    .unwrap();
+    let original = "version: 0.1\n# a comment\nstorage:\n  filesystem:\n    rootdirectory: /srv/registry\nhttp:\n  addr: :5001\n  host: https://registry.test:5001\n";
+    fs::write(&config, original).unwrap();
     fs::set_permissions(&config, fs::Permissions::from_mode(0o640)).unwrap();
     let out = regctl()
         .arg("-c")
@@ -288,7 +341,7 @@ fn update_config_points_tls_at_the_new_files_and_keeps_other_keys() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("comments in that file are not preserved"),
+        stderr.contains("the rest of the file is unchanged"),
         "{stderr}"
     );
 
@@ -297,7 +350,17 @@ fn update_config_points_tls_at_the_new_files_and_keeps_other_keys() {
         certs.join("server.crt").is_file(),
         "default dir is certs/ beside the config"
     );
-    let doc: serde_yaml::Value = serde_yaml::from_slice(&fs::read(&config).unwrap()).unwrap();
+    // The config editor appended the section and left every other byte (the comment too).
+    let text = fs::read_to_string(&config).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "{original}  tls:\n    certificate: {}\n    key: {}\n",
+            certs.join("server.crt").display(),
+            certs.join("server.key").display()
+        )
+    );
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     assert_eq!(
         doc["http"]["tls"]["certificate"].as_str(),
         Some(certs.join("server.crt").to_str().unwrap())

@@ -715,3 +715,190 @@ fn registry_auth_file_in_the_environment_is_named_in_every_error() {
     }
     assert!(stderr_of(&serve).contains("with the REGISTRY_* environment variables is invalid"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `regctl config set|unset`: in-place edits that keep comments and layout.
+
+fn config_cmd(dir: &Path, config: &Path, args: &[&str]) -> Output {
+    regctl()
+        .current_dir(dir)
+        .arg("-c")
+        .arg(config)
+        .arg("config")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The lines of `a` and `b` that differ, by position (both have the same number of lines).
+fn changed_lines(a: &str, b: &str) -> Vec<(String, String)> {
+    assert_eq!(a.lines().count(), b.lines().count(), "{b}");
+    a.lines()
+        .zip(b.lines())
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (x.to_owned(), y.to_owned()))
+        .collect()
+}
+
+#[test]
+fn config_set_edits_a_generated_config_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let config = generate(tmp.path(), &["--addr", &addr, "--root", "data"]);
+    fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
+    let before = fs::read_to_string(&config).unwrap();
+
+    // --dry-run prints a unified diff and writes nothing.
+    let dry = config_cmd(
+        tmp.path(),
+        &config,
+        &["set", "storage.delete.enabled", "true", "--dry-run"],
+    );
+    let diff = success_stdout(&dry);
+    assert!(
+        diff.contains("-    enabled: false\n+    enabled: true\n") && diff.starts_with("--- "),
+        "{diff}"
+    );
+    assert_eq!(fs::read_to_string(&config).unwrap(), before);
+
+    success_stdout(&config_cmd(
+        tmp.path(),
+        &config,
+        &["set", "storage.delete.enabled", "true"],
+    ));
+    let after = fs::read_to_string(&config).unwrap();
+    assert_eq!(
+        changed_lines(&before, &after),
+        [(
+            "    enabled: false".to_owned(),
+            "    enabled: true".to_owned()
+        )],
+        "every other byte is kept"
+    );
+    assert!(after.ends_with('\n') && before.matches('#').count() == after.matches('#').count());
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&config).unwrap().permissions())
+            & 0o777,
+        0o640,
+        "the mode is kept"
+    );
+    assert!(validate(tmp.path(), &config, &[]).status.success());
+
+    // registry:2 (Debian's docker-registry) reads the edited file and honours the change.
+    let mut registry = DockerRegistry::start_with_config(&config, &addr);
+    assert_eq!(wait_for_status(&mut registry, port, None), 200);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "DELETE /v2/x/manifests/sha256:{} HTTP/1.1\r\nHost: r\r\nConnection: close\r\n\r\n",
+        "0".repeat(64)
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        !response.starts_with("HTTP/1.1 405"),
+        "deletes are enabled: {response}"
+    );
+}
+
+#[test]
+fn config_set_adds_nested_keys_and_unset_removes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = generate(tmp.path(), &["--root", "data"]);
+    let before = fs::read_to_string(&config).unwrap();
+
+    success_stdout(&config_cmd(
+        tmp.path(),
+        &config,
+        &[
+            "set",
+            "http.tls.letsencrypt.email",
+            "ops@example.com",
+            "--dry-run",
+        ],
+    ));
+    success_stdout(&config_cmd(
+        tmp.path(),
+        &config,
+        &["set", "log.accesslog.disabled", "true"],
+    ));
+    let added = fs::read_to_string(&config).unwrap();
+    assert!(
+        added.contains("log:\n  level: info\n  fields:\n    service: registry\n  accesslog:\n    disabled: true\n"),
+        "{added}"
+    );
+    let shown = success_stdout(&config_cmd(tmp.path(), &config, &["show"]));
+    assert!(shown.contains("accesslog:\n    disabled: true"), "{shown}");
+
+    success_stdout(&config_cmd(
+        tmp.path(),
+        &config,
+        &["unset", "log.accesslog.disabled"],
+    ));
+    assert_eq!(
+        fs::read_to_string(&config).unwrap(),
+        before,
+        "unset undoes set"
+    );
+
+    let missing = config_cmd(tmp.path(), &config, &["unset", "redis.addr"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr_of(&missing).contains("redis.addr is not set"),
+        "{}",
+        stderr_of(&missing)
+    );
+}
+
+#[test]
+fn config_set_refuses_invalid_results_and_unsafe_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = generate(tmp.path(), &["--root", "data"]);
+    let before = fs::read_to_string(&config).unwrap();
+    for (args, says) in [
+        (
+            &["set", "storage.delete.enabled", "maybe"][..],
+            "storage.delete.enabled: expected true or false",
+        ),
+        (
+            &["set", "proxy.remoteurl", "https://registry-1.docker.io"][..],
+            "proxy.remoteurl: regctl serve does not support",
+        ),
+        (
+            &["set", "http.addr", "nowhere"][..],
+            "http.addr: cannot listen",
+        ),
+        (&["set", "storage", "inmemory"][..], "storage is a section"),
+        (&["unset", "version"][..], "version"),
+    ] {
+        let out = config_cmd(tmp.path(), &config, args);
+        assert!(!out.status.success(), "{args:?}");
+        let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
+        assert!(text.contains(says), "{args:?}: {text}");
+        assert_eq!(
+            fs::read_to_string(&config).unwrap(),
+            before,
+            "{args:?} wrote"
+        );
+    }
+
+    let flow = tmp.path().join("flow.yml");
+    fs::write(
+        &flow,
+        "version: 0.1\nstorage: {filesystem: {rootdirectory: data}}\n",
+    )
+    .unwrap();
+    let out = config_cmd(
+        tmp.path(),
+        &flow,
+        &["set", "storage.delete.enabled", "true"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr_of(&out).contains("edit it by hand"),
+        "{}",
+        stderr_of(&out)
+    );
+}
