@@ -119,9 +119,11 @@ impl Issued {
         let key_der = rustls_pki_types::PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
             .map_err(|e| bad_key(Box::new(e)))?;
         let signing_key = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key_der)?;
-        let certified = rustls::sign::CertifiedKey::new(chain, signing_key);
-        certified.keys_match().map_err(|e| bad_key(Box::new(e)))?;
-        Ok(certified)
+        let leaf = chain.first().ok_or_else(|| CertError::NoCertificate {
+            path: origin.to_owned(),
+        })?;
+        super::keypair::check_der_matches(leaf, &key_der).map_err(|e| bad_key(Box::new(e)))?;
+        Ok(rustls::sign::CertifiedKey::new(chain, signing_key))
     }
 }
 

@@ -9,6 +9,7 @@ pub mod acme;
 pub mod challenge;
 pub mod configfile;
 pub mod inspect;
+pub mod keypair;
 pub mod names;
 pub mod selfsigned;
 

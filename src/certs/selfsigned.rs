@@ -11,7 +11,6 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
 };
 use time::{Duration, OffsetDateTime};
-use x509_parser::prelude::{FromDer as _, X509Certificate};
 
 use super::inspect::{parse_pem_chain, CertSummary};
 use super::{read_file, write_file, CertError, SubjectName, PRIVATE_MODE, PUBLIC_MODE};
@@ -187,12 +186,17 @@ fn load_ca(files: &SelfSignedFiles, now: OffsetDateTime) -> Result<Option<Loaded
             super::inspect::format_time(summary.not_after)
         )));
     }
-    let (_, parsed) = X509Certificate::from_der(&der).map_err(|e| CertError::BadCertificate {
-        path: cert_path.clone(),
-        source: e.to_string().into(),
-    })?;
-    if parsed.public_key().subject_public_key.data.as_ref() != key.public_key_raw() {
-        return Err(unusable("ca.key does not belong to ca.crt".into()));
+    match super::keypair::check_pair_matches(&der, &key) {
+        Ok(()) => {}
+        Err(super::keypair::KeyMismatch::Different) => {
+            return Err(unusable("ca.key does not belong to ca.crt".into()))
+        }
+        Err(other) => {
+            return Err(CertError::BadCertificate {
+                path: cert_path.clone(),
+                source: other.into(),
+            })
+        }
     }
     let issuer = Issuer::from_ca_cert_der(&der, key)?;
     Ok(Some(LoadedCa {
@@ -281,6 +285,7 @@ pub fn default_dir(config_path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use x509_parser::prelude::{FromDer as _, X509Certificate};
 
     fn request(dir: &Path, replace_ca: bool) -> SelfSignedRequest {
         SelfSignedRequest {

@@ -3,6 +3,7 @@
 //! key), then what the registry would trip over at run time (addresses, files, certificates,
 //! directories, sections registry:2 panics on).
 
+use crate::certs::keypair::{self, KeyMismatch};
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -604,9 +605,9 @@ fn read_named_file(out: &mut Vec<Diagnostic>, path: &str, file: &str) -> Option<
     }
 }
 
-/// The subject public key (bits of the SubjectPublicKeyInfo) of the first certificate in a PEM
-/// file, and whether that certificate is currently within its validity period.
-fn certificate_public_key(pem: &[u8]) -> Result<(Vec<u8>, bool, String), String> {
+/// Whether the first certificate in a PEM file is currently within its validity period, and
+/// its end.
+fn certificate_validity(pem: &[u8]) -> Result<(bool, String), String> {
     for block in x509_parser::pem::Pem::iter_from_buffer(pem) {
         let block = block.map_err(|e| format!("not a PEM file: {e}"))?;
         if block.label != "CERTIFICATE" {
@@ -615,26 +616,21 @@ fn certificate_public_key(pem: &[u8]) -> Result<(Vec<u8>, bool, String), String>
         let cert = block
             .parse_x509()
             .map_err(|e| format!("the certificate cannot be parsed: {e}"))?;
-        let key = cert
-            .tbs_certificate
-            .subject_pki
-            .subject_public_key
-            .data
-            .to_vec();
         let valid_now = cert.validity().is_valid();
         let not_after = cert.validity().not_after.to_string();
-        return Ok((key, valid_now, not_after));
+        return Ok((valid_now, not_after));
     }
     Err("no PEM CERTIFICATE block found".to_owned())
 }
 
-fn private_key_public_key(pem: &[u8]) -> Result<Vec<u8>, String> {
+/// A key file checked on its own: it parses and is a usable key.
+fn keypair_alone(pem: &[u8]) -> Result<(), KeyMismatch> {
     use rustls_pki_types::pem::PemObject as _;
     let der = rustls_pki_types::PrivateKeyDer::from_pem_slice(pem)
-        .map_err(|e| format!("no PEM private key found ({e})"))?;
-    let pair = rcgen::KeyPair::try_from(&der)
-        .map_err(|e| format!("the private key cannot be used: {e}"))?;
-    Ok(pair.public_key_raw().to_vec())
+        .map_err(|e| KeyMismatch::NoKey(e.to_string()))?;
+    rcgen::KeyPair::try_from(&der)
+        .map(drop)
+        .map_err(|e| KeyMismatch::BadKey(e.to_string()))
 }
 
 fn check_tls(config: &Config, out: &mut Vec<Diagnostic>) {
@@ -648,15 +644,15 @@ fn check_tls(config: &Config, out: &mut Vec<Diagnostic>) {
         }
     } else {
         let certificate = read_named_file(out, "http.tls.certificate", &tls.certificate);
-        let cert_key = certificate.and_then(|pem| match certificate_public_key(&pem) {
-            Ok((key, valid_now, not_after)) => {
+        let certificate = certificate.and_then(|pem| match certificate_validity(&pem) {
+            Ok((valid_now, not_after)) => {
                 if !valid_now {
                     out.push(Diagnostic::warning(
                         "http.tls.certificate",
                         format!("the certificate is not valid now (valid until {not_after})"),
                     ));
                 }
-                Some(key)
+                Some(pem)
             }
             Err(reason) => {
                 out.push(Diagnostic::error(
@@ -671,19 +667,21 @@ fn check_tls(config: &Config, out: &mut Vec<Diagnostic>) {
                 "http.tls.key",
                 "missing; http.tls.certificate needs its private key",
             ));
-        } else if let Some(pem) = read_named_file(out, "http.tls.key", &tls.key) {
-            match private_key_public_key(&pem) {
-                Ok(public) => {
-                    if cert_key.is_some_and(|cert_key| cert_key != public) {
-                        out.push(Diagnostic::error(
-                            "http.tls.key",
-                            format!(
-                                "{} does not match the certificate {} (different public key)",
-                                tls.key, tls.certificate
-                            ),
-                        ));
-                    }
-                }
+        } else if let Some(key_pem) = read_named_file(out, "http.tls.key", &tls.key) {
+            // Without a readable certificate the key is still checked on its own.
+            let result = match &certificate {
+                Some(cert_pem) => keypair::check_key_matches(cert_pem, &key_pem),
+                None => keypair_alone(&key_pem),
+            };
+            match result {
+                Ok(()) => {}
+                Err(KeyMismatch::Different) => out.push(Diagnostic::error(
+                    "http.tls.key",
+                    format!(
+                        "{} does not match the certificate {} (different public key)",
+                        tls.key, tls.certificate
+                    ),
+                )),
                 Err(reason) => out.push(Diagnostic::error(
                     "http.tls.key",
                     format!("{}: {reason}", tls.key),
@@ -700,7 +698,7 @@ fn check_tls(config: &Config, out: &mut Vec<Diagnostic>) {
     for (index, ca) in tls.clientcas.iter().enumerate() {
         let path = format!("http.tls.clientcas[{index}]");
         if let Some(pem) = read_named_file(out, &path, ca) {
-            if let Err(reason) = certificate_public_key(&pem) {
+            if let Err(reason) = certificate_validity(&pem) {
                 out.push(Diagnostic::error(path, format!("{ca}: {reason}")));
             }
         }
@@ -742,7 +740,7 @@ fn check_auth(config: &Config, out: &mut Vec<Diagnostic>) {
             }
             if !bundle.is_empty() {
                 if let Some(pem) = read_named_file(out, "auth.token.rootcertbundle", bundle) {
-                    if let Err(reason) = certificate_public_key(&pem) {
+                    if let Err(reason) = certificate_validity(&pem) {
                         out.push(Diagnostic::error(
                             "auth.token.rootcertbundle",
                             format!("{bundle}: {reason}"),
