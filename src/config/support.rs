@@ -24,9 +24,11 @@ pub(crate) enum Rule {
     Unsupported(&'static str),
     /// Honoured for some values; returns the feature for the values it refuses.
     Values(fn(&Value) -> Option<&'static str>),
+    /// Without effect (the reason) for the values the check lets through.
+    NoOpUnless(fn(&Value) -> Option<&'static str>, &'static str),
 }
 
-use Rule::{Honoured, NoOp, Unsupported, Values};
+use Rule::{Honoured, NoOp, NoOpUnless, Unsupported, Values};
 
 /// Key paths (YAML keys joined by `.`); a rule covers its whole subtree.
 pub(crate) static RULES: &[(&str, Rule)] = &[
@@ -54,8 +56,14 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("storage.swift", Unsupported("the swift storage driver")),
     ("storage.oss", Unsupported("the oss storage driver")),
     ("storage.delete.enabled", Honoured),
-    ("storage.cache.blobdescriptor", Values(redis_cache)),
-    ("storage.cache.layerinfo", Values(redis_cache)),
+    (
+        "storage.cache.blobdescriptor",
+        NoOpUnless(redis_cache, "regctl caches blob descriptors in memory anyway"),
+    ),
+    (
+        "storage.cache.layerinfo",
+        NoOpUnless(redis_cache, "regctl caches blob descriptors in memory anyway"),
+    ),
     (
         "storage.cache.blobdescriptorsize",
         NoOp("size of registry:2's descriptor cache; regctl's caches are sized by itself"),
@@ -89,8 +97,14 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("http.tls.certificate", Honoured),
     ("http.tls.key", Honoured),
     ("http.tls.clientcas", Honoured),
-    ("http.tls.clientauth", Values(client_auth)),
-    ("http.tls.minimumtls", Values(minimum_tls)),
+    (
+        "http.tls.clientauth",
+        NoOpUnless(client_auth, "with clientcas regctl requires and verifies client certificates"),
+    ),
+    (
+        "http.tls.minimumtls",
+        NoOpUnless(minimum_tls, "regctl's floor is TLS 1.2, so clients below it are refused"),
+    ),
     ("http.tls.ciphersuites", Unsupported("choosing TLS cipher suites")),
     ("http.tls.letsencrypt", Honoured),
     ("http.headers", Honoured),
@@ -256,6 +270,16 @@ fn walk(node: &Value, path: &str, out: &mut Classified) {
                 if let Some(feature) = check(node) {
                     out.unsupported
                         .push(Diagnostic::error(path, message(feature)));
+                }
+                return;
+            }
+            Some(NoOpUnless(check, why)) => {
+                match check(node) {
+                    Some(feature) => out
+                        .unsupported
+                        .push(Diagnostic::error(path, message(feature))),
+                    None if !is_zero(node) => out.no_op.push((path.to_owned(), why)),
+                    None => {}
                 }
                 return;
             }

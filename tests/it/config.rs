@@ -902,3 +902,53 @@ fn config_set_refuses_invalid_results_and_unsafe_files() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn keys_without_effect_are_listed_and_env_set_unsupported_keys_name_the_variable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = generate(tmp.path(), &["--root", "data"]);
+    let verbose = regctl()
+        .current_dir(tmp.path())
+        .args(["config", "validate", "-v", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(verbose.status.success(), "{}", stdout_of(&verbose));
+    let notes = stderr_of(&verbose);
+    for key in [
+        "log.fields",
+        "storage.cache.blobdescriptor",
+        "health.storagedriver",
+    ] {
+        assert!(
+            notes.contains(&format!("{key}: accepted without effect in regctl serve: ")),
+            "{key}: {notes}"
+        );
+    }
+
+    let env = [("REGISTRY_PROXY_REMOTEURL", "https://registry-1.docker.io")];
+    let validated = validate(tmp.path(), &config, &env);
+    assert!(!validated.status.success());
+    let line = "proxy.remoteurl: regctl serve does not support pull-through caching (proxy) yet; \
+                registry:2 does";
+    assert!(
+        stdout_of(&validated).contains(line),
+        "{}",
+        stdout_of(&validated)
+    );
+    assert!(stdout_of(&validated).contains("(set by REGISTRY_PROXY_REMOTEURL)"));
+    let served = regctl()
+        .current_dir(tmp.path())
+        .args(["serve", "-c"])
+        .arg(&config)
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(!served.status.success());
+    assert!(
+        stderr_of(&served).contains(line)
+            && stderr_of(&served).contains("(set by REGISTRY_PROXY_REMOTEURL)"),
+        "{}",
+        stderr_of(&served)
+    );
+}
