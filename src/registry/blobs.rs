@@ -65,8 +65,15 @@ fn check_linked(
 ) -> Result<(), RegistryError> {
     if read_link(s, layer)? == Some(digest) {
         if touch {
-            if let Err(e) = s.touch(layer) {
-                tracing::warn!(error = %e, "cannot refresh a layer link for gc's grace period");
+            match s.touch(layer) {
+                Ok(()) => {}
+                // Read-only storage (maintenance) has no pushes for gc to race with.
+                Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                    tracing::debug!(error = %e, "layer link not refreshed: read-only storage");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot refresh a layer link for gc's grace period");
+                }
             }
         }
         return Ok(());
