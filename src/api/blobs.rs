@@ -7,7 +7,7 @@ use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use super::error::{digest_error, is_unstorable_algorithm};
-use super::{empty_response, Api};
+use super::{empty_response, Api, Event};
 use crate::digest::Digest;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::Name;
@@ -166,6 +166,7 @@ impl Api {
         &self,
         name: Name<'_>,
         digest: &str,
+        parts: &Parts,
     ) -> Result<Response, ApiError> {
         if !self.opts.delete_enabled {
             return Err(ApiError::new(ErrorCode::Unsupported)
@@ -179,6 +180,15 @@ impl Api {
             Err(e) => return Err(digest_error(&e)),
         };
         self.registry.delete_blob(name, digest).await?;
+        Event {
+            action: "delete",
+            repository: name.as_str(),
+            tag: "",
+            digest: digest.as_str(),
+            media_type: "",
+            size: None,
+        }
+        .emit(parts);
         Ok(empty_response(StatusCode::ACCEPTED))
     }
 }

@@ -4,6 +4,7 @@ use crate::digest::DigestError;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::ReferenceError;
 use crate::registry::RegistryError;
+use crate::storage::StorageError;
 
 impl From<RegistryError> for ApiError {
     fn from(e: RegistryError) -> Self {
@@ -34,12 +35,37 @@ impl From<RegistryError> for ApiError {
             }
             RegistryError::ManifestBlobUnknown(d) => ApiError::new(ErrorCode::ManifestBlobUnknown)
                 .with_detail(serde_json::json!({ "digest": d.as_str() })),
-            RegistryError::Io(e) => {
-                tracing::error!("storage error: {e}");
-                ApiError::new(ErrorCode::Unknown).with_message("storage error")
-            }
+            RegistryError::Io(e) => storage_error(&e),
         }
     }
+}
+
+/// A storage failure: logged with the operation and key (the client is not told storage paths),
+/// answered 507 when the disk or quota is full, else 500.
+fn storage_error(e: &std::io::Error) -> ApiError {
+    let (op, key) = StorageError::of(e).map_or(("-", "-"), |s| (s.op, s.key.as_str()));
+    if StorageError::is_full(e) {
+        tracing::error!(
+            op,
+            key,
+            error = %e,
+            "storage full: free space on the storage volume (or raise its quota), e.g. with \
+             `regctl gc`"
+        );
+        return ApiError::new(ErrorCode::StorageFull).with_message(
+            "storage full: the registry's storage has no space left; retry once an operator \
+             has freed space",
+        );
+    }
+    let message = match e.kind() {
+        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+            "storage error: the registry cannot write its storage (read-only or permission \
+             denied); see the server log"
+        }
+        _ => "storage error; see the server log",
+    };
+    tracing::error!(op, key, error = %e, "storage error");
+    ApiError::new(ErrorCode::Unknown).with_message(message)
 }
 
 /// A digest or reference in a URL or query that cannot be used.

@@ -13,7 +13,7 @@ use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use super::error::{is_unstorable_algorithm, reference_error};
-use super::{empty_response, query_params, Api};
+use super::{empty_response, query_params, Api, Event};
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::manifest::{AcceptSet, ManifestKind};
 use crate::oci::reference::{Name, Reference, ReferenceError, Tag};
@@ -65,7 +65,14 @@ impl Api {
         reference: &str,
         parts: &Parts,
     ) -> Result<Response, ApiError> {
-        let reference = parse_reference(reference, true)?;
+        // A reference that is neither a tag nor a digest names nothing that can exist: 404, as
+        // distribution and the OCI conformance suite expect (PUT keeps 400 TAG_INVALID).
+        let reference = match parse_reference(reference, true) {
+            Err(e) if e.code == ErrorCode::TagInvalid => {
+                return Err(ApiError::new(ErrorCode::ManifestUnknown))
+            }
+            other => other?,
+        };
         let mut manifest = self.registry.get_manifest(name, reference).await?;
         let accept = accept_set(parts);
         match manifest.kind() {
@@ -98,6 +105,18 @@ impl Api {
         let body = if parts.method == http::Method::HEAD {
             Body::empty()
         } else {
+            Event {
+                action: "pull",
+                repository: name.as_str(),
+                tag: match reference {
+                    Reference::Tag(tag) => tag.as_str(),
+                    Reference::Digest(_) => "",
+                },
+                digest: manifest.digest.as_str(),
+                media_type: &manifest.media_type,
+                size: Some(manifest.bytes.len() as u64),
+            }
+            .emit(parts);
             Body::from(manifest.bytes.clone())
         };
         let mut response = Response::new(body);
@@ -192,6 +211,15 @@ impl Api {
             .registry
             .put_manifest(name, reference, content_type, bytes, &extra_tags)
             .await?;
+        Event {
+            action: "push",
+            repository: name.as_str(),
+            tag: &pushed.tags.join(","),
+            digest: pushed.digest.as_str(),
+            media_type: pushed.media_type,
+            size: Some(pushed.size as u64),
+        }
+        .emit(parts);
         let mut response = empty_response(StatusCode::CREATED);
         let path = format!("/v2/{}/manifests/{}", name.as_str(), pushed.digest);
         let headers = response.headers_mut();
@@ -218,15 +246,32 @@ impl Api {
         &self,
         name: Name<'_>,
         reference: &str,
+        parts: &Parts,
     ) -> Result<Response, ApiError> {
         if !self.opts.delete_enabled {
             return Err(ApiError::new(ErrorCode::Unsupported)
                 .with_message("deletes are disabled (storage.delete.enabled is false)"));
         }
-        match parse_reference(reference, true)? {
-            Reference::Tag(tag) => self.registry.delete_tag(name, tag).await?,
-            Reference::Digest(digest) => self.registry.delete_manifest(name, digest).await?,
+        let reference = parse_reference(reference, true)?;
+        let (tag, digest) = match reference {
+            Reference::Tag(tag) => {
+                self.registry.delete_tag(name, tag).await?;
+                (tag.as_str(), String::new())
+            }
+            Reference::Digest(digest) => {
+                self.registry.delete_manifest(name, digest).await?;
+                ("", digest.as_str().to_owned())
+            }
+        };
+        Event {
+            action: "delete",
+            repository: name.as_str(),
+            tag,
+            digest: &digest,
+            media_type: "",
+            size: None,
         }
+        .emit(parts);
         Ok(empty_response(StatusCode::ACCEPTED))
     }
 }

@@ -25,6 +25,63 @@ use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::{Name, Route};
 use crate::registry::Registry;
+use crate::server::AuthenticatedUser;
+
+/// The tracing target of event lines: one per successful push, pull, delete or mount.
+pub const EVENT_TARGET: &str = "regctl::event";
+
+/// What an event line says; written only once the operation succeeded.
+struct Event<'a> {
+    /// `push`, `pull`, `delete` or `mount`.
+    action: &'static str,
+    repository: &'a str,
+    /// Tags involved, comma-separated; empty when by digest.
+    tag: &'a str,
+    digest: &'a str,
+    media_type: &'a str,
+    size: Option<u64>,
+}
+
+impl Event<'_> {
+    /// The user comes from the shell's auth layer (`AuthenticatedUser` in the request's
+    /// extensions); `-` without authentication.
+    fn emit(&self, parts: &Parts) {
+        let user = parts
+            .extensions
+            .get::<AuthenticatedUser>()
+            .map_or("-", |u| u.0.as_str());
+        fn or_dash(s: &str) -> &str {
+            if s.is_empty() {
+                "-"
+            } else {
+                s
+            }
+        }
+        match self.size {
+            Some(size) => tracing::info!(
+                target: EVENT_TARGET,
+                action = self.action,
+                user,
+                repository = self.repository,
+                tag = or_dash(self.tag),
+                digest = or_dash(self.digest),
+                media_type = or_dash(self.media_type),
+                size,
+                "event"
+            ),
+            None => tracing::info!(
+                target: EVENT_TARGET,
+                action = self.action,
+                user,
+                repository = self.repository,
+                tag = or_dash(self.tag),
+                digest = or_dash(self.digest),
+                media_type = or_dash(self.media_type),
+                "event"
+            ),
+        }
+    }
+}
 
 /// How the API behaves (from distribution's config: `storage.delete.enabled`,
 /// `storage.maintenance.readonly`, `http.relativeurls`, `http.host`).
@@ -149,12 +206,12 @@ impl Api {
             (Route::Manifest { reference, .. }, Some(name)) => match *method {
                 Method::GET | Method::HEAD => self.get_manifest(name, reference, parts).await,
                 Method::PUT => self.put_manifest(name, reference, parts, body).await,
-                Method::DELETE => self.delete_manifest(name, reference).await,
+                Method::DELETE => self.delete_manifest(name, reference, parts).await,
                 _ => Err(method_not_allowed("GET, HEAD, PUT, DELETE")),
             },
             (Route::Blob { digest, .. }, Some(name)) => match *method {
                 Method::GET | Method::HEAD => self.get_blob(name, digest, parts).await,
-                Method::DELETE => self.delete_blob(name, digest).await,
+                Method::DELETE => self.delete_blob(name, digest, parts).await,
                 _ => Err(method_not_allowed("GET, HEAD, DELETE")),
             },
             (Route::UploadStart { .. }, Some(name)) => match *method {
@@ -173,7 +230,11 @@ impl Api {
         }
     }
 
-    /// `path` as the client should use it: absolute unless `relative_urls`.
+    /// `path` as the client should use it, as distribution's URL builder makes it: a path with
+    /// `relative_urls`; else under `http.host` when set; else under the address the client used —
+    /// `X-Forwarded-Proto`/`X-Forwarded-Host` (first value; `X-Forwarded-Port` when the host has
+    /// no port), then RFC 7239 `Forwarded` (`proto=`, `host=`), then `Host` (or the HTTP/2
+    /// authority); a path when none is usable.
     fn url(&self, parts: &Parts, path: &str) -> String {
         if self.opts.relative_urls {
             return path.to_owned();
@@ -181,7 +242,7 @@ impl Api {
         if let Some(host) = &self.opts.host {
             return format!("{}{path}", host.trim_end_matches('/'));
         }
-        let forwarded = |name: &str| {
+        let header = |name: &str| {
             parts
                 .headers
                 .get(name)
@@ -190,12 +251,14 @@ impl Api {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
-        let scheme = match forwarded("x-forwarded-proto") {
+        let forwarded = |key: &str| header("forwarded").and_then(|v| forwarded_param(v, key));
+        let scheme = match header("x-forwarded-proto").or_else(|| forwarded("proto")) {
             Some(p) if p.eq_ignore_ascii_case("https") => "https",
             Some(p) if p.eq_ignore_ascii_case("http") => "http",
             _ => self.opts.scheme,
         };
-        let host = forwarded("x-forwarded-host")
+        let host = header("x-forwarded-host")
+            .or_else(|| forwarded("host"))
             .or_else(|| {
                 parts
                     .headers
@@ -204,9 +267,14 @@ impl Api {
             })
             .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
             .filter(|h| valid_host(h));
-        match host {
-            Some(host) => format!("{scheme}://{host}{path}"),
-            None => path.to_owned(),
+        let Some(host) = host else {
+            return path.to_owned();
+        };
+        let port = header("x-forwarded-port")
+            .filter(|p| !has_port(host) && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+        match port {
+            Some(port) => format!("{scheme}://{host}:{port}{path}"),
+            None => format!("{scheme}://{host}{path}"),
         }
     }
 
@@ -224,6 +292,26 @@ fn valid_host(host: &str) -> bool {
         && host.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
         })
+}
+
+/// Whether a `Host` value names a port (`host:port`, `[v6]:port`; a bare IPv6 literal has none).
+fn has_port(host: &str) -> bool {
+    match host.rsplit_once(']') {
+        Some((_, rest)) => rest.starts_with(':'),
+        None => host.bytes().filter(|&b| b == b':').count() == 1,
+    }
+}
+
+/// `key`'s value in the first element of an RFC 7239 `Forwarded` header (`for=..;proto=https`),
+/// without quotes.
+fn forwarded_param<'a>(element: &'a str, key: &str) -> Option<&'a str> {
+    element.split(';').find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case(key)
+            .then(|| v.trim().trim_matches('"'))
+            .filter(|v| !v.is_empty())
+    })
 }
 
 fn method_not_allowed(allow: &'static str) -> ApiError {
@@ -325,5 +413,15 @@ mod tests {
         assert!(valid_host("[::1]:5000"));
         assert!(!valid_host("evil.com/x"));
         assert!(!valid_host(""));
+        assert!(has_port("a:5000") && has_port("[::1]:1"));
+        assert!(!has_port("a") && !has_port("[::1]") && !has_port("::1"));
+    }
+
+    #[test]
+    fn forwarded_params() {
+        let v = "for=192.0.2.60;proto=https;host=\"reg.example.com:8443\"";
+        assert_eq!(forwarded_param(v, "proto"), Some("https"));
+        assert_eq!(forwarded_param(v, "host"), Some("reg.example.com:8443"));
+        assert_eq!(forwarded_param(v, "by"), None);
     }
 }

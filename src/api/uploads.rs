@@ -7,7 +7,7 @@ use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use super::error::digest_error;
-use super::{empty_response, query_param, Api};
+use super::{empty_response, query_param, Api, Event};
 use crate::digest::Digest;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::{Name, UploadId};
@@ -159,6 +159,15 @@ impl Api {
             // As distribution does, an unusable mount request falls back to an ordinary upload.
             if let (Ok(digest), Ok(from)) = (Digest::parse(&mount), Name::parse(&from)) {
                 if let Some(blob) = self.registry.mount_blob(name, from, digest).await? {
+                    Event {
+                        action: "mount",
+                        repository: name.as_str(),
+                        tag: "",
+                        digest: blob.digest.as_str(),
+                        media_type: "",
+                        size: Some(blob.size),
+                    }
+                    .emit(parts);
                     return Ok(self.created_response(name, &blob, parts));
                 }
             }

@@ -142,6 +142,13 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
         .context("cannot start the registry server")?;
     let local_addr = server.local_addr();
     let is_tls = server.is_tls();
+    if let Some(warning) = settings
+        .host
+        .as_deref()
+        .and_then(|host| host_mismatch(host, local_addr, is_tls))
+    {
+        tracing::warn!("{warning}");
+    }
     if let Some(certificate) = server.certificate() {
         tokio::spawn(async move {
             while hangup.recv().await.is_some() {
@@ -192,6 +199,46 @@ async fn next_stop_signal(
     }
 }
 
+/// Why `http.host` (the base of every upload `Location`) may not reach this server: its scheme
+/// says https with TLS off (or http with TLS on), or its port is not the one listened on. Clients
+/// follow those Locations, so every push then fails; behind a reverse proxy that serves
+/// `http.host` and forwards here, the difference is intended.
+fn host_mismatch(host: &str, listening: SocketAddr, tls: bool) -> Option<String> {
+    let (scheme, rest) = host.split_once("://")?;
+    let authority = rest.split('/').next().unwrap_or("");
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
+    };
+    let after_host = authority
+        .rsplit_once(']')
+        .map_or(authority, |(_, tail)| tail);
+    let port = match after_host.rsplit_once(':') {
+        Some((_, port)) => port.parse::<u16>().ok()?,
+        None => default_port,
+    };
+    let scheme_is_https = default_port == 443;
+    let ours = format!(
+        "{}://{listening} (TLS {})",
+        if tls { "https" } else { "http" },
+        if tls { "on" } else { "off" }
+    );
+    let problem = if scheme_is_https != tls {
+        format!("its scheme is {scheme}")
+    } else if port != listening.port() {
+        format!("its port is {port}")
+    } else {
+        return None;
+    };
+    Some(format!(
+        "http.host is {host} but regctl serve listens on {ours} and {problem}: upload Locations \
+         point clients at http.host, so pushes fail unless a reverse proxy serves {host} and \
+         forwards here. Fix http.host in the config, or remove it so \
+         Locations follow each request's address, or change --addr / http.addr / http.tls"
+    ))
+}
+
 /// The line the test harness and scripts wait for (`listening on URL` is the contract).
 fn ready_line(settings: &ServeSettings, addr: SocketAddr, tls: bool) -> String {
     let scheme = if tls { "https" } else { "http" };
@@ -210,12 +257,28 @@ fn load_settings(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<(Serve
     let path = config::resolve_path(global.config.as_deref());
     let named =
         global.config_is_explicit() || std::env::var_os("REGISTRY_CONFIGURATION_PATH").is_some();
-    let loaded = if path.exists() || named {
+    let mut loaded = if path.exists() || named {
         config::load(&path).with_context(|| format!("cannot use config {}", path.display()))?
     } else {
         config::load_str(DEFAULT_CONFIG, &config::process_env())
             .context("cannot apply the REGISTRY_* variables")?
     };
+    // `--root` replaces the configured directory before validation, so a directory it overrides
+    // (such as the default ./registry-data in an unwritable working directory) is never checked.
+    if let Some(root) = &args.root {
+        if let Some(driver) = loaded
+            .config
+            .storage
+            .driver
+            .as_mut()
+            .filter(|d| d.name == "filesystem")
+        {
+            driver.params.insert(
+                "rootdirectory".to_owned(),
+                serde_yaml::Value::String(root.to_string_lossy().into_owned()),
+            );
+        }
+    }
     let errors: Vec<String> = config::validate(&loaded)
         .into_iter()
         .filter(config::Diagnostic::is_error)
@@ -308,6 +371,22 @@ mod tests {
         let (args, global) = parse(&["-c", config.to_str().unwrap()]);
         let err = format!("{:#}", load_settings(&args, &global).unwrap_err());
         assert!(err.contains("http.tls.certificate"), "{err}");
+    }
+
+    #[test]
+    fn http_host_that_does_not_match_the_listener_is_named() {
+        let at = |a: &str| a.parse::<SocketAddr>().unwrap();
+        let w = host_mismatch("https://127.0.0.1:5000", at("127.0.0.1:5055"), false).unwrap();
+        assert!(
+            w.contains("https://127.0.0.1:5000") && w.contains("http://127.0.0.1:5055"),
+            "{w}"
+        );
+        assert!(host_mismatch("https://r:5000", at("0.0.0.0:5000"), false).is_some());
+        assert!(host_mismatch("http://r:5000", at("0.0.0.0:5001"), false).is_some());
+        assert!(host_mismatch("http://r:5000", at("0.0.0.0:5000"), false).is_none());
+        assert!(host_mismatch("https://r", at("0.0.0.0:443"), true).is_none());
+        assert!(host_mismatch("https://[::1]:5000/", at("[::1]:5000"), true).is_none());
+        assert!(host_mismatch("http://r", at("0.0.0.0:5000"), false).is_some());
     }
 
     #[test]

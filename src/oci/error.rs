@@ -34,6 +34,9 @@ pub enum ErrorCode {
     TagInvalid,
     /// The request body is larger than allowed (413).
     SizeTooLarge,
+    /// The storage has no space or quota left (507 Insufficient Storage; the code stays `UNKNOWN`,
+    /// as no distribution code exists for it).
+    StorageFull,
     Unknown,
 }
 
@@ -58,7 +61,7 @@ impl ErrorCode {
             Self::RangeInvalid => "RANGE_INVALID",
             Self::PaginationNumberInvalid => "PAGINATION_NUMBER_INVALID",
             Self::TagInvalid => "TAG_INVALID",
-            Self::Unknown => "UNKNOWN",
+            Self::StorageFull | Self::Unknown => "UNKNOWN",
         }
     }
 
@@ -85,6 +88,7 @@ impl ErrorCode {
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::RangeInvalid => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::SizeTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             Self::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +116,7 @@ impl ErrorCode {
             Self::RangeInvalid => "invalid content range",
             Self::PaginationNumberInvalid => "invalid number of results requested",
             Self::TagInvalid => "manifest tag did not match URI",
+            Self::StorageFull => "storage full: the registry has no space left to store this",
             Self::Unknown => "unknown error",
         }
     }

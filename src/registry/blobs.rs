@@ -1,6 +1,10 @@
 //! Blobs as a repository sees them: a blob belongs to a repository when the repository links it
 //! (`_layers/<digest>/link`), as in distribution's linked blob store.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use super::{read_link, write_link, Registry, RegistryError};
 use crate::digest::Digest;
 use crate::oci::reference::Name;
@@ -11,6 +15,73 @@ use crate::storage::{paths, BlobSource, Storage};
 pub struct BlobInfo {
     pub digest: Digest,
     pub size: u64,
+}
+
+/// How often a read refreshes one layer link's mtime.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// Links remembered; the map starts over when full (a link then gets one extra touch).
+const TOUCHED_MAX: usize = 16 * 1024;
+
+/// When each layer link was last touched by a blob read, so a hot blob costs one `futimens` a
+/// minute, not one per request.
+///
+/// Why touch at all: a client that HEADs a blob and gets 200 skips uploading it and pushes a
+/// manifest referencing it later. `regctl gc` keeps any blob whose layer link changed within its
+/// grace period, so refreshing the link on HEAD/GET keeps the blob for that push (a mount
+/// rewrites the target link, which refreshes it the same way).
+#[derive(Default)]
+pub(super) struct TouchedLinks {
+    at: Mutex<HashMap<String, Instant>>,
+}
+
+impl TouchedLinks {
+    /// Whether `link` is due a touch now; records it as touched if so.
+    fn due(&self, link: &str) -> bool {
+        let now = Instant::now();
+        let mut at = self.at.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(last) = at.get_mut(link) {
+            if now.duration_since(*last) < TOUCH_EVERY {
+                return false;
+            }
+            *last = now;
+            return true;
+        }
+        if at.len() >= TOUCHED_MAX {
+            at.clear();
+        }
+        at.insert(link.to_owned(), now);
+        true
+    }
+}
+
+/// Checks that `name` links `digest` (as a layer, or as a manifest revision) and refreshes the
+/// layer link when `touch` says so. A failed touch does not fail the read.
+fn check_linked(
+    s: &dyn Storage,
+    layer: &str,
+    revision: &str,
+    digest: Digest,
+    touch: bool,
+) -> Result<(), RegistryError> {
+    if read_link(s, layer)? == Some(digest) {
+        if touch {
+            match s.touch(layer) {
+                Ok(()) => {}
+                // Read-only storage (maintenance) has no pushes for gc to race with.
+                Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+                    tracing::debug!(error = %e, "layer link not refreshed: read-only storage");
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot refresh a layer link for gc's grace period");
+                }
+            }
+        }
+        return Ok(());
+    }
+    if read_link(s, revision)? == Some(digest) {
+        return Ok(());
+    }
+    Err(RegistryError::BlobUnknown(digest))
 }
 
 /// Whether `name` links `digest` as a layer/config blob and the blob exists; its size if so.
@@ -46,12 +117,9 @@ impl Registry {
     pub async fn stat_blob(&self, name: Name<'_>, digest: Digest) -> Result<u64, RegistryError> {
         let layer = paths::layer_link(name, &digest);
         let revision = paths::manifest_revision_link(name, &digest);
+        let touch = self.touched.due(&layer);
         self.blocking(move |s| {
-            let linked =
-                read_link(s, &layer)? == Some(digest) || read_link(s, &revision)? == Some(digest);
-            if !linked {
-                return Err(RegistryError::BlobUnknown(digest));
-            }
+            check_linked(s, &layer, &revision, digest, touch)?;
             s.size(&paths::blob_data(&digest))?
                 .ok_or(RegistryError::BlobUnknown(digest))
         })
@@ -69,12 +137,9 @@ impl Registry {
     ) -> Result<Box<dyn BlobSource>, RegistryError> {
         let layer = paths::layer_link(name, &digest);
         let revision = paths::manifest_revision_link(name, &digest);
+        let touch = self.touched.due(&layer);
         self.blocking(move |s| {
-            let linked =
-                read_link(s, &layer)? == Some(digest) || read_link(s, &revision)? == Some(digest);
-            if !linked {
-                return Err(RegistryError::BlobUnknown(digest));
-            }
+            check_linked(s, &layer, &revision, digest, touch)?;
             s.open(&paths::blob_data(&digest))?
                 .ok_or(RegistryError::BlobUnknown(digest))
         })

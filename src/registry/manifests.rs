@@ -83,6 +83,9 @@ pub struct PutManifest {
     pub subject: Option<Digest>,
     /// Tags now pointing at the manifest.
     pub tags: Vec<String>,
+    /// The manifest's media type and size, for the push event.
+    pub media_type: &'static str,
+    pub size: usize,
 }
 
 enum Lookup<T> {
@@ -447,6 +450,8 @@ impl Registry {
             .await?;
         let (stored, tags) = stored;
         let digest = stored.digest;
+        let media_type = stored.parsed.as_ref().map_or("", |p| p.kind.media_type());
+        let size = stored.bytes.len();
         self.manifest_cache.update(|c, cap| {
             cache_pushed(c, cap, name.as_str(), &tags, &stored);
         });
@@ -458,6 +463,8 @@ impl Registry {
             digest,
             subject,
             tags,
+            media_type,
+            size,
         })
     }
 

@@ -93,6 +93,7 @@ pub struct Registry {
     tag_lists: tags::TagListCache,
     catalog: catalog::CatalogCache,
     referrers: referrers::ReferrerScans,
+    touched: blobs::TouchedLinks,
 }
 
 impl std::fmt::Debug for Registry {
@@ -114,6 +115,7 @@ impl Registry {
             tag_lists: tags::TagListCache::default(),
             catalog: catalog::CatalogCache::default(),
             referrers: referrers::ReferrerScans::default(),
+            touched: blobs::TouchedLinks::default(),
             opts,
         }
     }

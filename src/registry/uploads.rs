@@ -90,6 +90,9 @@ impl Sessions {
     }
 }
 
+/// How much of a body is read and dropped after its write failed, before answering.
+const DISCARD_AFTER_FAILURE: usize = 64 << 20;
+
 /// The write side of one request: lazily opened data file plus the running hash.
 struct Sink {
     storage: Arc<dyn Storage>,
@@ -201,8 +204,17 @@ where
     while let Some(item) = body.next().await {
         match item {
             Ok(chunk) => {
-                // A send error means the writer stopped on an I/O error, reported below.
+                // A send error means the writer stopped on an I/O error, reported below. The
+                // rest of the body (up to a bound) is read and dropped first, so a client still
+                // sending gets that error (e.g. 507 storage full) instead of a reset connection.
                 if tx.send(chunk).await.is_err() {
+                    let mut discarded = 0usize;
+                    while discarded < DISCARD_AFTER_FAILURE {
+                        match body.next().await {
+                            Some(Ok(chunk)) => discarded += chunk.len(),
+                            _ => break,
+                        }
+                    }
                     break;
                 }
             }

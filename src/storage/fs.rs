@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use super::chunks::FileChunks;
-use super::{paths, BlobChunks, BlobSource, Entry, ReferenceGuard, Storage, UploadFile};
+use super::{
+    paths, BlobChunks, BlobSource, Entry, ReferenceGuard, Storage, StorageError, UploadFile,
+};
 
 /// registry:2's filesystem driver rooted at `rootdirectory`.
 #[derive(Debug, Clone)]
@@ -246,14 +248,20 @@ impl BlobSource for FsBlob {
 
 struct FsUpload {
     file: File,
+    /// For error messages.
+    key: String,
 }
 
 impl Write for FsUpload {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        self.file
+            .write(buf)
+            .map_err(|e| StorageError::wrap("append", &self.key, e))
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.file.write_all(buf)
+        self.file
+            .write_all(buf)
+            .map_err(|e| StorageError::wrap("append", &self.key, e))
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -262,18 +270,22 @@ impl Write for FsUpload {
 
 impl UploadFile for FsUpload {
     fn sync(&mut self) -> io::Result<()> {
-        self.file.sync_data()
+        self.file
+            .sync_data()
+            .map_err(|e| StorageError::wrap("sync", &self.key, e))
     }
 
     fn truncate(&mut self, len: u64) -> io::Result<()> {
-        self.file.set_len(len)?;
-        self.file.seek(SeekFrom::Start(len))?;
+        self.file
+            .set_len(len)
+            .and_then(|()| self.file.seek(SeekFrom::Start(len)))
+            .map_err(|e| StorageError::wrap("truncate", &self.key, e))?;
         Ok(())
     }
 }
 
-impl Storage for FsStorage {
-    fn read(&self, key: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
+impl FsStorage {
+    fn read_inner(&self, key: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
         let Some(mut file) = not_found_is_none(File::open(self.path(key)))? else {
             return Ok(None);
         };
@@ -289,17 +301,17 @@ impl Storage for FsStorage {
         Ok(Some(buf))
     }
 
-    fn size(&self, key: &str) -> io::Result<Option<u64>> {
+    fn size_inner(&self, key: &str) -> io::Result<Option<u64>> {
         Ok(not_found_is_none(fs::metadata(self.path(key)))?.map(|m| m.len()))
     }
 
-    fn modified(&self, key: &str) -> io::Result<Option<SystemTime>> {
+    fn modified_inner(&self, key: &str) -> io::Result<Option<SystemTime>> {
         not_found_is_none(fs::metadata(self.path(key)))?
             .map(|m| m.modified())
             .transpose()
     }
 
-    fn open(&self, key: &str) -> io::Result<Option<Box<dyn BlobSource>>> {
+    fn open_inner(&self, key: &str) -> io::Result<Option<Box<dyn BlobSource>>> {
         let Some(file) = not_found_is_none(File::open(self.path(key)))? else {
             return Ok(None);
         };
@@ -314,15 +326,15 @@ impl Storage for FsStorage {
         })))
     }
 
-    fn write_durable(&self, key: &str, data: &[u8]) -> io::Result<()> {
+    fn write_durable_inner(&self, key: &str, data: &[u8]) -> io::Result<()> {
         Self::replace(&self.path(key), data, true)
     }
 
-    fn write_volatile(&self, key: &str, data: &[u8]) -> io::Result<()> {
+    fn write_volatile_inner(&self, key: &str, data: &[u8]) -> io::Result<()> {
         Self::replace(&self.path(key), data, false)
     }
 
-    fn move_durable(&self, from: &str, to: &str) -> io::Result<()> {
+    fn move_durable_inner(&self, from: &str, to: &str) -> io::Result<()> {
         let from = self.path(from);
         let to = self.path(to);
         let dir = parent(&to)?;
@@ -333,7 +345,7 @@ impl Storage for FsStorage {
         fsync_dirs(&new_dirs, dir)
     }
 
-    fn open_upload(&self, key: &str, offset: u64) -> io::Result<Box<dyn UploadFile>> {
+    fn open_upload_inner(&self, key: &str, offset: u64) -> io::Result<Box<dyn UploadFile>> {
         let path = self.path(key);
         let open = || {
             OpenOptions::new()
@@ -353,10 +365,13 @@ impl Storage for FsStorage {
         if offset > 0 {
             file.seek(SeekFrom::Start(offset))?;
         }
-        Ok(Box::new(FsUpload { file }))
+        Ok(Box::new(FsUpload {
+            file,
+            key: key.to_owned(),
+        }))
     }
 
-    fn list(&self, key: &str) -> io::Result<Vec<Entry>> {
+    fn list_inner(&self, key: &str) -> io::Result<Vec<Entry>> {
         let Some(dir) = not_found_is_none(fs::read_dir(self.path(key)))? else {
             return Ok(Vec::new());
         };
@@ -372,7 +387,7 @@ impl Storage for FsStorage {
         Ok(entries)
     }
 
-    fn delete(&self, key: &str) -> io::Result<()> {
+    fn delete_inner(&self, key: &str) -> io::Result<()> {
         let path = self.path(key);
         let Some(meta) = not_found_is_none(fs::symlink_metadata(&path))? else {
             return Ok(());
@@ -385,8 +400,75 @@ impl Storage for FsStorage {
         not_found_is_none(result).map(|_| ())
     }
 
-    fn reference_guard(&self) -> io::Result<ReferenceGuard> {
+    fn reference_guard_inner(&self) -> io::Result<ReferenceGuard> {
         self.reference_lock.acquire(&self.root)
+    }
+}
+
+/// Every error names the operation and the key (`StorageError`), so a log line says what failed
+/// where.
+impl Storage for FsStorage {
+    fn read(&self, key: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
+        self.read_inner(key, limit)
+            .map_err(|e| StorageError::wrap("read", key, e))
+    }
+
+    fn size(&self, key: &str) -> io::Result<Option<u64>> {
+        self.size_inner(key)
+            .map_err(|e| StorageError::wrap("stat", key, e))
+    }
+
+    fn modified(&self, key: &str) -> io::Result<Option<SystemTime>> {
+        self.modified_inner(key)
+            .map_err(|e| StorageError::wrap("stat", key, e))
+    }
+
+    fn open(&self, key: &str) -> io::Result<Option<Box<dyn BlobSource>>> {
+        self.open_inner(key)
+            .map_err(|e| StorageError::wrap("open", key, e))
+    }
+
+    fn write_durable(&self, key: &str, data: &[u8]) -> io::Result<()> {
+        self.write_durable_inner(key, data)
+            .map_err(|e| StorageError::wrap("write", key, e))
+    }
+
+    fn write_volatile(&self, key: &str, data: &[u8]) -> io::Result<()> {
+        self.write_volatile_inner(key, data)
+            .map_err(|e| StorageError::wrap("write", key, e))
+    }
+
+    fn move_durable(&self, from: &str, to: &str) -> io::Result<()> {
+        self.move_durable_inner(from, to)
+            .map_err(|e| StorageError::wrap("move", &format!("{from} -> {to}"), e))
+    }
+
+    fn open_upload(&self, key: &str, offset: u64) -> io::Result<Box<dyn UploadFile>> {
+        self.open_upload_inner(key, offset)
+            .map_err(|e| StorageError::wrap("open for append", key, e))
+    }
+
+    fn list(&self, key: &str) -> io::Result<Vec<Entry>> {
+        self.list_inner(key)
+            .map_err(|e| StorageError::wrap("list", key, e))
+    }
+
+    fn delete(&self, key: &str) -> io::Result<()> {
+        self.delete_inner(key)
+            .map_err(|e| StorageError::wrap("delete", key, e))
+    }
+
+    fn reference_guard(&self) -> io::Result<ReferenceGuard> {
+        self.reference_guard_inner()
+            .map_err(|e| StorageError::wrap("lock", &paths::reference_lock(), e))
+    }
+
+    fn touch(&self, key: &str) -> io::Result<()> {
+        // Opened read-only: setting the time needs ownership, not write permission, and the link
+        // is not changed.
+        File::open(self.path(key))
+            .and_then(|file| file.set_modified(SystemTime::now()))
+            .map_err(|e| StorageError::wrap("touch", key, e))
     }
 }
 

@@ -14,6 +14,52 @@ use std::io::{self, Write};
 pub use chunks::BlobChunks;
 pub use fs::FsStorage;
 
+/// A failed storage operation: what was done (`read`, `write`, `append`, ...) to which key, and
+/// the I/O error. Backends return it inside an [`io::Error`] of the same kind (so "not found" and
+/// "storage full" checks keep working); [`StorageError::of`] finds it again.
+#[derive(Debug, thiserror::Error)]
+#[error("{op} {key}: {source}")]
+pub struct StorageError {
+    pub op: &'static str,
+    pub key: String,
+    #[source]
+    pub source: io::Error,
+}
+
+impl StorageError {
+    /// Wraps `source` as an `io::Error` of the same kind that names `op` and `key`.
+    #[must_use]
+    pub fn wrap(op: &'static str, key: &str, source: io::Error) -> io::Error {
+        if Self::of(&source).is_some() {
+            return source;
+        }
+        let kind = source.kind();
+        io::Error::new(
+            kind,
+            Self {
+                op,
+                key: key.to_owned(),
+                source,
+            },
+        )
+    }
+
+    /// The operation and key inside an error a backend returned, if it says.
+    #[must_use]
+    pub fn of(e: &io::Error) -> Option<&Self> {
+        e.get_ref().and_then(|inner| inner.downcast_ref::<Self>())
+    }
+
+    /// Whether the error means the storage has no space (or quota) left.
+    #[must_use]
+    pub fn is_full(e: &io::Error) -> bool {
+        matches!(
+            e.kind(),
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+        )
+    }
+}
+
 /// A directory entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -152,5 +198,15 @@ pub trait Storage: Send + Sync + 'static {
     /// I/O errors creating or locking the backend's lock.
     fn reference_guard(&self) -> io::Result<ReferenceGuard> {
         Ok(ReferenceGuard::none())
+    }
+
+    /// Sets the modification time of the file `key` to now (a blob's layer link when the blob is
+    /// read, so gc's grace period sees it in use). Backends without file times do nothing.
+    ///
+    /// # Errors
+    /// I/O errors, "not found" if `key` is missing.
+    fn touch(&self, key: &str) -> io::Result<()> {
+        let _ = key;
+        Ok(())
     }
 }

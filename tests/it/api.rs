@@ -65,7 +65,6 @@ async fn malformed_input_gets_4xx_before_touching_disk() {
     for (path, code) in [
         ("/v2/a/manifests/a:b", "DIGEST_INVALID"),
         ("/v2/a/manifests/sha256:abc", "DIGEST_INVALID"),
-        ("/v2/a/manifests/-bad", "TAG_INVALID"),
         ("/v2/a/blobs/sha256:zz", "DIGEST_INVALID"),
         ("/v2/a/blobs/notadigest", "DIGEST_INVALID"),
         ("/v2/a/referrers/nope", "DIGEST_INVALID"),
@@ -1105,4 +1104,419 @@ async fn docker_types_with_foreign_layers_and_unknown_manifest_types() {
         .put_manifest("win", "v3", "text/plain", b"{\"schemaVersion\":2}")
         .await;
     assert_eq!(error_code(r).await, "MANIFEST_INVALID");
+}
+
+/// The OCI conformance suite's `.INVALID_MANIFEST_NAME`: GET/HEAD answer 404 MANIFEST_UNKNOWN
+/// (a reference that is neither tag nor digest names nothing), PUT keeps 400 TAG_INVALID.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_reference_is_unknown_on_get_and_invalid_on_put() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, reg) = start(dir.path());
+    reg.push_image("app", "v1", &[b"layer"]).await;
+    for reference in [".INVALID_MANIFEST_NAME", "-bad"] {
+        let path = format!("/v2/app/manifests/{reference}");
+        let r = raw(&server.addr, &simple_request("GET", &path, ""));
+        assert_eq!(r.status, 404, "GET {path}: {r:?}");
+        assert_eq!(r.code(), "MANIFEST_UNKNOWN", "GET {path}");
+        let r = reg.head(&path).send().await.unwrap();
+        assert_eq!(r.status(), 404, "HEAD {path}");
+        let r = reg
+            .put_manifest("app", reference, OCI_MANIFEST, b"{}")
+            .await;
+        assert_eq!(r.status(), 400, "PUT {path}");
+        assert_eq!(error_code(r).await, "TAG_INVALID", "PUT {path}");
+    }
+}
+
+/// `curl -si -X POST URL HEADERS...`: the response's `Location`.
+fn curl_location(url: &str, headers: &[&str]) -> String {
+    let curl = crate::common::require_tool("curl", "curl");
+    let mut cmd = std::process::Command::new(curl);
+    cmd.args(["-si", "-X", "POST", url]);
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    let out = crate::common::success_stdout(&cmd.output().unwrap());
+    out.lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .unwrap_or_else(|| panic!("no Location in {out}"))
+        .trim()
+        .to_owned()
+}
+
+/// Without `http.host`, Locations follow the request as registry:2's URL builder does;
+/// `http.relativeurls` makes them paths; `http.host` wins over the request.
+#[test]
+fn upload_locations_follow_the_request_unless_http_host_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[], &[]);
+    let port = server.addr.rsplit(':').next().unwrap().to_owned();
+    let start = format!("{}/v2/app/blobs/uploads/", server.base);
+    let path_of = |l: &str| l[l.find("/v2/").unwrap()..].to_owned();
+
+    let direct = curl_location(&start, &[]);
+    assert!(
+        direct.starts_with(&format!("http://{}/v2/app/blobs/uploads/", server.addr)),
+        "{direct}"
+    );
+    let by_name = curl_location(&start, &[&format!("Host: localhost:{port}")]);
+    assert!(
+        by_name.starts_with(&format!("http://localhost:{port}/v2/")),
+        "{by_name}"
+    );
+    let proxied = curl_location(
+        &start,
+        &[
+            "X-Forwarded-Proto: https",
+            "X-Forwarded-Host: reg.example.com, inner.proxy",
+        ],
+    );
+    assert!(
+        proxied.starts_with("https://reg.example.com/v2/app/blobs/uploads/"),
+        "{proxied}"
+    );
+    let with_port = curl_location(
+        &start,
+        &[
+            "X-Forwarded-Host: reg.example.com",
+            "X-Forwarded-Port: 8443",
+            "X-Forwarded-Proto: https",
+        ],
+    );
+    assert!(
+        with_port.starts_with("https://reg.example.com:8443/v2/"),
+        "{with_port}"
+    );
+    let rfc7239 = curl_location(
+        &start,
+        &["Forwarded: for=192.0.2.1;proto=https;host=\"mirror.example:9443\", for=10.0.0.1"],
+    );
+    assert!(
+        rfc7239.starts_with("https://mirror.example:9443/v2/"),
+        "{rfc7239}"
+    );
+    // The Location handed out works.
+    let r = raw(&server.addr, &simple_request("GET", &path_of(&direct), ""));
+    assert_eq!(r.status, 204, "{r:?}");
+    drop(server);
+
+    let server = Server::start(dir.path(), &[], &[("REGISTRY_HTTP_RELATIVEURLS", "true")]);
+    let start = format!("{}/v2/app/blobs/uploads/", server.base);
+    let relative = curl_location(&start, &["X-Forwarded-Host: reg.example.com"]);
+    assert!(relative.starts_with("/v2/app/blobs/uploads/"), "{relative}");
+    drop(server);
+
+    let server = Server::start(
+        dir.path(),
+        &[],
+        &[("REGISTRY_HTTP_HOST", "https://fixed.example:5000")],
+    );
+    let start = format!("{}/v2/app/blobs/uploads/", server.base);
+    let fixed = curl_location(&start, &["X-Forwarded-Host: reg.example.com"]);
+    assert!(
+        fixed.starts_with("https://fixed.example:5000/v2/app/blobs/uploads/"),
+        "{fixed}"
+    );
+}
+
+/// A server whose log (stderr) goes to a file, read with [`log_of`].
+fn start_logged(args: &[&str], envs: &[(&str, &str)], log: &Path) -> Server {
+    let file = std::fs::File::create(log).unwrap();
+    Server::start_with_stderr(args, envs, std::process::Stdio::from(file))
+}
+
+fn log_of(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+/// `regctl serve` names an `http.host` that cannot reach it, and says what to do.
+#[test]
+fn serve_warns_when_http_host_disagrees_with_the_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yml");
+    let root = dir.path().join("data");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:5000\n  host: https://127.0.0.1:5000\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("serve.log");
+    let server = start_logged(
+        &[
+            "serve",
+            "-c",
+            config.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ],
+        &[],
+        &log,
+    );
+    let text = log_of(&log);
+    let line = text
+        .lines()
+        .find(|l| l.contains("http.host is https://127.0.0.1:5000"))
+        .unwrap_or_else(|| panic!("no http.host warning in:\n{text}"));
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains(&format!("http://{}", server.addr)), "{line}");
+    assert!(
+        line.contains("TLS off") && line.contains("Fix http.host"),
+        "{line}"
+    );
+    drop(server);
+
+    // A matching http.host says nothing.
+    let log = dir.path().join("serve2.log");
+    let port = crate::common::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n  host: http://{addr}\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let server = start_logged(&["serve", "-c", config.to_str().unwrap()], &[], &log);
+    drop(server);
+    assert!(!log_of(&log).contains("http.host is"), "{}", log_of(&log));
+}
+
+/// A directory made read-only by a read-only bind mount onto itself (root ignores mode bits);
+/// unmounted on drop. `None` when mounting is refused.
+struct ReadOnlyMount(std::path::PathBuf);
+
+impl ReadOnlyMount {
+    fn new(dir: &Path) -> Option<Self> {
+        let mount = |args: &[&str]| {
+            std::process::Command::new("mount")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let d = dir.to_str().unwrap();
+        if !mount(&["--bind", d, d]) {
+            return None;
+        }
+        let guard = Self(dir.to_path_buf());
+        mount(&["-o", "remount,ro,bind", d]).then_some(guard)
+    }
+}
+
+impl Drop for ReadOnlyMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// `--root` replaces the default ./registry-data before anything checks it, so serve starts in
+/// an unwritable working directory.
+#[test]
+fn serve_root_flag_works_from_an_unwritable_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path().join("ro");
+    std::fs::create_dir(&cwd).unwrap();
+    let Some(_ro) = ReadOnlyMount::new(&cwd) else {
+        eprintln!("SKIPPED: mount --bind refused (not root or no CAP_SYS_ADMIN)");
+        return;
+    };
+    assert!(
+        std::fs::write(cwd.join("probe"), b"x").is_err(),
+        "the directory must be read-only"
+    );
+    let root = dir.path().join("data");
+    let mut cmd = crate::common::regctl();
+    cmd.current_dir(&cwd)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--root",
+            root.to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = crate::common::process::KillOnDrop(cmd.spawn().unwrap());
+    let stdout = child.0.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+    if !line.contains("listening on") {
+        let _ = child.0.kill();
+        let mut err = String::new();
+        if let Some(mut e) = child.0.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        panic!("serve did not start: {line}{err}");
+    }
+    assert!(line.contains(&root.display().to_string()), "{line}");
+}
+
+/// A full disk answers 507 "storage full" and the log names the key and the operation; a
+/// read-only storage names them too.
+#[tokio::test(flavor = "multi_thread")]
+async fn full_and_read_only_storage_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tiny");
+    std::fs::create_dir(&root).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=2m",
+            "tmpfs",
+            root.to_str().unwrap(),
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("SKIPPED: mount -t tmpfs refused (not root or no CAP_SYS_ADMIN)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&root);
+    let log = dir.path().join("serve.log");
+    let server = start_logged(
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--root",
+            root.to_str().unwrap(),
+        ],
+        &[],
+        &log,
+    );
+    let reg = Reg::new(&server.base);
+    // Larger than the filesystem, sent as one monolithic upload and as a chunked one.
+    let big: Vec<u8> = (0..4u32 << 20).map(|i| (i * 7 + i / 251) as u8).collect();
+    let r = reg
+        .post(&format!("/v2/full/blobs/uploads/?digest={}", digest(&big)))
+        .header("content-type", "application/octet-stream")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 507);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("storage full"), "{body}");
+    let r = reg.post("/v2/full/blobs/uploads/").send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let location = header(&r, "location");
+    let r = reg
+        .patch(&location)
+        .header("content-type", "application/octet-stream")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 507);
+    // After the failed uploads, the registry still works.
+    assert_eq!(reg.get("/v2/").send().await.unwrap().status(), 200);
+    drop(server);
+    let text = log_of(&log);
+    let line = text
+        .lines()
+        .find(|l| l.contains("storage full"))
+        .unwrap_or_else(|| panic!("no storage-full line in:\n{text}"));
+    assert!(line.contains("op=") && line.contains("append"), "{line}");
+    assert!(
+        line.contains("key=") && line.contains("/_uploads/"),
+        "{line}"
+    );
+    assert!(!text.contains("storage error: No space"), "{text}");
+
+    // Storage that turns read-only while serving (a read-only root refuses the start): a write
+    // fails with the operation and key in the log.
+    let ro_root = dir.path().join("ro");
+    std::fs::create_dir(&ro_root).unwrap();
+    let log = dir.path().join("ro.log");
+    let server = start_logged(
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--root",
+            ro_root.to_str().unwrap(),
+        ],
+        &[],
+        &log,
+    );
+    let Some(_ro) = ReadOnlyMount::new(&ro_root) else {
+        eprintln!("SKIPPED (read-only part): mount --bind refused");
+        return;
+    };
+    let reg = Reg::new(&server.base);
+    let r = reg
+        .post(&format!("/v2/ro/blobs/uploads/?digest={}", digest(b"x")))
+        .body(b"x".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("cannot write its storage"), "{body}");
+    drop(server);
+    let text = log_of(&log);
+    let line = text
+        .lines()
+        .find(|l| l.contains("storage error"))
+        .unwrap_or_else(|| panic!("no storage error line in:\n{text}"));
+    assert!(line.contains("op=") && line.contains("key="), "{line}");
+}
+
+/// A blob HEAD refreshes the repository's layer link, so `regctl gc` keeps a blob that a client
+/// just saw and will reference from its next manifest; a blob nobody read is collected.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blob_head_keeps_the_blob_through_gc() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, reg) = start(dir.path());
+    let seen = reg.push_blob("app", b"a layer a client HEADs").await;
+    let unseen = reg.push_blob("app", b"a layer nobody asks for").await;
+    let data = |d: &str| {
+        let hex = d.trim_start_matches("sha256:");
+        v2(dir.path()).join(format!("blobs/sha256/{}/{hex}/data", &hex[..2]))
+    };
+    // Let both age past a 2 s grace period. (Back-dating mtimes cannot stand in for waiting: gc
+    // also counts ctimes, which only the clock moves.)
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let r = reg
+        .head(&format!("/v2/app/blobs/{seen}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let out = crate::common::regctl()
+        .args([
+            "gc",
+            "--grace",
+            "2s",
+            "--root",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    crate::common::success_stdout(&out);
+    assert!(data(&seen).exists(), "the HEADed blob must survive gc");
+    assert!(!data(&unseen).exists(), "the unread blob must be collected");
+    let r = reg
+        .get(&format!("/v2/app/blobs/{seen}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(server);
 }
