@@ -25,6 +25,10 @@ const NOW_ENV: &str = "REGCTL_GC_TEST_NOW";
     long_about = "Delete blobs no manifest references, the layer links to them, stale uploads and \
 repositories left empty; with --delete-untagged also manifests no tag reaches (children of a tagged \
 index and referrers of a kept manifest stay).\n\n\
+Crash leftovers older than --grace go too: temp files of interrupted writes, tag directories \
+without current/link (a killed manifest PUT) and the partial data of killed monolithic uploads \
+(POST ?digest=, whose id no client knows). Uploads a client could resume go after \
+--uploads-older-than, registry:2's purge age.\n\n\
 Works on any registry:2 filesystem storage (regctl serve, docker-registry, registry:2) and needs no \
 read-only window: anything changed within --grace of the start is kept, and the sweep marks again \
 under a lock that regctl serve takes around every push, mount and upload commit (waiting at most \
@@ -44,7 +48,7 @@ pub struct GcArgs {
     /// Show what would be deleted and how many bytes it frees; delete nothing
     #[arg(short = 'd', long)]
     pub dry_run: bool,
-    /// Keep anything written more recently than this (e.g. 30m, 2h, 0s)
+    /// Keep anything changed more recently than this (e.g. 30m, 2h, 0s); a copied or restored store counts as changed
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub grace: Duration,
     /// Remove uploads with no activity for this long (registry:2's purge age)

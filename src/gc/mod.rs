@@ -914,7 +914,7 @@ impl Run<'_> {
                     continue;
                 };
                 let dir = self.layout.tags(repo).join(&tag_state.name);
-                let entries = scan::walk(&dir, &|_| false)?;
+                let entries = scan::walk(&dir, true, &|_| false, &|_| true)?;
                 let newest = entries
                     .iter()
                     .map(|e| e.modified)
@@ -983,13 +983,7 @@ impl Run<'_> {
         };
         let mut temps = Vec::new();
         for top in [self.layout.repositories(), self.layout.blobs_sha256()] {
-            temps.extend(scan::walk(&top, &skip)?.into_iter().filter(|e| {
-                !e.is_dir
-                    && e.path
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(scan::is_temp_name)
-            }));
+            temps.extend(scan::walk(&top, false, &skip, &scan::is_temp_name)?);
         }
         temps.sort_by(|a, b| a.path.cmp(&b.path));
         for temp in temps {

@@ -80,9 +80,17 @@ pub fn is_temp_name(name: &str) -> bool {
     })
 }
 
-/// Every entry below `dir` (not `dir` itself), parents before children; entries that vanish
-/// during the walk are skipped, `skip` returns true for directories not to enter or list.
-pub fn walk(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<Vec<Entry>, GcError> {
+/// Entries below `dir` (not `dir` itself), parents before children: every directory when
+/// `with_dirs`, and the files whose name `want` accepts. Only those are `stat`ed (the walk itself
+/// goes by the directory entries' types), so looking for a few temp files among a store's blobs
+/// costs one `readdir` per directory. Entries that vanish during the walk are skipped; `skip`
+/// names directories not to enter.
+pub fn walk(
+    dir: &Path,
+    with_dirs: bool,
+    skip: &dyn Fn(&Path) -> bool,
+    want: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Entry>, GcError> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
@@ -100,17 +108,25 @@ pub fn walk(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<Vec<Entry>, GcEr
         };
         for entry in entries {
             let Ok(entry) = entry else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             let path = entry.path();
+            let is_dir = kind.is_dir();
+            if is_dir {
+                if skip(&path) {
+                    continue;
+                }
+                stack.push(path.clone());
+                if !with_dirs {
+                    continue;
+                }
+            } else if !entry.file_name().to_str().is_some_and(want) {
+                continue;
+            }
             let Ok(meta) = fs::symlink_metadata(&path) else {
                 continue;
             };
-            let is_dir = meta.is_dir();
-            if is_dir && skip(&path) {
-                continue;
-            }
-            if is_dir {
-                stack.push(path.clone());
-            }
             found.push(Entry {
                 path,
                 is_dir,
