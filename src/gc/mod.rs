@@ -1340,6 +1340,37 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_without_current_link_goes_and_its_manifest_is_judged_untagged() {
+        let s = Store::new();
+        let kept = s.image("r", "kept", Some("v1"), None);
+        let broken = s.image("r", "broken", Some("b"), None);
+        let tag_dir = s.layout().tags(n("r")).join("b");
+        fs::remove_file(s.layout().tag_current_link(n("r"), t("b"))).unwrap();
+        Store::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"sha");
+
+        let dry = collect(
+            s.root.path(),
+            &Options {
+                dry_run: true,
+                grace: Duration::ZERO,
+                ..Options::default()
+            },
+            &mut Silent,
+        )
+        .unwrap();
+        assert_eq!(dry.unfinished_tags_removed.len(), 1);
+        assert!(dry.temp_files_removed.is_empty(), "counted with its tag");
+        assert!(tag_dir.exists());
+
+        let report = s.gc(true);
+        let tags = &report.unfinished_tags_removed;
+        assert_eq!((tags[0].tag.as_str(), tags[0].files), ("b", 2));
+        assert_eq!(removed(&report), BTreeSet::from([broken]));
+        assert!(!tag_dir.exists() && s.has_blob(&kept) && !s.has_blob(&broken));
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+
+    #[test]
     fn nested_names_and_a_second_run_finds_nothing() {
         let s = Store::new();
         s.image("a", "parent", Some("t"), None);
