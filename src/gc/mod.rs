@@ -1045,15 +1045,21 @@ impl Run<'_> {
                 predicted
                     .uploads
                     .retain(|u| !removed_uploads.contains(&(name.clone(), u.id.clone())));
+                predicted.tags.retain(|t| {
+                    !self
+                        .report
+                        .unfinished_tags_removed
+                        .iter()
+                        .any(|r| r.repository == *name && r.tag == t.name)
+                });
                 predicted
             } else {
                 let mut ignored = Vec::new();
                 scan::repository(&self.layout, name, &mut ignored)?
             };
-            let tagged = state
-                .tags
-                .iter()
-                .any(|t| t.current.is_some() || t.current_corrupt);
+            // Any tag directory left keeps the repository: a live or corrupt tag, or one
+            // without `current/link` still inside the grace period (a tag write in progress).
+            let tagged = !state.tags.is_empty();
             let busy = state.layers.values().any(|l| l.changed >= self.cutoff);
             if tagged || !state.revisions.is_empty() || !state.uploads.is_empty() || busy {
                 continue;
@@ -1368,6 +1374,25 @@ mod tests {
         assert_eq!(removed(&report), BTreeSet::from([broken]));
         assert!(!tag_dir.exists() && s.has_blob(&kept) && !s.has_blob(&broken));
         assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn a_young_tag_without_current_link_keeps_its_repository() {
+        let s = Store::new();
+        let tag_dir = s.layout().tags(n("fresh")).join("t");
+        Store::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"");
+        fs::create_dir_all(s.layout().blobs_sha256()).unwrap();
+        for dry_run in [true, false] {
+            let options = Options {
+                dry_run,
+                ..Options::default()
+            };
+            let report = collect(s.root.path(), &options, &mut Silent).unwrap();
+            assert!(report.repositories_removed.is_empty(), "dry run {dry_run}");
+            assert!(report.unfinished_tags_removed.is_empty());
+            assert_eq!(report.kept.young_leftovers, 1);
+        }
+        assert!(tag_dir.exists());
     }
 
     #[test]
