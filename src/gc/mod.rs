@@ -15,7 +15,9 @@
 //!    and re-mark every repository: nothing can become referenced from now to the end of the
 //!    sweep, and everything referenced before is in the re-mark.
 //! 5. Sweep what both marks left unmarked, in an order that never leaves a live manifest without
-//!    its blobs: (a) untagged manifests, tag `index/` entries first, then the revision; (b) layer
+//!    its blobs: (0) crash leftovers older than the grace period (tag directories without
+//!    `current/link`, temp files of atomic writes; uploads without `startedat` go with the
+//!    uploads), which nothing reads; (a) untagged manifests, tag `index/` entries first, then the revision; (b) layer
 //!    links to blobs about to go; (c) blobs, each after a fresh stat; (d) stale uploads;
 //!    (e) repositories left with nothing. Then release the lock.
 //!
