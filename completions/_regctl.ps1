@@ -460,8 +460,8 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
         }
         'regctl;gc' {
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Storage root (registry:2''s rootdirectory) instead of the config''s')
-            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Keep anything written more recently than this (e.g. 30m, 2h, 0s)')
-            [CompletionResult]::new('--uploads-older-than', '--uploads-older-than', [CompletionResultType]::ParameterName, 'Remove uploads with no activity for this long')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'Keep anything changed more recently than this (e.g. 30m, 2h, 0s); a copied or restored store counts as changed')
+            [CompletionResult]::new('--uploads-older-than', '--uploads-older-than', [CompletionResultType]::ParameterName, 'Remove uploads with no activity for this long (registry:2''s purge age)')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Longest wait for the registry''s pushes in progress before sweeping (then gc fails)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')

@@ -426,8 +426,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;gc'= {
             cand --root 'Storage root (registry:2''s rootdirectory) instead of the config''s'
-            cand --grace 'Keep anything written more recently than this (e.g. 30m, 2h, 0s)'
-            cand --uploads-older-than 'Remove uploads with no activity for this long'
+            cand --grace 'Keep anything changed more recently than this (e.g. 30m, 2h, 0s); a copied or restored store counts as changed'
+            cand --uploads-older-than 'Remove uploads with no activity for this long (registry:2''s purge age)'
             cand --lock-timeout 'Longest wait for the registry''s pushes in progress before sweeping (then gc fails)'
             cand -c 'Registry config file (distribution''s config.yml schema)'
             cand --config 'Registry config file (distribution''s config.yml schema)'

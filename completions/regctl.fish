@@ -268,8 +268,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand completions" -s v -l verbo
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -l root -d 'Storage root (registry:2\'s rootdirectory) instead of the config\'s' -r -F
-complete -c regctl -n "__fish_regctl_using_subcommand gc" -l grace -d 'Keep anything written more recently than this (e.g. 30m, 2h, 0s)' -r
-complete -c regctl -n "__fish_regctl_using_subcommand gc" -l uploads-older-than -d 'Remove uploads with no activity for this long' -r
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -l grace -d 'Keep anything changed more recently than this (e.g. 30m, 2h, 0s); a copied or restored store counts as changed' -r
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -l uploads-older-than -d 'Remove uploads with no activity for this long (registry:2\'s purge age)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -l lock-timeout -d 'Longest wait for the registry\'s pushes in progress before sweeping (then gc fails)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'

@@ -440,8 +440,12 @@ fn lock_parent(path: &Path) -> Result<Option<std::fs::File>, HtpasswdError> {
     std::fs::create_dir_all(dir).map_err(lock_error)?;
     #[cfg(unix)]
     {
-        let handle = std::fs::File::open(dir).map_err(lock_error)?;
-        handle.lock().map_err(lock_error)?;
+        let handle = crate::fsutil::lock_path(
+            dir,
+            crate::fsutil::LockKind::Exclusive,
+            crate::fsutil::LockWait::Forever,
+        )
+        .map_err(|e| lock_error(e.into()))?;
         Ok(Some(handle))
     }
     #[cfg(not(unix))]

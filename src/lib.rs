@@ -35,3 +35,4 @@ pub mod remote;
 pub mod report;
 pub mod server;
 pub mod storage;
+pub mod upload_purge;

@@ -15,6 +15,9 @@ const INTERRUPT_ENV: &str = "REGCTL_GC_INTERRUPT_AFTER";
 /// Interleaving tests: `marked:FILE` or `locked:FILE` makes gc create FILE at that point and wait
 /// until it is removed (`gc::Pause`).
 const PAUSE_ENV: &str = "REGCTL_GC_PAUSE";
+/// Tests only: gc's clock reads this many seconds since the epoch (`gc::Options::now`), so a test
+/// can make a just-written blob (whose ctime it cannot set back) older than the grace period.
+const NOW_ENV: &str = "REGCTL_GC_TEST_NOW";
 
 /// Delete blobs and manifests nothing needs, safely while the registry runs
 #[derive(Debug, Args)]
@@ -22,6 +25,10 @@ const PAUSE_ENV: &str = "REGCTL_GC_PAUSE";
     long_about = "Delete blobs no manifest references, the layer links to them, stale uploads and \
 repositories left empty; with --delete-untagged also manifests no tag reaches (children of a tagged \
 index and referrers of a kept manifest stay).\n\n\
+Crash leftovers older than --grace go too: temp files of interrupted writes, tag directories \
+without current/link (a killed manifest PUT) and the partial data of killed monolithic uploads \
+(POST ?digest=, whose id no client knows). Uploads a client could resume go after \
+--uploads-older-than, registry:2's purge age.\n\n\
 Works on any registry:2 filesystem storage (regctl serve, docker-registry, registry:2) and needs no \
 read-only window: anything changed within --grace of the start is kept, and the sweep marks again \
 under a lock that regctl serve takes around every push, mount and upload commit (waiting at most \
@@ -41,11 +48,11 @@ pub struct GcArgs {
     /// Show what would be deleted and how many bytes it frees; delete nothing
     #[arg(short = 'd', long)]
     pub dry_run: bool,
-    /// Keep anything written more recently than this (e.g. 30m, 2h, 0s)
+    /// Keep anything changed more recently than this (e.g. 30m, 2h, 0s); a copied or restored store counts as changed
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub grace: Duration,
-    /// Remove uploads with no activity for this long
-    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    /// Remove uploads with no activity for this long (registry:2's purge age)
+    #[arg(long, value_name = "DURATION", default_value = crate::upload_purge::AGE_TEXT, value_parser = parse_duration)]
     pub uploads_older_than: Duration,
     /// Longest wait for the registry's pushes in progress before sweeping (then gc fails)
     #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
@@ -92,7 +99,16 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .ok()
             .as_deref()
             .and_then(parse_pause),
+        now: std::env::var(NOW_ENV)
+            .ok()
+            .and_then(|secs| secs.parse().ok())
+            .map(|secs| std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(secs)),
     };
+    if options.now.is_some() {
+        printer.warn(format!(
+            "{NOW_ENV} is set: gc takes it as the current time (a test hook; unset it)"
+        ));
+    }
     let mut progress = Progress { printer, bar: None };
     let report = gc::collect(&root, &options, &mut progress)
         .with_context(|| format!("garbage collection of {} failed", root.display()))?;
@@ -108,7 +124,33 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     if printer.is_json() {
         return printer.json(&report);
     }
-    render(&printer, &report)
+    render(&printer, &report)?;
+    if let Some(hint) = grace_hint(&report) {
+        printer.info(hint);
+    }
+    Ok(())
+}
+
+/// Why young garbage stayed and what to do about it: the grace period is easy to miss, and a
+/// store just copied or restored from a backup is all "changed" (new ctimes) for that long.
+fn grace_hint(report: &Report) -> Option<String> {
+    let kept = &report.kept;
+    if kept.young_blobs + kept.young_manifests + kept.young_leftovers == 0 {
+        return None;
+    }
+    Some(format!(
+        "kept {} blobs, {} manifests and {} crash leftovers changed within the grace period ({}; \
+         files copied or restored count as changed); use --grace 0s to collect them now, only \
+         when no push is in progress",
+        kept.young_blobs,
+        kept.young_manifests,
+        kept.young_leftovers,
+        grace_text(report.grace_seconds)
+    ))
+}
+
+fn grace_text(seconds: u64) -> String {
+    humantime::format_duration(Duration::from_secs(seconds)).to_string()
 }
 
 /// `storage.filesystem.rootdirectory` of the config, after the `REGISTRY_*` overrides (so
@@ -165,6 +207,26 @@ fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
         for b in &report.blobs_removed {
             printer.detail(format!("blob {} ({} bytes) {verb}", b.digest, b.size));
         }
+        for u in &report.uploads_removed {
+            let why = if u.orphan {
+                ", a killed monolithic upload"
+            } else {
+                ""
+            };
+            printer.detail(format!(
+                "upload {}/{} ({} bytes{why}) {verb}",
+                u.repository, u.id, u.size
+            ));
+        }
+        for f in &report.temp_files_removed {
+            printer.detail(format!("temp file {} ({} bytes) {verb}", f.path, f.size));
+        }
+        for t in &report.unfinished_tags_removed {
+            printer.detail(format!(
+                "tag {}:{} without current/link ({} files, {} bytes) {verb}",
+                t.repository, t.tag, t.files, t.size
+            ));
+        }
         for name in &report.repositories_touched {
             printer.detail(format!("repository {name} touched"));
         }
@@ -202,10 +264,8 @@ fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
             format!("layer links {verb}"),
             report.layer_links_removed.len().to_string(),
         ],
-        vec![
-            format!("uploads {verb}"),
-            report.uploads_removed.len().to_string(),
-        ],
+        vec![format!("uploads {verb}"), uploads_cell(report)],
+        vec![format!("crash leftovers {verb}"), leftovers_cell(report)],
         vec![
             format!("repositories {verb}"),
             summarize(
@@ -218,10 +278,13 @@ fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
         ],
         vec!["repositories touched".to_owned(), summarize(&touched)],
         vec![
-            "kept: written within the grace period".to_owned(),
             format!(
-                "{} blobs, {} manifests",
-                report.kept.young_blobs, report.kept.young_manifests
+                "kept: changed within --grace {}",
+                grace_text(report.grace_seconds)
+            ),
+            format!(
+                "{} blobs, {} manifests, {} leftovers",
+                report.kept.young_blobs, report.kept.young_manifests, report.kept.young_leftovers
             ),
         ],
         vec![
@@ -234,6 +297,43 @@ fn render(printer: &Printer, report: &Report) -> anyhow::Result<()> {
         ],
     ];
     printer.table(&["", if report.dry_run { "dry run" } else { "gc" }], rows)
+}
+
+/// `2 (1.0 KiB; 1 killed monolithic)`
+fn uploads_cell(report: &Report) -> String {
+    let uploads = &report.uploads_removed;
+    if uploads.is_empty() {
+        return "0".to_owned();
+    }
+    let bytes: u64 = uploads.iter().map(|u| u.size).sum();
+    let orphans = uploads.iter().filter(|u| u.orphan).count();
+    let orphans = if orphans > 0 {
+        format!("; {orphans} killed monolithic")
+    } else {
+        String::new()
+    };
+    format!(
+        "{} ({}{orphans})",
+        uploads.len(),
+        bytesize::ByteSize::b(bytes)
+    )
+}
+
+/// `3 temp files, 1 tag without current/link (2.0 KiB)`
+fn leftovers_cell(report: &Report) -> String {
+    let temps = &report.temp_files_removed;
+    let tags = &report.unfinished_tags_removed;
+    if temps.is_empty() && tags.is_empty() {
+        return "0".to_owned();
+    }
+    let bytes: u64 =
+        temps.iter().map(|t| t.size).sum::<u64>() + tags.iter().map(|t| t.size).sum::<u64>();
+    format!(
+        "{} temp files, {} tags without current/link ({})",
+        temps.len(),
+        tags.len(),
+        bytesize::ByteSize::b(bytes)
+    )
 }
 
 /// A count and the first few names (all of them are in `-o json` and with `-v`).

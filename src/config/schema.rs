@@ -875,10 +875,10 @@ impl Config {
             enabled: configured.enabled.unwrap_or(true),
             age: configured
                 .age
-                .unwrap_or(GoDuration::from_nanos(168 * 3_600_000_000_000)),
+                .unwrap_or_else(|| GoDuration::from_std(crate::upload_purge::AGE)),
             interval: configured
                 .interval
-                .unwrap_or(GoDuration::from_nanos(24 * 3_600_000_000_000)),
+                .unwrap_or_else(|| GoDuration::from_std(crate::upload_purge::INTERVAL)),
             dry_run: configured.dryrun.unwrap_or(false),
         }
     }

@@ -15,7 +15,9 @@
 //!    and re-mark every repository: nothing can become referenced from now to the end of the
 //!    sweep, and everything referenced before is in the re-mark.
 //! 5. Sweep what both marks left unmarked, in an order that never leaves a live manifest without
-//!    its blobs: (a) untagged manifests, tag `index/` entries first, then the revision; (b) layer
+//!    its blobs: (0) crash leftovers older than the grace period (tag directories without
+//!    `current/link`, temp files of atomic writes; uploads without `startedat` go with the
+//!    uploads), which nothing reads; (a) untagged manifests, tag `index/` entries first, then the revision; (b) layer
 //!    links to blobs about to go; (c) blobs, each after a fresh stat; (d) stale uploads;
 //!    (e) repositories left with nothing. Then release the lock.
 //!
@@ -38,7 +40,9 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::digest::Digest;
+use crate::fsutil::{self, LockError, LockKind, LockWait};
 use crate::oci::reference::{Name, Tag};
+use crate::upload_purge;
 use layout::Layout;
 use refs::References;
 use scan::{BlobState, Link, RepoState};
@@ -62,6 +66,9 @@ pub struct Options {
     pub lock_timeout: Duration,
     /// Test hook for the interleaving tests: stop at this point until the file is removed.
     pub pause: Option<Pause>,
+    /// Test hook: the run's start `T0` instead of the clock, so tests can make files look old
+    /// whose ctime they cannot set back. `None` in every real run.
+    pub now: Option<SystemTime>,
 }
 
 /// Where a run stops for [`Options::pause`].
@@ -84,8 +91,10 @@ pub struct Pause {
 /// covers the gap between a layer's last byte and its manifest for any realistic push (zot's
 /// `gcDelay` default is the same; Harbor uses two hours).
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(3600);
-/// registry:2's own upload purging age.
-pub const DEFAULT_UPLOADS_OLDER_THAN: Duration = Duration::from_secs(24 * 3600);
+/// registry:2's own upload purging age (`storage.maintenance.uploadpurging.age`, 168h; its 24h
+/// is the purge *interval*): an upload a client may still resume is kept as long as the
+/// registry itself would keep it.
+pub const DEFAULT_UPLOADS_OLDER_THAN: Duration = crate::upload_purge::AGE;
 /// A push holds the reference lock for a few fsyncs; a minute of uninterrupted holding means a
 /// stuck or overloaded registry, and gc should say so rather than wait forever.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -100,6 +109,7 @@ impl Default for Options {
             interrupt_after: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             pause: None,
+            now: None,
         }
     }
 }
@@ -172,6 +182,29 @@ pub struct RemovedUpload {
     pub repository: String,
     pub id: String,
     pub size: u64,
+    /// No `startedat`: the data of a monolithic `POST ?digest=` that was killed, under an id no
+    /// client knows; collected once older than the grace period instead of the purge age.
+    pub orphan: bool,
+}
+
+/// A temp file of an atomic write that a crash left behind (`.<name>.tmp-<hex>`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedFile {
+    /// Relative to the storage root.
+    pub path: String,
+    pub size: u64,
+}
+
+/// A tag directory without `current/link`: the trace of a tag write that was killed. Neither
+/// registry serves it as a tag, so its files (temp files, `index/` history links) go with it;
+/// the manifests those links name stay as revisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemovedTag {
+    pub repository: String,
+    pub tag: String,
+    /// Files removed with it, and their bytes.
+    pub files: u64,
+    pub size: u64,
 }
 
 /// Things gc kept although they looked collectable, and why.
@@ -184,6 +217,9 @@ pub struct Kept {
     /// Unreferenced at the first mark but referenced by the re-mark under the reference lock
     /// (pushed, mounted or linked meanwhile).
     pub relinked_blobs: u64,
+    /// Crash leftovers (temp files, tags without `current/link`, uploads without `startedat`)
+    /// written within the grace period: possibly a write still in progress.
+    pub young_leftovers: u64,
 }
 
 /// What a run did (or, in a dry run, would do).
@@ -191,6 +227,10 @@ pub struct Kept {
 pub struct Report {
     pub dry_run: bool,
     pub delete_untagged: bool,
+    /// `--grace`, in seconds: anything changed more recently than this before the run is kept.
+    pub grace_seconds: u64,
+    /// `--uploads-older-than`, in seconds.
+    pub uploads_older_than_seconds: u64,
     pub repositories_scanned: usize,
     pub manifests_live: usize,
     pub blobs_scanned: usize,
@@ -202,6 +242,10 @@ pub struct Report {
     pub manifests_removed: Vec<RemovedManifest>,
     pub layer_links_removed: Vec<RemovedLink>,
     pub uploads_removed: Vec<RemovedUpload>,
+    /// Crash leftovers: temp files of atomic writes under `repositories/` and `blobs/`.
+    pub temp_files_removed: Vec<RemovedFile>,
+    /// Crash leftovers: tag directories without `current/link`.
+    pub unfinished_tags_removed: Vec<RemovedTag>,
     pub repositories_removed: Vec<String>,
     pub repositories_touched: BTreeSet<String>,
     pub kept: Kept,
@@ -241,6 +285,8 @@ pub fn collect(
     let report = Report {
         dry_run: options.dry_run,
         delete_untagged: options.delete_untagged,
+        grace_seconds: options.grace.as_secs(),
+        uploads_older_than_seconds: options.uploads_older_than.as_secs(),
         ..Report::default()
     };
     if !layout.v2().is_dir() {
@@ -251,7 +297,7 @@ pub fn collect(
     } else {
         Some(lock(&layout)?)
     };
-    let started = SystemTime::now();
+    let started = options.now.unwrap_or_else(SystemTime::now);
     let mut run = Run {
         layout,
         options,
@@ -267,20 +313,10 @@ pub fn collect(
 
 fn lock(layout: &Layout) -> Result<fs::File, GcError> {
     let path = layout.gc_lock();
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| GcError::Io {
-            path: path.clone(),
-            source,
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(GcError::Locked(path)),
-        Err(fs::TryLockError::Error(source)) => Err(GcError::Io { path, source }),
-    }
+    fsutil::lock_path(&path, LockKind::Exclusive, LockWait::Try).map_err(|e| match e {
+        LockError::Busy { .. } => GcError::Locked(path.clone()),
+        LockError::Io(source) => GcError::Io { path, source },
+    })
 }
 
 /// Takes the reference lock exclusively, waiting for the registry's in-flight operations (each
@@ -288,30 +324,13 @@ fn lock(layout: &Layout) -> Result<fs::File, GcError> {
 /// leaves no thread behind that could take the lock later.
 fn lock_references(layout: &Layout, timeout: Duration) -> Result<fs::File, GcError> {
     let path = layout.reference_lock();
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| GcError::Io {
+    fsutil::lock_path(&path, LockKind::Exclusive, LockWait::AtMost(timeout)).map_err(|e| match e {
+        LockError::Busy { waited } => GcError::ServerBusy {
             path: path.clone(),
-            source,
-        })?;
-    let began = std::time::Instant::now();
-    let mut backoff = Duration::from_millis(1);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(fs::TryLockError::WouldBlock) => {}
-            Err(fs::TryLockError::Error(source)) => return Err(GcError::Io { path, source }),
-        }
-        let waited = began.elapsed();
-        if waited >= timeout {
-            return Err(GcError::ServerBusy { path, waited });
-        }
-        std::thread::sleep(backoff.min(timeout - waited));
-        backoff = (backoff * 2).min(Duration::from_millis(50));
-    }
+            waited,
+        },
+        LockError::Io(source) => GcError::Io { path, source },
+    })
 }
 
 /// Why a manifest's references are unknown.
@@ -388,6 +407,11 @@ impl Run<'_> {
             (states, plans) = self.remark(&plans, observer)?;
         }
         self.pause(PauseAt::Locked);
+
+        // Crash leftovers first: nothing reads them, and a blob directory a temp file kept from
+        // being empty can then go with its blob.
+        let tag_dirs = self.sweep_unfinished_tags(&states)?;
+        self.sweep_temp_files(&tag_dirs)?;
 
         if self.options.delete_untagged {
             observer.phase("removing untagged manifests", plans.len() as u64);
@@ -826,12 +850,26 @@ impl Run<'_> {
         states: &BTreeMap<String, RepoState>,
         started: SystemTime,
     ) -> Result<(), GcError> {
-        let stale_before = started
-            .checked_sub(self.options.uploads_older_than)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
         for (name, state) in states {
             for upload in &state.uploads {
-                if upload.last_activity >= stale_before {
+                // Without `startedat` no client was ever given the id (a killed monolithic
+                // `POST ?digest=`), so only a write in progress could still need it: the grace
+                // period is the right age, not the purge age for resumable sessions.
+                let orphan = !upload.has_started_at;
+                let stale = if orphan {
+                    upload_purge::is_stale(None, upload.last_write, started, self.options.grace)
+                } else {
+                    upload_purge::is_stale(
+                        upload.started_at,
+                        upload.last_write,
+                        started,
+                        self.options.uploads_older_than,
+                    )
+                };
+                if !stale {
+                    if orphan {
+                        self.report.kept.young_leftovers += 1;
+                    }
                     continue;
                 }
                 if !self.options.dry_run {
@@ -848,11 +886,141 @@ impl Run<'_> {
                     repository: name.clone(),
                     id: upload.id.clone(),
                     size: upload.bytes,
+                    orphan,
                 });
                 self.report.repositories_touched.insert(name.clone());
             }
         }
         Ok(())
+    }
+
+    /// Removes tag directories without `current/link` whose every entry is older than the grace
+    /// period (a killed tag write: neither regctl nor registry:2 serves them as tags). Files go
+    /// one by one, each re-checked to be old, and directories only once empty, so a tag being
+    /// written this instant keeps what it wrote. Returns every tag directory without
+    /// `current/link` it looked at, removed or kept, so their temp files are not counted twice.
+    fn sweep_unfinished_tags(
+        &mut self,
+        states: &BTreeMap<String, RepoState>,
+    ) -> Result<Vec<PathBuf>, GcError> {
+        let mut handled = Vec::new();
+        for (name, state) in states {
+            let Ok(repo) = Name::parse(name) else {
+                continue;
+            };
+            for tag_state in &state.tags {
+                if tag_state.current.is_some() || tag_state.current_corrupt {
+                    continue;
+                }
+                let Ok(tag) = Tag::parse(&tag_state.name) else {
+                    continue;
+                };
+                let dir = self.layout.tags(repo).join(&tag_state.name);
+                let entries = scan::walk(&dir, true, &|_| false, &|_| true)?;
+                let newest = entries
+                    .iter()
+                    .map(|e| e.modified)
+                    .chain(fs::metadata(&dir).and_then(|m| m.modified()))
+                    .max()
+                    .unwrap_or(SystemTime::UNIX_EPOCH);
+                handled.push(dir.clone());
+                if newest >= self.cutoff {
+                    self.report.kept.young_leftovers += 1;
+                    continue;
+                }
+                let files: Vec<&scan::Entry> = entries.iter().filter(|e| !e.is_dir).collect();
+                let size: u64 = files.iter().map(|e| e.size).sum();
+                if !self.options.dry_run {
+                    // A tag write that began since the scan makes the tag real: leave it.
+                    if self.layout.tag_current_link(repo, tag).exists() {
+                        continue;
+                    }
+                    for file in &files {
+                        let still_old = fs::symlink_metadata(&file.path)
+                            .and_then(|m| m.modified())
+                            .is_ok_and(|m| m < self.cutoff);
+                        if still_old {
+                            self.remove_file(&file.path)?;
+                        }
+                    }
+                    // Deepest first; a directory something was written into stays.
+                    let mut dirs: Vec<&Path> = entries
+                        .iter()
+                        .filter(|e| e.is_dir)
+                        .map(|e| e.path.as_path())
+                        .collect();
+                    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+                    for d in dirs.into_iter().chain([dir.as_path()]) {
+                        let _ = fs::remove_dir(d);
+                    }
+                    if dir.exists() {
+                        self.report.problems.push(Problem::new(
+                            &self.layout,
+                            &dir,
+                            "tag without current/link changed while gc was removing it; left in place",
+                        ));
+                        continue;
+                    }
+                }
+                self.report.bytes_reclaimed += size;
+                self.report.unfinished_tags_removed.push(RemovedTag {
+                    repository: name.clone(),
+                    tag: tag_state.name.clone(),
+                    files: files.len() as u64,
+                    size,
+                });
+                self.report.repositories_touched.insert(name.clone());
+            }
+        }
+        Ok(handled)
+    }
+
+    /// Removes temp files of atomic writes (`.<name>.tmp-<hex>`) under `repositories/` and
+    /// `blobs/` older than the grace period, and their directory when that leaves it empty.
+    /// Uploads are skipped (a stale upload goes as a whole), and so are the tag directories
+    /// [`Self::sweep_unfinished_tags`] looked at.
+    fn sweep_temp_files(&mut self, handled: &[PathBuf]) -> Result<(), GcError> {
+        let skip = |dir: &Path| {
+            dir.file_name().is_some_and(|n| n == "_uploads") || handled.iter().any(|h| h == dir)
+        };
+        let mut temps = Vec::new();
+        for top in [self.layout.repositories(), self.layout.blobs_sha256()] {
+            temps.extend(scan::walk(&top, false, &skip, &scan::is_temp_name)?);
+        }
+        temps.sort_by(|a, b| a.path.cmp(&b.path));
+        for temp in temps {
+            if temp.modified >= self.cutoff {
+                self.report.kept.young_leftovers += 1;
+                continue;
+            }
+            if !self.options.dry_run {
+                self.remove_file(&temp.path)?;
+                if let Some(parent) = temp.path.parent() {
+                    // Only the leaf directory the write was for (`<hex>/`, `current/`), and
+                    // only if the temp file was all it held.
+                    let _ = fs::remove_dir(parent);
+                }
+            }
+            self.report.bytes_reclaimed += temp.size;
+            let path = Problem::new(&self.layout, &temp.path, "").path;
+            self.report.temp_files_removed.push(RemovedFile {
+                path,
+                size: temp.size,
+            });
+        }
+        Ok(())
+    }
+
+    fn remove_file(&self, path: &Path) -> Result<(), GcError> {
+        self.deleting()?;
+        match fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(GcError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
     }
 
     /// Removes repositories with no tags, manifests or uploads left (and no recently written
@@ -879,15 +1047,21 @@ impl Run<'_> {
                 predicted
                     .uploads
                     .retain(|u| !removed_uploads.contains(&(name.clone(), u.id.clone())));
+                predicted.tags.retain(|t| {
+                    !self
+                        .report
+                        .unfinished_tags_removed
+                        .iter()
+                        .any(|r| r.repository == *name && r.tag == t.name)
+                });
                 predicted
             } else {
                 let mut ignored = Vec::new();
                 scan::repository(&self.layout, name, &mut ignored)?
             };
-            let tagged = state
-                .tags
-                .iter()
-                .any(|t| t.current.is_some() || t.current_corrupt);
+            // Any tag directory left keeps the repository: a live or corrupt tag, or one
+            // without `current/link` still inside the grace period (a tag write in progress).
+            let tagged = !state.tags.is_empty();
             let busy = state.layers.values().any(|l| l.changed >= self.cutoff);
             if tagged || !state.revisions.is_empty() || !state.uploads.is_empty() || busy {
                 continue;
@@ -1171,6 +1345,56 @@ mod tests {
         assert!(s.has_blob(&child_a) && s.has_blob(&child_b) && s.has_blob(&index));
         assert_eq!(report.repositories_removed, vec!["other".to_owned()]);
         assert!(!s.layout().repository(n("other")).exists());
+    }
+
+    #[test]
+    fn a_tag_without_current_link_goes_and_its_manifest_is_judged_untagged() {
+        let s = Store::new();
+        let kept = s.image("r", "kept", Some("v1"), None);
+        let broken = s.image("r", "broken", Some("b"), None);
+        let tag_dir = s.layout().tags(n("r")).join("b");
+        fs::remove_file(s.layout().tag_current_link(n("r"), t("b"))).unwrap();
+        Store::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"sha");
+
+        let dry = collect(
+            s.root.path(),
+            &Options {
+                dry_run: true,
+                grace: Duration::ZERO,
+                ..Options::default()
+            },
+            &mut Silent,
+        )
+        .unwrap();
+        assert_eq!(dry.unfinished_tags_removed.len(), 1);
+        assert!(dry.temp_files_removed.is_empty(), "counted with its tag");
+        assert!(tag_dir.exists());
+
+        let report = s.gc(true);
+        let tags = &report.unfinished_tags_removed;
+        assert_eq!((tags[0].tag.as_str(), tags[0].files), ("b", 2));
+        assert_eq!(removed(&report), BTreeSet::from([broken]));
+        assert!(!tag_dir.exists() && s.has_blob(&kept) && !s.has_blob(&broken));
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn a_young_tag_without_current_link_keeps_its_repository() {
+        let s = Store::new();
+        let tag_dir = s.layout().tags(n("fresh")).join("t");
+        Store::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"");
+        fs::create_dir_all(s.layout().blobs_sha256()).unwrap();
+        for dry_run in [true, false] {
+            let options = Options {
+                dry_run,
+                ..Options::default()
+            };
+            let report = collect(s.root.path(), &options, &mut Silent).unwrap();
+            assert!(report.repositories_removed.is_empty(), "dry run {dry_run}");
+            assert!(report.unfinished_tags_removed.is_empty());
+            assert_eq!(report.kept.young_leftovers, 1);
+        }
+        assert!(tag_dir.exists());
     }
 
     #[test]

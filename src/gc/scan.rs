@@ -49,9 +49,93 @@ pub struct TagState {
 #[derive(Debug, Clone)]
 pub struct UploadState {
     pub id: String,
-    /// The newest of `startedat` and the mtimes of everything the upload wrote.
-    pub last_activity: SystemTime,
+    /// Whether the upload has a `startedat` file. Every session a client was handed (`POST
+    /// /blobs/uploads/`, by regctl or registry:2) writes one first; regctl's monolithic `POST
+    /// ?digest=` streams into an upload directory without one, under an id no client ever sees.
+    pub has_started_at: bool,
+    /// `startedat` (RFC 3339, as registry:2 writes it), when present and readable.
+    pub started_at: Option<SystemTime>,
+    /// The newest mtime of the upload's directories and files.
+    pub last_write: SystemTime,
     pub bytes: u64,
+}
+
+/// A file or directory below a walk root, with its mtime.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub is_dir: bool,
+    pub size: u64,
+    pub modified: SystemTime,
+}
+
+/// Whether `name` is a temp file of `crate::storage::fs`'s atomic writes:
+/// `.<name>.tmp-<16 hex digits>`. Only a crash leaves one behind for longer than a write.
+pub fn is_temp_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else {
+        return false;
+    };
+    rest.rsplit_once(".tmp-").is_some_and(|(target, suffix)| {
+        !target.is_empty() && suffix.len() == 16 && suffix.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// Entries below `dir` (not `dir` itself), parents before children: every directory when
+/// `with_dirs`, and the files whose name `want` accepts. Only those are `stat`ed (the walk itself
+/// goes by the directory entries' types), so looking for a few temp files among a store's blobs
+/// costs one `readdir` per directory. Entries that vanish during the walk are skipped; `skip`
+/// names directories not to enter.
+pub fn walk(
+    dir: &Path,
+    with_dirs: bool,
+    skip: &dyn Fn(&Path) -> bool,
+    want: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Entry>, GcError> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let entries = match fs::read_dir(&current) {
+            Ok(entries) => entries,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                continue
+            }
+            Err(e) => return Err(io_err(&current)(e)),
+        };
+        for entry in entries {
+            let Ok(entry) = entry else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            let is_dir = kind.is_dir();
+            if is_dir {
+                if skip(&path) {
+                    continue;
+                }
+                stack.push(path.clone());
+                if !with_dirs {
+                    continue;
+                }
+            } else if !entry.file_name().to_str().is_some_and(want) {
+                continue;
+            }
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            found.push(Entry {
+                path,
+                is_dir,
+                size: if is_dir { 0 } else { meta.len() },
+                modified: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// Everything gc needs to know about one repository.
@@ -338,17 +422,17 @@ pub fn repository(
     Ok(state)
 }
 
-/// An upload's last activity: `startedat` (RFC 3339, as registry:2 writes it) or any later write
-/// to its files, so an upload started long ago that is still receiving data is not purged.
+/// An upload's times and size: `startedat` (RFC 3339, as registry:2 writes it) and the last
+/// write to its files, so an upload started long ago that is still receiving data is not purged.
 fn upload(dir: &Path, id: String) -> UploadState {
-    let mut last_activity = SystemTime::UNIX_EPOCH;
+    let mut last_write = SystemTime::UNIX_EPOCH;
     let mut bytes = 0;
     let mut stack: Vec<PathBuf> = vec![dir.to_path_buf()];
     while let Some(path) = stack.pop() {
         let Ok(meta) = fs::symlink_metadata(&path) else {
             continue;
         };
-        last_activity = last_activity.max(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH));
+        last_write = last_write.max(meta.modified().unwrap_or(SystemTime::UNIX_EPOCH));
         if meta.is_dir() {
             if let Ok(entries) = fs::read_dir(&path) {
                 stack.extend(entries.flatten().map(|e| e.path()));
@@ -357,18 +441,17 @@ fn upload(dir: &Path, id: String) -> UploadState {
             bytes += meta.len();
         }
     }
-    if let Some(started) = fs::read_to_string(dir.join("startedat"))
-        .ok()
-        .and_then(|t| {
-            time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-    {
-        last_activity = last_activity.max(SystemTime::from(started));
-    }
+    let started_file = dir.join("startedat");
+    let started_at = fs::read_to_string(&started_file).ok().and_then(|t| {
+        time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(SystemTime::from)
+    });
     UploadState {
         id,
-        last_activity,
+        has_started_at: started_file.exists(),
+        started_at,
+        last_write,
         bytes,
     }
 }
@@ -410,4 +493,26 @@ pub fn blobs(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Vec<BlobSta
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_the_storage_backends() {
+        assert!(is_temp_name(".link.tmp-0123456789abcdef"));
+        assert!(is_temp_name(".data.tmp-fedcba9876543210"));
+        for not in [
+            "link",
+            "data",
+            ".link.tmp-123",
+            "link.tmp-0123456789abcdef",
+            "..tmp-0123456789abcdef",
+            ".link.tmp-0123456789abcdeg",
+            ".regctl-tmp-abc123",
+        ] {
+            assert!(!is_temp_name(not), "{not}");
+        }
+    }
 }

@@ -108,8 +108,8 @@ impl Default for UploadPurging {
     fn default() -> Self {
         Self {
             enabled: true,
-            age: Duration::from_secs(168 * 3600),
-            interval: Duration::from_secs(24 * 3600),
+            age: crate::upload_purge::AGE,
+            interval: crate::upload_purge::INTERVAL,
             dryrun: false,
         }
     }

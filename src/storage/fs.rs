@@ -46,12 +46,20 @@ impl ReferenceLock {
             let file = match state.file.take() {
                 Some(file) => file,
                 None => {
-                    open_lock_file(&root.join(paths::reference_lock().trim_start_matches('/')))?
+                    // Created with its directory if needed; its content is never used.
+                    crate::fsutil::open_lock_file(
+                        &root.join(paths::reference_lock().trim_start_matches('/')),
+                    )?
                 }
             };
             // Blocks while a gc sweeps; later callers wait on the mutex meanwhile, which is the
             // same wait.
-            let locked = file.lock_shared();
+            let locked = crate::fsutil::lock(
+                &file,
+                crate::fsutil::LockKind::Shared,
+                crate::fsutil::LockWait::Forever,
+            )
+            .map_err(io::Error::from);
             state.file = Some(file);
             locked?;
         }
@@ -76,24 +84,6 @@ impl Drop for SharedHold {
                 }
             }
         }
-    }
-}
-
-/// Opens (creating it and its directory if needed) a lock file; its content is never used.
-fn open_lock_file(path: &Path) -> io::Result<File> {
-    let open = || {
-        OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-    };
-    match open() {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir_all(parent(path)?)?;
-            open()
-        }
-        other => other,
     }
 }
 

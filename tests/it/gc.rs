@@ -1019,14 +1019,21 @@ fn grace_period_keeps_fresh_garbage_and_stale_uploads_go() {
         data.write_all(&[7u8; 1000]).unwrap();
     }
     let stale = uploads.join("0f0e1d2c-0000-4000-8000-000000000001");
-    for path in [stale.join("data"), stale.join("startedat"), stale.clone()] {
-        let status = Command::new("touch")
-            .args(["-d", "2 days ago"])
-            .arg(&path)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
+    // Past registry:2's purge age (168h, the default), not just its 24h purge interval.
+    age(
+        &[stale.join("data"), stale.join("startedat"), stale.clone()],
+        "2 days ago",
+    );
+    let report = regctl_gc(&root, &[]);
+    assert!(
+        report["uploads_removed"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    assert_eq!(report["uploads_older_than_seconds"], 168 * 3600);
+    age(
+        &[stale.join("data"), stale.join("startedat"), stale.clone()],
+        "8 days ago",
+    );
     let report = regctl_gc(&root, &[]);
     assert_eq!(
         names(&report, "uploads_removed", "id"),
@@ -1518,4 +1525,318 @@ fn pushes_and_mounts_during_the_mark_keep_their_blobs() {
             assert_eq!(resp.status(), 200, "{repo}/{kind}/{digest}");
         }
     });
+}
+
+/// Sets the mtime of every path (files before the directories holding them) to `when`, a
+/// `touch -d` date; ctimes cannot be set back.
+fn age(paths: &[PathBuf], when: &str) {
+    for path in paths {
+        let status = Command::new("touch")
+            .args(["-h", "-d", when])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "touch {}", path.display());
+    }
+}
+
+/// Every path below `dir` (deepest first, then `dir`), for [`age`].
+fn tree(dir: &Path) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                paths.extend(tree(&entry.path()));
+            } else {
+                paths.push(entry.path());
+            }
+        }
+    }
+    paths.push(dir.to_path_buf());
+    paths
+}
+
+/// Starts a monolithic `POST ?digest=` upload of `total` bytes, sends `sent` of them and kills
+/// the server mid-body, as `kill -9` does: its partial data stays under an upload id no client
+/// was ever told. The server writes a body in batches of 1 MiB, so `sent` must exceed that.
+fn killed_monolithic_upload(root: &Path, repo: &str, total: usize, sent: usize) {
+    let before = upload_ids(root, repo);
+    let mut server = Server::start(root, &[], &[]);
+    let body = vec![5u8; total];
+    let digest = sha256(&body);
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        stream,
+        "POST /v2/{repo}/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: {}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {total}\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    stream.write_all(&body[..sent]).unwrap();
+    stream.flush().unwrap();
+    let uploads = v2(root).join("repositories").join(repo).join("_uploads");
+    wait_until("the partial upload on disk", || {
+        fs::read_dir(&uploads)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|u| {
+                !before.contains(&*u.file_name().to_string_lossy())
+                    && fs::metadata(u.path().join("data")).is_ok_and(|m| m.len() >= 1 << 20)
+            })
+    });
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+fn upload_ids(root: &Path, repo: &str) -> BTreeSet<String> {
+    let dir = v2(root).join("repositories").join(repo).join("_uploads");
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn crash_leftovers_older_than_the_grace_period_are_removed_and_reported() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    let image = {
+        let server = Server::start(&root, &[], &[]);
+        let p = Pusher::new(&server.base);
+        p.image(
+            "app",
+            Some("v1"),
+            &[&layer("leftovers", 3000)],
+            &config("leftovers"),
+            None,
+        )
+    };
+    // A killed `POST ?digest=`: part of a 4 MiB blob under an id nobody knows.
+    killed_monolithic_upload(&root, "app", 4 << 20, 2 << 20);
+    let orphan_id = upload_ids(&root, "app").into_iter().next().unwrap();
+    let repo = v2(&root).join("repositories/app");
+    let orphan = repo.join("_uploads").join(&orphan_id);
+    assert!(
+        !orphan.join("startedat").exists(),
+        "monolithic uploads have no startedat"
+    );
+
+    // A killed manifest PUT of tag `broken`: the index entry and a temp file of `current/link`.
+    let hex = image.digest.trim_start_matches("sha256:");
+    let broken = repo.join("_manifests/tags/broken");
+    fs::create_dir_all(broken.join("index/sha256").join(hex)).unwrap();
+    fs::write(
+        broken.join("index/sha256").join(hex).join("link"),
+        &image.digest,
+    )
+    .unwrap();
+    fs::create_dir_all(broken.join("current")).unwrap();
+    fs::write(broken.join("current/.link.tmp-00000000deadbeef"), "sha256:").unwrap();
+    // Temp files of atomic writes: next to a live blob's data, in a blob directory that never
+    // got its data, next to a layer link.
+    let live_blob = v2(&root).join(format!("blobs/sha256/{}/{hex}", &hex[..2]));
+    fs::write(live_blob.join(".data.tmp-0123456789abcdef"), vec![1u8; 500]).unwrap();
+    let never = v2(&root).join(format!("blobs/sha256/ee/{}", "e".repeat(64)));
+    fs::create_dir_all(&never).unwrap();
+    fs::write(never.join(".data.tmp-0123456789abcdef"), vec![2u8; 700]).unwrap();
+    let layer_hex = image.blobs[1].trim_start_matches("sha256:");
+    let layer_dir = repo.join("_layers/sha256").join(layer_hex);
+    fs::write(layer_dir.join(".link.tmp-1111111111111111"), "sha256:").unwrap();
+    let old = [
+        tree(&broken),
+        tree(&orphan),
+        vec![
+            live_blob.join(".data.tmp-0123456789abcdef"),
+            never.join(".data.tmp-0123456789abcdef"),
+            never.clone(),
+            layer_dir.join(".link.tmp-1111111111111111"),
+        ],
+    ]
+    .concat();
+    age(&old, "3 hours ago");
+
+    // The same leftovers, fresh: possibly writes in progress, so they stay.
+    let young_tag = repo.join("_manifests/tags/young");
+    fs::create_dir_all(young_tag.join("current")).unwrap();
+    fs::write(young_tag.join("current/.link.tmp-2222222222222222"), "").unwrap();
+    let young_temp = live_blob.join(".data.tmp-3333333333333333");
+    fs::write(&young_temp, "x").unwrap();
+    killed_monolithic_upload(&root, "app", 4 << 20, 3 << 20 >> 1);
+    let young_upload: BTreeSet<String> = upload_ids(&root, "app")
+        .into_iter()
+        .filter(|id| *id != orphan_id)
+        .collect();
+    assert_eq!(young_upload.len(), 1);
+    // An old resumable session (it has `startedat`) is kept until the purge age.
+    let session = repo.join("_uploads/0f0e1d2c-0000-4000-8000-00000000000a");
+    fs::create_dir_all(&session).unwrap();
+    fs::write(session.join("startedat"), "2020-01-01T00:00:00Z").unwrap();
+    fs::write(session.join("data"), [9u8; 10]).unwrap();
+    age(&tree(&session), "3 hours ago");
+
+    // A dry run reports them in the table (and lists them with -v) and deletes nothing.
+    let before = snapshot(&root);
+    let out = regctl()
+        .args(["gc", "--dry-run", "-v", "--grace", "1h", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stdout = success_stdout(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("crash leftovers would be removed")
+            && stdout.contains("3 temp files, 1 tags without current/link"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 killed monolithic"), "{stdout}");
+    assert!(
+        stderr.contains("tag app:broken without current/link"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(".data.tmp-0123456789abcdef"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("upload app/{orphan_id}")),
+        "{stderr}"
+    );
+    assert_eq!(before, snapshot(&root));
+
+    let out = regctl()
+        .args(["gc", "-o", "json", "--grace", "1h", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&success_stdout(&out)).unwrap();
+    let temps: BTreeSet<String> = names(&report, "temp_files_removed", "path");
+    let rel = |p: &Path| p.strip_prefix(&root).unwrap().display().to_string();
+    assert_eq!(
+        temps,
+        BTreeSet::from([
+            rel(&live_blob.join(".data.tmp-0123456789abcdef")),
+            rel(&never.join(".data.tmp-0123456789abcdef")),
+            rel(&layer_dir.join(".link.tmp-1111111111111111")),
+        ]),
+        "{report}"
+    );
+    let tags = &report["unfinished_tags_removed"];
+    assert_eq!(tags.as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(tags[0]["repository"], "app");
+    assert_eq!(tags[0]["tag"], "broken");
+    assert_eq!(tags[0]["files"], 2);
+    let uploads = report["uploads_removed"].as_array().unwrap();
+    assert_eq!(uploads.len(), 1, "{report}");
+    assert_eq!(uploads[0]["id"], orphan_id.as_str());
+    assert_eq!(uploads[0]["orphan"], true);
+    assert!(uploads[0]["size"].as_u64().unwrap() >= 1 << 20);
+    assert_eq!(report["kept"]["young_leftovers"], 3, "{report}");
+    assert!(report["bytes_reclaimed"].as_u64().unwrap() >= (1 << 20) + 1200);
+    assert!(
+        report["problems"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+
+    assert!(!broken.exists() && !orphan.exists() && !never.exists());
+    assert!(!live_blob.join(".data.tmp-0123456789abcdef").exists());
+    assert!(live_blob.join("data").exists() && layer_dir.join("link").exists());
+    assert!(young_tag.exists() && young_temp.exists() && session.exists());
+    assert!(upload_ids(&root, "app").is_superset(&young_upload));
+    // The manifest the broken tag's index named is still a revision of the repository.
+    assert!(repo
+        .join("_manifests/revisions/sha256")
+        .join(hex)
+        .join("link")
+        .exists());
+
+    // Every tag still pulls with skopeo (the young leftover tag is a fixture, not a tag).
+    fs::remove_dir_all(&young_tag).unwrap();
+    let (catalog, failed) = pull_every_tag(&root);
+    assert_eq!(catalog, vec!["app".to_owned()]);
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn the_grace_period_is_named_with_the_flag_that_changes_it() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    build_store(&root, false);
+    let out = regctl()
+        .args(["gc", "--dry-run", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let stdout = success_stdout(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("kept: changed within --grace 1h"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("changed within the grace period (1h; files copied or restored count as changed); use --grace 0s to collect them now, only when no push is in progress"),
+        "{stderr}"
+    );
+    let out = regctl()
+        .args(["gc", "--dry-run", "-o", "json", "--grace", "30m", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&success_stdout(&out)).unwrap();
+    assert_eq!(report["grace_seconds"], 1800);
+    assert!(report["kept"]["young_blobs"].as_u64().unwrap() > 0);
+    // Nothing young, no hint.
+    let out = regctl()
+        .args(["gc", "--dry-run", "--grace", "0s", "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    success_stdout(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("use --grace 0s"));
+}
+
+#[test]
+fn a_layer_link_touched_within_the_grace_period_keeps_its_old_blob() {
+    let store = tempfile::tempdir().unwrap();
+    let root = store.path().join("store");
+    let (touched, untouched) = {
+        let server = Server::start(&root, &[], &[]);
+        let p = Pusher::new(&server.base);
+        (
+            p.blob("lone", b"a blob a client just HEADed"),
+            p.blob("lone", b"a blob nobody asked for"),
+        )
+    };
+    // gc's clock two hours ahead: both blobs and both links are then two hours old, which
+    // ctimes cannot otherwise be made. Then only one link's mtime is set to gc's "now", as a
+    // blob HEAD/GET/mount in the repository does.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 2 * 3600;
+    let link = |digest: &str| {
+        v2(&root)
+            .join("repositories/lone/_layers/sha256")
+            .join(digest.trim_start_matches("sha256:"))
+            .join("link")
+    };
+    age(&[link(&touched)], &format!("@{now}"));
+    let out = regctl()
+        .args(["gc", "-o", "json", "--grace", "1h", "--root"])
+        .arg(&root)
+        .env("REGCTL_GC_TEST_NOW", now.to_string())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&success_stdout(&out)).unwrap();
+    assert_eq!(
+        removed_blobs(&report),
+        BTreeSet::from([untouched.clone()]),
+        "{report}"
+    );
+    assert_eq!(
+        names(&report, "layer_links_removed", "digest"),
+        BTreeSet::from([untouched.clone()])
+    );
+    assert!(blob_path(&root, &touched).exists() && link(&touched).exists());
+    assert!(!blob_path(&root, &untouched).exists() && !link(&untouched).exists());
 }
