@@ -274,7 +274,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Stop after this many entries')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Ask for this many entries per request (`n`); the registry''s default when absent')
             [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Ask for this many entries per request (`n`); the registry''s default when absent')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
@@ -299,7 +299,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Stop after this many entries')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Ask for this many entries per request (`n`); the registry''s default when absent')
             [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Ask for this many entries per request (`n`); the registry''s default when absent')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
@@ -322,7 +322,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
         }
         'regctl;manifest' {
             [CompletionResult]::new('--platform', '--platform', [CompletionResultType]::ParameterName, 'For an index (multi-platform image), show the manifest of this os/arch[/variant]')
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
@@ -342,7 +342,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;delete' {
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
@@ -366,7 +366,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;login' {
-            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA)')
+            [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User name; without it the credentials stored by `regctl login` or `docker login` are used')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')

@@ -251,7 +251,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --limit 'Stop after this many entries'
             cand -n 'Ask for this many entries per request (`n`); the registry''s default when absent'
             cand --page-size 'Ask for this many entries per request (`n`); the registry''s default when absent'
-            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used'
             cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand -c 'Registry config file (distribution''s config.yml schema)'
@@ -275,7 +275,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --limit 'Stop after this many entries'
             cand -n 'Ask for this many entries per request (`n`); the registry''s default when absent'
             cand --page-size 'Ask for this many entries per request (`n`); the registry''s default when absent'
-            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used'
             cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand -c 'Registry config file (distribution''s config.yml schema)'
@@ -297,7 +297,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;manifest'= {
             cand --platform 'For an index (multi-platform image), show the manifest of this os/arch[/variant]'
-            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used'
             cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand -c 'Registry config file (distribution''s config.yml schema)'
@@ -316,7 +316,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --version 'Print version'
         }
         &'regctl;delete'= {
-            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used'
             cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand -c 'Registry config file (distribution''s config.yml schema)'
@@ -339,7 +339,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --version 'Print version'
         }
         &'regctl;login'= {
-            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA)'
+            cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used'
             cand -u 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand --user 'User name; without it the credentials stored by `regctl login` or `docker login` are used'
             cand -c 'Registry config file (distribution''s config.yml schema)'

@@ -75,7 +75,12 @@ pub fn run(args: &DeleteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let repository = args.reference.repository.as_str();
     let runtime = client_args::runtime()?;
-    let client = runtime.block_on(client_args::connect(&target, &args.client, credentials))?;
+    let client = runtime.block_on(client_args::connect(
+        &target,
+        &args.client,
+        credentials,
+        &printer,
+    ))?;
 
     let mut outcome = Outcome {
         registry: target.registry.to_string(),

@@ -509,7 +509,18 @@ impl Pusher {
 /// Runs regctl with an isolated docker config directory (also the working directory, so no
 /// `./config.yml` is found) and optional stdin; stdout and stderr are pipes.
 fn run(docker_config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    run_env(docker_config, args, stdin, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_env(
+    docker_config: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &Path)],
+) -> Output {
     let mut cmd = regctl();
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .env("DOCKER_CONFIG", docker_config)
         .current_dir(docker_config)
@@ -1263,6 +1274,39 @@ fn untrusted_certificate_error_and_ca_file(flavor: Flavor) {
     let config = fx.registry.config.to_str().unwrap();
     let err = failure_stderr(&fx.run(&["catalog", "-c", config]));
     assert!(err.contains("not trusted"), "{err}");
+
+    // docker's certs.d/HOST:PORT/ca.crt (what `client-setup` writes) is trusted with no flag.
+    let certs_d = tempfile::tempdir().unwrap();
+    let host_dir = certs_d.path().join(addr);
+    std::fs::create_dir_all(&host_dir).unwrap();
+    std::fs::write(host_dir.join("ca.crt"), std::fs::read(ca).unwrap()).unwrap();
+    let out = run_env(
+        &fx.docker_config,
+        &[&["catalog", addr, "-v", "-o", "json"][..], &creds].concat(),
+        Some(PASSWORD),
+        &[("REGCTL_CERTS_D", certs_d.path())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(json_of(&out), serde_json::json!([]), "{stderr}");
+    let used = host_dir.join("ca.crt");
+    assert!(
+        stderr.contains(&format!("trusting the CA in {}", used.display())),
+        "{stderr}"
+    );
+
+    // The CA next to the local config's certificate (what `init` writes) is trusted with -c.
+    let local_ca = certs.path().join("ca.crt");
+    std::fs::write(&local_ca, std::fs::read(ca).unwrap()).unwrap();
+    let out = fx.run_with_stdin(
+        &[&["catalog", "-c", config, "-v", "-o", "json"][..], &creds].concat(),
+        PASSWORD,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(json_of(&out), serde_json::json!([]), "{stderr}");
+    assert!(
+        stderr.contains(&format!("trusting the CA in {}", local_ca.display())),
+        "{stderr}"
+    );
 }
 
 /// Bytes a progress bar draws with: carriage returns and ANSI escape sequences.
