@@ -23,7 +23,9 @@ pub struct ClientArgs {
     /// `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
-    /// User name; without it the credentials stored by `regctl login` or `docker login` are used
+    /// User name; without it the credentials stored by `regctl login` or `docker login`
+    /// (~/.docker/config.json), else by `podman`/`skopeo login` (`$REGISTRY_AUTH_FILE`,
+    /// `$XDG_RUNTIME_DIR/containers/auth.json`, ~/.config/containers/auth.json) are used
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
     /// Read the password from stdin (with --user)
@@ -219,15 +221,52 @@ pub fn credentials(
             password,
         }));
     }
-    let config = DockerConfig::load_default()?;
-    match config.credentials_for(registry) {
-        Ok(credentials) => Ok(credentials),
-        Err(err @ RemoteError::CredentialHelper { .. }) => {
-            printer.warn(format!("{err}; continuing without stored credentials"));
-            Ok(None)
-        }
-        Err(err) => Err(err.into()),
+    let docker = DockerConfig::load_default()?;
+    let mut configs = vec![docker];
+    for path in containers_auth_files() {
+        configs.push(DockerConfig::load(&path)?);
     }
+    for config in &configs {
+        match config.credentials_for(registry) {
+            Ok(Some(credentials)) => {
+                printer.detail(format!(
+                    "using the credentials for {registry} from {}",
+                    config.path().display()
+                ));
+                return Ok(Some(credentials));
+            }
+            Ok(None) => {}
+            Err(err @ RemoteError::CredentialHelper { .. }) => {
+                printer.warn(format!("{err}; continuing without stored credentials"));
+                return Ok(None);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    printer.detail(format!("no stored credentials for {registry}"));
+    Ok(None)
+}
+
+/// The containers (podman, skopeo, buildah) credential files, in the order they look them up:
+/// `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
+/// `~/.config/containers/auth.json`. Their format is docker's `auths` map.
+fn containers_auth_files() -> Vec<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let mut files = Vec::new();
+    if let Some(file) = var("REGISTRY_AUTH_FILE") {
+        files.push(file);
+    }
+    if let Some(dir) = var("XDG_RUNTIME_DIR") {
+        files.push(dir.join("containers/auth.json"));
+    }
+    if let Some(home) = var("HOME") {
+        files.push(home.join(".config/containers/auth.json"));
+    }
+    files
 }
 
 /// Connects to `target` with the flags and stored credentials.

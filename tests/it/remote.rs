@@ -57,7 +57,54 @@ against_both_registries!(
     credential_helpers_store_get_and_erase,
     untrusted_certificate_error_and_ca_file,
     progress_bar_only_on_a_terminal,
+    containers_auth_json_credentials,
 );
+
+/// Credentials a podman/skopeo user logged in with (`skopeo login --authfile`) are found through
+/// `$REGISTRY_AUTH_FILE`, and `-v` names the file.
+fn containers_auth_json_credentials(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let addr = fx.addr();
+    let err = failure_stderr(&fx.run(&["catalog", addr, "--insecure"]));
+    assert!(err.contains("requires authentication"), "{err}");
+    let auth = fx.docker_config.join("containers-auth.json");
+    let mut child = Command::new("skopeo")
+        .args(["login", "--tls-verify=false", "--authfile"])
+        .arg(&auth)
+        .args(["-u", USER, "--password-stdin", addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn skopeo");
+    {
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(PASSWORD.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_env(
+        &fx.docker_config,
+        &["catalog", addr, "--insecure", "-v", "-o", "json"],
+        None,
+        &[("REGISTRY_AUTH_FILE", &auth)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(json_of(&out), serde_json::json!([]), "{stderr}");
+    assert!(
+        stderr.contains(&format!("credentials for {addr} from {}", auth.display())),
+        "{stderr}"
+    );
+}
 
 /// The registry under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
