@@ -1104,6 +1104,18 @@ impl Client {
             }
             _ => {}
         }
+        if err.is_connect() {
+            match connect_cause(&err) {
+                ConnectCause::Refused => return RemoteError::ConnectionRefused { registry },
+                ConnectCause::Dns => {
+                    return RemoteError::UnknownHost {
+                        registry,
+                        host: url.host_str().unwrap_or_default().to_owned(),
+                    }
+                }
+                ConnectCause::Other => {}
+            }
+        }
         if err.is_connect() || err.is_timeout() {
             RemoteError::Connect {
                 registry,
@@ -1363,6 +1375,31 @@ fn parse_error_body(status: StatusCode, text: &str) -> (Vec<String>, String) {
 
 /// The rustls error somewhere in a reqwest error's cause chain. `io::Error::source` skips the
 /// error it wraps (and hyper wraps io errors in io errors), so io errors are opened by hand.
+/// Why a connection could not be opened, as far as the user can act on it.
+enum ConnectCause {
+    Refused,
+    Dns,
+    Other,
+}
+
+/// Walks the cause chain (reqwest → hyper-util → io) for a refused connection or a failed name
+/// lookup; hyper-util reports the latter only as text ("dns error").
+fn connect_cause(err: &reqwest::Error) -> ConnectCause {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return ConnectCause::Refused;
+            }
+        }
+        if current.to_string().starts_with("dns error") {
+            return ConnectCause::Dns;
+        }
+        source = current.source();
+    }
+    ConnectCause::Other
+}
+
 fn tls_cause(err: &reqwest::Error) -> Option<&rustls::Error> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {

@@ -60,6 +60,38 @@ against_both_registries!(
     containers_auth_json_credentials,
 );
 
+/// A refused connection and an unknown host are one line each that says what to check, not
+/// hyper's cause chain.
+#[test]
+fn connection_errors_say_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let err = failure_stderr(&run(dir.path(), &["catalog", &addr, "--insecure"], None));
+    assert!(
+        err.contains(&format!(
+            "nothing listens on {addr}; is `regctl serve` running"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let err = failure_stderr(&run(
+        dir.path(),
+        &["tags", "no-such-host.invalid:5000/app"],
+        None,
+    ));
+    assert!(
+        err.contains("cannot resolve the host name no-such-host.invalid"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
 /// Credentials a podman/skopeo user logged in with (`skopeo login --authfile`) are found through
 /// `$REGISTRY_AUTH_FILE`, and `-v` names the file.
 fn containers_auth_json_credentials(flavor: Flavor) {
@@ -1100,6 +1132,9 @@ fn login_and_logout_with_htpasswd(flavor: Flavor) {
         err.contains("rejected the credentials of user `alice`"),
         "{err}"
     );
+    // A real next step, not "check them with regctl login" from regctl login itself.
+    assert!(err.contains("regctl user verify alice"), "{err}");
+    assert!(!err.contains("check them with"), "{err}");
     assert!(!std::fs::read_to_string(&config_json)
         .unwrap()
         .contains(addr));
