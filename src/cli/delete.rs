@@ -131,6 +131,13 @@ pub fn run(args: &DeleteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     };
 
     if args.dry_run {
+        // A dry run that promises a delete the registry will refuse misleads: ask it first.
+        if !runtime.block_on(client.deletes_enabled(repository))? {
+            return Err(crate::remote::RemoteError::DeleteDisabled {
+                registry: target.registry.to_string(),
+            }
+            .into());
+        }
         printer.info("dry run: nothing deleted");
         return finish(&printer, &outcome);
     }

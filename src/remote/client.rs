@@ -791,6 +791,23 @@ impl Client {
         Err(self.status_error_from(Method::DELETE, &url, status, &message))
     }
 
+    /// Whether the registry accepts deletes at all, without deleting anything: a `DELETE` of a
+    /// well-formed digest no manifest has answers 404 `MANIFEST_UNKNOWN` when deletes are on and
+    /// 405 `UNSUPPORTED` when off, on distribution and on regctl serve alike. This is what a dry
+    /// run checks before saying what would be deleted.
+    ///
+    /// # Errors
+    /// Transport, authentication and unexpected registry errors.
+    pub async fn deletes_enabled(&self, repository: &str) -> Result<bool, RemoteError> {
+        const ABSENT: &str =
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+        match self.delete_manifest(repository, ABSENT).await {
+            Ok(()) | Err(RemoteError::NotFound { .. }) => Ok(true),
+            Err(RemoteError::DeleteDisabled { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Deletes only a tag (`DELETE /v2/REPO/manifests/TAG`, distribution v3 and regctl serve).
     ///
     /// # Errors

@@ -1097,6 +1097,18 @@ fn deletes_disabled_names_the_setting(flavor: Flavor) {
     assert_names_the_setting(&failure_stderr(
         &fx.run_as_alice(&["delete", &target, "--yes"]),
     ));
+    // A dry run asks the registry first instead of saying what "would be deleted".
+    assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
+        "delete",
+        &target,
+        "--dry-run",
+    ])));
+    assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
+        "delete",
+        &target,
+        "--tag-only",
+        "--dry-run",
+    ])));
     assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
         "delete",
         &fx.at(&format!("app@{}", pushed.digest)),
