@@ -380,6 +380,7 @@ impl Client {
             if status == StatusCode::NOT_FOUND {
                 return Err(RemoteError::NotFound {
                     what: format!("{what} on {}", self.registry),
+                    hint: String::new(),
                 });
             }
             if !status.is_success() {
@@ -586,6 +587,7 @@ impl Client {
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
                 what: format!("blob {repository}@{digest} on {}", self.registry),
+                hint: String::new(),
             });
         }
         if !status.is_success() {
@@ -642,13 +644,7 @@ impl Client {
             .await?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
-            return Err(RemoteError::NotFound {
-                what: format!(
-                    "manifest {} on {}",
-                    image_ref(repository, reference),
-                    self.registry
-                ),
-            });
+            return Err(self.missing_manifest(repository, reference).await);
         }
         if !status.is_success() {
             return Err(self.status_error(method, &url, status, response).await);
@@ -780,6 +776,7 @@ impl Client {
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
                 what: format!("manifest {repository}@{digest} on {}", self.registry),
+                hint: String::new(),
             });
         }
         let (codes, message) = error_body(response).await;
@@ -808,6 +805,43 @@ impl Client {
         }
     }
 
+    /// A 404 for a manifest, told apart: a missing repository, or a missing tag/digest in a
+    /// repository that exists (with a few of the tags it has, so the user can pick one).
+    async fn missing_manifest(&self, repository: &str, reference: &str) -> RemoteError {
+        const SHOWN: usize = 5;
+        let image = image_ref(repository, reference);
+        let paging = Paging {
+            page_size: None,
+            limit: Some(SHOWN + 1),
+        };
+        let registry = &self.registry;
+        let (what, hint) = match self.tags(repository, paging, &|_| {}).await {
+            Err(RemoteError::NotFound { .. }) => (
+                format!("repository {repository} on {registry}"),
+                format!("; `regctl catalog {registry}` lists the repositories it has"),
+            ),
+            Ok(tags) if tags.is_empty() => (
+                format!("manifest {image} on {registry}"),
+                "; the repository exists but has no tags".to_owned(),
+            ),
+            Ok(tags) => {
+                let more = if tags.len() > SHOWN { ", ..." } else { "" };
+                let shown: Vec<&str> = tags.iter().take(SHOWN).map(String::as_str).collect();
+                (
+                    format!("manifest {image} on {registry}"),
+                    format!(
+                        "; the repository exists, with tags {}{more} (`regctl tags \
+                         {registry}/{repository}` lists them all)",
+                        shown.join(", ")
+                    ),
+                )
+            }
+            // Listing tags is only a hint; the 404 is the answer.
+            Err(_) => (format!("manifest {image} on {registry}"), String::new()),
+        };
+        RemoteError::NotFound { what, hint }
+    }
+
     /// Deletes only a tag (`DELETE /v2/REPO/manifests/TAG`, distribution v3 and regctl serve).
     ///
     /// # Errors
@@ -831,6 +865,7 @@ impl Client {
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
                 what: format!("tag {repository}:{tag} on {}", self.registry),
+                hint: String::new(),
             });
         }
         let (codes, message) = error_body(response).await;

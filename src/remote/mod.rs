@@ -105,8 +105,9 @@ pub enum RemoteError {
     #[error("the token server {realm} failed: {reason}")]
     Token { realm: String, reason: String },
 
-    #[error("{what} not found")]
-    NotFound { what: String },
+    /// `hint` is empty or starts with "; ": what exists instead.
+    #[error("{what} not found{hint}")]
+    NotFound { what: String, hint: String },
 
     #[error(
         "{registry} has deletes disabled (set `storage.delete.enabled: true` under `storage` in \

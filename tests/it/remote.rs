@@ -930,6 +930,20 @@ fn manifests_and_index_platforms(flavor: Flavor) {
         err.contains("manifest alpha:9.9") && err.contains("not found"),
         "{err}"
     );
+    // The tag is missing, not the repository: say so, with tags that exist.
+    assert!(
+        err.contains("not found; the repository exists, with tags "),
+        "{err}"
+    );
+    assert!(err.contains("regctl tags"), "{err}");
+    let err = failure_stderr(&fx.run_as_alice(&["manifest", &fx.at("nope:1.0")]));
+    assert!(
+        err.contains(&format!(
+            "repository nope on {} not found; `regctl catalog",
+            fx.addr()
+        )),
+        "{err}"
+    );
 }
 
 fn delete_by_tag_and_by_digest(flavor: Flavor) {
