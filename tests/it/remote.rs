@@ -857,6 +857,15 @@ fn tags_table_json_names_and_details(flavor: Flavor) {
     assert_eq!(json[0]["digest"], images.beta.digest.as_str());
     assert_eq!(json[0]["image_size"], images.beta.image_size);
 
+    // Piped (stdout is not a terminal here): plain columns, no box borders.
+    let piped = success_stdout(&fx.run_as_alice(&["tags", &fx.at("beta")]));
+    assert!(piped.starts_with("TAG "), "{piped}");
+    assert!(
+        !piped.contains(['│', '─', '┌', '╞', '|']),
+        "borders in piped output:\n{piped}"
+    );
+    assert!(piped.lines().nth(1).unwrap().starts_with("1.0 "), "{piped}");
+
     let err = failure_stderr(&fx.run_as_alice(&["tags", &fx.at("nope")]));
     assert!(
         err.contains("repository nope") && err.contains("not found"),
