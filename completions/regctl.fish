@@ -187,8 +187,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_su
 complete -c regctl -n "__fish_regctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l limit -d 'Stop after this many entries' -r
 complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s n -l page-size -d 'Ask for this many entries per request (`n`); the registry\'s default when absent' -r
-complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
-complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config\'s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` (~/.docker/config.json), else by `podman`/`skopeo login` (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`, ~/.config/containers/auth.json) are used' -r
 complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -202,8 +202,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand catalog" -s V -l version -
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l concurrency -d 'HEAD requests in flight at once when reading tag details' -r
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l limit -d 'Stop after this many entries' -r
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s n -l page-size -d 'Ask for this many entries per request (`n`); the registry\'s default when absent' -r
-complete -c regctl -n "__fish_regctl_using_subcommand tags" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
-complete -c regctl -n "__fish_regctl_using_subcommand tags" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config\'s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` (~/.docker/config.json), else by `podman`/`skopeo login` (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`, ~/.config/containers/auth.json) are used' -r
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -216,8 +216,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand tags" -s v -l verbose -d '
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l platform -d 'For an index (multi-platform image), show the manifest of this os/arch[/variant]' -r
-complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
-complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config\'s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` (~/.docker/config.json), else by `podman`/`skopeo login` (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`, ~/.config/containers/auth.json) are used' -r
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -227,8 +227,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s q -l quiet -d
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s V -l version -d 'Print version'
-complete -c regctl -n "__fish_regctl_using_subcommand delete" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
-complete -c regctl -n "__fish_regctl_using_subcommand delete" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config\'s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` (~/.docker/config.json), else by `podman`/`skopeo login` (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`, ~/.config/containers/auth.json) are used' -r
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -241,8 +241,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand delete" -s q -l quiet -d '
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -s V -l version -d 'Print version'
-complete -c regctl -n "__fish_regctl_using_subcommand login" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA)' -r -F
-complete -c regctl -n "__fish_regctl_using_subcommand login" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` are used' -r
+complete -c regctl -n "__fish_regctl_using_subcommand login" -l ca-file -d 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config\'s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand login" -s u -l user -d 'User name; without it the credentials stored by `regctl login` or `docker login` (~/.docker/config.json), else by `podman`/`skopeo login` (`$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`, ~/.config/containers/auth.json) are used' -r
 complete -c regctl -n "__fish_regctl_using_subcommand login" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand login" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"

@@ -44,7 +44,7 @@ pub fn run(args: &CatalogArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let target = client_args::resolve_registry(args.registry.clone(), global)?;
     let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let rows = client_args::runtime()?.block_on(async {
-        let client = client_args::connect(&target, &args.client, credentials).await?;
+        let client = client_args::connect(&target, &args.client, credentials, &printer).await?;
         let bar = printer.counter("listing repositories");
         let repositories = client
             .catalog(args.paging.paging(), &|count| {

@@ -18,10 +18,14 @@ pub struct ClientArgs {
     /// Allow plain HTTP and accept any TLS certificate
     #[arg(long)]
     pub insecure: bool,
-    /// Trust the CA certificates in this PEM file (for a registry with a private CA)
+    /// Trust the CA certificates in this PEM file (for a registry with a private CA). Without it:
+    /// `ca.crt` next to the local config's TLS certificate, then
+    /// `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
-    /// User name; without it the credentials stored by `regctl login` or `docker login` are used
+    /// User name; without it the credentials stored by `regctl login` or `docker login`
+    /// (~/.docker/config.json), else by `podman`/`skopeo login` (`$REGISTRY_AUTH_FILE`,
+    /// `$XDG_RUNTIME_DIR/containers/auth.json`, ~/.config/containers/auth.json) are used
     #[arg(short = 'u', long = "user", value_name = "USER")]
     pub user: Option<String>,
     /// Read the password from stdin (with --user)
@@ -56,6 +60,9 @@ impl PagingArgs {
 pub struct Target {
     pub registry: Registry,
     pub plain_http: bool,
+    /// `ca.crt` next to the local config's TLS certificate (what `regctl init` writes), when this
+    /// is the registry that config serves and the file exists.
+    pub local_ca: Option<PathBuf>,
 }
 
 /// The registry to talk to: the one named, else the one the local config serves.
@@ -71,10 +78,12 @@ pub fn resolve_registry(named: Option<Registry>, global: &GlobalArgs) -> anyhow:
         } else {
             None
         };
-        let plain_http = local.is_some_and(|l| l.registry == registry && l.plain_http);
+        let local = local.filter(|l| l.registry == registry);
+        let plain_http = local.as_ref().is_some_and(|l| l.plain_http);
         return Ok(Target {
             registry,
             plain_http,
+            local_ca: local.and_then(|l| l.local_ca),
         });
     }
     if !path.exists() {
@@ -100,6 +109,19 @@ fn local_registry(path: &Path) -> anyhow::Result<Option<Target>> {
         .with_context(|| format!("cannot read config {}", path.display()))?;
     let http = &loaded.config.http;
     let has_tls = loaded.config.tls_files().is_some() || !http.tls.letsencrypt.hosts.is_empty();
+    // init writes DIR/certs/{ca.crt,server.crt}: the CA sits next to the served certificate.
+    let local_ca = loaded
+        .config
+        .tls_files()
+        .and_then(|(cert, _)| {
+            let cert = if cert.is_relative() {
+                path.parent().unwrap_or(Path::new(".")).join(cert)
+            } else {
+                cert
+            };
+            cert.parent().map(|dir| dir.join("ca.crt"))
+        })
+        .filter(|ca| ca.is_file());
     if !http.host.is_empty() {
         let (scheme, rest) = http.host.split_once("://").unwrap_or(("https", &http.host));
         let authority = rest.split('/').next().unwrap_or(rest);
@@ -108,6 +130,7 @@ fn local_registry(path: &Path) -> anyhow::Result<Option<Target>> {
         return Ok(Some(Target {
             registry,
             plain_http: scheme.eq_ignore_ascii_case("http"),
+            local_ca,
         }));
     }
     let Some(addr) = loaded.config.http_addr() else {
@@ -128,6 +151,7 @@ fn local_registry(path: &Path) -> anyhow::Result<Option<Target>> {
     Ok(Some(Target {
         registry,
         plain_http: !has_tls,
+        local_ca,
     }))
 }
 
@@ -197,15 +221,52 @@ pub fn credentials(
             password,
         }));
     }
-    let config = DockerConfig::load_default()?;
-    match config.credentials_for(registry) {
-        Ok(credentials) => Ok(credentials),
-        Err(err @ RemoteError::CredentialHelper { .. }) => {
-            printer.warn(format!("{err}; continuing without stored credentials"));
-            Ok(None)
-        }
-        Err(err) => Err(err.into()),
+    let docker = DockerConfig::load_default()?;
+    let mut configs = vec![docker];
+    for path in containers_auth_files() {
+        configs.push(DockerConfig::load(&path)?);
     }
+    for config in &configs {
+        match config.credentials_for(registry) {
+            Ok(Some(credentials)) => {
+                printer.detail(format!(
+                    "using the credentials for {registry} from {}",
+                    config.path().display()
+                ));
+                return Ok(Some(credentials));
+            }
+            Ok(None) => {}
+            Err(err @ RemoteError::CredentialHelper { .. }) => {
+                printer.warn(format!("{err}; continuing without stored credentials"));
+                return Ok(None);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    printer.detail(format!("no stored credentials for {registry}"));
+    Ok(None)
+}
+
+/// The containers (podman, skopeo, buildah) credential files, in the order they look them up:
+/// `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
+/// `~/.config/containers/auth.json`. Their format is docker's `auths` map.
+fn containers_auth_files() -> Vec<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let mut files = Vec::new();
+    if let Some(file) = var("REGISTRY_AUTH_FILE") {
+        files.push(file);
+    }
+    if let Some(dir) = var("XDG_RUNTIME_DIR") {
+        files.push(dir.join("containers/auth.json"));
+    }
+    if let Some(home) = var("HOME") {
+        files.push(home.join(".config/containers/auth.json"));
+    }
+    files
 }
 
 /// Connects to `target` with the flags and stored credentials.
@@ -216,14 +277,41 @@ pub async fn connect(
     target: &Target,
     args: &ClientArgs,
     credentials: Option<Credentials>,
+    printer: &Printer,
 ) -> anyhow::Result<Client> {
+    let ca_file = ca_file_for(target, args);
+    match &ca_file {
+        Some(path) => printer.detail(format!("trusting the CA in {}", path.display())),
+        None => printer.detail("trusting the system CAs only"),
+    }
     let options = ClientOptions {
         insecure: args.insecure,
         plain_http: target.plain_http,
-        ca_file: args.ca_file.clone(),
+        ca_file,
         credentials,
     };
     Ok(Client::connect(target.registry.clone(), options).await?)
+}
+
+/// Where docker (and `regctl client-setup`) keep per-registry CAs; `$REGCTL_CERTS_D` overrides
+/// it, e.g. for a `client-setup --root` tree or tests.
+fn certs_d() -> PathBuf {
+    std::env::var_os("REGCTL_CERTS_D")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("/etc/docker/certs.d"), PathBuf::from)
+}
+
+/// The CA to trust, in order: `--ca-file`, the CA next to the local config's certificate (what
+/// `init` made), docker's `certs.d/HOST:PORT/ca.crt` (what `client-setup` wrote).
+fn ca_file_for(target: &Target, args: &ClientArgs) -> Option<PathBuf> {
+    if let Some(path) = &args.ca_file {
+        return Some(path.clone());
+    }
+    if let Some(path) = &target.local_ca {
+        return Some(path.clone());
+    }
+    let docker = certs_d().join(target.registry.as_str()).join("ca.crt");
+    docker.is_file().then_some(docker)
 }
 
 #[cfg(test)]

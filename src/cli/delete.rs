@@ -75,7 +75,12 @@ pub fn run(args: &DeleteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let repository = args.reference.repository.as_str();
     let runtime = client_args::runtime()?;
-    let client = runtime.block_on(client_args::connect(&target, &args.client, credentials))?;
+    let client = runtime.block_on(client_args::connect(
+        &target,
+        &args.client,
+        credentials,
+        &printer,
+    ))?;
 
     let mut outcome = Outcome {
         registry: target.registry.to_string(),
@@ -126,6 +131,13 @@ pub fn run(args: &DeleteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     };
 
     if args.dry_run {
+        // A dry run that promises a delete the registry will refuse misleads: ask it first.
+        if !runtime.block_on(client.deletes_enabled(repository))? {
+            return Err(crate::remote::RemoteError::DeleteDisabled {
+                registry: target.registry.to_string(),
+            }
+            .into());
+        }
         printer.info("dry run: nothing deleted");
         return finish(&printer, &outcome);
     }

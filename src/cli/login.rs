@@ -74,7 +74,9 @@ pub fn run_login(args: &LoginArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         password,
     };
     let check = client_args::runtime()?.block_on(async {
-        let client = client_args::connect(&target, &args.client, Some(credentials.clone())).await?;
+        let client =
+            client_args::connect(&target, &args.client, Some(credentials.clone()), &printer)
+                .await?;
         anyhow::Ok(client.verify_login().await?)
     })?;
     if check == LoginCheck::NoAuthRequired {

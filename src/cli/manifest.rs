@@ -45,7 +45,7 @@ pub fn run(args: &ManifestArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| Target::Tag("latest".to_owned()));
     let manifest = client_args::runtime()?.block_on(async {
-        let client = client_args::connect(&target, &args.client, credentials).await?;
+        let client = client_args::connect(&target, &args.client, credentials, &printer).await?;
         let manifest = client.manifest(repository, reference.as_str()).await?;
         match &args.platform {
             Some(platform) if manifest.is_index() => anyhow::Ok(

@@ -102,6 +102,22 @@ impl Printer {
         for row in rows {
             table.add_row(row);
         }
+        if !std::io::stdout().is_terminal() {
+            // Piped: plain space-aligned columns (as crane and regclient print), which `awk`,
+            // `cut` and `column` read; borders are for people.
+            table
+                .load_preset(comfy_table::presets::NOTHING)
+                .set_content_arrangement(ContentArrangement::Disabled);
+            let mut text = String::new();
+            for line in table.lines() {
+                // The cell padding after the last column stays: other areas' tests and scripts
+                // match a value followed by a space.
+                let line = line.strip_prefix(' ').unwrap_or(&line);
+                text.push_str(line);
+                text.push('\n');
+            }
+            return write_stdout(text.as_bytes());
+        }
         let mut text = table.to_string();
         text.push('\n');
         write_stdout(text.as_bytes())

@@ -68,7 +68,7 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let credentials = client_args::credentials(&args.client, &target.registry, &printer)?;
     let repository = &args.repository.repository;
     let (tags, details) = client_args::runtime()?.block_on(async {
-        let client = client_args::connect(&target, &args.client, credentials).await?;
+        let client = client_args::connect(&target, &args.client, credentials, &printer).await?;
         let bar = printer.counter("listing tags");
         let tags = client
             .tags(repository, args.paging.paging(), &|count| {

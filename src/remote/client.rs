@@ -380,6 +380,7 @@ impl Client {
             if status == StatusCode::NOT_FOUND {
                 return Err(RemoteError::NotFound {
                     what: format!("{what} on {}", self.registry),
+                    hint: String::new(),
                 });
             }
             if !status.is_success() {
@@ -586,6 +587,7 @@ impl Client {
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
                 what: format!("blob {repository}@{digest} on {}", self.registry),
+                hint: String::new(),
             });
         }
         if !status.is_success() {
@@ -642,13 +644,7 @@ impl Client {
             .await?;
         let status = response.status();
         if status == StatusCode::NOT_FOUND {
-            return Err(RemoteError::NotFound {
-                what: format!(
-                    "manifest {} on {}",
-                    image_ref(repository, reference),
-                    self.registry
-                ),
-            });
+            return Err(self.missing_manifest(repository, reference).await);
         }
         if !status.is_success() {
             return Err(self.status_error(method, &url, status, response).await);
@@ -780,6 +776,7 @@ impl Client {
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
                 what: format!("manifest {repository}@{digest} on {}", self.registry),
+                hint: String::new(),
             });
         }
         let (codes, message) = error_body(response).await;
@@ -789,6 +786,60 @@ impl Client {
             });
         }
         Err(self.status_error_from(Method::DELETE, &url, status, &message))
+    }
+
+    /// Whether the registry accepts deletes at all, without deleting anything: a `DELETE` of a
+    /// well-formed digest no manifest has answers 404 `MANIFEST_UNKNOWN` when deletes are on and
+    /// 405 `UNSUPPORTED` when off, on distribution and on regctl serve alike. This is what a dry
+    /// run checks before saying what would be deleted.
+    ///
+    /// # Errors
+    /// Transport, authentication and unexpected registry errors.
+    pub async fn deletes_enabled(&self, repository: &str) -> Result<bool, RemoteError> {
+        const ABSENT: &str =
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+        match self.delete_manifest(repository, ABSENT).await {
+            Ok(()) | Err(RemoteError::NotFound { .. }) => Ok(true),
+            Err(RemoteError::DeleteDisabled { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// A 404 for a manifest, told apart: a missing repository, or a missing tag/digest in a
+    /// repository that exists (with a few of the tags it has, so the user can pick one).
+    async fn missing_manifest(&self, repository: &str, reference: &str) -> RemoteError {
+        const SHOWN: usize = 5;
+        let image = image_ref(repository, reference);
+        let paging = Paging {
+            page_size: None,
+            limit: Some(SHOWN + 1),
+        };
+        let registry = &self.registry;
+        let (what, hint) = match self.tags(repository, paging, &|_| {}).await {
+            Err(RemoteError::NotFound { .. }) => (
+                format!("repository {repository} on {registry}"),
+                format!("; `regctl catalog {registry}` lists the repositories it has"),
+            ),
+            Ok(tags) if tags.is_empty() => (
+                format!("manifest {image} on {registry}"),
+                "; the repository exists but has no tags".to_owned(),
+            ),
+            Ok(tags) => {
+                let more = if tags.len() > SHOWN { ", ..." } else { "" };
+                let shown: Vec<&str> = tags.iter().take(SHOWN).map(String::as_str).collect();
+                (
+                    format!("manifest {image} on {registry}"),
+                    format!(
+                        "; the repository exists, with tags {}{more} (`regctl tags \
+                         {registry}/{repository}` lists them all)",
+                        shown.join(", ")
+                    ),
+                )
+            }
+            // Listing tags is only a hint; the 404 is the answer.
+            Err(_) => (format!("manifest {image} on {registry}"), String::new()),
+        };
+        RemoteError::NotFound { what, hint }
     }
 
     /// Deletes only a tag (`DELETE /v2/REPO/manifests/TAG`, distribution v3 and regctl serve).
@@ -814,6 +865,7 @@ impl Client {
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
                 what: format!("tag {repository}:{tag} on {}", self.registry),
+                hint: String::new(),
             });
         }
         let (codes, message) = error_body(response).await;
@@ -1104,6 +1156,18 @@ impl Client {
             }
             _ => {}
         }
+        if err.is_connect() {
+            match connect_cause(&err) {
+                ConnectCause::Refused => return RemoteError::ConnectionRefused { registry },
+                ConnectCause::Dns => {
+                    return RemoteError::UnknownHost {
+                        registry,
+                        host: url.host_str().unwrap_or_default().to_owned(),
+                    }
+                }
+                ConnectCause::Other => {}
+            }
+        }
         if err.is_connect() || err.is_timeout() {
             RemoteError::Connect {
                 registry,
@@ -1363,6 +1427,31 @@ fn parse_error_body(status: StatusCode, text: &str) -> (Vec<String>, String) {
 
 /// The rustls error somewhere in a reqwest error's cause chain. `io::Error::source` skips the
 /// error it wraps (and hyper wraps io errors in io errors), so io errors are opened by hand.
+/// Why a connection could not be opened, as far as the user can act on it.
+enum ConnectCause {
+    Refused,
+    Dns,
+    Other,
+}
+
+/// Walks the cause chain (reqwest → hyper-util → io) for a refused connection or a failed name
+/// lookup; hyper-util reports the latter only as text ("dns error").
+fn connect_cause(err: &reqwest::Error) -> ConnectCause {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return ConnectCause::Refused;
+            }
+        }
+        if current.to_string().starts_with("dns error") {
+            return ConnectCause::Dns;
+        }
+        source = current.source();
+    }
+    ConnectCause::Other
+}
+
 fn tls_cause(err: &reqwest::Error) -> Option<&rustls::Error> {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = cause {

@@ -52,6 +52,18 @@ pub enum RemoteError {
     )]
     CertificateNameMismatch { registry: String, host: String },
 
+    #[error(
+        "nothing listens on {registry}; is `regctl serve` running, and on which address? (its \
+         ready line and `http.addr` in its config.yml say where it listens)"
+    )]
+    ConnectionRefused { registry: String },
+
+    #[error(
+        "cannot resolve the host name {host} of {registry} (check the spelling, DNS or \
+         /etc/hosts, or use the registry's IP address)"
+    )]
+    UnknownHost { registry: String, host: String },
+
     #[error("cannot connect to {registry} ({url})")]
     Connect {
         registry: String,
@@ -77,8 +89,9 @@ pub enum RemoteError {
     AuthenticationRequired { registry: String },
 
     #[error(
-        "{registry} rejected the credentials of user `{username}` (check them with \
-         `regctl login {registry}`)"
+        "{registry} rejected the credentials of user `{username}` (a wrong user name or \
+         password: on the registry machine, `regctl user verify {username}` checks the password \
+         against its htpasswd file and `regctl user passwd {username}` resets it)"
     )]
     CredentialsRejected { registry: String, username: String },
 
@@ -92,8 +105,9 @@ pub enum RemoteError {
     #[error("the token server {realm} failed: {reason}")]
     Token { realm: String, reason: String },
 
-    #[error("{what} not found")]
-    NotFound { what: String },
+    /// `hint` is empty or starts with "; ": what exists instead.
+    #[error("{what} not found{hint}")]
+    NotFound { what: String, hint: String },
 
     #[error(
         "{registry} has deletes disabled (set `storage.delete.enabled: true` under `storage` in \

@@ -57,7 +57,86 @@ against_both_registries!(
     credential_helpers_store_get_and_erase,
     untrusted_certificate_error_and_ca_file,
     progress_bar_only_on_a_terminal,
+    containers_auth_json_credentials,
 );
+
+/// A refused connection and an unknown host are one line each that says what to check, not
+/// hyper's cause chain.
+#[test]
+fn connection_errors_say_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let err = failure_stderr(&run(dir.path(), &["catalog", &addr, "--insecure"], None));
+    assert!(
+        err.contains(&format!(
+            "nothing listens on {addr}; is `regctl serve` running"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let err = failure_stderr(&run(
+        dir.path(),
+        &["tags", "no-such-host.invalid:5000/app"],
+        None,
+    ));
+    assert!(
+        err.contains("cannot resolve the host name no-such-host.invalid"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+/// Credentials a podman/skopeo user logged in with (`skopeo login --authfile`) are found through
+/// `$REGISTRY_AUTH_FILE`, and `-v` names the file.
+fn containers_auth_json_credentials(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let addr = fx.addr();
+    let err = failure_stderr(&fx.run(&["catalog", addr, "--insecure"]));
+    assert!(err.contains("requires authentication"), "{err}");
+    let auth = fx.docker_config.join("containers-auth.json");
+    let mut child = Command::new("skopeo")
+        .args(["login", "--tls-verify=false", "--authfile"])
+        .arg(&auth)
+        .args(["-u", USER, "--password-stdin", addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn skopeo");
+    {
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(PASSWORD.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_env(
+        &fx.docker_config,
+        &["catalog", addr, "--insecure", "-v", "-o", "json"],
+        None,
+        &[("REGISTRY_AUTH_FILE", &auth)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(json_of(&out), serde_json::json!([]), "{stderr}");
+    assert!(
+        stderr.contains(&format!("credentials for {addr} from {}", auth.display())),
+        "{stderr}"
+    );
+}
 
 /// The registry under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -509,7 +588,18 @@ impl Pusher {
 /// Runs regctl with an isolated docker config directory (also the working directory, so no
 /// `./config.yml` is found) and optional stdin; stdout and stderr are pipes.
 fn run(docker_config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    run_env(docker_config, args, stdin, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_env(
+    docker_config: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &Path)],
+) -> Output {
     let mut cmd = regctl();
+    cmd.envs(env.iter().copied());
     cmd.args(args)
         .env("DOCKER_CONFIG", docker_config)
         .current_dir(docker_config)
@@ -767,6 +857,15 @@ fn tags_table_json_names_and_details(flavor: Flavor) {
     assert_eq!(json[0]["digest"], images.beta.digest.as_str());
     assert_eq!(json[0]["image_size"], images.beta.image_size);
 
+    // Piped (stdout is not a terminal here): plain columns, no box borders.
+    let piped = success_stdout(&fx.run_as_alice(&["tags", &fx.at("beta")]));
+    assert!(piped.starts_with("TAG "), "{piped}");
+    assert!(
+        !piped.contains(['│', '─', '┌', '╞', '|']),
+        "borders in piped output:\n{piped}"
+    );
+    assert!(piped.lines().nth(1).unwrap().starts_with("1.0 "), "{piped}");
+
     let err = failure_stderr(&fx.run_as_alice(&["tags", &fx.at("nope")]));
     assert!(
         err.contains("repository nope") && err.contains("not found"),
@@ -838,6 +937,20 @@ fn manifests_and_index_platforms(flavor: Flavor) {
     let err = failure_stderr(&fx.run_as_alice(&["manifest", &fx.at("alpha:9.9")]));
     assert!(
         err.contains("manifest alpha:9.9") && err.contains("not found"),
+        "{err}"
+    );
+    // The tag is missing, not the repository: say so, with tags that exist.
+    assert!(
+        err.contains("not found; the repository exists, with tags "),
+        "{err}"
+    );
+    assert!(err.contains("regctl tags"), "{err}");
+    let err = failure_stderr(&fx.run_as_alice(&["manifest", &fx.at("nope:1.0")]));
+    assert!(
+        err.contains(&format!(
+            "repository nope on {} not found; `regctl catalog",
+            fx.addr()
+        )),
         "{err}"
     );
 }
@@ -1007,6 +1120,18 @@ fn deletes_disabled_names_the_setting(flavor: Flavor) {
     assert_names_the_setting(&failure_stderr(
         &fx.run_as_alice(&["delete", &target, "--yes"]),
     ));
+    // A dry run asks the registry first instead of saying what "would be deleted".
+    assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
+        "delete",
+        &target,
+        "--dry-run",
+    ])));
+    assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
+        "delete",
+        &target,
+        "--tag-only",
+        "--dry-run",
+    ])));
     assert_names_the_setting(&failure_stderr(&fx.run_as_alice(&[
         "delete",
         &fx.at(&format!("app@{}", pushed.digest)),
@@ -1042,6 +1167,9 @@ fn login_and_logout_with_htpasswd(flavor: Flavor) {
         err.contains("rejected the credentials of user `alice`"),
         "{err}"
     );
+    // A real next step, not "check them with regctl login" from regctl login itself.
+    assert!(err.contains("regctl user verify alice"), "{err}");
+    assert!(!err.contains("check them with"), "{err}");
     assert!(!std::fs::read_to_string(&config_json)
         .unwrap()
         .contains(addr));
@@ -1263,6 +1391,39 @@ fn untrusted_certificate_error_and_ca_file(flavor: Flavor) {
     let config = fx.registry.config.to_str().unwrap();
     let err = failure_stderr(&fx.run(&["catalog", "-c", config]));
     assert!(err.contains("not trusted"), "{err}");
+
+    // docker's certs.d/HOST:PORT/ca.crt (what `client-setup` writes) is trusted with no flag.
+    let certs_d = tempfile::tempdir().unwrap();
+    let host_dir = certs_d.path().join(addr);
+    std::fs::create_dir_all(&host_dir).unwrap();
+    std::fs::write(host_dir.join("ca.crt"), std::fs::read(ca).unwrap()).unwrap();
+    let out = run_env(
+        &fx.docker_config,
+        &[&["catalog", addr, "-v", "-o", "json"][..], &creds].concat(),
+        Some(PASSWORD),
+        &[("REGCTL_CERTS_D", certs_d.path())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(json_of(&out), serde_json::json!([]), "{stderr}");
+    let used = host_dir.join("ca.crt");
+    assert!(
+        stderr.contains(&format!("trusting the CA in {}", used.display())),
+        "{stderr}"
+    );
+
+    // The CA next to the local config's certificate (what `init` writes) is trusted with -c.
+    let local_ca = certs.path().join("ca.crt");
+    std::fs::write(&local_ca, std::fs::read(ca).unwrap()).unwrap();
+    let out = fx.run_with_stdin(
+        &[&["catalog", "-c", config, "-v", "-o", "json"][..], &creds].concat(),
+        PASSWORD,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(json_of(&out), serde_json::json!([]), "{stderr}");
+    assert!(
+        stderr.contains(&format!("trusting the CA in {}", local_ca.display())),
+        "{stderr}"
+    );
 }
 
 /// Bytes a progress bar draws with: carriage returns and ANSI escape sequences.
