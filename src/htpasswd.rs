@@ -141,7 +141,12 @@ impl Entry {
     #[must_use]
     pub fn verify(&self, password: &[u8]) -> bool {
         match self.scheme() {
-            HashScheme::Bcrypt { .. } => bcrypt::verify(password, &self.hash).unwrap_or(false),
+            // bcrypt ignores bytes past the 72nd, so `P + anything` would match a 72-byte P:
+            // refuse what cannot have been the password that was hashed.
+            HashScheme::Bcrypt { .. } => {
+                password.len() <= MAX_PASSWORD_BYTES
+                    && bcrypt::verify(password, &self.hash).unwrap_or(false)
+            }
             HashScheme::Apr1 => {
                 let salt = self.hash["$apr1$".len()..]
                     .split('$')
