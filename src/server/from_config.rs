@@ -168,6 +168,7 @@ impl ServeSettings {
             relativeurls: config.http.relativeurls,
             uploadpurging,
             max_connections: defaults.max_connections,
+            timeouts: defaults.timeouts,
         })
     }
 }
