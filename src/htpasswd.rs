@@ -782,6 +782,17 @@ mod tests {
     }
 
     #[test]
+    fn a_password_past_72_bytes_never_verifies() {
+        let password = [b'k'; MAX_PASSWORD_BYTES];
+        let mut file = Htpasswd::default();
+        file.add("alice", &password, 4).unwrap();
+        assert!(file.verify("alice", &password));
+        let mut longer = password.to_vec();
+        longer.extend_from_slice(b"anything");
+        assert!(!file.verify("alice", &longer));
+    }
+
+    #[test]
     fn a_72_byte_password_is_hashed_in_full() {
         let password = [b'k'; MAX_PASSWORD_BYTES];
         let entry = Entry {

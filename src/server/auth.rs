@@ -715,6 +715,45 @@ mod tests {
         assert!(auth.verify("alice", b"right").await);
     }
 
+    #[tokio::test]
+    async fn passwords_past_72_bytes_never_authenticate() {
+        let password = "k".repeat(MAX_PASSWORD_BYTES);
+        let (_dir, auth, _) = auth_with(&bcrypt_line("alice", &password));
+        assert!(auth.verify("alice", password.as_bytes()).await);
+        // bcrypt alone would accept this: it compares only the first 72 bytes
+        let longer = format!("{password}anything");
+        assert!(bcrypt::verify(
+            &longer,
+            &auth.current_users(Instant::now()).0.unwrap().bcrypt["alice"]
+        )
+        .unwrap());
+        assert!(!auth.verify("alice", longer.as_bytes()).await);
+    }
+
+    #[tokio::test]
+    async fn a_full_bcrypt_queue_answers_busy_and_cached_users_still_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        std::fs::write(&path, bcrypt_line("alice", "right")).unwrap();
+        let (mut auth, _) = HtpasswdAuth::load("r", &path).unwrap();
+        auth.bcrypt_admitted = Arc::new(tokio::sync::Semaphore::new(1));
+        let auth = Arc::new(auth);
+        assert_eq!(auth.check("alice", b"right").await, Verdict::Valid);
+        // every admission taken, as by a flood of wrong passwords
+        let _held = Arc::clone(&auth.bcrypt_admitted)
+            .try_acquire_owned()
+            .unwrap();
+        assert_eq!(auth.check("alice", b"wrong").await, Verdict::Busy);
+        assert_eq!(
+            auth.check("alice", b"right").await,
+            Verdict::Valid,
+            "cached"
+        );
+        let response = HtpasswdAuth::busy_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
+
     #[test]
     fn refuses_to_start_without_the_file() {
         let dir = tempfile::tempdir().unwrap();
