@@ -348,7 +348,10 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
     let headers = Arc::new(response_headers(settings)?);
     // `/` answers 200 with an empty body, as registry:2 does, for load-balancer and Kubernetes
     // probes; it is outside `/v2`, so no credentials are asked for.
-    let app = app.route("/", axum::routing::get(|| async { "" }));
+    let app = app.route(
+        "/",
+        axum::routing::get(|| async { axum::http::StatusCode::OK }),
+    );
     let mut app = app.layer(tower_http::catch_panic::CatchPanicLayer::new());
     if let Some(htpasswd) = &settings.htpasswd {
         let (authenticator, report) = HtpasswdAuth::load(&htpasswd.realm, &htpasswd.path)?;
