@@ -141,7 +141,12 @@ impl Entry {
     #[must_use]
     pub fn verify(&self, password: &[u8]) -> bool {
         match self.scheme() {
-            HashScheme::Bcrypt { .. } => bcrypt::verify(password, &self.hash).unwrap_or(false),
+            // bcrypt ignores bytes past the 72nd, so `P + anything` would match a 72-byte P:
+            // refuse what cannot have been the password that was hashed.
+            HashScheme::Bcrypt { .. } => {
+                password.len() <= MAX_PASSWORD_BYTES
+                    && bcrypt::verify(password, &self.hash).unwrap_or(false)
+            }
             HashScheme::Apr1 => {
                 let salt = self.hash["$apr1$".len()..]
                     .split('$')
@@ -778,6 +783,17 @@ mod tests {
                 Err(HtpasswdError::InvalidCost { .. })
             ));
         }
+    }
+
+    #[test]
+    fn a_password_past_72_bytes_never_verifies() {
+        let password = [b'k'; MAX_PASSWORD_BYTES];
+        let mut file = Htpasswd::default();
+        file.add("alice", &password, 4).unwrap();
+        assert!(file.verify("alice", &password));
+        let mut longer = password.to_vec();
+        longer.extend_from_slice(b"anything");
+        assert!(!file.verify("alice", &longer));
     }
 
     #[test]

@@ -16,6 +16,13 @@
 //!   Failures are never cached, so a wrong password always costs a full bcrypt.
 //! - An unknown user still costs a bcrypt verification (against a dummy hash), so response times
 //!   do not reveal which users exist.
+//! - bcrypt is bounded: at most one verification per core runs (on the blocking pool, which storage
+//!   I/O shares), and a short queue waits behind them; a request that finds the queue full is
+//!   answered 429 `TOOMANYREQUESTS` with `Retry-After` at once, so a flood of wrong passwords
+//!   cannot take the blocking threads from logged-in users' downloads (those are served from the
+//!   cache and never wait here).
+//! - A password longer than bcrypt's 72 bytes never authenticates: bcrypt would compare only its
+//!   first 72 bytes, so `P + anything` would pass for a 72-byte `P`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,7 +38,7 @@ use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
-use crate::htpasswd::{HashScheme, Htpasswd, HtpasswdError};
+use crate::htpasswd::{HashScheme, Htpasswd, HtpasswdError, MAX_PASSWORD_BYTES};
 
 /// How long a successful verification is remembered.
 pub const CACHE_TTL: Duration = Duration::from_secs(300);
@@ -39,6 +46,19 @@ pub const CACHE_TTL: Duration = Duration::from_secs(300);
 pub const RELOAD_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 /// At most this many users have a remembered verification; the oldest is evicted first.
 pub const CACHE_CAPACITY: usize = 4096;
+/// Verifications that may wait, per core, for a bcrypt slot before further ones are answered 429.
+pub const BCRYPT_QUEUE_PER_CORE: usize = 4;
+/// `Retry-After` of the 429 sent when the bcrypt queue is full.
+pub const BUSY_RETRY_AFTER_SECS: u32 = 1;
+
+/// The outcome of checking credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Valid,
+    Invalid,
+    /// Too many verifications are running or waiting: not checked, ask the client to retry.
+    Busy,
+}
 
 /// The body distribution answers a 401 with, byte for byte (Go's encoder ends it with a newline).
 pub const UNAUTHORIZED_BODY: &str =
@@ -144,7 +164,11 @@ pub struct HtpasswdAuth {
     cache: Mutex<HashMap<String, CachedVerification>>,
     /// bcrypt runs in progress, by credential key: concurrent requests with the same credentials
     /// (a client's parallel layer uploads, a cold cache under load) share one verification.
-    in_flight: Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<bool>>>>,
+    in_flight: Mutex<HashMap<[u8; 32], Arc<tokio::sync::OnceCell<Verdict>>>>,
+    /// One permit per bcrypt allowed to run at once (about the core count).
+    bcrypt_running: Arc<tokio::sync::Semaphore>,
+    /// Permits for the running and the waiting ones together: none left means answer 429.
+    bcrypt_admitted: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for HtpasswdAuth {
@@ -220,6 +244,7 @@ impl HtpasswdAuth {
         let dummy_hash = bcrypt::hash(rand::random::<[u8; 16]>(), dummy_cost)
             .or_else(|_| bcrypt::hash(rand::random::<[u8; 16]>(), bcrypt::DEFAULT_COST))
             .unwrap_or_default();
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let auth = Self {
             realm: realm.to_owned(),
             challenge,
@@ -234,6 +259,10 @@ impl HtpasswdAuth {
             }),
             cache: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            bcrypt_running: Arc::new(tokio::sync::Semaphore::new(cores)),
+            bcrypt_admitted: Arc::new(tokio::sync::Semaphore::new(
+                cores + cores * BCRYPT_QUEUE_PER_CORE,
+            )),
         };
         Ok((auth, report))
     }
@@ -350,17 +379,26 @@ impl HtpasswdAuth {
         );
     }
 
-    /// Checks `user:password`: from the cache when it was verified recently, else with bcrypt on
-    /// the blocking pool (bcrypt would stall the async workers).
+    /// Checks `user:password` ([`HtpasswdAuth::check`]); busy counts as not verified.
     pub async fn verify(self: &Arc<Self>, user: &str, password: &[u8]) -> bool {
+        self.check(user, password).await == Verdict::Valid
+    }
+
+    /// Checks `user:password`: from the cache when it was verified recently, else with bcrypt on
+    /// the blocking pool (bcrypt would stall the async workers), bounded as the module says.
+    pub async fn check(self: &Arc<Self>, user: &str, password: &[u8]) -> Verdict {
         let now = Instant::now();
         let (users, generation) = self.current_users(now);
         let Some(users) = users else {
-            return false;
+            return Verdict::Invalid;
         };
+        if password.len() > MAX_PASSWORD_BYTES {
+            // bcrypt would compare only the first 72 bytes and let `P + anything` in.
+            return Verdict::Invalid;
+        }
         let key = self.credential_key(user, password);
         if self.cached(user, &key, generation, now) {
-            return true;
+            return Verdict::Valid;
         }
         let (hash, exists) = match users.bcrypt.get(user) {
             Some(hash) => (hash.clone(), true),
@@ -374,13 +412,29 @@ impl HtpasswdAuth {
                 .or_default(),
         );
         let password = password.to_vec();
-        let verified = *shared
+        let admitted = Arc::clone(&self.bcrypt_admitted);
+        let running = Arc::clone(&self.bcrypt_running);
+        let verdict = *shared
             .get_or_init(|| async move {
-                tokio::task::spawn_blocking(move || {
+                let Ok(admitted) = admitted.try_acquire_owned() else {
+                    return Verdict::Busy;
+                };
+                let Ok(running) = running.acquire_owned().await else {
+                    return Verdict::Busy;
+                };
+                // The permits go with the blocking task: a client that hangs up does not free a
+                // slot while its bcrypt still runs.
+                let verified = tokio::task::spawn_blocking(move || {
+                    let _permits = (admitted, running);
                     bcrypt::verify(&password, &hash).unwrap_or(false)
                 })
                 .await
-                .unwrap_or(false)
+                .unwrap_or(false);
+                if verified {
+                    Verdict::Valid
+                } else {
+                    Verdict::Invalid
+                }
             })
             .await;
         {
@@ -395,11 +449,26 @@ impl HtpasswdAuth {
                 in_flight.remove(&key);
             }
         }
-        if verified && exists {
-            self.remember(user, key, generation, now);
-            return true;
+        match verdict {
+            Verdict::Valid if exists => {
+                self.remember(user, key, generation, now);
+                Verdict::Valid
+            }
+            Verdict::Busy => Verdict::Busy,
+            Verdict::Valid | Verdict::Invalid => Verdict::Invalid,
         }
-        false
+    }
+
+    /// The 429 answer when the bcrypt queue is full.
+    #[must_use]
+    pub fn busy_response() -> Response {
+        crate::oci::error::ApiError::new(crate::oci::error::ErrorCode::TooManyRequests)
+            .with_message("too many logins are being checked; retry shortly")
+            .with_header(
+                header::RETRY_AFTER,
+                HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+            )
+            .into_response()
     }
 
     /// The 401 answer: distribution's challenge header and error body.
@@ -475,9 +544,16 @@ pub async fn require_basic_auth(
     let Some((user, password)) = credentials else {
         return auth.challenge_response();
     };
-    if !auth.verify(&user, &password).await {
-        tracing::debug!(user = %user, "authentication failed");
-        return auth.challenge_response();
+    match auth.check(&user, &password).await {
+        Verdict::Valid => {}
+        Verdict::Invalid => {
+            tracing::debug!(user = %user, "authentication failed");
+            return auth.challenge_response();
+        }
+        Verdict::Busy => {
+            tracing::debug!(user = %user, "bcrypt queue full: answered 429");
+            return HtpasswdAuth::busy_response();
+        }
     }
     let authenticated = AuthenticatedUser(user);
     request.extensions_mut().insert(authenticated.clone());
@@ -637,6 +713,45 @@ mod tests {
             assert!(!auth.verify(user, b"password").await, "{user}");
         }
         assert!(auth.verify("alice", b"right").await);
+    }
+
+    #[tokio::test]
+    async fn passwords_past_72_bytes_never_authenticate() {
+        let password = "k".repeat(MAX_PASSWORD_BYTES);
+        let (_dir, auth, _) = auth_with(&bcrypt_line("alice", &password));
+        assert!(auth.verify("alice", password.as_bytes()).await);
+        // bcrypt alone would accept this: it compares only the first 72 bytes
+        let longer = format!("{password}anything");
+        assert!(bcrypt::verify(
+            &longer,
+            &auth.current_users(Instant::now()).0.unwrap().bcrypt["alice"]
+        )
+        .unwrap());
+        assert!(!auth.verify("alice", longer.as_bytes()).await);
+    }
+
+    #[tokio::test]
+    async fn a_full_bcrypt_queue_answers_busy_and_cached_users_still_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("htpasswd");
+        std::fs::write(&path, bcrypt_line("alice", "right")).unwrap();
+        let (mut auth, _) = HtpasswdAuth::load("r", &path).unwrap();
+        auth.bcrypt_admitted = Arc::new(tokio::sync::Semaphore::new(1));
+        let auth = Arc::new(auth);
+        assert_eq!(auth.check("alice", b"right").await, Verdict::Valid);
+        // every admission taken, as by a flood of wrong passwords
+        let _held = Arc::clone(&auth.bcrypt_admitted)
+            .try_acquire_owned()
+            .unwrap();
+        assert_eq!(auth.check("alice", b"wrong").await, Verdict::Busy);
+        assert_eq!(
+            auth.check("alice", b"right").await,
+            Verdict::Valid,
+            "cached"
+        );
+        let response = HtpasswdAuth::busy_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 
     #[test]

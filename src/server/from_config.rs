@@ -176,6 +176,7 @@ impl ServeSettings {
             relativeurls: config.http.relativeurls,
             uploadpurging,
             max_connections: defaults.max_connections,
+            timeouts: defaults.timeouts,
         })
     }
 }

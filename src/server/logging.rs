@@ -2,12 +2,18 @@
 //! log, one line per request (`log.accesslog.disabled` turns it off).
 //!
 //! The access line is written when the response body has been sent (or the client went away),
-//! so its byte count and duration cover the whole transfer, not just the handler.
+//! so its byte count and duration cover the whole transfer, not just the handler. `bytes` counts
+//! the response body sent, `bytes_in` the request body read (counted by [`CountedBody`], which the
+//! accept loop puts around every request that has a body), `duration_ms` has microsecond
+//! precision (at most three decimals), and `completed` says whether the response body reached
+//! its end (or its `Content-Length`).
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -138,6 +144,88 @@ pub fn init(settings: &LogSettings) -> Result<(), LoggingError> {
     installed.map_err(|_| LoggingError::AlreadyInstalled)
 }
 
+/// How much of a request body was read, shared by the body and whoever reports on it (the
+/// access log, the accept loop deciding on `Connection: close`). In the request's extensions as
+/// `Arc<RequestBodyStats>` when the request has a body.
+#[derive(Debug, Default)]
+pub struct RequestBodyStats {
+    bytes: AtomicU64,
+    ended: AtomicBool,
+}
+
+impl RequestBodyStats {
+    /// Body bytes read so far.
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Whether the body was read to its end.
+    #[must_use]
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+}
+
+/// A request body that counts what is read from it into [`RequestBodyStats`].
+pub(crate) struct CountedBody<B> {
+    inner: B,
+    stats: Arc<RequestBodyStats>,
+}
+
+impl<B> CountedBody<B> {
+    pub(crate) fn new(inner: B, stats: Arc<RequestBodyStats>) -> Self {
+        Self { inner, stats }
+    }
+}
+
+impl<B> HttpBody for CountedBody<B>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.stats
+                        .bytes
+                        .fetch_add(data.len() as u64, Ordering::Relaxed);
+                }
+                if self.inner.is_end_stream() {
+                    self.stats.ended.store(true, Ordering::Relaxed);
+                }
+            }
+            Poll::Ready(None) => self.stats.ended.store(true, Ordering::Relaxed),
+            Poll::Ready(Some(Err(_))) | Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Milliseconds with microsecond precision: the nearest `f64` to a three-decimal number, which
+/// both formatters print with at most three decimals (no `0.22531400000000001`).
+fn duration_ms(elapsed: std::time::Duration) -> f64 {
+    let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    #[allow(clippy::cast_precision_loss)] // exact below 2^53 µs (285 years)
+    let micros = micros as f64;
+    micros / 1000.0
+}
+
 /// What an access line says about the request, captured before the handler runs.
 struct AccessRecord {
     method: String,
@@ -147,6 +235,7 @@ struct AccessRecord {
     user: Option<String>,
     status: u16,
     started: Instant,
+    request_body: Option<Arc<RequestBodyStats>>,
 }
 
 impl AccessRecord {
@@ -154,13 +243,15 @@ impl AccessRecord {
         let remote = self
             .remote
             .map_or_else(|| "-".to_owned(), |addr| addr.to_string());
+        let bytes_in = self.request_body.as_ref().map_or(0, |stats| stats.bytes());
         tracing::info!(
             target: ACCESS_TARGET,
             method = %self.method,
             path = %self.path,
             status = self.status,
             bytes,
-            duration_ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            bytes_in,
+            duration_ms = duration_ms(self.started.elapsed()),
             remote = %remote,
             user = self.user.as_deref().unwrap_or("-"),
             protocol = ?self.version,
@@ -174,6 +265,9 @@ impl AccessRecord {
 struct LoggedBody {
     inner: Body,
     bytes: u64,
+    /// The response's `Content-Length`: hyper stops polling a body once that much is sent, so
+    /// reaching it is reaching the end.
+    expected: Option<u64>,
     record: Option<AccessRecord>,
 }
 
@@ -199,7 +293,7 @@ impl HttpBody for LoggedBody {
                 if let Some(data) = frame.data_ref() {
                     self.bytes += data.len() as u64;
                 }
-                if self.inner.is_end_stream() {
+                if self.inner.is_end_stream() || Some(self.bytes) == self.expected {
                     self.finish(true);
                 }
             }
@@ -223,8 +317,9 @@ impl Drop for LoggedBody {
     fn drop(&mut self) {
         // A body never polled to its end: empty (204), the client went away, or the answer to a
         // HEAD, whose body hyper never sends (so its end is never reached, yet nothing was cut).
-        let completed =
-            self.inner.is_end_stream() || self.record.as_ref().is_some_and(|r| r.method == "HEAD");
+        let completed = self.inner.is_end_stream()
+            || Some(self.bytes) == self.expected
+            || self.record.as_ref().is_some_and(|r| r.method == "HEAD");
         self.finish(completed);
     }
 }
@@ -239,6 +334,7 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0);
+    let request_body = request.extensions().get::<Arc<RequestBodyStats>>().cloned();
     let response = next.run(request).await;
     let user = response
         .extensions()
@@ -252,11 +348,18 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         user,
         status: response.status().as_u16(),
         started,
+        request_body,
     };
+    let expected = response
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
     let (parts, body) = response.into_parts();
     let body = LoggedBody {
         inner: body,
         bytes: 0,
+        expected,
         record: Some(record),
     };
     Response::from_parts(parts, Body::new(body))
@@ -265,6 +368,16 @@ pub async fn access_log(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_have_at_most_three_decimals() {
+        let ms = duration_ms(std::time::Duration::from_nanos(225_314_999));
+        assert_eq!(ms.to_string(), "225.314");
+        assert_eq!(format!("{ms:?}"), "225.314");
+        assert_eq!(serde_json::to_string(&ms).unwrap(), "225.314");
+        let ms = duration_ms(std::time::Duration::from_nanos(225_314));
+        assert_eq!(format!("{ms:?}"), "0.225");
+    }
 
     #[test]
     fn parses_levels_and_formatters() {

@@ -17,6 +17,7 @@ pub mod tls;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,7 +41,8 @@ use crate::report::error_chain;
 pub use auth::{AuthError, AuthenticatedUser, HtpasswdAuth};
 pub use from_config::SettingsError;
 pub use letsencrypt::AcmeCertificates;
-pub use logging::{LogFormatter, LogLevel, LogSettings, LoggingError};
+use logging::CountedBody;
+pub use logging::{LogFormatter, LogLevel, LogSettings, LoggingError, RequestBodyStats};
 pub use tls::{ReloadableCert, TlsError};
 
 /// The API version header every response carries, as distribution sends it.
@@ -54,9 +56,46 @@ pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// A TLS handshake that takes longer than this is dropped, so idle sockets cannot hold
 /// connection slots.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time a client gets to send a complete HTTP/1 request head.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a client gets, from accept (or the end of the TLS handshake), to send its first complete
+/// request head, and on an idle HTTP/1 keep-alive connection to send the next one.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// `REGCTL_HEADER_TIMEOUT` (Go duration syntax, e.g. `2s`): overrides
+/// [`ConnectionTimeouts::header`]. Not a config.yml key (registry:2 has none); for tests and for
+/// operators who need a tighter bound.
+pub const HEADER_TIMEOUT_ENV: &str = "REGCTL_HEADER_TIMEOUT";
+/// `REGCTL_HANDSHAKE_TIMEOUT`: overrides [`ConnectionTimeouts::handshake`], like
+/// [`HEADER_TIMEOUT_ENV`].
+pub const HANDSHAKE_TIMEOUT_ENV: &str = "REGCTL_HANDSHAKE_TIMEOUT";
+/// `REGCTL_MAX_CONNECTIONS`: overrides [`ServeSettings::max_connections`].
+pub const MAX_CONNECTIONS_ENV: &str = "REGCTL_MAX_CONNECTIONS";
+/// What a plain HTTP request sent to the TLS port is answered with: Go's `net/http` text, byte
+/// for byte, so clients and operators see what registry:2 would have told them.
+pub const HTTP_TO_HTTPS_RESPONSE: &[u8] =
+    b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
+/// What a plain-HTTP client gets when every connection slot is taken: an answer at once rather
+/// than a wait in the listen backlog behind connections that may never finish.
+const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 88\r\n\r\n{\"errors\":[{\"code\":\"UNAVAILABLE\",\"message\":\"too many open connections\",\"detail\":null}]}\n";
+
+/// Deadlines that keep silent or stalled clients from holding connection slots and file
+/// descriptors for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionTimeouts {
+    /// The whole TLS handshake, from accept.
+    pub handshake: Duration,
+    /// The first request head, from accept (plain) or the handshake's end (TLS); then, on HTTP/1,
+    /// each next request head of a keep-alive connection, from the end of the previous response.
+    pub header: Duration,
+}
+
+impl Default for ConnectionTimeouts {
+    fn default() -> Self {
+        Self {
+            handshake: DEFAULT_HANDSHAKE_TIMEOUT,
+            header: DEFAULT_HEADER_TIMEOUT,
+        }
+    }
+}
 
 /// `auth.htpasswd`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,8 +183,13 @@ pub struct ServeSettings {
     /// `http.relativeurls`.
     pub relativeurls: bool,
     pub uploadpurging: UploadPurging,
-    /// Cap on simultaneously open connections; further clients wait in the listen backlog.
+    /// Cap on simultaneously open connections; past it a connection is accepted and answered at
+    /// once (plain HTTP: 503 with `Retry-After`; TLS: closed), never queued.
+    /// `REGCTL_MAX_CONNECTIONS` overrides it.
     pub max_connections: usize,
+    /// Handshake and request-head deadlines; `REGCTL_HANDSHAKE_TIMEOUT` and
+    /// `REGCTL_HEADER_TIMEOUT` override them.
+    pub timeouts: ConnectionTimeouts,
 }
 
 impl Default for ServeSettings {
@@ -166,6 +210,7 @@ impl Default for ServeSettings {
             relativeurls: false,
             uploadpurging: UploadPurging::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            timeouts: ConnectionTimeouts::default(),
         }
     }
 }
@@ -175,6 +220,37 @@ impl ServeSettings {
     #[must_use]
     pub fn drain_timeout(&self) -> Duration {
         self.draintimeout.unwrap_or(DEFAULT_DRAIN_TIMEOUT)
+    }
+
+    /// `max_connections` and `timeouts` with the `REGCTL_*` overrides of the environment applied.
+    ///
+    /// # Errors
+    /// When one of those variables is set to something that is not a duration or a count.
+    pub fn connection_limits(&self) -> Result<(usize, ConnectionTimeouts), ServerError> {
+        let duration = |name: &'static str, default: Duration| match std::env::var(name) {
+            Ok(text) if !text.trim().is_empty() => crate::config::GoDuration::parse(text.trim())
+                .ok()
+                .and_then(crate::config::GoDuration::to_std)
+                .filter(|d| !d.is_zero())
+                .ok_or(ServerError::InvalidEnv { name, value: text }),
+            _ => Ok(default),
+        };
+        let max_connections = match std::env::var(MAX_CONNECTIONS_ENV) {
+            Ok(text) if !text.trim().is_empty() => {
+                text.trim().parse::<usize>().ok().filter(|n| *n > 0).ok_or(
+                    ServerError::InvalidEnv {
+                        name: MAX_CONNECTIONS_ENV,
+                        value: text,
+                    },
+                )?
+            }
+            _ => self.max_connections,
+        };
+        let timeouts = ConnectionTimeouts {
+            handshake: duration(HANDSHAKE_TIMEOUT_ENV, self.timeouts.handshake)?,
+            header: duration(HEADER_TIMEOUT_ENV, self.timeouts.header)?,
+        };
+        Ok((max_connections.max(1), timeouts))
     }
 
     /// Whether the server speaks HTTPS (certificate files or ACME).
@@ -193,6 +269,11 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "{name}={value:?} is not valid: set a positive Go duration such as 10s (timeouts) or a \
+         positive count (connections), or unset it"
+    )]
+    InvalidEnv { name: &'static str, value: String },
     #[error("http.headers: {name:?} is not a valid header name")]
     InvalidHeaderName { name: String },
     #[error("http.headers: the value {value:?} of {name} is not a valid header value")]
@@ -265,6 +346,12 @@ async fn add_response_headers(
 /// When a configured header is invalid or the htpasswd file cannot be loaded.
 pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError> {
     let headers = Arc::new(response_headers(settings)?);
+    // `/` answers 200 with an empty body, as registry:2 does, for load-balancer and Kubernetes
+    // probes; it is outside `/v2`, so no credentials are asked for.
+    let app = app.route(
+        "/",
+        axum::routing::get(|| async { axum::http::StatusCode::OK }),
+    );
     let mut app = app.layer(tower_http::catch_panic::CatchPanicLayer::new());
     if let Some(htpasswd) = &settings.htpasswd {
         let (authenticator, report) = HtpasswdAuth::load(&htpasswd.realm, &htpasswd.path)?;
@@ -316,6 +403,7 @@ pub struct Server {
     http2: bool,
     drain_timeout: Duration,
     max_connections: usize,
+    timeouts: ConnectionTimeouts,
 }
 
 impl std::fmt::Debug for Server {
@@ -368,6 +456,7 @@ impl Server {
             }
             (None, None) => None,
         };
+        let (max_connections, timeouts) = settings.connection_limits()?;
         let app = wrap(settings, app)?;
         let addr = listen_address(&settings.addr);
         let listener = TcpListener::bind(&addr)
@@ -388,7 +477,8 @@ impl Server {
             app,
             http2,
             drain_timeout: settings.drain_timeout(),
-            max_connections: settings.max_connections.max(1),
+            max_connections,
+            timeouts,
         })
     }
 
@@ -472,9 +562,10 @@ impl Server {
             http2,
             drain_timeout,
             max_connections,
+            timeouts,
         } = self;
         let acceptor = tls.map(|(acceptor, _)| acceptor);
-        let builder = Arc::new(connection_builder(http2));
+        let builder = Arc::new(connection_builder(http2, timeouts.header));
         let graceful = GracefulShutdown::new();
         let slots = Arc::new(Semaphore::new(max_connections));
         let abort = CancellationToken::new();
@@ -482,13 +573,6 @@ impl Server {
         tokio::pin!(shutdown);
 
         loop {
-            let permit = tokio::select! {
-                () = &mut shutdown => break,
-                permit = Arc::clone(&slots).acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
-            };
             let (stream, peer) = tokio::select! {
                 () = &mut shutdown => break,
                 accepted = listener.accept() => match accepted {
@@ -506,6 +590,17 @@ impl Server {
                     }
                 },
             };
+            // Refuse rather than queue: a client waiting in the backlog behind slots held by
+            // silent sockets would only time out; an answer now tells it to come back.
+            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                tracing::debug!(%peer, max_connections, "connection refused: every slot is taken");
+                if acceptor.is_none() {
+                    // Best effort, never waiting: the socket buffer of a new connection is empty.
+                    let _ = stream.try_write(BUSY_RESPONSE);
+                }
+                drop(stream);
+                continue;
+            };
             let _ = stream.set_nodelay(true);
             let connection = Connection {
                 builder: Arc::clone(&builder),
@@ -513,6 +608,7 @@ impl Server {
                 peer,
                 watcher: graceful.watcher(),
                 abort: abort.clone(),
+                header_timeout: timeouts.header,
             };
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
@@ -520,23 +616,8 @@ impl Server {
                 match acceptor {
                     None => connection.serve(stream).await,
                     Some(acceptor) => {
-                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-                        {
-                            Ok(Ok(mut tls_stream))
-                                if tls_stream.get_ref().1.alpn_protocol()
-                                    == Some(ACME_TLS_ALPN_PROTOCOL) =>
-                            {
-                                // A TLS-ALPN-01 validation: the handshake was the answer
-                                // (RFC 8737 §3); nothing is served on this connection.
-                                tracing::debug!(%peer, "answered a TLS-ALPN-01 validation");
-                                let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls_stream).await;
-                            }
-                            Ok(Ok(tls_stream)) => connection.serve(tls_stream).await,
-                            Ok(Err(err)) => {
-                                tracing::debug!(%peer, error = %err, "TLS handshake failed");
-                            }
-                            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-                        }
+                        let deadline = tokio::time::Instant::now() + timeouts.handshake;
+                        serve_tls(connection, acceptor, stream, deadline).await;
                     }
                 }
             });
@@ -573,13 +654,73 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn connection_builder(http2: bool) -> auto::Builder<TokioExecutor> {
+/// Whether the first bytes of a connection look like a TLS record: a handshake record (a
+/// ClientHello) starts with content type 22.
+fn looks_like_tls(first: u8) -> bool {
+    first == 0x16
+}
+
+/// Serves one TLS connection: the first byte decides between TLS and a plain-HTTP mistake (Go's
+/// 400 answer), then the handshake must finish by `deadline`.
+async fn serve_tls(
+    connection: Connection,
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    deadline: tokio::time::Instant,
+) {
+    let peer = connection.peer;
+    let mut first = [0_u8; 1];
+    match tokio::time::timeout_at(deadline, stream.peek(&mut first)).await {
+        Ok(Ok(1)) if !looks_like_tls(first[0]) => {
+            if first[0].is_ascii_alphabetic() {
+                tracing::debug!(%peer, "plain HTTP on the TLS port: answered 400");
+                let mut stream = stream;
+                let _ = tokio::time::timeout_at(deadline, async {
+                    tokio::io::AsyncWriteExt::write_all(&mut stream, HTTP_TO_HTTPS_RESPONSE)
+                        .await?;
+                    tokio::io::AsyncWriteExt::shutdown(&mut stream).await
+                })
+                .await;
+            }
+            return;
+        }
+        Ok(Ok(1)) => {}
+        Ok(_) => return,
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake timed out before its first byte");
+            return;
+        }
+    }
+    match tokio::time::timeout_at(deadline, acceptor.accept(stream)).await {
+        Ok(Ok(mut tls_stream))
+            if tls_stream.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN_PROTOCOL) =>
+        {
+            // A TLS-ALPN-01 validation: the handshake was the answer (RFC 8737 §3); nothing is
+            // served on this connection.
+            tracing::debug!(%peer, "answered a TLS-ALPN-01 validation");
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut tls_stream).await;
+        }
+        Ok(Ok(tls_stream)) => connection.serve(tls_stream).await,
+        Ok(Err(err)) => tracing::debug!(%peer, error = %err, "TLS handshake failed"),
+        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+    }
+}
+
+fn connection_builder(http2: bool, header_timeout: Duration) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // hyper's header timer starts when it waits for a head (also between keep-alive requests);
+    // the wait for the very first bytes, where the auto builder sniffs the HTTP version, is
+    // bounded by `Connection::serve`.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
-    builder.http2().timer(TokioTimer::new());
+        .header_read_timeout(header_timeout);
+    // Pings find HTTP/2 peers that vanished without closing (a cut network, a killed VM).
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(60)))
+        .keep_alive_timeout(Duration::from_secs(20));
     if http2 {
         builder
     } else {
@@ -594,6 +735,7 @@ struct Connection {
     peer: SocketAddr,
     watcher: hyper_util::server::graceful::Watcher,
     abort: CancellationToken,
+    header_timeout: Duration,
 }
 
 impl Connection {
@@ -607,20 +749,63 @@ impl Connection {
             peer,
             watcher,
             abort,
+            header_timeout,
         } = self;
-        let service = hyper::service::service_fn(move |mut request: http::Request<Incoming>| {
+        // Set by the first request: until then the connection lives on `header_timeout` alone.
+        let served = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&served);
+        let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
+            if !seen.load(Ordering::Relaxed) {
+                seen.store(true, Ordering::Relaxed);
+            }
+            let (mut parts, body) = request.into_parts();
             // Handlers and the access log read the client's address from here.
-            request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(request)
+            parts.extensions.insert(ConnectInfo(peer));
+            let http1 = parts.version <= http::Version::HTTP_11;
+            // Requests without a body (every GET and HEAD) take the plain path: no counter.
+            let (body, stats) = if http_body::Body::is_end_stream(&body) {
+                (axum::body::Body::new(body), None)
+            } else {
+                let stats = Arc::new(RequestBodyStats::default());
+                parts.extensions.insert(Arc::clone(&stats));
+                (
+                    axum::body::Body::new(CountedBody::new(body, Arc::clone(&stats))),
+                    Some(stats),
+                )
+            };
+            let answer = app.clone().oneshot(http::Request::from_parts(parts, body));
+            async move {
+                let mut response = answer.await?;
+                if http1 && stats.is_some_and(|stats| !stats.ended()) {
+                    // Answered before the request body was read (an early error): hyper then
+                    // closes the connection rather than read an unknown amount of body, so say
+                    // so, and a keep-alive client opens a new connection instead of meeting EOF.
+                    response
+                        .headers_mut()
+                        .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                }
+                Ok::<_, std::convert::Infallible>(response)
+            }
         });
         let connection = builder
             .serve_connection(TokioIo::new(io), service)
             .into_owned();
+        // The first request head must arrive within `header_timeout` of accept: hyper's own
+        // header timer only starts once the auto builder has seen the first bytes.
+        let first_request = async {
+            tokio::time::sleep(header_timeout).await;
+            if served.load(Ordering::Relaxed) {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             result = watcher.watch(connection) => {
                 if let Err(err) = result {
                     tracing::debug!(%peer, error = %err, "connection ended with an error");
                 }
+            }
+            () = first_request => {
+                tracing::debug!(%peer, timeout = ?header_timeout, "no request within the header timeout: closed");
             }
             () = abort.cancelled() => {
                 tracing::debug!(%peer, "connection closed at the end of the drain timeout");

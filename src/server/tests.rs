@@ -283,3 +283,102 @@ fn go_style_addresses_listen_everywhere() {
     assert_eq!(listen_address(":5000"), "0.0.0.0:5000");
     assert_eq!(listen_address("127.0.0.1:0"), "127.0.0.1:0");
 }
+
+/// Reads until EOF or `limit`; returns what was read and whether EOF came.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> (Vec<u8>, bool) {
+    use tokio::io::AsyncReadExt as _;
+    let mut seen = Vec::new();
+    let closed = tokio::time::timeout(limit, async {
+        let mut buf = [0_u8; 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .is_ok();
+    (seen, closed)
+}
+
+#[tokio::test]
+async fn silent_stalled_and_idle_connections_are_closed_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let (app, _register) = test_app();
+    let settings = ServeSettings {
+        timeouts: ConnectionTimeouts {
+            header: Duration::from_millis(300),
+            ..ConnectionTimeouts::default()
+        },
+        ..loopback()
+    };
+    let server = start(settings, app).await;
+    // nothing at all
+    let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // two bytes of a request line, then nothing: the auto builder is still sniffing the version
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stalled.write_all(b"GE").await.unwrap();
+    // one request answered, then an idle keep-alive connection
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(b"GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    for (name, stream) in [
+        ("silent", &mut silent),
+        ("stalled", &mut stalled),
+        ("idle", &mut idle),
+    ] {
+        let (seen, closed) = read_until_closed(stream, Duration::from_secs(5)).await;
+        assert!(closed, "{name} connection still open");
+        if name == "idle" {
+            assert!(
+                seen.starts_with(b"HTTP/1.1 200"),
+                "{}",
+                String::from_utf8_lossy(&seen)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn past_the_cap_connections_are_answered_503_at_once() {
+    let (app, _register) = test_app();
+    let settings = ServeSettings {
+        max_connections: 1,
+        ..loopback()
+    };
+    let server = start(settings, app).await;
+    let _holder = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut refused = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (seen, closed) = read_until_closed(&mut refused, Duration::from_secs(5)).await;
+    assert!(closed);
+    let text = String::from_utf8_lossy(&seen);
+    assert!(
+        text.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("\r\nRetry-After: 1\r\n"), "{text}");
+    let body = text.split("\r\n\r\n").nth(1).unwrap();
+    let length: usize = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(body.len(), length);
+    serde_json::from_str::<serde_json::Value>(body).unwrap();
+}
+
+#[tokio::test]
+async fn the_root_answers_an_empty_200() {
+    let (app, _register) = test_app();
+    let server = start(loopback(), app).await;
+    let response = reqwest::get(format!("http://{}/", server.addr))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[API_VERSION_HEADER], API_VERSION);
+    assert!(response.bytes().await.unwrap().is_empty());
+}

@@ -9,6 +9,7 @@ mod config;
 mod docker;
 mod docs;
 mod gc;
+mod hardening;
 mod init;
 mod interop;
 mod remote;
