@@ -100,7 +100,7 @@ pub enum TlsChoice {
 fn parse_addr(input: &str) -> Result<ListenAddr, String> {
     input
         .parse()
-        .map_err(|err: init::InitError| err.to_string())
+        .map_err(|err: crate::listen_addr::ListenAddrError| err.to_string())
 }
 
 fn parse_host(input: &str) -> Result<SubjectName, String> {
