@@ -141,12 +141,20 @@ impl FromStr for ListenAddr {
                 port: addr.port(),
             });
         }
+        let bare_ipv6 = text.matches(':').count() > 1 && !text.starts_with('[');
         let (host, port) = match split(text) {
             Ok(parts) => parts,
             // Go's grammar explains brackets and missing ports; init's own words for the rest.
-            Err(reason) if !text.contains(':') => return Err(fail(&reason)),
-            Err(_) if text.matches(':').count() > 1 && !text.starts_with('[') => {
+            Err(_) if !text.contains(':') => return Err(fail("the port is missing")),
+            Err(_) if bare_ipv6 => {
                 return Err(fail("write an IPv6 address in brackets, e.g. [::]:5000"))
+            }
+            Err(_)
+                if text.rsplit_once(':').is_some_and(|(_, port)| {
+                    !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+                }) =>
+            {
+                return Err(fail("the port must be a number from 1 to 65535"))
             }
             Err(reason) => return Err(fail(&reason)),
         };
@@ -185,6 +193,11 @@ mod tests {
         assert!("localhost:5000".parse::<ListenAddr>().is_err());
         assert!(":http".parse::<ListenAddr>().is_err());
         assert!("127.0.0.1:0".parse::<ListenAddr>().is_err());
+        assert!("127.0.0.1:99999"
+            .parse::<ListenAddr>()
+            .unwrap_err()
+            .reason
+            .contains("1 to 65535"));
         assert!("::1:5000"
             .parse::<ListenAddr>()
             .unwrap_err()

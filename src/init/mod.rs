@@ -41,6 +41,8 @@ pub const CONFIG_FILE: &str = "config.yml";
 pub const HTPASSWD_FILE: &str = "auth/htpasswd";
 /// Certificates and keys, relative to the home directory.
 pub const CERTS_DIR: &str = "certs";
+/// A directory with only the CA certificate (self-signed), relative to the home directory.
+pub const CA_CERT_DIR: &str = "certs/client";
 /// The default storage root, relative to the home directory.
 pub const DATA_DIR: &str = "data";
 /// The systemd unit `--systemd` writes, relative to the home directory.
@@ -72,6 +74,10 @@ pub enum InitError {
     NoHosts,
     #[error("ACME needs a contact e-mail address for the account (pass --email)")]
     AcmeNeedsEmail,
+    #[error("Let's Encrypt cannot issue a certificate for {host}: {reason} (use --tls self-signed, or give a public DNS name with --host)")]
+    AcmeNotPublic { host: String, reason: &'static str },
+    #[error("invalid --public-url `{url}`: {reason}")]
+    InvalidPublicUrl { url: String, reason: String },
     #[error("invalid e-mail address `{0}`")]
     InvalidEmail(String),
     #[error("the certificate {} and key {} cannot be served", certificate.display(), key.display())]

@@ -1,7 +1,5 @@
 //! The commands printed after init, each meant to run exactly as printed.
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use super::{InitOutcome, ACME_PORT};
@@ -50,18 +48,37 @@ pub fn next_steps(outcome: &InitOutcome) -> Vec<NextStep> {
         .strip_suffix(&format!(":{ACME_PORT}"))
         .filter(|_| outcome.tls != "none")
         .unwrap_or(registry);
+    let scheme = if outcome.tls == "none" {
+        "http"
+    } else {
+        "https"
+    };
+    let mut check = "curl -sS --fail".to_owned();
+    if let Some(ca) = &outcome.ca_certificate {
+        check.push_str(&format!(
+            " --cacert {}",
+            shell_word(&ca.display().to_string())
+        ));
+    }
+    if let Some(user) = &outcome.user {
+        // curl asks for the password when only the user is given.
+        check.push_str(&format!(" -u {}", shell_word(user)));
+    }
+    check.push_str(&format!(" {scheme}://{login_target}/v2/_catalog"));
+    steps.push(NextStep {
+        what: "Check that it answers (on this machine, or anywhere it is reachable):".to_owned(),
+        commands: vec![check],
+    });
     let mut login = Vec::new();
     if let Some(user) = &outcome.user {
         login.push(format!(
             "docker login {login_target} -u {}",
             shell_word(user)
         ));
-        let skopeo_tls = match (outcome.tls, &outcome.ca_certificate) {
+        let skopeo_tls = match (outcome.tls, &outcome.ca_cert_dir) {
             ("none", _) => " --tls-verify=false".to_owned(),
-            (_, Some(ca)) => format!(
-                " --cert-dir {}",
-                shell_word(&ca.parent().unwrap_or(Path::new(".")).display().to_string())
-            ),
+            // A directory with ca.crt alone: skopeo takes any *.key beside it for a client key.
+            (_, Some(dir)) => format!(" --cert-dir {}", shell_word(&dir.display().to_string())),
             _ => String::new(),
         };
         login.push(format!(
@@ -74,9 +91,9 @@ pub fn next_steps(outcome: &InitOutcome) -> Vec<NextStep> {
     ));
     steps.push(NextStep {
         what: if outcome.user.is_some() {
-            "Log in and push:".to_owned()
+            "Log in and push (any local image will do in place of alpine):".to_owned()
         } else {
-            "Push:".to_owned()
+            "Push (any local image will do in place of alpine):".to_owned()
         },
         commands: login,
     });

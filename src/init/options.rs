@@ -78,6 +78,10 @@ pub struct InitOptions {
     pub systemd_exe: Option<PathBuf>,
     /// Replace an existing `config.yml` (and set the password of an existing user).
     pub force: bool,
+    /// `http.host`, written only when given: the URL every upload `Location` then names. Without
+    /// it the server builds them from the address each client used, so `127.0.0.1:PORT`, a DNS
+    /// name and a NAT address all work.
+    pub public_url: Option<String>,
 }
 
 /// The files of a registry home directory.
@@ -129,8 +133,10 @@ pub struct InitOutcome {
     pub addr: String,
     /// `HOST:PORT` as clients (docker, skopeo, client-setup) spell the registry.
     pub registry: String,
-    /// `http.host`.
+    /// The URL clients use (the first host): what the report and next steps name.
     pub url: String,
+    /// `http.host` as written, when `--public-url` asked for it.
+    pub http_host: Option<String>,
     pub tls: &'static str,
     pub htpasswd: Option<PathBuf>,
     pub user: Option<String>,
@@ -141,6 +147,9 @@ pub struct InitOutcome {
     /// The CA clients must trust (self-signed only).
     pub ca_certificate: Option<PathBuf>,
     pub ca_reused: bool,
+    /// A directory holding only `ca.crt`, for `skopeo --cert-dir` / podman (which take every
+    /// `*.key` there as a client key and refuse one without its certificate).
+    pub ca_cert_dir: Option<PathBuf>,
     pub storage: PathBuf,
     pub storage_created: bool,
     pub delete: bool,
@@ -204,6 +213,9 @@ pub fn check_options(opts: &InitOptions, now: OffsetDateTime) -> Result<Vec<Stri
             opts.addr, opts.addr.port
         ));
     }
+    if let Some(url) = &opts.public_url {
+        check_public_url(url, &opts.tls)?;
+    }
     match &opts.tls {
         TlsMode::Acme { email } => {
             if email.trim().is_empty() {
@@ -218,11 +230,13 @@ pub fn check_options(opts: &InitOptions, now: OffsetDateTime) -> Result<Vec<Stri
                     opts.addr.port
                 ));
             }
+            // Let's Encrypt can never validate these: refuse now rather than fail at every start.
             for host in &opts.hosts {
-                if let SubjectName::Ip(ip) = host {
-                    warnings.push(format!(
-                        "{ip} is an IP address: Let's Encrypt issues certificates for public DNS names (use --tls self-signed for an address)"
-                    ));
+                if let Some(reason) = not_public(host) {
+                    return Err(InitError::AcmeNotPublic {
+                        host: host.to_string(),
+                        reason,
+                    });
                 }
             }
         }
@@ -234,8 +248,78 @@ pub fn check_options(opts: &InitOptions, now: OffsetDateTime) -> Result<Vec<Stri
     Ok(warnings)
 }
 
+/// Why Let's Encrypt cannot issue a certificate for `host`, if it cannot: IP addresses and names
+/// that only resolve on a local network.
+fn not_public(host: &SubjectName) -> Option<&'static str> {
+    let name =
+        match host {
+            SubjectName::Ip(_) => return Some(
+                "it is an IP address; Let's Encrypt issues certificates for public DNS names only",
+            ),
+            SubjectName::Dns(name) => name.trim_end_matches('.').to_ascii_lowercase(),
+        };
+    let local_suffixes = [
+        "localhost",
+        "local",
+        "lan",
+        "home",
+        "internal",
+        "intranet",
+        "corp",
+        "home.arpa",
+        "test",
+        "example",
+        "invalid",
+    ];
+    if !name.contains('.') {
+        return Some("it is a single-label name that only resolves on a local network");
+    }
+    if local_suffixes
+        .iter()
+        .any(|suffix| name == *suffix || name.ends_with(&format!(".{suffix}")))
+    {
+        return Some("its top-level domain is private (local, lan, localhost, internal, ...) and cannot be validated from the internet");
+    }
+    None
+}
+
+/// `--public-url`: an http(s) URL with a host and nothing after it, whose scheme matches the TLS
+/// mode (a proxy in front may terminate TLS, so `https` with `--tls none` is allowed).
+fn check_public_url(url: &str, tls: &TlsMode) -> Result<(), InitError> {
+    let fail = |reason: &str| InitError::InvalidPublicUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        if *tls != TlsMode::None {
+            return Err(fail(
+                "the registry serves TLS, so its URL starts with https://",
+            ));
+        }
+        rest
+    } else {
+        return Err(fail("it must start with https:// or http://"));
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    if authority.is_empty()
+        || authority.contains(['/', '?', '#', '@'])
+        || authority.contains(char::is_whitespace)
+    {
+        return Err(fail(
+            "give only scheme, host and optional port, e.g. https://registry.example.com",
+        ));
+    }
+    Ok(())
+}
+
 /// The certificate chain and key must be a pair rustls can serve; names and expiry only warn.
-fn check_tls_files(
+/// The CLI calls it right after the question, before asking anything else.
+///
+/// # Errors
+/// [`InitError::TlsFiles`] when they cannot be read or do not match.
+pub fn check_tls_files(
     certificate: &Path,
     key: &Path,
     hosts: &[SubjectName],

@@ -11,7 +11,7 @@ use super::hosts::registry_addr;
 use super::systemd::{systemd_unit, UnitSpec};
 use super::{
     check_options, check_target, io_err, InitError, InitOptions, InitOutcome, Layout, TlsMode,
-    CONFIG_FILE,
+    CA_CERT_DIR, CONFIG_FILE,
 };
 use crate::certs::selfsigned::{self, SelfSignedRequest};
 use crate::certs::{CertError, SubjectName};
@@ -132,6 +132,8 @@ fn stage(
         certificate: None,
         key: None,
         ca_certificate: None,
+        ca_cert_dir: None,
+        http_host: opts.public_url.clone(),
         ca_reused: false,
         storage: storage.to_owned(),
         storage_created: !storage.exists(),
@@ -153,7 +155,7 @@ fn stage(
             let issued = selfsigned::issue(
                 &SelfSignedRequest {
                     dir: staged.certs(),
-                    hosts: opts.hosts.clone(),
+                    hosts: certificate_hosts(&opts.hosts),
                     leaf_days: selfsigned::DEFAULT_LEAF_DAYS,
                     replace_ca: false,
                 },
@@ -162,6 +164,11 @@ fn stage(
             .map_err(|err| existing_ca_error(err, &layout.certs()))?;
             outcome.ca_reused = issued.ca_reused;
             outcome.ca_certificate = Some(final_files.ca_cert());
+            // skopeo and podman read a --cert-dir whole: give them one with the CA alone.
+            let staged_ca_dir = staged.dir.join(CA_CERT_DIR);
+            std::fs::create_dir(&staged_ca_dir).map_err(io_err("create", &staged_ca_dir))?;
+            copy_if_present(&staged_files.ca_cert(), &staged_ca_dir.join("ca.crt"))?;
+            outcome.ca_cert_dir = Some(layout.dir.join(CA_CERT_DIR));
             tls_files = Some((final_files.server_cert(), final_files.server_key()));
         }
         TlsMode::Acme { email } => {
@@ -227,7 +234,7 @@ fn stage(
         realm: config::DEFAULT_REALM.to_owned(),
         tls: tls_files,
         delete: opts.delete,
-        host: Some(outcome.url.clone()),
+        host: opts.public_url.clone(),
         letsencrypt,
     });
     write_new(&staged.config(), config.as_bytes(), 0o644)?;
@@ -253,6 +260,21 @@ fn stage(
         std::fs::create_dir(staged.data()).map_err(io_err("create", &staged.data()))?;
     }
     Ok(outcome)
+}
+
+/// The names the self-signed certificate covers: the hosts, and loopback too, so that the
+/// registry machine itself can use `127.0.0.1:PORT` or `localhost:PORT` (as the README does).
+fn certificate_hosts(hosts: &[SubjectName]) -> Vec<SubjectName> {
+    let mut names = hosts.to_vec();
+    for extra in [
+        SubjectName::Ip(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+        SubjectName::Dns("localhost".to_owned()),
+    ] {
+        if !names.contains(&extra) {
+            names.push(extra);
+        }
+    }
+    names
 }
 
 /// `https://HOST[:PORT]`, leaving out the scheme's default port.

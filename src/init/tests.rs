@@ -24,6 +24,7 @@ fn options(dir: &Path) -> InitOptions {
         storage: None,
         systemd_exe: None,
         force: false,
+        public_url: None,
     }
 }
 
