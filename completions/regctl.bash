@@ -1344,7 +1344,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__init)
-            opts="-y -c -o -q -v -h -V --addr --host --tls --tls-cert --tls-key --email --user --password-stdin --no-auth --delete --storage --systemd --force --yes --config --output --quiet --verbose --help --version"
+            opts="-y -c -o -q -v -h -V --addr --host --public-url --tls --tls-cert --tls-key --email --user --password-stdin --no-auth --delete --storage --systemd --force --yes --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1355,6 +1355,10 @@ _regctl() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

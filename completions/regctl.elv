@@ -410,7 +410,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;init'= {
             cand --addr 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]'
-            cand --host 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine''s address]'
+            cand --host 'Host name or IP clients use: put in the certificate and the printed commands (repeat for several; the first is the main one) [default: 127.0.0.1 with a loopback --addr, else this machine''s address]'
+            cand --public-url 'Write http.host: the one URL every upload Location names. Only for a registry behind a proxy or NAT that rewrites addresses; without it Locations follow the address each client used'
             cand --tls 'TLS: a private CA, Let''s Encrypt, existing files, or plain HTTP [default: self-signed]'
             cand --tls-cert 'Certificate chain (PEM) for --tls files'
             cand --tls-key 'Private key (PEM) for --tls files'

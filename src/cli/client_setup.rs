@@ -22,12 +22,7 @@ TLS with a private CA (--ca-file): installs the CA as /etc/docker/certs.d/HOST:P
 /etc/containers/registries.conf.d drop-in (and the CA under /etc/containers/certs.d).\n\n\
 It prints what to restart and restarts nothing unless --restart is given. --remove undoes \
 everything it did for HOST:PORT and deletes only files it wrote.",
-    after_help = "Examples:\n  \
-regctl client-setup 192.168.0.106:5000 --dry-run\n  \
-sudo regctl client-setup 192.168.0.106:5000 --restart\n  \
-sudo regctl client-setup registry.example.com:5000 --ca-file certs/ca.crt --containerd --podman\n  \
-regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  \
-sudo regctl client-setup 192.168.0.106:5000 --remove"
+    after_help = "Examples:\n  regctl client-setup 192.168.0.106:5000 --dry-run\n  sudo regctl client-setup 192.168.0.106:5000 --restart\n  sudo regctl client-setup registry.example.com:5000 \\\n      --ca-file certs/ca.crt --containerd --podman\n  regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  sudo regctl client-setup 192.168.0.106:5000 --remove"
 )]
 pub struct ClientSetupArgs {
     /// The registry as clients address it: hostname, IPv4 or [IPv6], and port

@@ -33,7 +33,7 @@ On a terminal it asks each question it has no flag for. Without a terminal, pass
 as a flag or --yes to accept the defaults; a missing answer is an error naming its flag. \
 Everything is written at once or not at all. A DIR that already has a config.yml is refused \
 unless --force is given; existing users, the CA and stored images are always kept.",
-    after_help = "Examples:\n  regctl init\n  printf '%s\\n' \"$PASSWORD\" | regctl init /srv/registry --host 192.168.0.106 --tls self-signed --user abc --password-stdin --yes\n  regctl init ./registry --host registry.example.com --tls acme --email ops@example.com --user admin --systemd\n  regctl init ./registry --host 127.0.0.1 --addr 127.0.0.1:5000 --tls none --no-auth --yes\n  regctl init ./registry --host registry.lan --tls files --tls-cert /etc/ssl/registry.crt --tls-key /etc/ssl/registry.key --user admin"
+    after_help = "Examples:\n  regctl init\n  printf '%s\\n' \"$PASSWORD\" | regctl init /srv/registry \\\n      --host 192.168.0.106 --tls self-signed --user abc --password-stdin \\\n      --yes\n  regctl init ./registry --host registry.example.com --tls acme \\\n      --email ops@example.com --user admin --systemd\n  regctl init ./registry --addr 127.0.0.1:5000 --tls none --no-auth --yes\n  regctl init ./registry --host registry.example.com --tls self-signed \\\n      --public-url https://registry.example.com --user admin\n  regctl init ./registry --host registry.lan --tls files \\\n      --tls-cert /etc/ssl/registry.crt --tls-key /etc/ssl/registry.key \\\n      --user admin"
 )]
 pub struct InitArgs {
     /// The registry's directory (created if missing)

@@ -22,7 +22,7 @@ const HTPASSWD_PATH_ENV: &str = "REGISTRY_AUTH_HTPASSWD_PATH";
 The file is --htpasswd FILE, else $REGISTRY_AUTH_HTPASSWD_PATH, else auth.htpasswd.path of the \
 config (-c/--config, default ./config.yml). New entries are bcrypt ($2y$), the only scheme \
 registry:2 accepts; other lines of the file are kept exactly as they are.",
-    after_help = "Examples:\n  regctl user add alice --htpasswd auth/htpasswd\n  printf '%s\\n' \"$CI_PASSWORD\" | regctl user add ci-bot --password-stdin -c config.yml\n  regctl user list -o json\n  regctl user passwd alice\n  regctl user remove bob"
+    after_help = "Examples:\n  regctl user add alice --htpasswd auth/htpasswd\n  printf '%s\\n' \"$CI_PASSWORD\" | regctl user add ci-bot --password-stdin \\\n      -c config.yml\n  regctl user list -o json\n  regctl user passwd alice\n  regctl user remove bob"
 )]
 pub struct UserArgs {
     /// htpasswd file to use instead of the one the config names
@@ -68,14 +68,14 @@ pub struct AddArgs {
 /// List users, their hash scheme and whether registry:2 accepts them
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl user list\n  regctl user list --htpasswd /etc/nginx/htpasswd\n  regctl user list -o json | jq -r '.[] | select(.registry_compatible | not) | .user'"
+    after_help = "Examples:\n  regctl user list\n  regctl user list --htpasswd /etc/nginx/htpasswd\n  regctl user list -o json \\\n      | jq -r '.[] | select(.registry_compatible | not) | .user'"
 )]
 pub struct ListArgs {}
 
 /// Set a user's password (no old password needed: whoever can write the file can change it)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl user passwd alice\n  printf '%s\\n' \"$NEW_PASSWORD\" | regctl user passwd alice --password-stdin --cost 12"
+    after_help = "Examples:\n  regctl user passwd alice\n  printf '%s\\n' \"$NEW_PASSWORD\" | regctl user passwd alice \\\n      --password-stdin --cost 12"
 )]
 pub struct PasswdArgs {
     /// The user whose password to set
@@ -101,7 +101,7 @@ pub struct RemoveArgs {
 /// Check a user's password: exit 0 if it is correct, 1 if not
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl user verify alice\n  printf '%s\\n' \"$PASSWORD\" | regctl user verify alice --password-stdin && echo ok"
+    after_help = "Examples:\n  regctl user verify alice\n  printf '%s\\n' \"$PASSWORD\" | regctl user verify alice --password-stdin && \\\n      echo ok"
 )]
 pub struct VerifyArgs {
     /// The user whose password to check
