@@ -1012,3 +1012,88 @@ fn wrong_tls_key_is_refused_before_the_next_question() {
     assert!(screen.contains("regctl-exit=1"), "{screen}");
     assert!(!screen.contains("Listen address"), "{screen}");
 }
+
+/// README's quick start on the registry machine: a home for a LAN address with a private CA,
+/// then from the same machine client-setup for 127.0.0.1 (the certificate covers loopback),
+/// docker login and push to 127.0.0.1:PORT with the real engine, curl with the CA, and skopeo
+/// login with `--cert-dir certs/client`. (The test listens on 127.0.0.1 and a free port, and
+/// client-setup writes under a scratch --root instead of /etc; the engine treats 127.0.0.0/8 as
+/// insecure by default, so it needs no certs.d.)
+#[test]
+fn readme_quick_start_pushes_from_the_registry_machine_to_loopback() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("registry");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = init(
+        &[
+            dir.to_str().unwrap(),
+            "--host",
+            "192.168.0.106",
+            "--addr",
+            &addr,
+            "--tls",
+            "self-signed",
+            "--user",
+            "abc",
+            "--password-stdin",
+            "--yes",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    success_stdout(&out);
+    let config: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("config.yml")).unwrap()).unwrap();
+    assert!(config["http"]["host"].is_null(), "{config:?}");
+    let _server = Server::start_with_args(
+        &["serve", "-c", dir.join("config.yml").to_str().unwrap()],
+        &[],
+    );
+    let ca = dir.join("certs/ca.crt");
+    let setup = regctl()
+        .args([
+            "client-setup",
+            &addr,
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--root",
+        ])
+        .arg(tmp.path().join("client-root"))
+        .output()
+        .unwrap();
+    assert!(setup.status.success(), "{}", stderr(&setup));
+    let engine = crate::common::dockerd::Dockerd::start();
+    engine.import_image("alpine", b"quick start\n");
+    let mut login = engine.docker();
+    login
+        .args(["login", &addr, "-u", "abc", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let login = child.wait_with_output().unwrap();
+    assert!(login.status.success(), "{}", stderr(&login));
+    engine.ok(&["tag", "alpine", &format!("{addr}/alpine")]);
+    engine.ok(&["push", &format!("{addr}/alpine")]);
+    let curl = Command::new(require_tool("curl", "curl"))
+        .args(["-sS", "--fail", "--cacert", ca.to_str().unwrap(), "-u"])
+        .arg(format!("abc:{PASSWORD}"))
+        .arg(format!("https://{addr}/v2/_catalog"))
+        .output()
+        .unwrap();
+    assert!(success_stdout(&curl).contains("alpine"));
+    let mut skopeo = Command::new(require_tool("skopeo", "skopeo"));
+    skopeo
+        .args(["login", "--cert-dir"])
+        .arg(dir.join("certs/client"))
+        .args(["-u", "abc", "--password-stdin", &addr])
+        .env("REGISTRY_AUTH_FILE", tmp.path().join("auth.json"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = skopeo.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let login = child.wait_with_output().unwrap();
+    assert!(login.status.success(), "{}", stderr(&login));
+}
