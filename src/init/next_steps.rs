@@ -39,8 +39,9 @@ pub fn next_steps(outcome: &InitOutcome) -> Vec<NextStep> {
             commands: vec![format!("sudo regctl client-setup {registry}")],
         }),
         ("files", _) => steps.push(NextStep {
-            what: "Clients need no set-up when the certificate comes from a public CA; for a private CA, on each client:".to_owned(),
-            commands: vec![format!("sudo regctl client-setup {registry} --ca-file CA.crt")],
+            // No command: init does not know the CA file, and a placeholder would not run as printed.
+            what: format!("Clients need no set-up when the certificate comes from a public CA; for a private CA, run `sudo regctl client-setup {registry} --ca-file` with that CA's certificate on each client."),
+            commands: Vec::new(),
         }),
         _ => {}
     }
