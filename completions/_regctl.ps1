@@ -63,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--no-docker', '--no-docker', [CompletionResultType]::ParameterName, 'Leave docker''s files alone (for hosts with only containerd or podman)')
             [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the diff of every file that would change and write nothing')
+            [CompletionResult]::new('--no-probe', '--no-probe', [CompletionResultType]::ParameterName, 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)')
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Restart the services that need it (`systemctl restart docker`) after writing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
@@ -483,7 +484,8 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
         }
         'regctl;init' {
             [CompletionResult]::new('--addr', '--addr', [CompletionResultType]::ParameterName, 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]')
-            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine''s address]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Host name or IP clients use: put in the certificate and the printed commands (repeat for several; the first is the main one) [default: 127.0.0.1 with a loopback --addr, else this machine''s address]')
+            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'Write http.host: the one URL every upload Location names. Only for a registry behind a proxy or NAT that rewrites addresses; without it Locations follow the address each client used')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'TLS: a private CA, Let''s Encrypt, existing files, or plain HTTP [default: self-signed]')
             [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Certificate chain (PEM) for --tls files')
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'Private key (PEM) for --tls files')

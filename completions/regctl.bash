@@ -588,7 +588,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__client__subcmd__setup)
-            opts="-c -o -q -v -h -V --ca-file --containerd --podman --no-docker --remove --dry-run --root --restart --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --ca-file --containerd --podman --no-docker --remove --dry-run --root --no-probe --restart --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1478,7 +1478,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__init)
-            opts="-y -c -o -q -v -h -V --addr --host --tls --tls-cert --tls-key --email --user --password-stdin --no-auth --delete --storage --systemd --force --yes --config --output --quiet --verbose --help --version"
+            opts="-y -c -o -q -v -h -V --addr --host --public-url --tls --tls-cert --tls-key --email --user --password-stdin --no-auth --delete --storage --systemd --force --yes --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1489,6 +1489,10 @@ _regctl() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

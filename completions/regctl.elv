@@ -59,6 +59,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --no-docker 'Leave docker''s files alone (for hosts with only containerd or podman)'
             cand --remove 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it'
             cand --dry-run 'Print the diff of every file that would change and write nothing'
+            cand --no-probe 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)'
             cand --restart 'Restart the services that need it (`systemctl restart docker`) after writing'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'
@@ -448,7 +449,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;init'= {
             cand --addr 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]'
-            cand --host 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine''s address]'
+            cand --host 'Host name or IP clients use: put in the certificate and the printed commands (repeat for several; the first is the main one) [default: 127.0.0.1 with a loopback --addr, else this machine''s address]'
+            cand --public-url 'Write http.host: the one URL every upload Location names. Only for a registry behind a proxy or NAT that rewrites addresses; without it Locations follow the address each client used'
             cand --tls 'TLS: a private CA, Let''s Encrypt, existing files, or plain HTTP [default: self-signed]'
             cand --tls-cert 'Certificate chain (PEM) for --tls files'
             cand --tls-key 'Private key (PEM) for --tls files'

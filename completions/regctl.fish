@@ -57,6 +57,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l podman -d
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-docker -d 'Leave docker\'s files alone (for hosts with only containerd or podman)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l remove -d 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l dry-run -d 'Print the diff of every file that would change and write nothing'
+complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-probe -d 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l restart -d 'Restart the services that need it (`systemctl restart docker`) after writing'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s q -l quiet -d 'Print only results and errors'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s v -l verbose -d 'Print more detail (repeat for more)'
@@ -281,7 +282,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand gc" -s v -l verbose -d 'Pr
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand init" -l addr -d 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]' -r
-complete -c regctl -n "__fish_regctl_using_subcommand init" -l host -d 'Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine\'s address]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l host -d 'Host name or IP clients use: put in the certificate and the printed commands (repeat for several; the first is the main one) [default: 127.0.0.1 with a loopback --addr, else this machine\'s address]' -r
+complete -c regctl -n "__fish_regctl_using_subcommand init" -l public-url -d 'Write http.host: the one URL every upload Location names. Only for a registry behind a proxy or NAT that rewrites addresses; without it Locations follow the address each client used' -r
 complete -c regctl -n "__fish_regctl_using_subcommand init" -l tls -d 'TLS: a private CA, Let\'s Encrypt, existing files, or plain HTTP [default: self-signed]' -r -f -a "none\t'Plain HTTP (clients must list the registry as insecure)'
 self-signed\t'A private CA and a server certificate signed by it'
 acme\t'Let\'s Encrypt, obtained by `regctl serve` (public DNS name, port 443 reachable)'

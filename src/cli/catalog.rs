@@ -10,11 +10,9 @@ use crate::remote::Registry;
 
 /// List the repositories of a registry
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  \
-regctl catalog registry.example.com:5000\n  \
-regctl catalog localhost:5000 --insecure --count-tags\n  \
-regctl catalog -c /etc/regctl/config.yml -o json --limit 100\n  \
-regctl catalog registry.example.com -u alice --password-stdin < password.txt")]
+#[command(
+    after_help = "Examples:\n  regctl catalog registry.example.com:5000\n  regctl catalog localhost:5000 --insecure --count-tags\n  regctl catalog -c /etc/regctl/config.yml -o json --limit 100\n  regctl catalog registry.example.com -u alice --password-stdin \\\n      < password.txt"
+)]
 pub struct CatalogArgs {
     /// Registry as HOST[:PORT] (default: the one the local config serves)
     #[arg(value_name = "REGISTRY", value_parser = Registry::parse)]

@@ -23,7 +23,7 @@ use super::{GlobalArgs, Printer};
 /// Create, obtain and inspect TLS certificates for the registry
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl cert self-signed --host registry.example.com --host 192.168.0.106 --update-config\n  regctl cert acme --host registry.example.com --email ops@example.com\n  regctl cert show"
+    after_help = "Examples:\n  regctl cert self-signed --host registry.example.com --host 192.168.0.106 \\\n      --update-config\n  regctl cert acme --host registry.example.com --email ops@example.com\n  regctl cert show"
 )]
 pub struct CertArgs {
     #[command(subcommand)]
@@ -44,7 +44,7 @@ pub enum CertCommand {
 /// certificate is replaced.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl cert self-signed --host registry.example.com --host 192.168.0.106\n  regctl -c /etc/regctl/config.yml cert self-signed --host registry.lan --update-config\n  regctl cert self-signed --host localhost --host 127.0.0.1 --dir ./certs --days 90 --force"
+    after_help = "Examples:\n  regctl cert self-signed --host registry.example.com --host 192.168.0.106\n  regctl -c /etc/regctl/config.yml cert self-signed --host registry.lan \\\n      --update-config\n  regctl cert self-signed --host localhost --host 127.0.0.1 --dir ./certs \\\n      --days 90 --force"
 )]
 pub struct SelfSignedArgs {
     /// A DNS name or IP address clients use to reach the registry (repeat for each)
@@ -76,7 +76,7 @@ pub struct SelfSignedArgs {
 /// that still covers every host and is not within --renew-before of expiry is kept.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  sudo regctl cert acme --host registry.example.com --email ops@example.com\n  regctl cert acme --staging --host registry.example.com --http-port 8080   # port 80 forwarded to 8080\n  regctl cert acme --host registry.example.com --challenge tls-alpn-01 --update-config\n  regctl cert acme --directory https://127.0.0.1:14000/dir --ca-root pebble.minica.pem --host registry.test"
+    after_help = "Examples:\n  sudo regctl cert acme --host registry.example.com --email ops@example.com\n  regctl cert acme --staging --host registry.example.com \\\n      --http-port 8080   # port 80 forwarded to 8080\n  regctl cert acme --host registry.example.com --challenge tls-alpn-01 \\\n      --update-config\n  regctl cert acme --directory https://127.0.0.1:14000/dir \\\n      --ca-root pebble.minica.pem --host registry.test"
 )]
 pub struct AcmeArgs {
     /// A DNS name (or IP address, if the CA issues for IPs) the certificate must cover (repeat for each)

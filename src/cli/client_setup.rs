@@ -7,6 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{GlobalArgs, Printer};
+use crate::client_setup::probe::{self, Speaks};
 use crate::client_setup::{
     self, ca::CaCertificate, Applied, ChangeKind, Operation, Plan, RegistryAddr, Request, Transport,
 };
@@ -22,12 +23,7 @@ TLS with a private CA (--ca-file): installs the CA as /etc/docker/certs.d/HOST:P
 /etc/containers/registries.conf.d drop-in (and the CA under /etc/containers/certs.d).\n\n\
 It prints what to restart and restarts nothing unless --restart is given. --remove undoes \
 everything it did for HOST:PORT and deletes only files it wrote.",
-    after_help = "Examples:\n  \
-regctl client-setup 192.168.0.106:5000 --dry-run\n  \
-sudo regctl client-setup 192.168.0.106:5000 --restart\n  \
-sudo regctl client-setup registry.example.com:5000 --ca-file certs/ca.crt --containerd --podman\n  \
-regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  \
-sudo regctl client-setup 192.168.0.106:5000 --remove"
+    after_help = "Examples:\n  regctl client-setup 192.168.0.106:5000 --dry-run\n  sudo regctl client-setup 192.168.0.106:5000 --restart\n  sudo regctl client-setup registry.example.com:5000 \\\n      --ca-file certs/ca.crt --containerd --podman\n  regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  sudo regctl client-setup 192.168.0.106:5000 --remove"
 )]
 pub struct ClientSetupArgs {
     /// The registry as clients address it: hostname, IPv4 or [IPv6], and port
@@ -54,9 +50,29 @@ pub struct ClientSetupArgs {
     /// Apply every path under DIR instead of / (for tests and for preparing images)
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
+    /// Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)
+    #[arg(long)]
+    pub no_probe: bool,
     /// Restart the services that need it (`systemctl restart docker`) after writing
     #[arg(long, conflicts_with_all = ["dry_run", "root"])]
     pub restart: bool,
+}
+
+/// Plain HTTP is what insecure-registries is for: refuse it for a registry that speaks TLS, and
+/// say so when nothing could be learnt. Runs before anything is planned or written.
+fn check_plain_http(registry: &RegistryAddr, printer: Printer) -> anyhow::Result<()> {
+    match probe::probe(registry, std::time::Duration::from_secs(1)) {
+        Speaks::PlainHttp => Ok(()),
+        Speaks::Tls => anyhow::bail!(
+            "{registry} speaks TLS, so it does not belong in docker's insecure-registries (for a TLS registry that only turns off certificate checks); pass --ca-file with the CA that signed its certificate (`regctl init` wrote it as DIR/certs/ca.crt), or nothing at all if a public CA signed it; nothing was written"
+        ),
+        Speaks::Unknown(why) => {
+            printer.warn(format!(
+                "could not probe {registry} ({why}): listing it as a plain-HTTP registry; if it serves TLS, undo with --remove and use --ca-file instead"
+            ));
+            Ok(())
+        }
+    }
 }
 
 fn parse_registry(input: &str) -> Result<RegistryAddr, String> {
@@ -105,6 +121,9 @@ pub fn run(args: &ClientSetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         podman: args.podman,
         root: args.root.clone(),
     };
+    if !args.remove && args.ca_file.is_none() && !args.no_probe {
+        check_plain_http(&args.registry, printer)?;
+    }
     let plan = client_setup::plan(&request)?;
 
     let applied = if args.dry_run {

@@ -10,7 +10,7 @@ use clap_complete::Shell;
 /// Print a shell completion script, or write all of them to a directory
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl completions bash > ~/.local/share/bash-completion/completions/regctl\n  regctl completions zsh > \"${fpath[1]}/_regctl\"\n  regctl completions --dir completions/"
+    after_help = "Examples:\n  regctl completions bash \\\n      > ~/.local/share/bash-completion/completions/regctl\n  regctl completions zsh > \"${fpath[1]}/_regctl\"\n  regctl completions --dir completions/"
 )]
 pub struct CompletionsArgs {
     /// The shell to generate for

@@ -65,7 +65,7 @@ pub struct UnsetArgs {
 /// Write a commented config.yml that registry:2 and regctl both accept
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl config generate > config.yml\n  regctl config generate --addr 0.0.0.0:5000 --root /srv/registry --delete --file config.yml\n  regctl config generate --htpasswd auth/htpasswd --tls-cert certs/server.crt --tls-key certs/server.key --host registry.example.com:5000 --file config.yml --force"
+    after_help = "Examples:\n  regctl config generate > config.yml\n  regctl config generate --addr 0.0.0.0:5000 --root /srv/registry --delete \\\n      --file config.yml\n  regctl config generate --htpasswd auth/htpasswd \\\n      --tls-cert certs/server.crt --tls-key certs/server.key \\\n      --host registry.example.com:5000 --file config.yml --force"
 )]
 pub struct GenerateArgs {
     /// Address to listen on (http.addr); 0.0.0.0:PORT serves the network
@@ -121,7 +121,7 @@ pub struct ValidateArgs {
 /// Print the effective config: the file after REGISTRY_* overrides and defaults
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl config show\n  REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/srv/registry regctl config show -v\n  regctl config show -c /etc/docker/registry/config.yml -o json"
+    after_help = "Examples:\n  regctl config show\n  REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/srv/registry \\\n      regctl config show -v\n  regctl config show -c /etc/docker/registry/config.yml -o json"
 )]
 pub struct ShowArgs {
     /// Config file (default: --config, $REGCTL_CONFIG, $REGISTRY_CONFIGURATION_PATH, ./config.yml)

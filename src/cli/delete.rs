@@ -23,7 +23,7 @@ collection runs (`regctl gc`).",
     after_help = "Examples:\n  \
 regctl delete registry.example.com:5000/team/app:1.0 --dry-run\n  \
 regctl delete registry.example.com:5000/team/app:1.0 --yes\n  \
-regctl delete localhost:5000/app@sha256:4f1c... --insecure --yes\n  \
+regctl delete localhost:5000/app:1.0 --insecure --yes\n  \
 regctl delete registry.example.com/app:old --tag-only --yes"
 )]
 pub struct DeleteArgs {

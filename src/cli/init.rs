@@ -33,7 +33,7 @@ On a terminal it asks each question it has no flag for. Without a terminal, pass
 as a flag or --yes to accept the defaults; a missing answer is an error naming its flag. \
 Everything is written at once or not at all. A DIR that already has a config.yml is refused \
 unless --force is given; existing users, the CA and stored images are always kept.",
-    after_help = "Examples:\n  regctl init\n  printf '%s\\n' \"$PASSWORD\" | regctl init /srv/registry --host 192.168.0.106 --tls self-signed --user abc --password-stdin --yes\n  regctl init ./registry --host registry.example.com --tls acme --email ops@example.com --user admin --systemd\n  regctl init ./registry --host 127.0.0.1 --addr 127.0.0.1:5000 --tls none --no-auth --yes\n  regctl init ./registry --host registry.lan --tls files --tls-cert /etc/ssl/registry.crt --tls-key /etc/ssl/registry.key --user admin"
+    after_help = "Examples:\n  regctl init\n  printf '%s\\n' \"$PASSWORD\" | regctl init /srv/registry \\\n      --host 192.168.0.106 --tls self-signed --user abc --password-stdin \\\n      --yes\n  regctl init ./registry --host registry.example.com --tls acme \\\n      --email ops@example.com --user admin --systemd\n  regctl init ./registry --addr 127.0.0.1:5000 --tls none --no-auth --yes\n  regctl init ./registry --host registry.example.com --tls self-signed \\\n      --public-url https://registry.example.com --user admin\n  regctl init ./registry --host registry.lan --tls files \\\n      --tls-cert /etc/ssl/registry.crt --tls-key /etc/ssl/registry.key \\\n      --user admin"
 )]
 pub struct InitArgs {
     /// The registry's directory (created if missing)
@@ -42,9 +42,12 @@ pub struct InitArgs {
     /// Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]
     #[arg(long, value_name = "IP:PORT", value_parser = parse_addr)]
     pub addr: Option<ListenAddr>,
-    /// Public host name or IP clients use (repeat for several; the first is the main one) [default: this machine's address]
+    /// Host name or IP clients use: put in the certificate and the printed commands (repeat for several; the first is the main one) [default: 127.0.0.1 with a loopback --addr, else this machine's address]
     #[arg(long = "host", value_name = "HOST", value_parser = parse_host)]
     pub hosts: Vec<SubjectName>,
+    /// Write http.host: the one URL every upload Location names. Only for a registry behind a proxy or NAT that rewrites addresses; without it Locations follow the address each client used
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
     /// TLS: a private CA, Let's Encrypt, existing files, or plain HTTP [default: self-signed]
     #[arg(long, value_enum, value_name = "MODE")]
     pub tls: Option<TlsChoice>,
@@ -100,7 +103,7 @@ pub enum TlsChoice {
 fn parse_addr(input: &str) -> Result<ListenAddr, String> {
     input
         .parse()
-        .map_err(|err: init::InitError| err.to_string())
+        .map_err(|err: crate::listen_addr::ListenAddrError| err.to_string())
 }
 
 fn parse_host(input: &str) -> Result<SubjectName, String> {
@@ -122,6 +125,23 @@ pub fn run(args: &InitArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !interactive {
         let missing = missing_flags(args);
+        if !missing.is_empty() && args.yes {
+            // --yes was given: what is left has no default, so say which flags supply it.
+            bail!(
+                "--yes takes the defaults, but {} {} none: pass {}",
+                missing
+                    .iter()
+                    .map(|(what, _)| *what)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if missing.len() == 1 { "has" } else { "have" },
+                missing
+                    .iter()
+                    .map(|(_, flag)| *flag)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
         if !missing.is_empty() {
             bail!(
                 "no terminal to ask on, and no answer for: {} (pass {}, or --yes to accept the defaults)",
@@ -201,7 +221,12 @@ fn missing_flags(args: &InitArgs) -> Vec<(&'static str, &'static str)> {
         _ => {}
     }
     if !args.no_auth {
-        need("password", "--password-stdin", args.password_stdin, false);
+        need(
+            "password",
+            "--password-stdin (or --no-auth for a registry without users)",
+            args.password_stdin,
+            false,
+        );
     }
     missing
 }
@@ -280,16 +305,24 @@ impl Prompts {
 
 /// Fills [`InitOptions`] from flags, then defaults (`--yes`) or prompts.
 fn ask(args: &InitArgs, prompts: &Prompts) -> anyhow::Result<InitOptions> {
+    // Listening on loopback only: this machine is the only client, so name it as it reaches itself.
+    let default_host = match args.addr {
+        Some(addr) if addr.is_loopback() => SubjectName::Ip(
+            addr.ip
+                .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+        ),
+        _ => init::default_host(),
+    };
     let hosts = if !args.hosts.is_empty() {
         args.hosts.clone()
     } else if prompts.asks() {
         prompts.input(
             "Public host name or IP clients use (several: comma-separated)",
-            init::default_host().to_string(),
+            default_host.to_string(),
             parse_host_list,
         )?
     } else {
-        vec![init::default_host()]
+        vec![default_host]
     };
 
     let tls_choice = match args.tls {
@@ -349,6 +382,10 @@ fn ask(args: &InitArgs, prompts: &Prompts) -> anyhow::Result<InitOptions> {
         },
     };
 
+    if let TlsMode::Files { certificate, key } = &tls {
+        // Check the pair now, not after every other question.
+        init::check_tls_files(certificate, key, &hosts, OffsetDateTime::now_utc())?;
+    }
     let default_addr = init::default_addr(&hosts, &tls);
     let addr = match args.addr {
         Some(addr) => addr,
@@ -451,6 +488,7 @@ fn ask(args: &InitArgs, prompts: &Prompts) -> anyhow::Result<InitOptions> {
         storage,
         systemd_exe,
         force: args.force,
+        public_url: args.public_url.clone(),
     })
 }
 
@@ -554,6 +592,11 @@ fn report(outcome: &InitOutcome, steps: &[NextStep], printer: Printer) -> anyhow
             " (existing, untouched)"
         }
     ));
+    if let Some(url) = &outcome.http_host {
+        printer.info(format!(
+            "  http.host   {url} (every upload Location names it)"
+        ));
+    }
     printer.info(format!(
         "  listening   {} as {} (deletes {})",
         outcome.addr,

@@ -17,10 +17,7 @@ use crate::remote::{Credentials, DockerConfig, LoginCheck, Registry};
 the credential helper named by credHelpers/credsStore in $DOCKER_CONFIG/config.json \
 (~/.docker/config.json), else base64 in its `auths` (file mode 0600). docker, skopeo, podman and \
 the other regctl commands then use them.",
-    after_help = "Examples:\n  \
-regctl login registry.example.com:5000 -u alice\n  \
-echo \"$PASSWORD\" | regctl login registry.example.com:5000 -u alice --password-stdin\n  \
-regctl login localhost:5000 --insecure -u alice --password-stdin < password.txt"
+    after_help = "Examples:\n  regctl login registry.example.com:5000 -u alice\n  echo \"$PASSWORD\" | regctl login registry.example.com:5000 -u alice \\\n      --password-stdin\n  regctl login localhost:5000 --insecure -u alice --password-stdin \\\n      < password.txt"
 )]
 pub struct LoginArgs {
     /// Registry as HOST[:PORT] (default: the one the local config serves)

@@ -14,10 +14,7 @@ use crate::remote::{Manifest, Platform, Reference, Target};
     long_about = "Show a manifest: a summary table, or with `-o json` the exact document the \
 registry serves (its digest is the sha256 of these bytes). With --platform, an index resolves to \
 the manifest of that platform.",
-    after_help = "Examples:\n  \
-regctl manifest registry.example.com:5000/team/app:1.0\n  \
-regctl manifest registry.example.com/app:latest --platform linux/arm64/v8\n  \
-regctl manifest localhost:5000/app@sha256:4f1c... --insecure -o json | jq .layers"
+    after_help = "Examples:\n  regctl manifest registry.example.com:5000/team/app:1.0\n  regctl manifest registry.example.com/app:latest --platform linux/arm64/v8\n  regctl manifest localhost:5000/app:1.0 --insecure -o json | jq .layers"
 )]
 pub struct ManifestArgs {
     /// Image as REGISTRY/REPO[:TAG|@DIGEST] (the tag defaults to `latest`)

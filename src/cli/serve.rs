@@ -49,7 +49,7 @@ obtained when a third of its lifetime (at most 30 days) is left, without a resta
 first certificate is in place only ACME validations are answered, and the ready line is printed \
 once it is. REGCTL_ACME_CA_ROOT=FILE makes the ACME client trust the PEM root in FILE for the \
 ACME server's own HTTPS, for testing with private ACME servers such as pebble.",
-    after_help = "Examples:\n  regctl serve\n  regctl serve --addr 0.0.0.0:5000 --root /var/lib/registry\n  regctl serve -c /etc/regctl/config.yml\n  REGCTL_ACME_CA_ROOT=pebble.minica.pem regctl serve -c config-pebble.yml\n  REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_REALM=Registry REGISTRY_AUTH_HTPASSWD_PATH=auth/htpasswd regctl serve"
+    after_help = "Examples:\n  regctl serve\n  regctl serve --addr 0.0.0.0:5000 --root /var/lib/registry\n  regctl serve -c /etc/regctl/config.yml\n  REGCTL_ACME_CA_ROOT=pebble.minica.pem regctl serve -c config-pebble.yml\n  REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_REALM=Registry \\\n      REGISTRY_AUTH_HTPASSWD_PATH=auth/htpasswd regctl serve"
 )]
 pub struct ServeArgs {
     /// Listen on HOST:PORT (port 0 picks a free port); overrides http.addr

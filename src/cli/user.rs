@@ -22,7 +22,7 @@ const HTPASSWD_PATH_ENV: &str = "REGISTRY_AUTH_HTPASSWD_PATH";
 The file is --htpasswd FILE, else $REGISTRY_AUTH_HTPASSWD_PATH, else auth.htpasswd.path of the \
 config (-c/--config, default ./config.yml). New entries are bcrypt ($2y$), the only scheme \
 registry:2 accepts; other lines of the file are kept exactly as they are.",
-    after_help = "Examples:\n  regctl user add alice --htpasswd auth/htpasswd\n  printf '%s\\n' \"$CI_PASSWORD\" | regctl user add ci-bot --password-stdin -c config.yml\n  regctl user list -o json\n  regctl user passwd alice\n  regctl user remove bob"
+    after_help = "Examples:\n  regctl user add alice --htpasswd auth/htpasswd\n  printf '%s\\n' \"$CI_PASSWORD\" | regctl user add ci-bot --password-stdin \\\n      -c config.yml\n  regctl user list -o json\n  regctl user passwd alice\n  regctl user remove bob"
 )]
 pub struct UserArgs {
     /// htpasswd file to use instead of the one the config names
@@ -68,14 +68,14 @@ pub struct AddArgs {
 /// List users, their hash scheme and whether registry:2 accepts them
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl user list\n  regctl user list --htpasswd /etc/nginx/htpasswd\n  regctl user list -o json | jq -r '.[] | select(.registry_compatible | not) | .user'"
+    after_help = "Examples:\n  regctl user list\n  regctl user list --htpasswd /etc/nginx/htpasswd\n  regctl user list -o json \\\n      | jq -r '.[] | select(.registry_compatible | not) | .user'"
 )]
 pub struct ListArgs {}
 
 /// Set a user's password (no old password needed: whoever can write the file can change it)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl user passwd alice\n  printf '%s\\n' \"$NEW_PASSWORD\" | regctl user passwd alice --password-stdin --cost 12"
+    after_help = "Examples:\n  regctl user passwd alice\n  printf '%s\\n' \"$NEW_PASSWORD\" | regctl user passwd alice \\\n      --password-stdin --cost 12"
 )]
 pub struct PasswdArgs {
     /// The user whose password to set
@@ -101,7 +101,7 @@ pub struct RemoveArgs {
 /// Check a user's password: exit 0 if it is correct, 1 if not
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl user verify alice\n  printf '%s\\n' \"$PASSWORD\" | regctl user verify alice --password-stdin && echo ok"
+    after_help = "Examples:\n  regctl user verify alice\n  printf '%s\\n' \"$PASSWORD\" | regctl user verify alice --password-stdin && \\\n      echo ok"
 )]
 pub struct VerifyArgs {
     /// The user whose password to check
@@ -181,7 +181,12 @@ fn run_remove(args: &RemoveArgs, path: &Path, printer: Printer) -> anyhow::Resul
     let user = args.user.as_str();
     let context = || format!("cannot remove user {user} from {}", path.display());
     // Loading first turns a missing file into "cannot read" instead of creating an empty one.
-    warn_about_malformed_lines(&Htpasswd::load(path).with_context(context)?, path, printer);
+    let current = Htpasswd::load(path).with_context(context)?;
+    warn_about_malformed_lines(&current, path, printer);
+    if current.get(user).is_none() {
+        // Name the users there are: a typo is the likely cause, and adding is not the cure.
+        return Err(missing_user(&current, user, false)).with_context(context);
+    }
     let removed = htpasswd::edit(path, |file| file.remove(user)).with_context(context)?;
     let entries = if removed == 1 {
         String::new()
@@ -192,7 +197,33 @@ fn run_remove(args: &RemoveArgs, path: &Path, printer: Printer) -> anyhow::Resul
         "removed user {user} from {}{entries}",
         path.display()
     ));
+    let left = Htpasswd::load(path).with_context(context)?;
+    if left.entries().next().is_none() {
+        printer.warn(format!(
+            "{} has no users left: nobody can log in to a registry that uses it; add one with `regctl user add NAME --htpasswd {}`",
+            path.display(),
+            path.display()
+        ));
+    }
     Ok(())
+}
+
+/// "no such user", naming the users the file has (and, when it helps, how to create one).
+fn missing_user(file: &Htpasswd, user: &str, suggest_add: bool) -> anyhow::Error {
+    let mut names: Vec<&str> = file.entries().map(|e| e.user.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let existing = if names.is_empty() {
+        "the file has no users".to_owned()
+    } else {
+        format!("its users are: {}", names.join(", "))
+    };
+    let add = if suggest_add {
+        format!("; to create it: regctl user add {user}")
+    } else {
+        String::new()
+    };
+    anyhow::anyhow!("user {user} does not exist ({existing}{add})")
 }
 
 fn run_verify(args: &VerifyArgs, path: &Path, printer: Printer) -> anyhow::Result<()> {
@@ -302,11 +333,7 @@ fn warn_about_malformed_lines(file: &Htpasswd, path: &Path, printer: Printer) {
 }
 
 fn existing_entry<'a>(file: &'a Htpasswd, user: &str) -> anyhow::Result<&'a Entry> {
-    file.get(user).ok_or_else(|| {
-        anyhow::Error::new(htpasswd::HtpasswdError::UserNotFound {
-            user: user.to_owned(),
-        })
-    })
+    file.get(user).ok_or_else(|| missing_user(file, user, true))
 }
 
 /// The htpasswd file: `--htpasswd`, else `$REGISTRY_AUTH_HTPASSWD_PATH`, else the config's

@@ -14,6 +14,7 @@ pub mod ca;
 pub mod containerd;
 pub mod daemon_json;
 pub mod podman;
+pub mod probe;
 
 use std::fs;
 use std::io;

@@ -527,48 +527,7 @@ fn check_http(config: &Config, out: &mut Vec<Diagnostic>) {
 /// # Errors
 /// The reason it is not one.
 pub fn parse_listen_addr(addr: &str) -> Result<(), String> {
-    let (host, port) = if let Some(rest) = addr.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or_else(|| "missing ']' after an IPv6 address".to_owned())?;
-        let port = after
-            .strip_prefix(':')
-            .ok_or_else(|| "missing port after the address (e.g. [::1]:5000)".to_owned())?;
-        if host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("{host:?} is not an IPv6 address"));
-        }
-        (host, port)
-    } else {
-        let (host, port) = addr.rsplit_once(':').ok_or_else(|| {
-            "missing port (write host:port, e.g. 127.0.0.1:5000 or :5000)".to_owned()
-        })?;
-        if host.contains(':') {
-            return Err("too many colons (put an IPv6 address in brackets: [::1]:5000)".to_owned());
-        }
-        (host, port)
-    };
-    if port.is_empty() {
-        return Err("missing port".to_owned());
-    }
-    if port.bytes().all(|b| b.is_ascii_digit()) {
-        if port.parse::<u16>().is_err() {
-            return Err(format!("port {port} is out of range (0-65535)"));
-        }
-    } else if !port.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(format!("invalid port {port:?}"));
-    }
-    let host_ok = host.is_empty()
-        || host.parse::<std::net::IpAddr>().is_ok()
-        || host.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    if !host_ok {
-        return Err(format!("invalid host {host:?}"));
-    }
-    Ok(())
+    crate::listen_addr::split(addr).map(|_| ())
 }
 
 fn check_url(out: &mut Vec<Diagnostic>, path: &str, text: &str) {

@@ -384,15 +384,6 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
     Ok(app)
 }
 
-/// Resolves `http.addr`: Go's `:5000` means every interface.
-fn listen_address(addr: &str) -> String {
-    if addr.starts_with(':') {
-        format!("0.0.0.0{addr}")
-    } else {
-        addr.to_owned()
-    }
-}
-
 /// A bound server, not yet accepting.
 pub struct Server {
     listener: TcpListener,
@@ -458,7 +449,7 @@ impl Server {
         };
         let (max_connections, timeouts) = settings.connection_limits()?;
         let app = wrap(settings, app)?;
-        let addr = listen_address(&settings.addr);
+        let addr = crate::listen_addr::bind_target(&settings.addr);
         let listener = TcpListener::bind(&addr)
             .await
             .map_err(|source| ServerError::Bind {

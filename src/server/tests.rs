@@ -280,8 +280,11 @@ async fn htpasswd_guards_v2_only() {
 
 #[test]
 fn go_style_addresses_listen_everywhere() {
-    assert_eq!(listen_address(":5000"), "0.0.0.0:5000");
-    assert_eq!(listen_address("127.0.0.1:0"), "127.0.0.1:0");
+    assert_eq!(crate::listen_addr::bind_target(":5000"), "0.0.0.0:5000");
+    assert_eq!(
+        crate::listen_addr::bind_target("127.0.0.1:0"),
+        "127.0.0.1:0"
+    );
 }
 
 /// Reads until EOF or `limit`; returns what was read and whether EOF came.

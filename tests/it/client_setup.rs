@@ -661,3 +661,71 @@ fn skopeo_trusts_the_installed_ca_in_docker_and_containers_certs_d() {
         );
     }
 }
+
+/// Plain `client-setup HOST:PORT` looks before it lists a registry as insecure: a TLS
+/// `regctl serve` is refused with advice to use --ca-file (and nothing is written), a plain one
+/// is listed, and an address where nothing listens is listed with a warning that it could not be
+/// probed.
+#[test]
+fn plain_setup_probes_the_server_and_refuses_a_tls_one() {
+    use crate::common::server::Server;
+    let tmp = tempfile::tempdir().unwrap();
+    let certs = tmp.path().join("certs");
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args(["cert", "self-signed", "--host", "127.0.0.1", "--dir"])
+            .arg(&certs)
+            .output()
+            .unwrap(),
+    );
+    let data = tmp.path().join("data");
+    let tls = Server::start(
+        &data,
+        &[],
+        &[
+            (
+                "REGISTRY_HTTP_TLS_CERTIFICATE",
+                certs.join("server.crt").to_str().unwrap(),
+            ),
+            (
+                "REGISTRY_HTTP_TLS_KEY",
+                certs.join("server.key").to_str().unwrap(),
+            ),
+        ],
+    );
+    let root = tmp.path().join("root");
+    fs::create_dir_all(&root).unwrap();
+    let refused = setup(&root, &[&tls.addr]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("speaks TLS") && err.contains("--ca-file"),
+        "{err}"
+    );
+    assert!(snapshot(&root).is_empty(), "a refusal wrote files");
+    drop(tls);
+
+    let plain = Server::start(&data, &[], &[]);
+    let listed = setup(&root, &[&plain.addr]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(
+        !stderr(&listed).contains("could not probe"),
+        "{}",
+        stderr(&listed)
+    );
+    assert!(fs::read_to_string(daemon_json(&root))
+        .unwrap()
+        .contains(&plain.addr));
+
+    let nobody = format!("127.0.0.1:{}", crate::common::free_port());
+    let guessed = setup(&root, &[&nobody]);
+    assert!(guessed.status.success(), "{}", stderr(&guessed));
+    assert!(
+        stderr(&guessed).contains("could not probe"),
+        "{}",
+        stderr(&guessed)
+    );
+    assert!(fs::read_to_string(daemon_json(&root))
+        .unwrap()
+        .contains(&nobody));
+}

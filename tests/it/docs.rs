@@ -101,3 +101,91 @@ fn usage_errors_exit_2_and_failures_exit_1() {
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(stderr.contains("caused by:"), "{stderr}");
 }
+
+/// The example lines of `help` (after "Examples:"), as rendered.
+fn example_lines(help: &str) -> Vec<String> {
+    help.split_once("Examples:\n")
+        .map(|(_, rest)| rest.lines().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// `command` up to its first unquoted pipe, redirection, `&&`, `;` or comment: the part that runs
+/// regctl, split into words. Leading `VAR=value` assignments and `sudo` are dropped.
+fn regctl_words(command: &str) -> Option<Vec<String>> {
+    let mut pieces = vec![String::new()];
+    let mut quote = None;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => pieces.last_mut().unwrap().push(c),
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '|' | ';' | '&' | '<' | '>' | '#') => pieces.push(String::new()),
+            (None, c) => pieces.last_mut().unwrap().push(c),
+        }
+    }
+    let piece = pieces.into_iter().find(|p| p.contains("regctl"))?;
+    let words: Vec<String> = piece
+        .split_whitespace()
+        .skip_while(|w| *w == "sudo" || (w.contains('=') && !w.starts_with('-')))
+        .map(str::to_owned)
+        .collect();
+    (words.first().map(String::as_str) == Some("regctl")).then_some(words)
+}
+
+fn walk_examples(cmd: &mut clap::Command, path: &str, problems: &mut Vec<String>) {
+    let raw = cmd
+        .get_after_help()
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+    let rendered = cmd.render_help().to_string();
+    let (raw_lines, shown) = (example_lines(&raw), example_lines(&rendered));
+    if raw_lines.len() != shown.len() {
+        problems.push(format!(
+            "{path}: clap re-wrapped the examples at 80 columns:\n{}",
+            shown.join("\n")
+        ));
+    }
+    let mut logical = String::new();
+    for line in &raw_lines {
+        if line.chars().count() > 76 {
+            problems.push(format!(
+                "{path}: example line wider than 76 columns: {line}"
+            ));
+        }
+        match line.strip_suffix('\\') {
+            Some(start) => logical.push_str(start),
+            None => {
+                logical.push_str(line);
+                if let Some(words) = regctl_words(&logical) {
+                    if let Err(err) = <regctl::cli::Cli as clap::CommandFactory>::command()
+                        .try_get_matches_from(&words)
+                    {
+                        problems.push(format!("{path}: example `{logical}` does not parse: {err}"));
+                    }
+                }
+                logical.clear();
+            }
+        }
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .filter(|n| n != "help")
+        .collect();
+    for name in names {
+        let sub = cmd.find_subcommand_mut(&name).unwrap();
+        walk_examples(sub, &format!("{path} {name}"), problems);
+    }
+}
+
+/// Every `--help` example survives an 80-column terminal (one line, or ` \` continuations that
+/// clap does not re-wrap) and parses as a regctl command line.
+#[test]
+fn help_examples_fit_80_columns_and_parse() {
+    use clap::CommandFactory as _;
+    let mut cmd = regctl::cli::Cli::command().term_width(80);
+    cmd.build();
+    let mut problems = Vec::new();
+    walk_examples(&mut cmd, "regctl", &mut problems);
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

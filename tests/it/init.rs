@@ -258,10 +258,8 @@ fn acme_home_configures_letsencrypt_for_serve() {
     let config: serde_yaml::Value =
         serde_yaml::from_str(&fs::read_to_string(dir.join("config.yml")).unwrap()).unwrap();
     assert_eq!(config["http"]["addr"].as_str(), Some("0.0.0.0:443"));
-    assert_eq!(
-        config["http"]["host"].as_str(),
-        Some("https://registry.example.com")
-    );
+    // http.host only with --public-url: Locations follow the request.
+    assert!(config["http"]["host"].is_null());
     let le = &config["http"]["tls"]["letsencrypt"];
     assert_eq!(
         le["cachefile"].as_str(),
@@ -725,4 +723,377 @@ fn interactive_prompts_reask_invalid_answers_and_write_the_home() {
         child.wait().unwrap().success(),
         "the typed password was stored"
     );
+}
+
+/// A printed command split into words (init quotes with POSIX single quotes only).
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for c in command.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            ' ' if !quoted => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            _ => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// The commands of init's "next steps" (stdout lines indented by two spaces).
+fn printed_commands(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("  "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs every printed next step as printed, with only these substitutions: the password goes to
+/// `--password-stdin` (or `-u USER:PASSWORD` for curl), `sudo` is dropped and client-setup writes
+/// under a scratch `--root`, `regctl serve` runs in the background, and docker talks to the
+/// private `engine` (skipped when `None`: docker trusts a private CA only from /etc/docker).
+fn run_next_steps(
+    stdout: &str,
+    tmp: &Path,
+    engine: Option<&crate::common::dockerd::Dockerd>,
+) -> Vec<Server> {
+    let mut servers = Vec::new();
+    let auth_file = tmp.join("auth.json");
+    let commands = printed_commands(stdout);
+    assert!(!commands.is_empty(), "{stdout}");
+    for line in &commands {
+        for command in line.split(" && ") {
+            let mut words = shell_words(command);
+            if words[0] == "sudo" {
+                words.remove(0);
+            }
+            let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+            let with_stdin = |mut cmd: Command, input: &str| -> Output {
+                let mut child = cmd
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(input.as_bytes())
+                    .unwrap();
+                child.wait_with_output().unwrap()
+            };
+            let out = match (words[0].as_str(), args.first().copied()) {
+                ("regctl", Some("serve")) => {
+                    servers.push(Server::start_with_args(&args, &[]));
+                    continue;
+                }
+                ("regctl", Some("client-setup")) => {
+                    let root = tmp.join("client-root");
+                    regctl()
+                        .args(&args)
+                        .arg("--root")
+                        .arg(&root)
+                        .output()
+                        .unwrap()
+                }
+                ("curl", _) => {
+                    let mut cmd = Command::new(require_tool("curl", "curl"));
+                    let mut iter = args.iter();
+                    while let Some(arg) = iter.next() {
+                        cmd.arg(arg);
+                        if *arg == "-u" {
+                            let user = iter.next().unwrap();
+                            cmd.arg(format!("{user}:{PASSWORD}"));
+                        }
+                    }
+                    cmd.output().unwrap()
+                }
+                ("skopeo", Some("login")) => {
+                    let mut cmd = Command::new(require_tool("skopeo", "skopeo"));
+                    cmd.args(&args)
+                        .arg("--password-stdin")
+                        .env("REGISTRY_AUTH_FILE", &auth_file);
+                    with_stdin(cmd, &format!("{PASSWORD}\n"))
+                }
+                ("docker", _) => {
+                    let Some(engine) = engine else { continue };
+                    let mut cmd = engine.docker();
+                    cmd.args(&args);
+                    if args.first() == Some(&"login") {
+                        cmd.arg("--password-stdin");
+                    }
+                    with_stdin(cmd, &format!("{PASSWORD}\n"))
+                }
+                _ => panic!("init printed a command this test does not know: {line}"),
+            };
+            assert!(
+                out.status.success(),
+                "printed step `{line}` failed as printed:\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                stderr(&out)
+            );
+        }
+    }
+    assert!(!servers.is_empty(), "no `regctl serve` step: {stdout}");
+    servers
+}
+
+/// Item 1: `--addr 127.0.0.1:PORT` without `--host` names 127.0.0.1 (not the LAN address), writes
+/// no `http.host`, and every printed step — serve, curl, docker login, docker push to
+/// 127.0.0.1:PORT with the real engine, skopeo login — works as printed.
+/// (The push also relies on serve building upload Locations from the request when http.host is
+/// unset: the api side of issue 11.)
+#[test]
+fn loopback_home_without_host_has_no_http_host_and_every_printed_step_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("registry");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = init(
+        &[
+            dir.to_str().unwrap(),
+            "--addr",
+            &addr,
+            "--tls",
+            "none",
+            "--user",
+            "abc",
+            "--password-stdin",
+            "--yes",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let stdout = success_stdout(&out);
+    let config: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("config.yml")).unwrap()).unwrap();
+    assert!(config["http"]["host"].is_null(), "{config:?}");
+    assert!(
+        stdout.contains(&format!("docker login {addr} -u abc")),
+        "{stdout}"
+    );
+    assert_valid(&dir);
+
+    let engine = crate::common::dockerd::Dockerd::start();
+    engine.import_image("alpine", b"hello from the quick start\n");
+    let _servers = run_next_steps(&stdout, tmp.path(), Some(&engine));
+    engine.ok(&["rmi", &format!("{addr}/alpine")]);
+    engine.ok(&["pull", &format!("{addr}/alpine")]);
+}
+
+/// Item 1: `--public-url` is the one way to get `http.host`, and it is checked.
+#[test]
+fn public_url_writes_http_host_and_is_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("registry");
+    let d = dir.to_str().unwrap();
+    let base = [
+        d,
+        "--host",
+        "registry.example.com",
+        "--tls",
+        "self-signed",
+        "--no-auth",
+        "--yes",
+    ];
+    let mut bad = base.to_vec();
+    bad.extend(["--public-url", "http://registry.example.com"]);
+    let refused = init(&bad, "");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("https://"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!dir.exists());
+    let mut good = base.to_vec();
+    good.extend(["--public-url", "https://registry.example.com"]);
+    success_stdout(&init(&good, ""));
+    let config: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("config.yml")).unwrap()).unwrap();
+    assert_eq!(
+        config["http"]["host"].as_str(),
+        Some("https://registry.example.com")
+    );
+}
+
+/// Item 2: with a private CA, the printed serve, client-setup, curl and skopeo login
+/// (`--cert-dir` holding only ca.crt) run as printed.
+#[test]
+fn self_signed_printed_steps_run_as_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("registry");
+    let port = free_port();
+    let stdout = scripted(&dir, port, "self-signed");
+    let ca_dir = dir.join("certs/client");
+    assert!(
+        stdout.contains(&format!("--cert-dir {}", ca_dir.display())),
+        "{stdout}"
+    );
+    let names: Vec<_> = fs::read_dir(&ca_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["ca.crt"]);
+    let _servers = run_next_steps(&stdout, tmp.path(), None);
+}
+
+/// Item 3: refusals that say what to do, at once.
+#[test]
+fn refusals_say_what_to_do_given_the_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("h");
+    let d = dir.to_str().unwrap();
+    // --yes given, password missing: the message must not suggest --yes.
+    let out = init(&[d, "--yes"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--password-stdin") && err.contains("--no-auth"),
+        "{err}"
+    );
+    assert!(!err.contains("or --yes"), "{err}");
+    // ACME for names Let's Encrypt can never validate.
+    for host in ["127.0.0.1", "localhost", "registry.lan", "nas.local"] {
+        let out = init(
+            &[
+                d,
+                "--host",
+                host,
+                "--tls",
+                "acme",
+                "--email",
+                "ops@example.com",
+                "--no-auth",
+                "--yes",
+            ],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(1), "{host}");
+        assert!(
+            stderr(&out).contains("Let's Encrypt cannot issue"),
+            "{host}: {}",
+            stderr(&out)
+        );
+        assert!(!dir.exists());
+    }
+}
+
+/// Item 3: a wrong key for `--tls files` is reported right after the TLS question, before the
+/// listen address is asked.
+#[test]
+fn wrong_tls_key_is_refused_before_the_next_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ca = crate::common::pki::TestCa::new("test CA");
+    let (cert, _) = ca.issue(&["127.0.0.1"]);
+    let (_, other_key) = ca.issue(&["127.0.0.1"]);
+    let a = (tmp.path().join("a.crt"), ());
+    let b = ((), tmp.path().join("b.key"));
+    fs::write(&a.0, cert).unwrap();
+    fs::write(&b.1, other_key).unwrap();
+    let command = format!(
+        "{} init {} --host 127.0.0.1 --tls files --tls-cert {} --tls-key {}; echo regctl-exit=$?; sleep 600",
+        env!("CARGO_BIN_EXE_regctl"),
+        tmp.path().join("registry").display(),
+        a.0.display(),
+        b.1.display(),
+    );
+    let term = Tmux::start(tmp.path().join("tmux.sock"), &command);
+    let screen = term.wait_for("regctl-exit=", 1);
+    assert!(screen.contains("regctl-exit=1"), "{screen}");
+    assert!(!screen.contains("Listen address"), "{screen}");
+}
+
+/// README's quick start on the registry machine: a home for a LAN address with a private CA,
+/// then from the same machine client-setup for 127.0.0.1 (the certificate covers loopback),
+/// docker login and push to 127.0.0.1:PORT with the real engine, curl with the CA, and skopeo
+/// login with `--cert-dir certs/client`. (The test listens on 127.0.0.1 and a free port, and
+/// client-setup writes under a scratch --root instead of /etc; the engine treats 127.0.0.0/8 as
+/// insecure by default, so it needs no certs.d.)
+#[test]
+fn readme_quick_start_pushes_from_the_registry_machine_to_loopback() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("registry");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let out = init(
+        &[
+            dir.to_str().unwrap(),
+            "--host",
+            "192.168.0.106",
+            "--addr",
+            &addr,
+            "--tls",
+            "self-signed",
+            "--user",
+            "abc",
+            "--password-stdin",
+            "--yes",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    success_stdout(&out);
+    let config: serde_yaml::Value =
+        serde_yaml::from_str(&fs::read_to_string(dir.join("config.yml")).unwrap()).unwrap();
+    assert!(config["http"]["host"].is_null(), "{config:?}");
+    let _server = Server::start_with_args(
+        &["serve", "-c", dir.join("config.yml").to_str().unwrap()],
+        &[],
+    );
+    let ca = dir.join("certs/ca.crt");
+    let setup = regctl()
+        .args([
+            "client-setup",
+            &addr,
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--root",
+        ])
+        .arg(tmp.path().join("client-root"))
+        .output()
+        .unwrap();
+    assert!(setup.status.success(), "{}", stderr(&setup));
+    let engine = crate::common::dockerd::Dockerd::start();
+    engine.import_image("alpine", b"quick start\n");
+    let mut login = engine.docker();
+    login
+        .args(["login", &addr, "-u", "abc", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = login.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let login = child.wait_with_output().unwrap();
+    assert!(login.status.success(), "{}", stderr(&login));
+    engine.ok(&["tag", "alpine", &format!("{addr}/alpine")]);
+    engine.ok(&["push", &format!("{addr}/alpine")]);
+    let curl = Command::new(require_tool("curl", "curl"))
+        .args(["-sS", "--fail", "--cacert", ca.to_str().unwrap(), "-u"])
+        .arg(format!("abc:{PASSWORD}"))
+        .arg(format!("https://{addr}/v2/_catalog"))
+        .output()
+        .unwrap();
+    assert!(success_stdout(&curl).contains("alpine"));
+    let mut skopeo = Command::new(require_tool("skopeo", "skopeo"));
+    skopeo
+        .args(["login", "--cert-dir"])
+        .arg(dir.join("certs/client"))
+        .args(["-u", "abc", "--password-stdin", &addr])
+        .env("REGISTRY_AUTH_FILE", tmp.path().join("auth.json"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = skopeo.spawn().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let login = child.wait_with_output().unwrap();
+    assert!(login.status.success(), "{}", stderr(&login));
 }

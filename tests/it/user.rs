@@ -619,3 +619,39 @@ fn duplicate_users_are_reported_and_passwd_leaves_one_entry() {
     assert!(text.ends_with("other:x\n"), "{text}");
     assert!(apache_verifies(&file, "dup", "single"));
 }
+
+/// Removing a user who is not there lists the users who are (not a circular "use user add"),
+/// and removing the last one warns that nobody can log in any more, saying how to add one.
+#[test]
+fn remove_names_existing_users_and_warns_about_the_last_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("htpasswd");
+    add(&file, "alice", "pw", "4");
+    add(&file, "carol", "pw", "4");
+    let missing = user(&file, &["remove", "bob"], None);
+    assert_eq!(missing.status.code(), Some(1));
+    let err = stderr(&missing);
+    assert!(err.contains("its users are: alice, carol"), "{err}");
+    assert!(!err.contains("user add"), "{err}");
+
+    let first = user(&file, &["remove", "alice"], None);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        !stderr(&first).contains("no users left"),
+        "{}",
+        stderr(&first)
+    );
+    let last = user(&file, &["remove", "carol"], None);
+    assert!(last.status.success(), "{}", stderr(&last));
+    let warning = stderr(&last);
+    assert!(
+        warning.contains("no users left") && warning.contains("regctl user add NAME --htpasswd"),
+        "{warning}"
+    );
+    let empty = user(&file, &["remove", "carol"], None);
+    assert!(
+        stderr(&empty).contains("the file has no users"),
+        "{}",
+        stderr(&empty)
+    );
+}
