@@ -29,6 +29,7 @@ pub mod fsutil;
 pub mod gc;
 pub mod htpasswd;
 pub mod init;
+pub mod metrics;
 pub mod oci;
 pub mod registry;
 pub mod remote;

@@ -473,12 +473,15 @@ pub async fn require_basic_auth(
         .get(header::AUTHORIZATION)
         .and_then(basic_credentials);
     let Some((user, password)) = credentials else {
+        crate::metrics::auth(crate::metrics::AuthOutcome::Challenge); // metrics hook
         return auth.challenge_response();
     };
     if !auth.verify(&user, &password).await {
         tracing::debug!(user = %user, "authentication failed");
+        crate::metrics::auth(crate::metrics::AuthOutcome::Failure); // metrics hook
         return auth.challenge_response();
     }
+    crate::metrics::auth(crate::metrics::AuthOutcome::Success); // metrics hook
     let authenticated = AuthenticatedUser(user);
     request.extensions_mut().insert(authenticated.clone());
     let mut response = next.run(request).await;

@@ -146,6 +146,8 @@ pub struct ServeSettings {
     pub uploadpurging: UploadPurging,
     /// Cap on simultaneously open connections; further clients wait in the listen backlog.
     pub max_connections: usize,
+    /// `http.debug` (metrics: src/metrics.rs).
+    pub debug: Option<crate::metrics::DebugSettings>,
 }
 
 impl Default for ServeSettings {
@@ -166,6 +168,7 @@ impl Default for ServeSettings {
             relativeurls: false,
             uploadpurging: UploadPurging::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            debug: None,
         }
     }
 }
@@ -293,6 +296,10 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
     ));
     if !settings.log.accesslog_disabled {
         app = app.layer(axum::middleware::from_fn(logging::access_log));
+    }
+    // metrics hook (src/metrics.rs): outermost, so auth refusals are counted too.
+    if crate::metrics::installed().is_some() {
+        app = app.layer(axum::middleware::from_fn(crate::metrics::track));
     }
     Ok(app)
 }
@@ -517,6 +524,7 @@ impl Server {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let _permit = permit;
+                let _open = crate::metrics::connection_opened(); // metrics hook
                 match acceptor {
                     None => connection.serve(stream).await,
                     Some(acceptor) => {
