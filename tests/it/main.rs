@@ -11,6 +11,7 @@ mod docs;
 mod gc;
 mod init;
 mod interop;
+mod metrics;
 mod remote;
 mod serve;
 mod token_server;
