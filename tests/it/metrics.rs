@@ -131,3 +131,68 @@ fn config_validate_accepts_the_debug_keys() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn debug_addr_without_prometheus_answers_404() {
+    let root = tempfile::tempdir().unwrap();
+    let debug_addr = format!("127.0.0.1:{}", free_port());
+    let server = Server::start(
+        root.path(),
+        &[],
+        &[("REGISTRY_HTTP_DEBUG_ADDR", debug_addr.as_str())],
+    );
+    let scraped = reqwest::get(format!("http://{debug_addr}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 404);
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_outcomes_and_route_groups_are_exposed() {
+    let root = tempfile::tempdir().unwrap();
+    let htpasswd = root.path().join("htpasswd");
+    let hash = bcrypt::hash_with_result("secret", 5)
+        .unwrap()
+        .format_for_version(bcrypt::Version::TwoY);
+    std::fs::write(&htpasswd, format!("alice:{hash}\n")).unwrap();
+    let debug_addr = format!("127.0.0.1:{}", free_port());
+    let data = root.path().join("data");
+    let server = Server::start(
+        &data,
+        &[],
+        &[
+            ("REGISTRY_HTTP_DEBUG_ADDR", debug_addr.as_str()),
+            ("REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true"),
+            ("REGISTRY_HTTP_DEBUG_PROMETHEUS_PATH", "/m"),
+            ("REGISTRY_AUTH", "htpasswd"),
+            ("REGISTRY_AUTH_HTPASSWD_REALM", "r"),
+            ("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.to_str().unwrap()),
+        ],
+    );
+    let client = reqwest::Client::new();
+    let url = format!("{}/v2/", server.base);
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
+    let wrong = client.get(&url).basic_auth("alice", Some("nope"));
+    assert_eq!(wrong.send().await.unwrap().status(), 401);
+    let right = client.get(&url).basic_auth("alice", Some("secret"));
+    assert_eq!(right.send().await.unwrap().status(), 200);
+    let text = reqwest::get(format!("http://{debug_addr}/m"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"regctl_auth_attempts_total{result="success"} 1"#,
+        r#"regctl_auth_attempts_total{result="failure"} 1"#,
+        r#"regctl_auth_attempts_total{result="challenge"} 1"#,
+        r#"regctl_http_requests_total{route="base",status="4xx"} 2"#,
+        r#"regctl_http_requests_total{route="base",status="2xx"} 1"#,
+    ] {
+        assert!(text.contains(line), "{line} missing in\n{text}");
+    }
+    // The keep-alive connection of `client` is still open.
+    assert!(!text.contains("regctl_open_connections 0\n"), "{text}");
+    drop(server);
+}
