@@ -30,6 +30,7 @@ pub mod gc;
 pub mod htpasswd;
 pub mod init;
 pub mod listen_addr;
+pub mod metrics;
 pub mod oci;
 pub mod registry;
 pub mod remote;

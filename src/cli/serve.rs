@@ -137,6 +137,8 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
 
+    // metrics hook (src/metrics.rs): before bind, so the public server's layer sees the metrics.
+    let _debug = regctl_metrics_start(settings).await?;
     let server = server::Server::bind(settings, app)
         .await
         .context("cannot start the registry server")?;
@@ -187,6 +189,14 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
         _ = second_rx => {}
     }
     announced
+}
+
+async fn regctl_metrics_start(
+    settings: &ServeSettings,
+) -> anyhow::Result<Option<crate::metrics::DebugServer>> {
+    crate::metrics::start(settings.debug.as_ref())
+        .await
+        .context("cannot start the debug listener (http.debug)")
 }
 
 async fn next_stop_signal(

@@ -108,8 +108,9 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("http.tls.ciphersuites", Unsupported("choosing TLS cipher suites")),
     ("http.tls.letsencrypt", Honoured),
     ("http.headers", Honoured),
-    ("http.debug.addr", Unsupported("the debug server (http.debug.addr)")),
-    ("http.debug.prometheus", Unsupported("Prometheus metrics")),
+    // metrics: src/metrics.rs (without prometheus the debug listener answers 404).
+    ("http.debug.addr", Honoured),
+    ("http.debug.prometheus", Honoured),
     ("http.http2.disabled", Honoured),
     (
         "http.h2c.enabled",
@@ -394,7 +395,6 @@ mod tests {
             problems(&yaml),
             [
                 "http.net",
-                "http.debug.prometheus",
                 "notifications.endpoints",
                 "redis",
                 "proxy.remoteurl"

@@ -542,12 +542,14 @@ pub async fn require_basic_auth(
         .get(header::AUTHORIZATION)
         .and_then(basic_credentials);
     let Some((user, password)) = credentials else {
+        crate::metrics::auth(crate::metrics::AuthOutcome::Challenge); // metrics hook
         return auth.challenge_response();
     };
     match auth.check(&user, &password).await {
         Verdict::Valid => {}
         Verdict::Invalid => {
             tracing::debug!(user = %user, "authentication failed");
+            crate::metrics::auth(crate::metrics::AuthOutcome::Failure); // metrics hook
             return auth.challenge_response();
         }
         Verdict::Busy => {
@@ -555,6 +557,7 @@ pub async fn require_basic_auth(
             return HtpasswdAuth::busy_response();
         }
     }
+    crate::metrics::auth(crate::metrics::AuthOutcome::Success); // metrics hook
     let authenticated = AuthenticatedUser(user);
     request.extensions_mut().insert(authenticated.clone());
     let mut response = next.run(request).await;

@@ -177,8 +177,32 @@ impl ServeSettings {
             uploadpurging,
             max_connections: defaults.max_connections,
             timeouts: defaults.timeouts,
+
+            debug: debug_settings(config),
         })
     }
+}
+
+/// `http.debug` (src/metrics.rs): the listener runs when `addr` is set; as in registry:2,
+/// `prometheus.enabled` without `addr` serves nothing.
+fn debug_settings(config: &Config) -> Option<crate::metrics::DebugSettings> {
+    let debug = &config.http.debug;
+    if debug.addr.is_empty() {
+        if debug.prometheus.enabled {
+            tracing::warn!("http.debug.prometheus.enabled has no effect without http.debug.addr");
+        }
+        return None;
+    }
+    Some(crate::metrics::DebugSettings {
+        addr: debug.addr.clone(),
+        prometheus_path: debug.prometheus.enabled.then(|| {
+            if debug.prometheus.path.is_empty() {
+                crate::metrics::DEFAULT_PATH.to_owned()
+            } else {
+                debug.prometheus.path.clone()
+            }
+        }),
+    })
 }
 
 /// `http.tls.letsencrypt`, which (as in distribution) is on exactly when `cachefile` is set.

@@ -190,6 +190,9 @@ pub struct ServeSettings {
     /// Handshake and request-head deadlines; `REGCTL_HANDSHAKE_TIMEOUT` and
     /// `REGCTL_HEADER_TIMEOUT` override them.
     pub timeouts: ConnectionTimeouts,
+
+    /// `http.debug` (metrics: src/metrics.rs).
+    pub debug: Option<crate::metrics::DebugSettings>,
 }
 
 impl Default for ServeSettings {
@@ -211,6 +214,8 @@ impl Default for ServeSettings {
             uploadpurging: UploadPurging::default(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             timeouts: ConnectionTimeouts::default(),
+
+            debug: None,
         }
     }
 }
@@ -380,6 +385,10 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
     ));
     if !settings.log.accesslog_disabled {
         app = app.layer(axum::middleware::from_fn(logging::access_log));
+    }
+    // metrics hook (src/metrics.rs): outermost, so auth refusals are counted too.
+    if crate::metrics::installed().is_some() {
+        app = app.layer(axum::middleware::from_fn(crate::metrics::track));
     }
     Ok(app)
 }
@@ -604,6 +613,7 @@ impl Server {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let _permit = permit;
+                let _open = crate::metrics::connection_opened(); // metrics hook
                 match acceptor {
                     None => connection.serve(stream).await,
                     Some(acceptor) => {

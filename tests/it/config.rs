@@ -603,10 +603,6 @@ fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
             "notifications.endpoints",
             "notifications:\n  endpoints:\n    - name: l\n      url: http://127.0.0.1:9/e\n",
         ),
-        (
-            "http.debug.prometheus",
-            "http:\n  addr: 127.0.0.1:0\n  debug:\n    prometheus:\n      enabled: true\n",
-        ),
         ("redis", "redis:\n  addr: 127.0.0.1:6379\n"),
         ("storage.s3", ""),
         ("http.prefix", "http:\n  addr: 127.0.0.1:0\n  prefix: /reg/\n"),

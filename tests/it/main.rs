@@ -12,6 +12,7 @@ mod gc;
 mod hardening;
 mod init;
 mod interop;
+mod metrics;
 mod readme;
 mod remote;
 mod serve;
