@@ -41,6 +41,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
+            cand fsck 'Check a store end to end; with --repair fix what is safe'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
@@ -447,6 +448,23 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'regctl;fsck'= {
+            cand --root 'Storage root (registry:2''s rootdirectory) instead of the config''s'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --verify-content 'Also hash every blob and compare with its digest (reads all data)'
+            cand --repair 'Fix what is safely fixable (never removes what a tag needs)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;init'= {
             cand --addr 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]'
             cand --host 'Host name or IP clients use: put in the certificate and the printed commands (repeat for several; the first is the main one) [default: 127.0.0.1 with a loopback --addr, else this machine''s address]'
@@ -641,6 +659,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
+            cand fsck 'Check a store end to end; with --repair fix what is safe'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
@@ -692,6 +711,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;completions'= {
         }
         &'regctl;help;gc'= {
+        }
+        &'regctl;help;fsck'= {
         }
         &'regctl;help;init'= {
         }

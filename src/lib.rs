@@ -25,6 +25,7 @@ pub mod cli;
 pub mod client_setup;
 pub mod config;
 pub mod digest;
+pub mod fsck;
 pub mod fsutil;
 pub mod gc;
 pub mod htpasswd;

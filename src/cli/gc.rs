@@ -155,7 +155,7 @@ fn grace_text(seconds: u64) -> String {
 
 /// `storage.filesystem.rootdirectory` of the config, after the `REGISTRY_*` overrides (so
 /// `$REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY` wins, as in registry:2).
-fn root_from_config(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+pub(super) fn root_from_config(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
     let path = config::resolve_path(global.config.as_deref());
     let loaded = config::load(&path).with_context(|| {
         format!(

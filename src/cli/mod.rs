@@ -10,6 +10,7 @@ mod client_setup;
 mod completions;
 mod config;
 mod delete;
+mod fsck;
 mod gc;
 mod init;
 mod login;
@@ -104,6 +105,7 @@ pub enum Command {
     Logout(login::LogoutArgs),
     Completions(completions::CompletionsArgs),
     Gc(gc::GcArgs),
+    Fsck(fsck::FsckArgs),
     Init(init::InitArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
@@ -156,6 +158,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Logout(args) => login::run_logout(&args, &global),
         Command::Completions(args) => completions::run(&args),
         Command::Gc(args) => gc::run(&args, &global),
+        Command::Fsck(args) => fsck::run(&args, &global),
         Command::Init(args) => init::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),

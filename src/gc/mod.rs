@@ -24,9 +24,9 @@
 //! A referrer whose subject is gone (an orphan) is collected with `delete_untagged` unless a tag
 //! names it, like any untagged manifest; without the flag no manifest is ever deleted.
 
-mod layout;
-mod refs;
-mod scan;
+pub(crate) mod layout;
+pub(crate) mod refs;
+pub(crate) mod scan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
@@ -146,7 +146,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(layout: &Layout, path: &Path, problem: &str) -> Self {
+    pub(crate) fn new(layout: &Layout, path: &Path, problem: &str) -> Self {
         let root = layout.root();
         Self {
             path: path
@@ -311,7 +311,7 @@ pub fn collect(
     Ok(run.report)
 }
 
-fn lock(layout: &Layout) -> Result<fs::File, GcError> {
+pub(crate) fn lock(layout: &Layout) -> Result<fs::File, GcError> {
     let path = layout.gc_lock();
     fsutil::lock_path(&path, LockKind::Exclusive, LockWait::Try).map_err(|e| match e {
         LockError::Busy { .. } => GcError::Locked(path.clone()),
@@ -322,7 +322,7 @@ fn lock(layout: &Layout) -> Result<fs::File, GcError> {
 /// Takes the reference lock exclusively, waiting for the registry's in-flight operations (each
 /// holds it shared for milliseconds) but at most `timeout`. Polled, so a run that gives up
 /// leaves no thread behind that could take the lock later.
-fn lock_references(layout: &Layout, timeout: Duration) -> Result<fs::File, GcError> {
+pub(crate) fn lock_references(layout: &Layout, timeout: Duration) -> Result<fs::File, GcError> {
     let path = layout.reference_lock();
     fsutil::lock_path(&path, LockKind::Exclusive, LockWait::AtMost(timeout)).map_err(|e| match e {
         LockError::Busy { waited } => GcError::ServerBusy {

@@ -8,6 +8,7 @@ mod common;
 mod config;
 mod docker;
 mod docs;
+mod fsck;
 mod gc;
 mod hardening;
 mod init;

@@ -1,0 +1,799 @@
+//! `regctl fsck`: check a registry:2 filesystem store end to end, and repair what is safe.
+//!
+//! The walk is gc's (`crate::gc::scan`): repositories, links, uploads and the blob inventory,
+//! read leniently. On top of it fsck follows every tag: its `current/link` must name a linked
+//! revision whose blob exists, and every manifest reached (through index children) must parse
+//! and have its blobs in the store *and* linked in the repository, because registry:2 serves a
+//! blob or a manifest by digest only through the repository's `_layers` / `revisions` link.
+//!
+//! Repair takes gc's two locks (the one-collector lock and, exclusively, the reference lock the
+//! server holds shared around every push), checks the structure again under them and only then
+//! changes anything, so it is safe next to a running `regctl serve`. It never removes anything a
+//! tag needs: a dangling or corrupt link a tag needs is rewritten when its blob exists and kept
+//! otherwise (a re-push of the blob fills it); a blob is quarantined only after its content was
+//! hashed under the lock and found not to match its digest.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::io::{self, Read as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::digest::{Digest, Hasher};
+use crate::fsutil;
+use crate::gc::layout::Layout;
+use crate::gc::scan::{self, Link, RepoState};
+use crate::gc::{self, refs, GcError, Problem};
+use crate::oci::manifest::{self, ManifestError};
+use crate::oci::reference::Name;
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Hash every blob and compare with its digest.
+    pub verify_content: bool,
+    /// Fix what is safely fixable.
+    pub repair: bool,
+    /// Hashing threads (`--verify-content`).
+    pub threads: usize,
+    /// Longest wait for the registry's pushes in progress before repairing.
+    pub lock_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            verify_content: false,
+            repair: false,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            lock_timeout: gc::DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+}
+
+/// Why a run could not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum FsckError {
+    #[error("storage root {0} does not exist (pass --root DIR or -c CONFIG)")]
+    NoStorage(PathBuf),
+    #[error(transparent)]
+    Store(#[from] GcError),
+    #[error("cannot repair {path}")]
+    Repair {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A tag whose `current/link` is empty or malformed.
+    TagCorrupt,
+    /// A tag that names a manifest registry:2 cannot serve (no revision link or no blob).
+    TagBroken,
+    /// A manifest reached from a tag that does not parse.
+    ManifestUnparsable,
+    /// A child of a tagged index that cannot be served.
+    ChildMissing,
+    /// A blob a tagged manifest references is not in the blob store.
+    BlobMissing,
+    /// A blob a tagged manifest references is there but not linked in the repository.
+    LayerLinkMissing,
+    /// A blob's size differs from the descriptor that references it (truncated or wrong).
+    SizeMismatch,
+    /// A blob's content does not hash to its digest.
+    DigestMismatch,
+    /// A layer link to a blob that is not in the store.
+    DanglingLayerLink,
+    /// A revision link to a manifest blob that is not in the store.
+    DanglingRevisionLink,
+    /// An empty or malformed link file (registry:2 fails on it, distribution #1960).
+    CorruptLink,
+    /// A repository with no manifests.
+    EmptyRepository,
+    /// An upload that was started and never finished (a notice, not a problem).
+    UnfinishedUpload,
+    /// Something else the walk stepped around.
+    StoreProblem,
+}
+
+impl Kind {
+    /// Notices do not make fsck fail: an upload may be in progress.
+    #[must_use]
+    pub fn is_problem(self) -> bool {
+        !matches!(self, Self::UnfinishedUpload)
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    /// Empty for store-wide findings (blobs).
+    pub repository: String,
+    /// A tag, a digest or an upload id.
+    pub key: String,
+    pub detail: String,
+    /// What `--repair` did about it; `None` when nothing (or not asked).
+    pub repair: Option<String>,
+    /// The file or directory concerned, relative to the storage root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// What a run found and did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub repositories: usize,
+    pub tags: usize,
+    pub manifests_checked: usize,
+    pub blobs: usize,
+    pub bytes: u64,
+    pub verify_content: bool,
+    pub repair: bool,
+    pub blobs_verified: usize,
+    pub bytes_verified: u64,
+    pub verify_seconds: f64,
+    /// Hashing throughput in bytes per second over all threads.
+    pub verify_bytes_per_second: u64,
+    pub verify_threads: usize,
+    pub findings: Vec<Finding>,
+    /// Problems (not notices) that `--repair` did not fix.
+    pub unrepaired: usize,
+}
+
+/// Progress of content verification.
+pub trait Observer {
+    fn start(&mut self, _blobs: u64) {}
+    fn position(&mut self, _done: u64) {}
+    fn finish(&mut self) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default)]
+pub struct Silent;
+impl Observer for Silent {}
+
+/// Checks (and with [`Options::repair`] repairs) the registry:2 storage under `root`.
+///
+/// # Errors
+/// When the root is missing, a directory cannot be listed, the locks cannot be taken or a
+/// repair fails.
+pub fn check(
+    root: &Path,
+    options: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Report, FsckError> {
+    if !root.is_dir() {
+        return Err(FsckError::NoStorage(root.to_path_buf()));
+    }
+    let layout = Layout::new(root);
+    let mut report = Report {
+        verify_content: options.verify_content,
+        repair: options.repair,
+        ..Report::default()
+    };
+    if !layout.v2().is_dir() {
+        return Ok(report);
+    }
+    let mut found = structure(&layout, &mut report)?;
+    let mut mismatched = Vec::new();
+    if options.verify_content {
+        let blobs = scan::blobs(&layout, &mut Vec::new())?;
+        mismatched = verify(&layout, &blobs, options.threads, &mut report, observer);
+        for (digest, actual) in &mismatched {
+            found.push(Finding {
+                kind: Kind::DigestMismatch,
+                repository: String::new(),
+                key: digest.to_string(),
+                detail: format!("content hashes to {actual}"),
+                repair: None,
+                path: Some(rel(&layout, &layout.blob_data(digest))),
+            });
+        }
+    }
+    if options.repair && found.iter().any(|f| f.kind.is_problem()) {
+        // Everything is decided again under the locks: a push may have fixed (or a gc changed)
+        // what the unlocked check saw.
+        let _gc_lock = gc::lock(&layout)?;
+        let _reference_lock = gc::lock_references(&layout, options.lock_timeout)?;
+        let mut fresh_report = Report::default();
+        let mut fresh = structure(&layout, &mut fresh_report)?;
+        let suspects: Vec<Digest> = mismatched
+            .iter()
+            .map(|(d, _)| *d)
+            .chain(
+                fresh
+                    .iter()
+                    .filter(|f| f.kind == Kind::SizeMismatch)
+                    .filter_map(|f| Digest::parse(&f.key).ok()),
+            )
+            .collect();
+        let quarantined = quarantine(&layout, &suspects)?;
+        for f in found.iter_mut().filter(|f| f.kind == Kind::DigestMismatch) {
+            if let Some(to) = quarantined.get(&f.key) {
+                f.repair = Some(format!("quarantined to {to}"));
+            }
+        }
+        fresh.retain(|f| f.kind != Kind::DigestMismatch);
+        for f in &mut fresh {
+            if f.kind == Kind::SizeMismatch {
+                if let Some(to) = quarantined.get(&f.key) {
+                    f.repair = Some(format!("content does not match; quarantined to {to}"));
+                }
+            }
+        }
+        repair_links(&layout, &mut fresh)?;
+        remove_empty_repositories(&layout, &mut fresh)?;
+        let verified: Vec<Finding> = found
+            .into_iter()
+            .filter(|f| f.kind == Kind::DigestMismatch)
+            .collect();
+        found = fresh;
+        found.extend(verified);
+        report.repositories = fresh_report.repositories;
+        report.tags = fresh_report.tags;
+        report.manifests_checked = fresh_report.manifests_checked;
+    }
+    found.sort_by(|a, b| (a.kind, &a.repository, &a.key).cmp(&(b.kind, &b.repository, &b.key)));
+    report.unrepaired = found
+        .iter()
+        .filter(|f| f.kind.is_problem() && f.repair.is_none())
+        .count();
+    report.findings = found;
+    Ok(report)
+}
+
+fn rel(layout: &Layout, path: &Path) -> String {
+    path.strip_prefix(layout.root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// What a repository's tags need: revisions (tagged manifests and their children) and blobs.
+#[derive(Default)]
+struct Needed {
+    revisions: HashSet<Digest>,
+    blobs: HashSet<Digest>,
+}
+
+/// The references of a manifest, with descriptor sizes where the strict parser read them.
+struct Parsed {
+    blobs: Vec<(Digest, Option<u64>)>,
+    children: Vec<Digest>,
+    error: Option<String>,
+}
+
+fn parse_manifest(bytes: &[u8]) -> Parsed {
+    match manifest::parse(bytes, "") {
+        Ok(m) => Parsed {
+            blobs: m
+                .blobs
+                .iter()
+                .filter(|d| !d.external)
+                .map(|d| (d.digest, Some(d.size)))
+                .collect(),
+            children: m.children.iter().map(|d| d.digest).collect(),
+            error: None,
+        },
+        Err(e) => {
+            // Schema1 is old but valid for registry:2; anything else is reported, and its
+            // references are still followed as gc reads them (leniently).
+            let lenient = refs::parse(bytes);
+            let error = match e {
+                ManifestError::Schema1 => None,
+                other => Some(other.to_string()),
+            };
+            Parsed {
+                blobs: lenient.blobs.into_iter().map(|d| (d, None)).collect(),
+                children: if lenient.fallback {
+                    Vec::new()
+                } else {
+                    lenient.children
+                },
+                error,
+            }
+        }
+    }
+}
+
+/// The structural check: everything but content hashing.
+fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckError> {
+    let mut problems = Vec::new();
+    let mut findings = Vec::new();
+    let (names, invalid) = scan::repositories(layout, &mut problems)?;
+    problems.extend(invalid);
+    let blobs: HashMap<Digest, u64> = scan::blobs(layout, &mut problems)?
+        .into_iter()
+        .map(|b| (b.digest, b.size))
+        .collect();
+    report.blobs = blobs.len();
+    report.bytes = blobs.values().sum();
+    report.repositories = names.len();
+    let mut add = |kind, repository: &str, key: String, detail: String, path: Option<PathBuf>| {
+        findings.push(Finding {
+            kind,
+            repository: repository.to_owned(),
+            key,
+            detail,
+            repair: None,
+            path: path.map(|p| rel(layout, &p)),
+        });
+    };
+    let now = SystemTime::now();
+    for name in &names {
+        // Link problems are findings of their own below; the scanner's wording is not needed.
+        let state = scan::repository(layout, name, &mut Vec::new())?;
+        let Ok(repo) = Name::parse(name) else {
+            continue;
+        };
+        report.tags += state.tags.len();
+        let mut needed = Needed::default();
+        let mut visited = HashSet::new();
+        for tag in &state.tags {
+            let tag_dir = layout.tags(repo).join(&tag.name);
+            let Some(current) = tag.current else {
+                let detail = if tag.current_corrupt {
+                    "current/link is empty or malformed; push the tag again"
+                } else {
+                    "no current/link (an interrupted tag write; regctl gc removes it)"
+                };
+                add(
+                    Kind::TagCorrupt,
+                    name,
+                    tag.name.clone(),
+                    detail.to_owned(),
+                    Some(tag_dir.join("current/link")),
+                );
+                continue;
+            };
+            needed.revisions.insert(current);
+            let mut stack = vec![(current, true)];
+            while let Some((digest, is_tag)) = stack.pop() {
+                if !visited.insert(digest) {
+                    continue;
+                }
+                let (kind, key) = if is_tag {
+                    (Kind::TagBroken, format!("{}@{digest}", tag.name))
+                } else {
+                    (Kind::ChildMissing, digest.to_string())
+                };
+                let linked = state
+                    .revisions
+                    .get(&digest)
+                    .is_some_and(|l| l.link == Link::Valid);
+                if !blobs.contains_key(&digest) {
+                    add(
+                        kind,
+                        name,
+                        key,
+                        format!("manifest {digest} is not in the blob store; push it again"),
+                        Some(layout.blob_data(&digest)),
+                    );
+                    continue;
+                }
+                if !linked {
+                    add(
+                        kind,
+                        name,
+                        key,
+                        format!("manifest {digest} has no revision link in {name}"),
+                        Some(layout.revision_dir(repo, &digest).join("link")),
+                    );
+                }
+                report.manifests_checked += 1;
+                let bytes = match read_manifest(layout, &digest) {
+                    Ok(bytes) => bytes,
+                    Err(why) => {
+                        add(
+                            Kind::ManifestUnparsable,
+                            name,
+                            digest.to_string(),
+                            why,
+                            Some(layout.blob_data(&digest)),
+                        );
+                        continue;
+                    }
+                };
+                let parsed = parse_manifest(&bytes);
+                if let Some(error) = parsed.error {
+                    add(
+                        Kind::ManifestUnparsable,
+                        name,
+                        digest.to_string(),
+                        error,
+                        Some(layout.blob_data(&digest)),
+                    );
+                }
+                for (blob, size) in parsed.blobs {
+                    needed.blobs.insert(blob);
+                    match blobs.get(&blob) {
+                        None => add(
+                            Kind::BlobMissing,
+                            name,
+                            blob.to_string(),
+                            format!("{digest} needs it; push the blob again"),
+                            Some(layout.blob_data(&blob)),
+                        ),
+                        Some(actual) => {
+                            if size.is_some_and(|s| s != *actual) {
+                                add(
+                                    Kind::SizeMismatch,
+                                    "",
+                                    blob.to_string(),
+                                    format!(
+                                        "{actual} bytes, {digest} says {}",
+                                        size.unwrap_or_default()
+                                    ),
+                                    Some(layout.blob_data(&blob)),
+                                );
+                            }
+                            let linked = state
+                                .layers
+                                .get(&blob)
+                                .is_some_and(|l| l.link == Link::Valid);
+                            if !linked {
+                                add(
+                                    Kind::LayerLinkMissing,
+                                    name,
+                                    blob.to_string(),
+                                    format!("{digest} needs it; registry:2 cannot serve it here"),
+                                    Some(layout.layer_link(repo, &blob)),
+                                );
+                            }
+                        }
+                    }
+                }
+                for child in parsed.children {
+                    needed.revisions.insert(child);
+                    stack.push((child, false));
+                }
+            }
+        }
+        for (digest, entry) in &state.layers {
+            let path = layout.layer_link(repo, digest);
+            link_findings(
+                &mut add,
+                (name, digest, path),
+                entry.link == Link::Valid,
+                blobs.contains_key(digest),
+                needed.blobs.contains(digest),
+                Kind::DanglingLayerLink,
+            );
+        }
+        for (digest, entry) in &state.revisions {
+            let path = layout.revision_dir(repo, digest).join("link");
+            link_findings(
+                &mut add,
+                (name, digest, path),
+                entry.link == Link::Valid,
+                blobs.contains_key(digest),
+                needed.revisions.contains(digest),
+                Kind::DanglingRevisionLink,
+            );
+        }
+        if state.revisions.is_empty() && state.tags.is_empty() {
+            add(
+                Kind::EmptyRepository,
+                name,
+                String::new(),
+                "no manifests".to_owned(),
+                Some(layout.repository(repo)),
+            );
+        }
+        for upload in &state.uploads {
+            let since = upload.started_at.unwrap_or(upload.last_write);
+            let age = now.duration_since(since).unwrap_or_default();
+            let age = humantime::format_duration(Duration::from_secs(age.as_secs()));
+            add(
+                Kind::UnfinishedUpload,
+                name,
+                upload.id.clone(),
+                format!("started {age} ago, {} bytes", upload.bytes),
+                Some(layout.uploads(repo).join(&upload.id)),
+            );
+        }
+    }
+    for problem in problems {
+        findings.push(store_problem(problem));
+    }
+    Ok(findings)
+}
+
+fn store_problem(problem: Problem) -> Finding {
+    Finding {
+        kind: Kind::StoreProblem,
+        repository: String::new(),
+        key: String::new(),
+        detail: problem.problem,
+        repair: None,
+        path: Some(problem.path),
+    }
+}
+
+/// Findings of one `_layers` or `revisions` link; `needed` says whether a tag needs its digest.
+fn link_findings(
+    add: &mut impl FnMut(Kind, &str, String, String, Option<PathBuf>),
+    (name, digest, path): (&str, &Digest, PathBuf),
+    valid: bool,
+    blob_exists: bool,
+    needed: bool,
+    dangling: Kind,
+) {
+    let why = if needed { "; a tag needs it" } else { "" };
+    if !valid {
+        add(
+            Kind::CorruptLink,
+            name,
+            digest.to_string(),
+            format!("empty or malformed link{why}"),
+            Some(path),
+        );
+    } else if !blob_exists {
+        add(
+            dangling,
+            name,
+            digest.to_string(),
+            format!("the blob is not in the store{why}"),
+            Some(path),
+        );
+    }
+}
+
+fn read_manifest(layout: &Layout, digest: &Digest) -> Result<Vec<u8>, String> {
+    let path = layout.blob_data(digest);
+    let meta = fs::metadata(&path).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.len() > refs::MAX_MANIFEST {
+        return Err(format!("{} bytes: too large for a manifest", meta.len()));
+    }
+    fs::read(&path).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// The digest of a file's content.
+fn hash_file(path: &Path) -> io::Result<(Digest, u64)> {
+    let mut file = fs::File::open(path)?;
+    let mut hasher = Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let len = hasher.len();
+    Ok((hasher.finish(), len))
+}
+
+/// Hashes every blob on `threads` threads; returns the blobs whose content has another digest.
+fn verify(
+    layout: &Layout,
+    blobs: &[scan::BlobState],
+    threads: usize,
+    report: &mut Report,
+    observer: &mut dyn Observer,
+) -> Vec<(Digest, Digest)> {
+    let threads = threads.clamp(1, 64).min(blobs.len().max(1));
+    report.verify_threads = threads;
+    observer.start(blobs.len() as u64);
+    let began = Instant::now();
+    let next = AtomicUsize::new(0);
+    let done = AtomicU64::new(0);
+    let bytes = AtomicU64::new(0);
+    let bad = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(blob) = blobs.get(i) else { break };
+                    // A blob gone since the inventory (gc) is not a finding.
+                    if let Ok((actual, len)) = hash_file(&layout.blob_data(&blob.digest)) {
+                        bytes.fetch_add(len, Ordering::Relaxed);
+                        if actual != blob.digest {
+                            if let Ok(mut bad) = bad.lock() {
+                                bad.push((blob.digest, actual));
+                            }
+                        }
+                    }
+                    done.fetch_add(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        while !workers
+            .iter()
+            .all(std::thread::ScopedJoinHandle::is_finished)
+        {
+            observer.position(done.load(Ordering::SeqCst));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    observer.position(done.load(Ordering::SeqCst));
+    observer.finish();
+    let seconds = began.elapsed().as_secs_f64();
+    report.blobs_verified = usize::try_from(done.load(Ordering::SeqCst)).unwrap_or(usize::MAX);
+    report.bytes_verified = bytes.load(Ordering::SeqCst);
+    report.verify_seconds = seconds;
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss
+    )]
+    {
+        report.verify_bytes_per_second = if seconds > 0.0 {
+            (report.bytes_verified as f64 / seconds) as u64
+        } else {
+            0
+        };
+    }
+    let mut bad = bad.into_inner().unwrap_or_default();
+    bad.sort();
+    bad
+}
+
+/// The directory quarantined blobs go to: under `v2/` but outside `blobs/` and `repositories/`,
+/// so registry:2 never lists it and the digest can be pushed again.
+#[must_use]
+pub fn quarantine_dir(root: &Path) -> PathBuf {
+    Layout::new(root).v2().join(".regctl-quarantine")
+}
+
+/// Hashes each suspect again (the lock is held) and moves the blob directory of each whose
+/// content does not match its digest into quarantine. Returns digest → quarantine path.
+fn quarantine(layout: &Layout, suspects: &[Digest]) -> Result<BTreeMap<String, String>, FsckError> {
+    let mut moved = BTreeMap::new();
+    let target_root = quarantine_dir(layout.root());
+    let stamp = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    for digest in suspects {
+        let key = digest.to_string();
+        if moved.contains_key(&key) {
+            continue;
+        }
+        let Ok((actual, _)) = hash_file(&layout.blob_data(digest)) else {
+            continue;
+        };
+        if actual == *digest {
+            continue;
+        }
+        let err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| FsckError::Repair { path, source }
+        };
+        fs::create_dir_all(&target_root).map_err(err(&target_root))?;
+        let target = target_root.join(format!("sha256-{}-{stamp}", digest.hex()));
+        let from = layout.blob_dir(digest);
+        fs::rename(&from, &target).map_err(err(&from))?;
+        if let Some(parent) = from.parent() {
+            let _ = fsutil::fsync_dir(parent);
+        }
+        moved.insert(key, rel(layout, &target));
+    }
+    Ok(moved)
+}
+
+/// Removes dangling and corrupt links no tag needs, rewrites corrupt links a tag needs whose
+/// blob exists, and links blobs a tagged manifest needs that exist but are not linked.
+fn repair_links(layout: &Layout, findings: &mut [Finding]) -> Result<(), FsckError> {
+    for f in findings.iter_mut() {
+        let Some(rel_path) = f.path.clone() else {
+            continue;
+        };
+        let path = layout.root().join(&rel_path);
+        let needed = f.detail.ends_with("a tag needs it");
+        let Ok(digest) = Digest::parse(&f.key) else {
+            continue;
+        };
+        let blob_exists = layout.blob_data(&digest).is_file();
+        let err = |source| FsckError::Repair {
+            path: path.clone(),
+            source,
+        };
+        match f.kind {
+            Kind::DanglingLayerLink | Kind::DanglingRevisionLink | Kind::CorruptLink if !needed => {
+                remove_link(&path).map_err(err)?;
+                f.repair = Some("removed the link".to_owned());
+            }
+            Kind::CorruptLink | Kind::LayerLinkMissing if blob_exists => {
+                fsutil::atomic_write(&path, digest.to_string().as_bytes(), None).map_err(err)?;
+                f.repair = Some("wrote the link".to_owned());
+            }
+            Kind::ChildMissing | Kind::TagBroken
+                if blob_exists && f.detail.contains("no revision link") =>
+            {
+                fsutil::atomic_write(&path, digest.to_string().as_bytes(), None).map_err(err)?;
+                f.repair = Some("wrote the revision link".to_owned());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Removes `dir/link` and then `dir` if it is empty.
+fn remove_link(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    if let Some(dir) = path.parent() {
+        match fs::remove_dir(dir) {
+            Err(e)
+                if !matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
+                ) =>
+            {
+                return Err(e)
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Removes repositories that hold nothing any more (no tag, manifest, upload or layer link).
+fn remove_empty_repositories(
+    layout: &Layout,
+    findings: &mut Vec<Finding>,
+) -> Result<(), FsckError> {
+    let (names, _) = scan::repositories(layout, &mut Vec::new())?;
+    for name in names {
+        let state: RepoState = scan::repository(layout, &name, &mut Vec::new())?;
+        if !(state.tags.is_empty()
+            && state.revisions.is_empty()
+            && state.uploads.is_empty()
+            && state.layers.is_empty())
+        {
+            continue;
+        }
+        let Ok(repo) = Name::parse(&name) else {
+            continue;
+        };
+        let dir = layout.repository(repo);
+        for sub in ["_manifests", "_layers", "_uploads"] {
+            let path = dir.join(sub);
+            match fs::remove_dir_all(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(FsckError::Repair { path, source: e })
+                }
+                _ => {}
+            }
+        }
+        // Nested names: empty parents go up to `repositories/`, never one holding another.
+        let top = layout.repositories();
+        let mut current = Some(dir.as_path());
+        while let Some(d) = current.filter(|d| *d != top && d.starts_with(&top)) {
+            if fs::remove_dir(d).is_err() {
+                break;
+            }
+            current = d.parent();
+        }
+        let repair = Some("removed the repository".to_owned());
+        match findings
+            .iter_mut()
+            .find(|f| f.kind == Kind::EmptyRepository && f.repository == name)
+        {
+            Some(f) => f.repair = repair,
+            None => findings.push(Finding {
+                kind: Kind::EmptyRepository,
+                repository: name.clone(),
+                key: String::new(),
+                detail: "nothing left after repairs".to_owned(),
+                repair,
+                path: Some(rel(layout, &dir)),
+            }),
+        }
+    }
+    Ok(())
+}
