@@ -12,27 +12,12 @@ use reqwest::header::{
 };
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
-use sha2::Digest as _;
 
 use super::auth::{CachedToken, Challenge, Credentials, TokenResponse};
 use super::reference::Registry;
 use super::RemoteError;
-
-/// Every manifest media type we understand, so HEAD returns the digest of what is stored rather
-/// than of a converted schema1 manifest or of one child of an index.
-pub const MANIFEST_MEDIA_TYPES: &[&str] = &[
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-    "application/vnd.docker.distribution.manifest.v1+prettyjws",
-    "application/vnd.docker.distribution.manifest.v1+json",
-];
-
-const INDEX_MEDIA_TYPES: &[&str] = &[
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-];
+use crate::digest::Digest;
+use crate::oci::manifest::{self as oci_manifest, ManifestKind};
 
 /// How many HEAD requests run at once when listing tag details.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -91,7 +76,8 @@ pub struct Manifest {
 impl Manifest {
     #[must_use]
     pub fn is_index(&self) -> bool {
-        INDEX_MEDIA_TYPES.contains(&self.media_type.as_str())
+        ManifestKind::from_media_type(oci_manifest::bare_media_type(&self.media_type))
+            .is_some_and(ManifestKind::is_index)
     }
 
     /// The manifest parsed as JSON.
@@ -529,7 +515,7 @@ impl Client {
         let config_digest = config
             .and_then(|c| c.get("digest"))
             .and_then(serde_json::Value::as_str)
-            .filter(|d| super::reference::validate_digest(d).is_ok());
+            .filter(|d| Digest::parse(d).is_ok());
         let created = match config_digest {
             Some(config_digest) => {
                 let bytes = self
@@ -613,7 +599,7 @@ impl Client {
             }
         }
         if digest.starts_with("sha256:") {
-            let actual = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
+            let actual = Digest::of(&bytes).as_str().to_owned();
             if actual != digest {
                 return Err(RemoteError::DigestMismatch {
                     what: format!("blob {repository}@{digest}"),
@@ -675,7 +661,7 @@ impl Client {
                 source: e,
             })?
             .to_vec();
-        let computed = format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes)));
+        let computed = Digest::of(&bytes).as_str().to_owned();
         let digest = match header_digest {
             Some(d) if d.starts_with("sha256:") && d != computed => {
                 return Err(RemoteError::DigestMismatch {
@@ -695,7 +681,7 @@ impl Client {
             });
         }
         let media_type = header_type
-            .filter(|t| MANIFEST_MEDIA_TYPES.contains(&t.as_str()))
+            .filter(|t| oci_manifest::ACCEPT_ALL.contains(&t.as_str()))
             .or_else(|| {
                 serde_json::from_slice::<serde_json::Value>(&bytes)
                     .ok()
@@ -746,11 +732,9 @@ impl Client {
                 },
             });
         };
-        super::reference::validate_digest(digest).map_err(|reason| {
-            RemoteError::InvalidResponse {
-                what: format!("index {}", manifest.digest),
-                reason,
-            }
+        super::reference::parse_digest(digest).map_err(|reason| RemoteError::InvalidResponse {
+            what: format!("index {}", manifest.digest),
+            reason,
         })?;
         self.manifest(repository, digest).await
     }
@@ -1307,7 +1291,7 @@ fn base_url(scheme: &str, registry: &Registry) -> Result<Url, RemoteError> {
 
 fn manifest_accept() -> HeaderMap {
     let mut headers = HeaderMap::new();
-    if let Ok(value) = HeaderValue::from_str(&MANIFEST_MEDIA_TYPES.join(", ")) {
+    if let Ok(value) = HeaderValue::from_str(&oci_manifest::ACCEPT_ALL.join(", ")) {
         headers.insert(ACCEPT, value);
     }
     headers
