@@ -15,8 +15,21 @@ pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-const DOCKER_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
-const DOCKER_SCHEMA1_SIGNED: &str = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+/// Docker schema1: refused by the registry, but still served by some old ones.
+pub const DOCKER_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1+json";
+pub const DOCKER_SCHEMA1_SIGNED: &str = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+
+/// The `Accept` list a client sends for a manifest: every type a registry may store, so that a
+/// HEAD answers with the digest of the stored bytes rather than of a schema1 conversion or of one
+/// child of an index.
+pub const ACCEPT_ALL: &[&str] = &[
+    OCI_INDEX,
+    DOCKER_LIST,
+    OCI_MANIFEST,
+    DOCKER_MANIFEST,
+    DOCKER_SCHEMA1_SIGNED,
+    DOCKER_SCHEMA1,
+];
 
 /// The four manifest kinds the registry stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

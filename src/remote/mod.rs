@@ -4,7 +4,8 @@
 //! - [`reference`]: `REGISTRY/REPO[:TAG|@DIGEST]` with docker's registry-host rule.
 //! - [`auth`]: `WWW-Authenticate` challenges, Basic and the Docker token flow.
 //! - [`docker_config`]: credentials in `~/.docker/config.json` and `docker-credential-*` helpers.
-//! - [`client`]: transport (HTTPS, `--insecure`, `--ca-file`), ping, pagination, manifests, delete.
+//! - [`client`]: [`Client`], split into transport (HTTPS, `--insecure`, `--ca-file`, ping), the
+//!   auth handshake, the API calls (catalog, tags, manifests, delete) and image details.
 
 pub mod auth;
 pub mod client;

@@ -4,6 +4,8 @@
 use std::fmt;
 
 use super::RemoteError;
+use crate::digest::Digest;
+use crate::oci::reference::{Name, Tag};
 
 /// The name users type for Docker Hub; its API lives elsewhere and its credentials under a URL key.
 pub const DOCKER_HUB: &str = "docker.io";
@@ -116,7 +118,9 @@ fn split_port(host: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// What a reference points at inside a repository.
+/// What a reference points at inside a repository. Both were validated by the server's own
+/// grammar ([`Tag::parse`], [`Digest::parse`]), so `Digest` holds canonical `sha256:<hex>` text:
+/// the client never sends what `regctl serve` would refuse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Tag(String),
@@ -155,8 +159,8 @@ impl Reference {
         };
         let (rest, digest) = match input.split_once('@') {
             Some((rest, digest)) => {
-                validate_digest(digest).map_err(invalid)?;
-                (rest, Some(digest.to_owned()))
+                let digest = parse_digest(digest).map_err(invalid)?;
+                (rest, Some(digest.as_str().to_owned()))
             }
             None => (input, None),
         };
@@ -175,9 +179,9 @@ impl Reference {
             Some(i) => (&path[..last_slash + i], Some(&path[last_slash + i + 1..])),
             None => (path, None),
         };
-        validate_repository(repository).map_err(invalid)?;
+        Name::parse(repository).map_err(|e| invalid(e.to_string()))?;
         if let Some(tag) = tag {
-            validate_tag(tag).map_err(invalid)?;
+            Tag::parse(tag).map_err(|e| invalid(format!("`{tag}`: {e}")))?;
         }
         let mut repository = repository.to_owned();
         if registry.as_ref().is_some_and(Registry::is_docker_hub) && !repository.contains('/') {
@@ -210,112 +214,19 @@ impl fmt::Display for Reference {
     }
 }
 
-/// The OCI distribution grammar for repository names: lower-case alphanumeric components joined
-/// by `/`, each with single `.`/`_`, double `__` or runs of `-` between alphanumerics.
+/// A digest as the registry accepts it: only sha256 is stored (by `regctl serve` and registry:2
+/// alike), so any other algorithm is refused here rather than sent and answered with a 400.
 ///
 /// # Errors
-/// A sentence saying what is wrong.
-pub fn validate_repository(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("the repository name is empty".to_owned());
-    }
-    if name.len() > 255 {
-        return Err("the repository name is longer than 255 characters".to_owned());
-    }
-    for component in name.split('/') {
-        if !valid_component(component) {
-            return Err(format!(
-                "`{component}` is not a valid repository name component (lower-case letters, \
-                 digits and single separators `.`, `_`, `__`, `-`)"
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn valid_component(component: &str) -> bool {
-    let bytes = component.as_bytes();
-    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
-        return false;
-    }
-    let mut i = 0;
-    while i < bytes.len() {
-        if alnum(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && !alnum(bytes[i]) {
-            i += 1;
-        }
-        let separator = &component[start..i];
-        let ok = matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
-/// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-///
-/// # Errors
-/// A sentence saying what is wrong.
-pub fn validate_tag(tag: &str) -> Result<(), String> {
-    let mut chars = tag.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if first_ok && rest_ok && tag.len() <= 128 {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{tag}` is not a valid tag (up to 128 letters, digits, `_`, `.`, `-`, not starting \
-             with `.` or `-`)"
-        ))
-    }
-}
-
-/// `algorithm:encoded`, with the length and alphabet checked for sha256 and sha512.
-///
-/// # Errors
-/// A sentence saying what is wrong.
-pub fn validate_digest(digest: &str) -> Result<(), String> {
-    let bad =
-        || format!("`{digest}` is not a valid digest (expected sha256: followed by 64 hex digits)");
-    let (algorithm, encoded) = digest.split_once(':').ok_or_else(bad)?;
-    let hex_len = match algorithm {
-        "sha256" => 64,
-        "sha512" => 128,
-        _ => {
-            let algorithm_ok = !algorithm.is_empty()
-                && algorithm.chars().all(|c| {
-                    c.is_ascii_lowercase()
-                        || c.is_ascii_digit()
-                        || matches!(c, '+' | '.' | '_' | '-')
-                });
-            let encoded_ok = !encoded.is_empty()
-                && encoded
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | '_' | '-'));
-            return if algorithm_ok && encoded_ok {
-                Ok(())
-            } else {
-                Err(bad())
-            };
-        }
-    };
-    if encoded.len() == hex_len
-        && encoded
-            .chars()
-            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-    {
-        Ok(())
-    } else {
-        Err(bad())
-    }
+/// A sentence saying what is wrong and what would be accepted.
+pub fn parse_digest(digest: &str) -> Result<Digest, String> {
+    Digest::parse(digest).map_err(|e| match e {
+        crate::digest::DigestError::Unsupported(_) => format!(
+            "{e}; registries store manifests by their sha256 digest (`regctl tags --details` and \
+             `regctl manifest` show it)"
+        ),
+        crate::digest::DigestError::Invalid(_) => e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -385,10 +296,29 @@ mod tests {
     #[test]
     fn repository_grammar_matches_distribution() {
         for ok in ["a", "a/b/c", "a-b", "a--b", "a__b", "a.b", "a_b", "0"] {
-            assert!(validate_repository(ok).is_ok(), "{ok}");
+            assert!(Reference::parse(ok).is_ok(), "{ok}");
         }
         for bad in ["-a", "a-", "a..b", "a___b", "a/", "A"] {
-            assert!(validate_repository(bad).is_err(), "{bad}");
+            assert!(Reference::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sha512_digest_is_refused_with_a_reason() {
+        let input = format!("localhost:5000/app@sha512:{}", "a".repeat(128));
+        let err = Reference::parse(&input).unwrap_err().to_string();
+        assert!(err.contains("only sha256 is supported"), "{err}");
+        assert!(err.contains(&input), "{err}");
+        // Upper-case hex is not canonical: the server refuses it too.
+        let upper = format!("app@sha256:{}", "A".repeat(64));
+        assert!(Reference::parse(&upper).is_err());
+    }
+
+    #[test]
+    fn tag_errors_name_the_tag() {
+        let err = Reference::parse("host:5000/app:-x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`-x`"), "{err}");
     }
 }
