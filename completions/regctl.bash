@@ -976,7 +976,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__delete)
-            opts="-y -u -c -o -q -v -h -V --yes --dry-run --tag-only --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
+            opts="-y -u -c -o -q -v -h -V --yes --dry-run --tag-only --wide --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1708,7 +1708,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__manifest)
-            opts="-u -c -o -q -v -h -V --platform --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
+            opts="-u -c -o -q -v -h -V --platform --wide --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1792,7 +1792,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__tags)
-            opts="-n -u -c -o -q -v -h -V --names-only --details --concurrency --limit --page-size --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
+            opts="-n -u -c -o -q -v -h -V --names-only --details --wide --concurrency --limit --page-size --insecure --ca-file --user --password-stdin --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

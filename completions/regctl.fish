@@ -35,7 +35,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -f -a "client-setup" -d 'Con
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "catalog" -d 'List the repositories of a registry'
-complete -c regctl -n "__fish_regctl_needs_command" -f -a "tags" -d 'List the tags of a repository with digest, media type and size'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "tags" -d 'List the tags of a repository with digest, media type and image size'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "login" -d 'Check and store registry credentials in the docker config'
@@ -210,7 +210,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand tags" -s c -l config -d 'R
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l names-only -d 'Only list tag names (skips one HEAD request per tag)'
-complete -c regctl -n "__fish_regctl_using_subcommand tags" -l details -d 'Also show when each image was created and its total size (reads each manifest and image config: two more requests per tag)'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l details -d 'Also show when each image was created (reads each image config: one more request per distinct digest)'
+complete -c regctl -n "__fish_regctl_using_subcommand tags" -l wide -d 'Show full digests and media types (the table is then wider than 80 columns)'
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -l password-stdin -d 'Read the password from stdin (with --user)'
 complete -c regctl -n "__fish_regctl_using_subcommand tags" -s q -l quiet -d 'Print only results and errors'
@@ -223,6 +224,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s u -l user -d 
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l wide -d 'Show full digests and media types in the table (wider than 80 columns)'
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -l password-stdin -d 'Read the password from stdin (with --user)'
 complete -c regctl -n "__fish_regctl_using_subcommand manifest" -s q -l quiet -d 'Print only results and errors'
@@ -237,6 +239,7 @@ json\t'Machine-readable JSON on stdout'"
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -l dry-run -d 'Show what would be deleted and stop'
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -l tag-only -d 'Remove only the tag, keeping the manifest and its other tags'
+complete -c regctl -n "__fish_regctl_using_subcommand delete" -l wide -d 'Show the full digest in the result table'
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -l insecure -d 'Allow plain HTTP and accept any TLS certificate'
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -l password-stdin -d 'Read the password from stdin (with --user)'
 complete -c regctl -n "__fish_regctl_using_subcommand delete" -s q -l quiet -d 'Print only results and errors'
@@ -404,7 +407,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_
 complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "catalog" -d 'List the repositories of a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "tags" -d 'List the tags of a repository with digest, media type and size'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "tags" -d 'List the tags of a repository with digest, media type and image size'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "login" -d 'Check and store registry credentials in the docker config'

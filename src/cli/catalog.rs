@@ -79,7 +79,7 @@ pub fn run(args: &CatalogArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if args.count_tags {
-        printer.table(
+        printer.key_table(
             &["REPOSITORY", "TAGS"],
             rows.iter().map(|r| {
                 vec![
@@ -89,7 +89,7 @@ pub fn run(args: &CatalogArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             }),
         )
     } else {
-        printer.table(
+        printer.key_table(
             &["REPOSITORY"],
             rows.iter().map(|r| vec![r.repository.clone()]),
         )

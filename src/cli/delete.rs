@@ -7,6 +7,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::client_args::{self, ClientArgs};
+use super::output::short_digest;
 use super::GlobalArgs;
 use crate::remote::client::DEFAULT_CONCURRENCY;
 use crate::remote::{Client, Paging, Reference, Target};
@@ -19,7 +20,8 @@ A manifest is deleted by digest: deleting `REPO:TAG` resolves the tag to its dig
 manifest, which also removes every other tag pointing at the same digest; regctl lists them and \
 asks for confirmation first. With --tag-only only the tag is removed (distribution v3 and \
 `regctl serve`; distribution 2.x cannot). Layers stay on disk until garbage \
-collection runs (`regctl gc`).",
+collection runs (`regctl gc`). The result table shows the digest's first 12 hex digits (--wide or \
+`-o json`: all of it); with -q it prints only the digest deleted (with --tag-only: the tag).",
     after_help = "Examples:\n  \
 regctl delete registry.example.com:5000/team/app:1.0 --dry-run\n  \
 regctl delete registry.example.com:5000/team/app:1.0 --yes\n  \
@@ -39,6 +41,9 @@ pub struct DeleteArgs {
     /// Remove only the tag, keeping the manifest and its other tags
     #[arg(long)]
     pub tag_only: bool,
+    /// Show the full digest in the result table
+    #[arg(long)]
+    pub wide: bool,
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -139,7 +144,7 @@ pub fn run(args: &DeleteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .into());
         }
         printer.info("dry run: nothing deleted");
-        return finish(&printer, &outcome);
+        return finish(&printer, &outcome, args.wide);
     }
     if !args.yes {
         confirm(&question)?;
@@ -151,7 +156,7 @@ pub fn run(args: &DeleteArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     })?;
     outcome.deleted = true;
-    finish(&printer, &outcome)
+    finish(&printer, &outcome, args.wide)
 }
 
 /// The digest to delete and every tag pointing at it (the tags that disappear with it).
@@ -199,9 +204,16 @@ fn confirm(question: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn finish(printer: &super::Printer, outcome: &Outcome<'_>) -> anyhow::Result<()> {
+fn finish(printer: &super::Printer, outcome: &Outcome<'_>, wide: bool) -> anyhow::Result<()> {
     if printer.is_json() {
         return printer.json(outcome);
+    }
+    if printer.quiet {
+        // The key of a deletion: what was (or would be) removed, in full.
+        return match &outcome.digest {
+            Some(digest) => printer.line(digest),
+            None => printer.line(outcome.tags.join("\n")),
+        };
     }
     let result = match (outcome.deleted, outcome.tag_only) {
         (true, true) => "tag deleted",
@@ -213,7 +225,10 @@ fn finish(printer: &super::Printer, outcome: &Outcome<'_>) -> anyhow::Result<()>
         &["REPOSITORY", "DIGEST", "TAGS", "RESULT"],
         [vec![
             outcome.repository.to_owned(),
-            outcome.digest.clone().unwrap_or_else(|| "-".to_owned()),
+            outcome
+                .digest
+                .as_deref()
+                .map_or_else(|| "-".to_owned(), |d| short_digest(d, wide)),
             if outcome.tags.is_empty() {
                 "-".to_owned()
             } else {

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::client_args::{self, ClientArgs};
-use super::output::write_stdout;
+use super::output::{short_digest, short_media_type, write_stdout};
 use super::GlobalArgs;
 use crate::remote::client::platform_of;
 use crate::remote::{Manifest, Platform, Reference, Target};
@@ -13,8 +13,10 @@ use crate::remote::{Manifest, Platform, Reference, Target};
 #[command(
     long_about = "Show a manifest: a summary table, or with `-o json` the exact document the \
 registry serves (its digest is the sha256 of these bytes). With --platform, an index resolves to \
-the manifest of that platform.",
-    after_help = "Examples:\n  regctl manifest registry.example.com:5000/team/app:1.0\n  regctl manifest registry.example.com/app:latest --platform linux/arm64/v8\n  regctl manifest localhost:5000/app:1.0 --insecure -o json | jq .layers"
+the manifest of that platform. Table digests show 12 hex digits and media types short names \
+(`oci layer gzip`) to fit 80 columns; --wide shows them in full. With -q only the manifest's \
+digest is printed.",
+    after_help = "Examples:\n  regctl manifest registry.example.com:5000/team/app:1.0\n  regctl manifest registry.example.com/app:latest --platform linux/arm64/v8\n  regctl manifest localhost:5000/app:1.0 --insecure -o json | jq .layers\n  regctl manifest registry.example.com/app:1.0 --wide"
 )]
 pub struct ManifestArgs {
     /// Image as REGISTRY/REPO[:TAG|@DIGEST] (the tag defaults to `latest`)
@@ -23,6 +25,9 @@ pub struct ManifestArgs {
     /// For an index (multi-platform image), show the manifest of this os/arch[/variant]
     #[arg(long, value_name = "OS/ARCH[/VARIANT]", value_parser = Platform::parse)]
     pub platform: Option<Platform>,
+    /// Show full digests and media types in the table (wider than 80 columns)
+    #[arg(long)]
+    pub wide: bool,
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -72,10 +77,20 @@ pub fn run(args: &ManifestArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         &printer,
         &manifest,
         &format!("{}/{repository}", target.registry),
+        args.wide,
     )
 }
 
-fn print_summary(printer: &super::Printer, manifest: &Manifest, name: &str) -> anyhow::Result<()> {
+fn print_summary(
+    printer: &super::Printer,
+    manifest: &Manifest,
+    name: &str,
+    wide: bool,
+) -> anyhow::Result<()> {
+    if printer.quiet {
+        // The key of a manifest is its digest (what `REPO@DIGEST` and `delete` take).
+        return printer.line(&manifest.digest);
+    }
     let json = manifest.json()?;
     printer.line(format!("Name:       {name}@{}", manifest.digest))?;
     printer.line(format!("Media type: {}", manifest.media_type))?;
@@ -84,11 +99,15 @@ fn print_summary(printer: &super::Printer, manifest: &Manifest, name: &str) -> a
         bytesize::ByteSize::b(manifest.bytes.len() as u64)
     ))?;
     let field = |entry: &serde_json::Value, name: &str| {
-        entry
+        let value = entry
             .get(name)
             .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
+            .unwrap_or_default();
+        match name {
+            "digest" => short_digest(value, wide),
+            "mediaType" => short_media_type(value, wide),
+            _ => value.to_owned(),
+        }
     };
     let size = |entry: &serde_json::Value| {
         entry

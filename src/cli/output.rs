@@ -80,6 +80,30 @@ impl Printer {
         write_stdout(text.as_bytes())
     }
 
+    /// Prints a table whose first column names what it lists (repositories, tags); with `-q`
+    /// only that column, one value a line and no header, so `regctl tags -q REPO | xargs ...`
+    /// reads names.
+    ///
+    /// # Errors
+    /// When writing fails.
+    pub fn key_table<R, C>(&self, headers: &[&str], rows: R) -> anyhow::Result<()>
+    where
+        R: IntoIterator<Item = Vec<C>>,
+        C: Into<comfy_table::Cell>,
+    {
+        if !self.quiet {
+            return self.table(headers, rows);
+        }
+        let mut text = String::new();
+        for row in rows {
+            if let Some(key) = row.into_iter().next() {
+                text.push_str(&key.into().content());
+                text.push('\n');
+            }
+        }
+        write_stdout(text.as_bytes())
+    }
+
     /// Prints a table with a header row on stdout.
     ///
     /// # Errors
@@ -96,8 +120,19 @@ impl Printer {
             .set_header(headers.iter().copied());
         // A pseudo-terminal nobody sized (`script`, `docker exec -t`, some CI runners) reports 0
         // columns, which would squash every column to one character: use the natural width then.
+        // A shell that exported COLUMNS still says how wide the window is.
         if table.width() == Some(0) {
-            table.set_content_arrangement(ContentArrangement::Disabled);
+            match std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse::<u16>().ok())
+            {
+                Some(columns) if columns > 0 => {
+                    table.set_width(columns);
+                }
+                _ => {
+                    table.set_content_arrangement(ContentArrangement::Disabled);
+                }
+            }
         }
         for row in rows {
             table.add_row(row);
@@ -166,4 +201,80 @@ pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
     out.write_all(bytes)?;
     out.flush()?;
     Ok(())
+}
+
+/// How digests appear in tables: the algorithm and the first 12 hex digits, as docker and crane
+/// print image ids, unless `wide`. 12 digits are unique in any real repository and fit 80 columns;
+/// `--wide` and `-o json` give the full value to copy.
+#[must_use]
+pub fn short_digest(digest: &str, wide: bool) -> String {
+    const SHOWN: usize = 12;
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if !wide && hex.len() > SHOWN && hex.is_ascii() => {
+            format!("{algorithm}:{}", &hex[..SHOWN])
+        }
+        _ => digest.to_owned(),
+    }
+}
+
+/// How media types appear in tables: a short name for the OCI and Docker types (`oci manifest`,
+/// `docker list`, ...), other types without their `application/vnd.` prefix, the full type with
+/// `wide`.
+#[must_use]
+pub fn short_media_type(media_type: &str, wide: bool) -> String {
+    if wide {
+        return media_type.to_owned();
+    }
+    let short = match media_type {
+        "application/vnd.oci.image.manifest.v1+json" => "oci manifest",
+        "application/vnd.oci.image.index.v1+json" => "oci index",
+        "application/vnd.oci.image.config.v1+json" => "oci config",
+        "application/vnd.oci.image.layer.v1.tar" => "oci layer",
+        "application/vnd.oci.image.layer.v1.tar+gzip" => "oci layer gzip",
+        "application/vnd.oci.image.layer.v1.tar+zstd" => "oci layer zstd",
+        "application/vnd.oci.empty.v1+json" => "oci empty",
+        "application/vnd.docker.distribution.manifest.v2+json" => "docker v2",
+        "application/vnd.docker.distribution.manifest.list.v2+json" => "docker list",
+        "application/vnd.docker.distribution.manifest.v1+json"
+        | "application/vnd.docker.distribution.manifest.v1+prettyjws" => "docker v1",
+        "application/vnd.docker.container.image.v1+json" => "docker config",
+        "application/vnd.docker.image.rootfs.diff.tar.gzip" => "docker layer",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => "docker foreign",
+        other => {
+            let other = other.strip_prefix("application/").unwrap_or(other);
+            return other.strip_prefix("vnd.").unwrap_or(other).to_owned();
+        }
+    };
+    short.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_shorten_to_twelve_hex_digits_unless_wide() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(short_digest(&digest, false), "sha256:abababababab");
+        assert_eq!(short_digest(&digest, true), digest);
+        assert_eq!(short_digest("-", false), "-");
+    }
+
+    #[test]
+    fn media_types_shorten_unless_wide() {
+        let index = "application/vnd.oci.image.index.v1+json";
+        assert_eq!(short_media_type(index, false), "oci index");
+        assert_eq!(short_media_type(index, true), index);
+        assert_eq!(
+            short_media_type(
+                "application/vnd.docker.distribution.manifest.list.v2+json",
+                false
+            ),
+            "docker list"
+        );
+        assert_eq!(
+            short_media_type("application/vnd.cncf.helm.config.v1+json", false),
+            "cncf.helm.config.v1+json"
+        );
+    }
 }

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod client;
 pub mod docker_config;
+pub mod image_size;
 pub mod reference;
 
 use std::path::PathBuf;

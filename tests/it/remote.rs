@@ -58,6 +58,7 @@ against_both_registries!(
     untrusted_certificate_error_and_ca_file,
     progress_bar_only_on_a_terminal,
     containers_auth_json_credentials,
+    tables_fit_80_columns_and_show_image_sizes,
 );
 
 /// A refused connection and an unknown host are one line each that says what to check, not
@@ -365,6 +366,11 @@ fn push_standard_images(push: &Pusher) -> Images {
         amd64,
         arm64,
     }
+}
+
+/// A digest as tables show it: `sha256:` and 12 hex digits.
+fn short(digest: &str) -> &str {
+    &digest[..19]
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -829,9 +835,21 @@ fn tags_table_json_names_and_details(flavor: Flavor) {
         );
     }
 
+    // The table shows short digests and media types, and the image's size (config + layers).
     let table = success_stdout(&fx.run_as_alice(&["tags", &alpha]));
     assert!(
-        table.contains("MEDIA TYPE") && table.contains(&images.v2.digest),
+        table.contains("MEDIA TYPE") && table.contains(&format!("{} ", short(&images.v2.digest))),
+        "{table}"
+    );
+    assert!(!table.contains(&images.v2.digest), "{table}");
+    assert!(table.contains("oci manifest"), "{table}");
+    assert!(
+        table.contains(&bytesize::ByteSize::b(images.v2.image_size as u64).to_string()),
+        "{table}"
+    );
+    let table = success_stdout(&fx.run_as_alice(&["tags", &alpha, "--wide"]));
+    assert!(
+        table.contains(&images.v2.digest) && table.contains(OCI_MANIFEST),
         "{table}"
     );
     let table = success_stdout(&fx.run_as_alice(&["tags", &alpha, "--names-only"]));
@@ -845,9 +863,11 @@ fn tags_table_json_names_and_details(flavor: Flavor) {
     assert_eq!(json[1]["image_size"], images.v2.image_size);
     let table = success_stdout(&fx.run_as_alice(&["tags", &fx.at("multi"), "--details"]));
     assert!(
-        table.contains("CREATED") && table.contains(&images.index.digest),
+        table.contains("CREATED") && table.contains(short(&images.index.digest)),
         "{table}"
     );
+    // An index is sized by its platforms.
+    assert!(table.contains("2 platforms"), "{table}");
     let table = success_stdout(&fx.run_as_alice(&["tags", &alpha, "--details"]));
     assert!(table.contains("2024-01-02"), "{table}");
 
@@ -900,10 +920,21 @@ fn manifests_and_index_platforms(flavor: Flavor) {
     assert!(err.contains("linux/amd64, linux/arm64/v8"), "{err}");
     let table = success_stdout(&fx.run_as_alice(&["manifest", &multi]));
     assert!(
-        table.contains("linux/arm64/v8") && table.contains(&images.arm64.digest),
+        table.contains("linux/arm64/v8") && table.contains(short(&images.arm64.digest)),
         "{table}"
     );
-    assert!(table.contains(&images.index.digest), "{table}");
+    assert!(
+        table.contains(&images.index.digest),
+        "the Name line: {table}"
+    );
+    let table = success_stdout(&fx.run_as_alice(&["manifest", &multi, "--wide"]));
+    assert!(
+        table.contains(&images.arm64.digest) && table.contains(OCI_MANIFEST),
+        "{table}"
+    );
+    // -q: the manifest's digest alone.
+    let quiet = success_stdout(&fx.run_as_alice(&["manifest", &multi, "-q"]));
+    assert_eq!(quiet, format!("{}\n", images.index.digest));
 
     // An image by digest: its config and layer in the table; --platform is a no-op on an image.
     let by_digest = fx.at(&format!("alpha@{}", images.v2.digest));
@@ -931,7 +962,7 @@ fn manifests_and_index_platforms(flavor: Flavor) {
     );
     let table = success_stdout(&fx.run_as_alice(&["manifest", &fx.at("beta:1.0")]));
     assert!(
-        table.contains(DOCKER_MANIFEST) && table.contains(&images.beta.digest),
+        table.contains(DOCKER_MANIFEST) && table.contains("docker config"),
         "{table}"
     );
     let err = failure_stderr(&fx.run_as_alice(&["manifest", &fx.at("alpha:9.9")]));
@@ -1497,8 +1528,14 @@ fn progress_bar_only_on_a_terminal(flavor: Flavor) {
 /// returns what the terminal showed (stdout and stderr, with the terminal's `\r\n`). `ARGS` is
 /// shell text and may use `$REGISTRY_ADDR`.
 fn on_terminal(fx: &Fixture, args: &str) -> String {
+    on_terminal_with(fx, args, &[])
+}
+
+/// [`on_terminal`] with more environment variables (`COLUMNS`: the width a shell exports).
+fn on_terminal_with(fx: &Fixture, args: &str, envs: &[(&str, &str)]) -> String {
     let script = require_tool("script", "bsdutils");
     let out = Command::new(script)
+        .envs(envs.iter().copied())
         .args(["-q", "-e", "-f", "-c"])
         .arg(format!("\"$REGCTL\" {args}"))
         .arg("/dev/null")
@@ -1682,4 +1719,146 @@ fn token_flow_against_docker_registry_and_a_real_token_server() {
         && r.refresh
         && r.user.as_deref() == Some("bob")
         && r.scopes == ["repository:lib/one:pull"]));
+}
+
+/// The tables of an image pushed by skopeo from an OCI layout with known sizes: 80 columns on a
+/// terminal and piped, short digests unless --wide, `-q` names only, SIZE = config + layers.
+fn tables_fit_80_columns_and_show_image_sizes(flavor: Flavor) {
+    let fx = Fixture::start(flavor);
+    let layout = fx.dir.path().join("layout");
+    crate::common::oci::write_oci_layout(&layout, "v1", 2, 3000);
+    let skopeo = require_tool("skopeo", "skopeo");
+    let source = crate::common::oci::oci_reference(&layout, "v1");
+    let creds = format!("{USER}:{PASSWORD}");
+    for tag in ["v1.2.3-rc1", "latest"] {
+        let out = Command::new(&skopeo)
+            .env("HOME", fx.dir.path())
+            .env_remove("REGISTRY_AUTH_FILE")
+            .args(["--insecure-policy", "copy", "--dest-tls-verify=false"])
+            .args(["--dest-creds", &creds, &source])
+            .arg(format!("docker://{}/team/app:{tag}", fx.addr()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo copy: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // skopeo gzips the plain tar layers on the way: the registry's manifest is what it pushed.
+    let out = Command::new(&skopeo)
+        .env("HOME", fx.dir.path())
+        .env_remove("REGISTRY_AUTH_FILE")
+        .args(["inspect", "--raw", "--tls-verify=false", "--creds", &creds])
+        .arg(format!("docker://{}/team/app:latest", fx.addr()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest_bytes = out.stdout;
+    let digest = sha256(&manifest_bytes);
+    let manifest: Value = serde_json::from_slice(&manifest_bytes).unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2, "{manifest}");
+    let expected_size: u64 = manifest["config"]["size"].as_u64().unwrap()
+        + layers
+            .iter()
+            .map(|l| l["size"].as_u64().unwrap())
+            .sum::<u64>();
+    assert!(
+        expected_size as usize > 2 * manifest_bytes.len(),
+        "{manifest}"
+    );
+    fx.login();
+    let app = fx.at("team/app");
+    let size = bytesize::ByteSize::b(expected_size).to_string();
+
+    // Piped: plain columns within 80, short digest, the image's size.
+    let piped = success_stdout(&fx.run(&["tags", &app, "--insecure"]));
+    for line in piped.lines() {
+        assert!(line.chars().count() <= 80, "{line:?} in\n{piped}");
+        assert!(!line.contains(['│', '─', '┌', '╞', '|']), "{piped}");
+    }
+    let row = piped
+        .lines()
+        .find(|l| l.starts_with("v1.2.3-rc1 "))
+        .unwrap();
+    assert!(row.contains(&format!("{} ", short(&digest))), "{piped}");
+    assert!(!row.contains(&digest), "{piped}");
+    assert!(row.contains("oci manifest"), "{piped}");
+    assert!(
+        row.contains(&size),
+        "SIZE is config + layers ({size}): {piped}"
+    );
+    for args in [
+        &["manifest", &format!("{app}:latest"), "--insecure"][..],
+        &[
+            "delete",
+            &format!("{app}:latest"),
+            "--insecure",
+            "--dry-run",
+        ],
+    ] {
+        let piped = success_stdout(&fx.run(args));
+        assert!(piped.contains(short(&digest)), "{args:?}: {piped}");
+        for line in piped.lines().filter(|l| !l.starts_with("Name:")) {
+            assert!(line.chars().count() <= 80, "{args:?}: {line:?}");
+        }
+    }
+
+    // --wide and -o json: the full values; JSON's size stays the manifest's own.
+    let wide = success_stdout(&fx.run(&["tags", &app, "--insecure", "--wide"]));
+    assert!(
+        wide.contains(&digest) && wide.contains(OCI_MANIFEST),
+        "{wide}"
+    );
+    let json = json_of(&fx.run(&["tags", &app, "--insecure", "-o", "json"]));
+    assert_eq!(json[0]["digest"], digest.as_str());
+    assert_eq!(json[0]["media_type"], OCI_MANIFEST);
+    assert_eq!(json[0]["size"], manifest_bytes.len());
+    let wide = success_stdout(&fx.run(&[
+        "delete",
+        &format!("{app}:latest"),
+        "--insecure",
+        "--dry-run",
+        "--wide",
+    ]));
+    assert!(wide.contains(&digest), "{wide}");
+
+    // -q: the key column alone, no header.
+    let quiet = success_stdout(&fx.run(&["tags", &app, "--insecure", "-q"]));
+    let mut names: Vec<&str> = quiet.lines().collect();
+    names.sort_unstable();
+    assert_eq!(names, ["latest", "v1.2.3-rc1"], "{quiet}");
+    let quiet = success_stdout(&fx.run(&["catalog", fx.addr(), "--insecure", "-q"]));
+    assert_eq!(quiet, "team/app\n");
+    let quiet =
+        success_stdout(&fx.run(&["catalog", fx.addr(), "--insecure", "-q", "--count-tags"]));
+    assert_eq!(quiet, "team/app\n");
+
+    // On an 80-column terminal: box tables of at most 80 columns.
+    for args in [
+        "tags \"$REGISTRY_ADDR\"/team/app --insecure",
+        "tags \"$REGISTRY_ADDR\"/team/app --insecure --details",
+        "manifest \"$REGISTRY_ADDR\"/team/app:latest --insecure",
+        "delete \"$REGISTRY_ADDR\"/team/app:latest --insecure --dry-run",
+    ] {
+        let terminal = on_terminal_with(&fx, args, &[("COLUMNS", "80")]);
+        let boxed: Vec<&str> = terminal
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| l.starts_with(['│', '┌', '├', '└', '╞']))
+            .collect();
+        assert!(boxed.len() >= 3, "{args}: no table in {terminal:?}");
+        for line in &boxed {
+            assert!(line.chars().count() <= 80, "{args}: {line:?}\n{terminal}");
+        }
+        assert!(terminal.contains(short(&digest)), "{args}: {terminal}");
+    }
+    let terminal = on_terminal(&fx, "tags \"$REGISTRY_ADDR\"/team/app --insecure -q");
+    assert!(!terminal.contains(['│', '─']), "{terminal:?}");
+    assert!(terminal.contains("v1.2.3-rc1"), "{terminal:?}");
 }
