@@ -107,11 +107,11 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .await;
         bar.finish_and_clear();
         let details = details?;
+        // Tags sharing a digest are read once, for details and for sizes alike.
+        let mut digests: Vec<String> = details.iter().map(|t| t.digest.clone()).collect();
+        digests.sort_unstable();
+        digests.dedup();
         let images = if args.details {
-            // Tags sharing a digest are read once.
-            let mut digests: Vec<String> = details.iter().map(|t| t.digest.clone()).collect();
-            digests.sort_unstable();
-            digests.dedup();
             let bar = printer.progress(digests.len() as u64, "reading image configs");
             let images = client
                 .images_details(
@@ -124,12 +124,7 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 )
                 .await;
             bar.finish_and_clear();
-            let by_digest: std::collections::HashMap<String, ImageDetails> =
-                digests.into_iter().zip(images?).collect();
-            details
-                .iter()
-                .map(|t| by_digest.get(&t.digest).cloned())
-                .collect()
+            per_tag(&details, &digests, images?)
         } else {
             vec![None; details.len()]
         };
@@ -137,9 +132,6 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         let sizes = if printer.is_json() {
             vec![None; details.len()]
         } else {
-            let mut digests: Vec<String> = details.iter().map(|t| t.digest.clone()).collect();
-            digests.sort_unstable();
-            digests.dedup();
             let bar = printer.progress(digests.len() as u64, "reading image sizes");
             let sizes = client
                 .image_sizes(
@@ -152,12 +144,7 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
                 )
                 .await;
             bar.finish_and_clear();
-            let by_digest: std::collections::HashMap<String, ImageSize> =
-                digests.into_iter().zip(sizes?).collect();
-            details
-                .iter()
-                .map(|t| by_digest.get(&t.digest).copied())
-                .collect()
+            per_tag(&details, &digests, sizes?)
         };
         let rows = details
             .into_iter()
@@ -192,6 +179,16 @@ pub fn run(args: &TagsArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             printer.key_table(&["TAG"], tags.iter().map(|t| vec![t.clone()]))
         }
     }
+}
+
+/// Hands `values` (one per distinct digest, in `digests`' order) back to every tag that has it.
+fn per_tag<T: Clone>(details: &[TagInfo], digests: &[String], values: Vec<T>) -> Vec<Option<T>> {
+    let by_digest: std::collections::HashMap<&str, T> =
+        digests.iter().map(String::as_str).zip(values).collect();
+    details
+        .iter()
+        .map(|t| by_digest.get(t.digest.as_str()).cloned())
+        .collect()
 }
 
 fn print_details(
