@@ -466,7 +466,24 @@ impl Client {
     /// # Errors
     /// [`RemoteError::DeleteDisabled`] when the registry refuses deletes, and the usual errors.
     pub async fn delete_manifest(&self, repository: &str, digest: &str) -> Result<(), RemoteError> {
-        let url = self.url(&format!("/v2/{repository}/manifests/{digest}"))?;
+        let what = format!("manifest {repository}@{digest}");
+        match self.delete_reference(repository, digest, what).await? {
+            None => Ok(()),
+            Some(refused) => Err(refused.into_error(self)),
+        }
+    }
+
+    /// `DELETE /v2/REPO/manifests/REFERENCE`, with what every delete shares: success is
+    /// `None`; a 404 is [`RemoteError::NotFound`] naming `what`; distribution (2.x and 3.x) and
+    /// regctl serve answer 405 `UNSUPPORTED` to every delete while `storage.delete.enabled` is
+    /// false, which is [`RemoteError::DeleteDisabled`]. Any other answer is handed back.
+    async fn delete_reference(
+        &self,
+        repository: &str,
+        reference: &str,
+        what: String,
+    ) -> Result<Option<RefusedDelete>, RemoteError> {
+        let url = self.url(&format!("/v2/{repository}/manifests/{reference}"))?;
         let response = self
             .send(
                 Method::DELETE,
@@ -477,11 +494,11 @@ impl Client {
             .await?;
         let status = response.status();
         if status.is_success() {
-            return Ok(());
+            return Ok(None);
         }
         if status == StatusCode::NOT_FOUND {
             return Err(RemoteError::NotFound {
-                what: format!("manifest {repository}@{digest} on {}", self.registry),
+                what: format!("{what} on {}", self.registry),
                 hint: String::new(),
             });
         }
@@ -491,7 +508,11 @@ impl Client {
                 registry: self.registry.to_string(),
             });
         }
-        Err(self.status_error_from(Method::DELETE, &url, status, &message))
+        Ok(Some(RefusedDelete {
+            url,
+            status,
+            message,
+        }))
     }
 
     /// Whether the registry accepts deletes at all, without deleting anything: a `DELETE` of a
@@ -555,42 +576,33 @@ impl Client {
     /// [`RemoteError::TagDeleteUnsupported`] when it cannot delete a tag alone, and the usual
     /// errors.
     pub async fn delete_tag(&self, repository: &str, tag: &str) -> Result<(), RemoteError> {
-        let url = self.url(&format!("/v2/{repository}/manifests/{tag}"))?;
-        let response = self
-            .send(
-                Method::DELETE,
-                &url,
-                &repository_scope(repository, "delete"),
-                &HeaderMap::new(),
-            )
-            .await?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
+        let what = format!("tag {repository}:{tag}");
+        match self.delete_reference(repository, tag, what).await? {
+            None => Ok(()),
+            // With deletes enabled, distribution 2.x reads the tag as a digest and answers 400
+            // DIGEST_INVALID: it cannot delete a tag alone.
+            Some(refused) if refused.status == StatusCode::BAD_REQUEST => {
+                Err(RemoteError::TagDeleteUnsupported {
+                    registry: self.registry.to_string(),
+                    status: refused.status.as_u16(),
+                    message: refused.message,
+                })
+            }
+            Some(refused) => Err(refused.into_error(self)),
         }
-        if status == StatusCode::NOT_FOUND {
-            return Err(RemoteError::NotFound {
-                what: format!("tag {repository}:{tag} on {}", self.registry),
-                hint: String::new(),
-            });
-        }
-        let (codes, message) = error_body(response).await;
-        // distribution (2.x and 3.x) and regctl serve answer 405 UNSUPPORTED to every delete while
-        // `storage.delete.enabled` is false; with deletes enabled, 2.x reads the tag as a digest
-        // and answers 400 DIGEST_INVALID.
-        if status == StatusCode::METHOD_NOT_ALLOWED || codes.iter().any(|c| c == "UNSUPPORTED") {
-            return Err(RemoteError::DeleteDisabled {
-                registry: self.registry.to_string(),
-            });
-        }
-        if status == StatusCode::BAD_REQUEST {
-            return Err(RemoteError::TagDeleteUnsupported {
-                registry: self.registry.to_string(),
-                status: status.as_u16(),
-                message,
-            });
-        }
-        Err(self.status_error_from(Method::DELETE, &url, status, &message))
+    }
+}
+
+/// A DELETE the registry answered with neither success, 404 nor "deletes disabled".
+struct RefusedDelete {
+    url: Url,
+    status: StatusCode,
+    message: String,
+}
+
+impl RefusedDelete {
+    fn into_error(self, client: &Client) -> RemoteError {
+        client.status_error_from(Method::DELETE, &self.url, self.status, &self.message)
     }
 }
 
