@@ -28,6 +28,7 @@ pub mod digest;
 pub mod fsck;
 pub mod fsutil;
 pub mod gc;
+pub mod health;
 pub mod htpasswd;
 pub mod init;
 pub mod listen_addr;

@@ -402,7 +402,8 @@ async fn scrape() -> Response {
 
 /// The debug listener's routes: the metrics path with prometheus, otherwise only 404s.
 fn debug_router(settings: &DebugSettings) -> Router {
-    let router = Router::new();
+    // health: /debug/health, /livez, /readyz (src/health.rs).
+    let router = crate::health::debug_routes(Router::new());
     match &settings.prometheus_path {
         Some(path) => router.route(path, axum::routing::get(scrape)),
         None => router,

@@ -87,6 +87,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(async {
+        start_health(&settings, &registry)?;
         spawn_upload_purger(&settings, registry);
         serve(&settings, app, printer).await
     });
@@ -109,6 +110,17 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
         ..ApiOptions::default()
     };
     Ok((api::router(Arc::clone(&registry), options), registry))
+}
+
+/// `health.*` (src/health.rs): periodic checks, the storage one through the registry.
+fn start_health(settings: &ServeSettings, registry: &Arc<Registry>) -> anyhow::Result<()> {
+    let registry = Arc::clone(registry);
+    crate::health::start(&settings.health, move || {
+        let registry = Arc::clone(&registry);
+        async move { registry.probe_storage().await.map_err(|e| error_chain(&e)) }
+    })
+    .context("cannot set up the health checks (health)")?;
+    Ok(())
 }
 
 /// `storage.maintenance.uploadpurging`: removes abandoned uploads, first shortly after start (as
@@ -144,6 +156,10 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
         .context("cannot start the registry server")?;
     let local_addr = server.local_addr();
     let is_tls = server.is_tls();
+    // health hook: with ACME, /readyz waits for the certificate.
+    if let (Some(health), Some(acme)) = (crate::health::installed(), server.letsencrypt()) {
+        health.require_certificate(move || acme.has_certificate());
+    }
     if let Some(warning) = settings
         .host
         .as_deref()

@@ -122,16 +122,11 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ),
     ("notifications.endpoints", Unsupported("notifications")),
     ("redis", Unsupported("redis")),
-    (
-        "health.storagedriver",
-        NoOp(
-            "registry:2's periodic storage probe; regctl answers each request's storage error \
-             itself, and registry:2's own sample config enables the probe",
-        ),
-    ),
-    ("health.file", Unsupported("file health checks")),
-    ("health.http", Unsupported("HTTP health checks")),
-    ("health.tcp", Unsupported("TCP health checks")),
+    // health: src/health.rs (periodic checks, /debug/health, 503 while failing).
+    ("health.storagedriver", Honoured),
+    ("health.file", Honoured),
+    ("health.http", Honoured),
+    ("health.tcp", Honoured),
     ("catalog.maxentries", Values(not_default_max)),
     ("tags.maxtags", Values(not_default_max)),
     ("proxy.remoteurl", Unsupported("pull-through caching (proxy)")),

@@ -130,6 +130,15 @@ impl Registry {
         Ok(Self::new(Arc::new(storage), opts))
     }
 
+    /// One cheap storage round trip (listing the v2 root), for health and readiness checks.
+    ///
+    /// # Errors
+    /// The storage error, when the backend does not answer.
+    pub async fn probe_storage(&self) -> Result<(), RegistryError> {
+        self.blocking(|storage| Ok(storage.list(crate::storage::paths::ROOT).map(drop)?))
+            .await
+    }
+
     /// Runs a storage closure on the blocking pool.
     async fn blocking<T, F>(&self, f: F) -> Result<T, RegistryError>
     where

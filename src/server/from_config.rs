@@ -179,8 +179,79 @@ impl ServeSettings {
             timeouts: defaults.timeouts,
 
             debug: debug_settings(config),
+            health: health_checks(config)?,
         })
     }
+}
+
+/// `health.*` as distribution's `RegisterHealthChecks` reads them: zero intervals are 10s, a
+/// zero HTTP status is 200, the storage check is named `storagedriver_<driver>`, and file
+/// checks have no threshold.
+fn health_checks(config: &Config) -> Result<Vec<crate::health::CheckSettings>, SettingsError> {
+    use crate::health::{CheckSettings, Probe, DEFAULT_INTERVAL};
+    let health = &config.health;
+    let duration = |d: Option<crate::config::GoDuration>, key: &'static str| {
+        d.map(|d| d.to_std().ok_or(SettingsError::Duration(key)))
+            .transpose()
+            .map(|d| d.filter(|d| !d.is_zero()))
+    };
+    let threshold = |t: i64| u32::try_from(t.max(0)).unwrap_or(u32::MAX);
+    let mut checks = Vec::new();
+    if health.storagedriver.enabled {
+        checks.push(CheckSettings {
+            name: format!(
+                "storagedriver_{}",
+                config.storage_driver().unwrap_or("filesystem")
+            ),
+            probe: Probe::Storage,
+            interval: duration(
+                health.storagedriver.interval,
+                "health.storagedriver.interval",
+            )?
+            .unwrap_or(DEFAULT_INTERVAL),
+            threshold: threshold(health.storagedriver.threshold),
+        });
+    }
+    for file in &health.file {
+        checks.push(CheckSettings {
+            name: file.file.clone(),
+            probe: Probe::File(PathBuf::from(&file.file)),
+            interval: duration(file.interval, "health.file.interval")?.unwrap_or(DEFAULT_INTERVAL),
+            threshold: 0,
+        });
+    }
+    for http in &health.http {
+        checks.push(CheckSettings {
+            name: http.uri.clone(),
+            probe: Probe::Http {
+                uri: http.uri.clone(),
+                status: u16::try_from(http.statuscode)
+                    .ok()
+                    .filter(|s| *s != 0)
+                    .unwrap_or(200),
+                headers: http
+                    .headers
+                    .iter()
+                    .flat_map(|(name, values)| values.iter().map(|v| (name.clone(), v.clone())))
+                    .collect(),
+                timeout: duration(http.timeout, "health.http.timeout")?,
+            },
+            interval: duration(http.interval, "health.http.interval")?.unwrap_or(DEFAULT_INTERVAL),
+            threshold: threshold(http.threshold),
+        });
+    }
+    for tcp in &health.tcp {
+        checks.push(CheckSettings {
+            name: tcp.addr.clone(),
+            probe: Probe::Tcp {
+                addr: tcp.addr.clone(),
+                timeout: duration(tcp.timeout, "health.tcp.timeout")?,
+            },
+            interval: duration(tcp.interval, "health.tcp.interval")?.unwrap_or(DEFAULT_INTERVAL),
+            threshold: threshold(tcp.threshold),
+        });
+    }
+    Ok(checks)
 }
 
 /// `http.debug` (src/metrics.rs): the listener runs when `addr` is set; as in registry:2,

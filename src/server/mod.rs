@@ -193,6 +193,8 @@ pub struct ServeSettings {
 
     /// `http.debug` (metrics: src/metrics.rs).
     pub debug: Option<crate::metrics::DebugSettings>,
+    /// `health.*` checks (src/health.rs).
+    pub health: Vec<crate::health::CheckSettings>,
 }
 
 impl Default for ServeSettings {
@@ -216,6 +218,7 @@ impl Default for ServeSettings {
             timeouts: ConnectionTimeouts::default(),
 
             debug: None,
+            health: Vec::new(),
         }
     }
 }
@@ -357,6 +360,7 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
         "/",
         axum::routing::get(|| async { axum::http::StatusCode::OK }),
     );
+    let app = crate::health::probe_routes(app);
     let mut app = app.layer(tower_http::catch_panic::CatchPanicLayer::new());
     if let Some(htpasswd) = &settings.htpasswd {
         let (authenticator, report) = HtpasswdAuth::load(&htpasswd.realm, &htpasswd.path)?;
@@ -383,6 +387,10 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
         headers,
         add_response_headers,
     ));
+    // health hook (src/health.rs): 503 for everything while a check fails, as registry:2.
+    if !settings.health.is_empty() {
+        app = app.layer(axum::middleware::from_fn(crate::health::gate));
+    }
     if !settings.log.accesslog_disabled {
         app = app.layer(axum::middleware::from_fn(logging::access_log));
     }

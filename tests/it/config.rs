@@ -609,7 +609,6 @@ fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
         ("middleware", "middleware:\n  storage:\n    - name: cloudfront\n"),
         ("auth.token", "auth:\n  token:\n    realm: https://a/token\n    service: s\n    issuer: i\n    rootcertbundle: /b\n"),
         ("http.tls.ciphersuites", "http:\n  addr: 127.0.0.1:0\n  tls:\n    ciphersuites: [TLS_AES_128_GCM_SHA256]\n"),
-        ("health.tcp", "health:\n  tcp:\n    - addr: 127.0.0.1:6379\n"),
         ("log.hooks", "log:\n  hooks:\n    - type: mail\n      levels: [panic]\n"),
     ];
     for (key, extra) in cases {
@@ -911,11 +910,7 @@ fn keys_without_effect_are_listed_and_env_set_unsupported_keys_name_the_variable
         .unwrap();
     assert!(verbose.status.success(), "{}", stdout_of(&verbose));
     let notes = stderr_of(&verbose);
-    for key in [
-        "log.fields",
-        "storage.cache.blobdescriptor",
-        "health.storagedriver",
-    ] {
+    for key in ["log.fields", "storage.cache.blobdescriptor"] {
         assert!(
             notes.contains(&format!("{key}: accepted without effect in regctl serve: ")),
             "{key}: {notes}"

@@ -11,6 +11,7 @@ mod docs;
 mod fsck;
 mod gc;
 mod hardening;
+mod health;
 mod init;
 mod interop;
 mod metrics;
