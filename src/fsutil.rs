@@ -185,6 +185,35 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// What changed about a file, cheaply: a rewrite by rename changes the inode, an edit in place the
+/// size or the times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    inode: u64,
+    device: u64,
+    size: u64,
+    modified: Option<std::time::SystemTime>,
+    changed: (i64, i64),
+}
+
+impl FileStamp {
+    /// The stamp of the file at `path` (following symlinks).
+    ///
+    /// # Errors
+    /// When the file cannot be `stat`ed.
+    pub fn of(path: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path)?;
+        Ok(Self {
+            inode: meta.ino(),
+            device: meta.dev(),
+            size: meta.len(),
+            modified: meta.modified().ok(),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

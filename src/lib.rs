@@ -1,6 +1,7 @@
 //! regctl: one binary to run a private container registry.
 //!
 //! Layout (see ARCHITECTURE.md for the invariants of each module):
+//! - [`access`]: per-repository access rules, groups and CI tokens; `Policy::decide`.
 //! - [`api`]: the OCI Distribution API as an axum router over a [`registry::Registry`].
 //! - [`certs`]: self-signed CA + server certificates, ACME (HTTP-01, TLS-ALPN-01), inspection.
 //! - [`cli`]: argument parsing and rendering, one file per subcommand; the only place `anyhow` is used.
@@ -19,6 +20,7 @@
 //!   response headers, access log, graceful shutdown around the registry API router.
 //! - [`storage`]: the `Storage` trait, registry:2's key layout, the filesystem backend.
 
+pub mod access;
 pub mod api;
 pub mod certs;
 pub mod cli;

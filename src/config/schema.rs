@@ -830,6 +830,16 @@ impl Config {
         Some((realm.to_owned(), PathBuf::from(path)))
     }
 
+    /// `auth.htpasswd.policy`: regctl's access policy file, resolved against the current
+    /// directory as registry:2 resolves `path`.
+    #[must_use]
+    pub fn access_policy(&self) -> Option<PathBuf> {
+        let auth = self.auth.as_ref().filter(|a| a.kind == "htpasswd")?;
+        auth.param_str("policy")
+            .and_then(non_empty)
+            .map(PathBuf::from)
+    }
+
     /// `storage.delete.enabled`: manifest and blob deletes are allowed.
     #[must_use]
     pub fn delete_enabled(&self) -> bool {

@@ -301,7 +301,8 @@ pub static AUTH_KINDS: &[Field] = &[
     p(
         "htpasswd",
         &Shape::Params {
-            known: &[p("realm", &STR), p("path", &STR)],
+            // `policy` is regctl's (src/access): registry:2's htpasswd reads only realm and path.
+            known: &[p("realm", &STR), p("path", &STR), p("policy", &STR)],
             open: false,
         },
     ),

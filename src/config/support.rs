@@ -79,6 +79,8 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
         NoOp("parallelism of registry:2's tag lookups on delete"),
     ),
     ("auth.htpasswd", Honoured),
+    // regctl's access policy (src/access); registry:2's htpasswd ignores the parameter.
+    ("auth.htpasswd.policy", Honoured),
     ("auth.token", Unsupported("token authentication (auth.token)")),
     ("auth.silly", Unsupported("the silly auth method")),
     ("middleware", Unsupported("middleware")),

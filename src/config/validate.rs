@@ -687,6 +687,9 @@ fn check_auth(config: &Config, out: &mut Vec<Diagnostic>) {
             if let Some(file) = auth.param_str("path").filter(|p| !p.is_empty()) {
                 check_htpasswd_file(out, file);
             }
+            if let Some(policy) = config.access_policy() {
+                check_access_policy(out, &policy, auth.param_str("path").unwrap_or_default());
+            }
         }
         "token" => {
             let bundle = auth.param_str("rootcertbundle").unwrap_or_default();
@@ -709,6 +712,34 @@ fn check_auth(config: &Config, out: &mut Vec<Diagnostic>) {
             }
         }
         _ => {}
+    }
+}
+
+/// `auth.htpasswd.policy`: the policy, its group file and token store load; names nobody
+/// answers to are warnings. Problems are located as `auth.htpasswd.policy: FILE: KEY PATH`.
+fn check_access_policy(out: &mut Vec<Diagnostic>, policy: &Path, htpasswd: &str) {
+    let key = "auth.htpasswd.policy";
+    let located = |path: &str| format!("{key}: {}: {path}", policy.display());
+    match crate::access::WatchedPolicy::load(policy) {
+        Ok(watched) => {
+            let snapshot = watched.current();
+            let users = crate::htpasswd::Htpasswd::load(Path::new(htpasswd)).ok();
+            if let Some(users) = users {
+                let known = |user: &str| users.get(user).is_some();
+                for problem in snapshot.policy.unknown_names(&known) {
+                    out.push(Diagnostic::warning(located(&problem.path), problem.message));
+                }
+            }
+        }
+        Err(crate::access::watch::LoadError::Policy(crate::access::PolicyError::Invalid {
+            problems,
+            ..
+        })) => {
+            for problem in problems {
+                out.push(Diagnostic::error(located(&problem.path), problem.message));
+            }
+        }
+        Err(err) => out.push(Diagnostic::error(key, crate::report::error_chain(&err))),
     }
 }
 

@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -38,6 +38,7 @@ use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::fsutil::FileStamp;
 use crate::htpasswd::{HashScheme, Htpasswd, HtpasswdError, MAX_PASSWORD_BYTES};
 
 /// How long a successful verification is remembered.
@@ -84,31 +85,6 @@ pub enum AuthError {
 /// extensions (the access log reads it from the response).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthenticatedUser(pub String);
-
-/// What changed about a file, cheaply: a rewrite by rename changes the inode, an edit in place the
-/// size or the times.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileStamp {
-    inode: u64,
-    device: u64,
-    size: u64,
-    modified: Option<SystemTime>,
-    changed: (i64, i64),
-}
-
-impl FileStamp {
-    fn of(path: &Path) -> std::io::Result<Self> {
-        use std::os::unix::fs::MetadataExt as _;
-        let meta = std::fs::metadata(path)?;
-        Ok(Self {
-            inode: meta.ino(),
-            device: meta.dev(),
-            size: meta.len(),
-            modified: meta.modified().ok(),
-            changed: (meta.ctime(), meta.ctime_nsec()),
-        })
-    }
-}
 
 /// The users that can authenticate: bcrypt entries only.
 #[derive(Debug, Default)]
