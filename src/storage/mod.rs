@@ -8,6 +8,7 @@
 pub mod chunks;
 pub mod fs;
 pub mod paths;
+pub mod s3;
 
 use std::io::{self, Write};
 
