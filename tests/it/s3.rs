@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use bytes::Bytes;
-use futures_util::{stream, TryStreamExt};
+use futures_util::TryStreamExt;
 use regctl::config::s3::S3Settings;
 use regctl::digest::Digest;
 use regctl::storage::s3::S3Storage;
@@ -41,14 +41,6 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ ((i >> 8) as u8))
         .collect()
-}
-
-fn body(data: &[u8], piece: usize) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
-    let pieces: Vec<std::io::Result<Bytes>> = data
-        .chunks(piece)
-        .map(|c| Ok(Bytes::copy_from_slice(c)))
-        .collect();
-    stream::iter(pieces)
 }
 
 async fn read_all(storage: &S3Storage, key: &str) -> Vec<u8> {
@@ -94,7 +86,7 @@ fn keys_are_distributions_with_no_directory_objects() {
             .await
             .unwrap();
         assert_eq!(repos.len(), 1);
-        assert!(repos[0].is_dir && repos[0].name == "lib");
+        assert!(repos[0].is_prefix() && repos[0].name == "lib");
         assert_eq!(
             storage.get(link, 100).await.unwrap().as_deref(),
             Some(&b"sha256:ab"[..])
@@ -142,60 +134,107 @@ fn an_upload_hops_between_replicas_and_keeps_registry2s_parts() {
     let key = "/docker/registry/v2/repositories/app/_uploads/u1/data";
     let first = pattern(6 * MIB, 1);
     let second = pattern(3 * MIB, 2);
-    rt.block_on(async {
-        a.create_upload(key).await.unwrap();
-        assert_eq!(b.upload_size(key).await.unwrap(), Some(0));
-        let size = a.append(key, 0, body(&first, 64 * 1024)).await.unwrap();
-        assert_eq!(size, first.len() as u64);
-        // registry:2's parts: chunksize, then the rest.
-        let (_, parts) = b.open_upload(key).await.unwrap().unwrap();
-        let sizes: Vec<u64> = parts.iter().map(|p| p.size).collect();
-        assert_eq!(sizes, [5 * MIB as u64, MIB as u64]);
-        // A PATCH at the wrong offset is refused and changes nothing.
-        let wrong = b.append(key, 5, body(b"x", 1)).await.unwrap_err();
-        assert_eq!(wrong.kind(), std::io::ErrorKind::InvalidInput, "{wrong}");
-        // Replica B continues: the short 1 MiB tail is merged server-side first.
-        let size = b
-            .append(key, first.len() as u64, body(&second, 1024 * 1024))
-            .await
+    // The blocking seam runs off the runtime, as the registry's blocking pool does.
+    let on_a = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut upload = a.open_upload_by_key(key, 0).unwrap();
+                for piece in first.chunks(64 * 1024) {
+                    upload.append(piece).unwrap();
+                }
+                upload.persist().unwrap();
+                upload.size()
+            })
+            .join()
+            .unwrap()
+    });
+    assert_eq!(on_a, first.len() as u64);
+    // registry:2's parts: chunksize, then the rest.
+    let (_, parts) = rt.block_on(b.find_upload(key)).unwrap().unwrap();
+    let sizes: Vec<u64> = parts.iter().map(|p| p.size).collect();
+    assert_eq!(sizes, [5 * MIB as u64, MIB as u64]);
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                // An open past the stored size is refused.
+                let past = b
+                    .open_upload_by_key(key, first.len() as u64 + 1)
+                    .err()
+                    .unwrap();
+                assert_eq!(past.kind(), std::io::ErrorKind::InvalidInput, "{past}");
+                // Replica B continues: the short 1 MiB tail is folded in server-side first.
+                let mut upload = b.open_upload_by_key(key, first.len() as u64).unwrap();
+                upload.append(&second[..MIB]).unwrap();
+                upload.append(&second[MIB..]).unwrap();
+                // A request that broke off is rewound to where it started.
+                upload.append(b"garbage").unwrap();
+                upload.rewind((first.len() + second.len()) as u64).unwrap();
+                upload.persist().unwrap();
+                // Replica C reads it back (a hash state that was not stored) and seals it.
+                let total = (first.len() + second.len()) as u64;
+                let mut upload = c.open_upload_by_key(key, total).unwrap();
+                let mut chunks = upload.chunks(0, total).unwrap();
+                let mut read = Vec::new();
+                while let Some(chunk) = chunks.next_chunk().unwrap() {
+                    read.extend_from_slice(&chunk);
+                }
+                assert_eq!(
+                    Digest::of(&read),
+                    Digest::of(&[&first[..], &second[..]].concat())
+                );
+                upload.seal(total).unwrap();
+            })
+            .join()
             .unwrap();
-        assert_eq!(size, (first.len() + second.len()) as u64);
-        assert_eq!(c.complete_upload(key).await.unwrap(), size);
-        let blob = "/docker/registry/v2/blobs/sha256/00/0000/data";
-        c.copy(key, blob).await.unwrap();
-        let stored = read_all(&a, blob).await;
+    });
+    rt.block_on(async {
+        assert!(
+            a.find_upload(key).await.unwrap().is_none(),
+            "sealed: completed"
+        );
+        let stored = read_all(&a, key).await;
         let expected = [first.clone(), second.clone()].concat();
         assert_eq!(Digest::of(&stored), Digest::of(&expected));
-        assert!(a.open_upload(key).await.unwrap().is_none());
     });
 }
 
 #[test]
-fn a_small_tail_is_read_back_and_an_empty_upload_completes() {
+fn a_small_tail_is_read_back_and_an_empty_upload_seals() {
     let rt = runtime();
     let bucket = s3server::bucket();
     let s = backend(&rt, &bucket, "r", "");
     let key = "/docker/registry/v2/repositories/app/_uploads/u2/data";
+    let empty = "/docker/registry/v2/repositories/app/_uploads/u3/data";
+    let aborted = "/docker/registry/v2/repositories/app/_uploads/u4/data";
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut upload = s.open_upload_by_key(key, 0).unwrap();
+                upload.append(b"hello ").unwrap();
+                upload.persist().unwrap();
+                let mut upload = s.open_upload_by_key(key, 6).unwrap();
+                upload.append(b"world").unwrap();
+                upload.persist().unwrap();
+                // Reopening at an earlier offset drops what follows it.
+                let mut upload = s.open_upload_by_key(key, 5).unwrap();
+                assert_eq!(upload.size(), 5);
+                upload.append(b"!").unwrap();
+                upload.seal(6).unwrap();
+
+                let mut upload = s.open_upload_by_key(empty, 0).unwrap();
+                upload.seal(0).unwrap();
+
+                let upload = s.open_upload_by_key(aborted, 0).unwrap();
+                upload.abort().unwrap();
+            })
+            .join()
+            .unwrap();
+    });
     rt.block_on(async {
-        s.create_upload(key).await.unwrap();
-        assert_eq!(s.append(key, 0, body(b"hello ", 2)).await.unwrap(), 6);
-        assert_eq!(s.append(key, 6, body(b"world", 5)).await.unwrap(), 11);
-        assert_eq!(s.complete_upload(key).await.unwrap(), 11);
-        assert_eq!(read_all(&s, key).await, b"hello world");
-        // Completing again (a commit that stopped after this step) finds the object.
-        assert_eq!(s.complete_upload(key).await.unwrap(), 11);
-
-        let empty = "/docker/registry/v2/repositories/app/_uploads/u3/data";
-        s.create_upload(empty).await.unwrap();
-        assert_eq!(s.complete_upload(empty).await.unwrap(), 0);
+        assert_eq!(read_all(&s, key).await, b"hello!");
         assert_eq!(s.head(empty).await.unwrap().unwrap().size, 0);
-
-        let aborted = "/docker/registry/v2/repositories/app/_uploads/u4/data";
-        s.create_upload(aborted).await.unwrap();
-        s.abort_upload(aborted).await.unwrap();
-        assert!(s.open_upload(aborted).await.unwrap().is_none());
-        let gone = s.append(aborted, 0, body(b"x", 1)).await.unwrap_err();
-        assert_eq!(gone.kind(), std::io::ErrorKind::NotFound);
+        assert!(s.find_upload(aborted).await.unwrap().is_none());
+        assert!(s.head(aborted).await.unwrap().is_none());
     });
 }
 

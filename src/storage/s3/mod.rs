@@ -17,20 +17,23 @@
 //! Calls are async (object_store is); [`S3Storage::block_on`] runs one from the blocking pool for
 //! the blocking storage seam.
 
+mod backend;
 mod client;
 mod multipart;
+mod upload;
 
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::signer::Signer;
 use object_store::{
-    GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+    GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutMode, PutMultipartOptions, PutOptions,
+    PutPayload,
 };
 use tokio::sync::Semaphore;
 
@@ -38,7 +41,8 @@ use crate::config::s3::{S3Settings, MIN_CHUNK_SIZE};
 
 pub use multipart::Part;
 
-use super::{Entry, StorageError};
+use super::backend::{Child, ChildKind};
+use super::StorageError;
 
 /// The most memory all part buffers of one process may hold together (a buffer is `chunksize`
 /// bytes; at least two buffers are always allowed).
@@ -55,13 +59,30 @@ pub struct ObjectInfo {
     pub etag: Option<String>,
 }
 
-/// registry:2's tree in one S3 bucket.
+/// registry:2's tree in one S3 bucket. Cloning shares the connection and the part-buffer bound.
+#[derive(Clone)]
 pub struct S3Storage {
-    connection: client::Connection,
-    settings: S3Settings,
+    connection: Arc<client::Connection>,
+    settings: Arc<S3Settings>,
     /// One permit per part buffer.
-    part_buffers: Semaphore,
-    runtime: tokio::runtime::Handle,
+    part_buffers: Arc<Semaphore>,
+    runtime: Runtime,
+}
+
+/// The runtime S3 calls run on: the caller's, or one of its own when built outside any.
+#[derive(Clone)]
+enum Runtime {
+    Shared(tokio::runtime::Handle),
+    Owned(Arc<tokio::runtime::Runtime>),
+}
+
+impl Runtime {
+    fn handle(&self) -> &tokio::runtime::Handle {
+        match self {
+            Self::Shared(handle) => handle,
+            Self::Owned(runtime) => runtime.handle(),
+        }
+    }
 }
 
 impl std::fmt::Debug for S3Storage {
@@ -102,12 +123,37 @@ impl S3Storage {
     /// # Errors
     /// `InvalidInput` for settings the S3 client refuses.
     pub fn new(settings: S3Settings, runtime: tokio::runtime::Handle) -> io::Result<Self> {
+        Self::build(settings, Runtime::Shared(runtime))
+    }
+
+    /// [`S3Storage::new`] on the current runtime, or on a small one of its own when called
+    /// outside any (a CLI command).
+    ///
+    /// # Errors
+    /// `InvalidInput` for settings the S3 client refuses; failing to start a runtime.
+    pub fn connect(settings: S3Settings) -> io::Result<Self> {
+        let runtime = match tokio::runtime::Handle::try_current() {
+            Ok(handle) => Runtime::Shared(handle),
+            Err(_) => Runtime::Owned(Arc::new(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("regctl-s3")
+                    .enable_all()
+                    .build()?,
+            )),
+        };
+        Self::build(settings, runtime)
+    }
+
+    fn build(settings: S3Settings, runtime: Runtime) -> io::Result<Self> {
         let connection = client::connect(&settings)?;
         let buffers = (PART_BUFFER_BUDGET / settings.chunk_size).max(2);
         Ok(Self {
-            connection,
-            part_buffers: Semaphore::new(usize::try_from(buffers).unwrap_or(usize::MAX)),
-            settings,
+            connection: Arc::new(connection),
+            part_buffers: Arc::new(Semaphore::new(
+                usize::try_from(buffers).unwrap_or(usize::MAX),
+            )),
+            settings: Arc::new(settings),
             runtime,
         })
     }
@@ -120,7 +166,7 @@ impl S3Storage {
 
     /// Runs `future` to completion from a thread outside the runtime (the blocking pool).
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+        self.runtime.handle().block_on(future)
     }
 
     /// The S3 object key of a storage key (`/docker/registry/v2/...`): distribution's
@@ -264,12 +310,12 @@ impl S3Storage {
             .boxed())
     }
 
-    /// The entries directly below the "directory" `key`: common prefixes are directories; empty
-    /// if nothing is below it.
+    /// The entries directly below the "directory" `key`: common prefixes and objects (a name
+    /// can be both); empty if nothing is below it.
     ///
     /// # Errors
     /// S3 errors.
-    pub async fn list(&self, key: &str) -> io::Result<Vec<Entry>> {
+    pub async fn list(&self, key: &str) -> io::Result<Vec<Child>> {
         let path = self.path("list", key)?;
         let listing = self
             .connection
@@ -278,19 +324,20 @@ impl S3Storage {
             .await
             .map_err(|e| io_error("list", key, e))?;
         let name = |p: &Path| p.filename().unwrap_or_default().to_owned();
-        let mut entries: Vec<Entry> = listing
+        let mut entries: Vec<Child> = listing
             .common_prefixes
             .iter()
-            .map(|p| Entry {
+            .map(|p| Child {
                 name: name(p),
-                is_dir: true,
+                kind: ChildKind::Prefix,
             })
-            .chain(listing.objects.iter().map(|o| Entry {
+            .chain(listing.objects.iter().map(|o| Child {
                 name: name(&o.location),
-                is_dir: false,
+                kind: ChildKind::File,
             }))
+            .filter(|c| !c.name.is_empty())
             .collect();
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        entries.sort();
         Ok(entries)
     }
 
@@ -357,7 +404,7 @@ impl S3Storage {
             .try_for_each(|_| async { Ok(()) })
             .await
             .map_err(|e| io_error("delete", key, e))?;
-        Ok(())
+        self.abort_uploads_below(key).await
     }
 
     /// A presigned GET URL for `key`, valid for [`PRESIGN_TTL`] (a blob download redirect).
@@ -397,54 +444,64 @@ impl S3Storage {
                 .await
                 .map_err(|e| io_error("copy", from, e));
         }
-        let store = &self.connection.store;
-        let id = store
-            .create_multipart(&dest)
-            .await
-            .map_err(|e| io_error("copy", to, e))?;
+        let id = self.create_upload(to).await?;
+        let parts = match self.copy_parts(from, to, &id, size).await {
+            Ok(parts) => parts,
+            Err(e) => {
+                let _ = self.connection.store.abort_multipart(&dest, &id).await;
+                return Err(e);
+            }
+        };
+        self.complete_parts(to, &id, &parts).await
+    }
+
+    /// Fills the empty upload `id` of `to` with the first `len` bytes of the object `from`, as
+    /// ranged UploadPartCopy parts of `multipartcopychunksize` (a last range under S3's 5 MiB
+    /// minimum joins the one before), at most `multipartcopymaxconcurrency` at once. `len` must
+    /// be at least 5 MiB, or the only part is short.
+    ///
+    /// # Errors
+    /// S3 errors.
+    async fn copy_parts(&self, from: &str, to: &str, id: &str, len: u64) -> io::Result<Vec<Part>> {
         let chunk = self.settings.multipart_copy_chunk_size;
-        let source_key = self.object_key(from);
-        let dest_key = self.object_key(to);
-        let ranges: Vec<(u32, u64, u64)> = (0..size.div_ceil(chunk))
-            .map(|i| {
-                let first = i * chunk;
-                let last = (first + chunk).min(size) - 1;
-                (u32::try_from(i + 1).unwrap_or(u32::MAX), first, last)
-            })
-            .collect();
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        let mut first = 0;
+        while first < len {
+            let end = (first + chunk).min(len);
+            ranges.push((first, end));
+            first = end;
+        }
+        if ranges.len() > 1 && ranges.last().is_some_and(|(a, b)| b - a < MIN_CHUNK_SIZE) {
+            let (_, end) = ranges.pop().unwrap_or_default();
+            if let Some(last) = ranges.last_mut() {
+                last.1 = end;
+            }
+        }
+        let source = self.object_key(from);
+        let dest = self.object_key(to);
         let concurrency =
             usize::try_from(self.settings.multipart_copy_max_concurrency).unwrap_or(usize::MAX);
-        let copied: io::Result<Vec<(u32, String)>> = stream::iter(ranges)
-            .map(|(number, first, last)| {
-                let (connection, id, source_key, dest_key) =
-                    (&self.connection, &id, &source_key, &dest_key);
+        let mut parts: Vec<Part> = stream::iter(ranges.into_iter().enumerate())
+            .map(|(index, (first, end))| {
+                let (connection, source, dest) = (&self.connection, &source, &dest);
+                let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
                 async move {
                     connection
-                        .upload_part_copy(dest_key, id, number, source_key, Some((first, last)))
+                        .upload_part_copy(dest, id, number, source, Some((first, end - 1)))
                         .await
-                        .map(|etag| (number, etag))
+                        .map(|etag| Part {
+                            number,
+                            etag,
+                            size: end - first,
+                        })
                 }
             })
             .buffer_unordered(concurrency.max(1))
             .try_collect()
-            .await;
-        let mut parts = match copied {
-            Ok(parts) => parts,
-            Err(e) => {
-                let _ = store.abort_multipart(&dest, &id).await;
-                return Err(StorageError::wrap("copy", from, e));
-            }
-        };
-        parts.sort_by_key(|(number, _)| *number);
-        let ids = parts
-            .into_iter()
-            .map(|(_, etag)| PartId { content_id: etag })
-            .collect();
-        store
-            .complete_multipart(&dest, &id, ids)
             .await
-            .map(drop)
-            .map_err(|e| io_error("copy", to, e))
+            .map_err(|e| StorageError::wrap("copy", from, e))?;
+        parts.sort_by_key(|p| p.number);
+        Ok(parts)
     }
 
     /// The open multipart upload of `key` and its parts, as registry:2's `Writer(append)` finds
@@ -452,7 +509,7 @@ impl S3Storage {
     ///
     /// # Errors
     /// S3 errors.
-    pub async fn open_upload(&self, key: &str) -> io::Result<Option<(String, Vec<Part>)>> {
+    pub async fn find_upload(&self, key: &str) -> io::Result<Option<(String, Vec<Part>)>> {
         let object = self.object_key(key);
         let wrap = |e| StorageError::wrap("upload", key, e);
         let Some(id) = self.connection.find_upload(&object).await.map_err(wrap)? else {
@@ -466,115 +523,44 @@ impl S3Storage {
         Ok(Some((id, parts)))
     }
 
-    /// Starts an empty upload at `key` (registry:2 does at upload start).
+    /// Starts an empty multipart upload at `key` (registry:2 does at upload start).
     ///
     /// # Errors
     /// S3 errors.
     pub async fn create_upload(&self, key: &str) -> io::Result<String> {
         let path = self.path("upload", key)?;
+        let mut options = PutMultipartOptions::default();
+        if let Some(class) = &self.settings.storage_class {
+            options
+                .attributes
+                .insert(object_store::Attribute::StorageClass, class.clone().into());
+        }
         self.connection
             .store
-            .create_multipart(&path)
+            .create_multipart_opts(&path, options)
             .await
             .map_err(|e| io_error("upload", key, e))
     }
 
-    /// The number of bytes written to the upload at `key`: the sum of its parts; `None` if no
-    /// upload is open there.
+    /// Uploads `data` as the part after `parts` of the upload `id` of `key`.
     ///
     /// # Errors
     /// S3 errors.
-    pub async fn upload_size(&self, key: &str) -> io::Result<Option<u64>> {
-        Ok(self
-            .open_upload(key)
-            .await?
-            .map(|(_, parts)| parts.iter().map(|p| p.size).sum()))
-    }
-
-    /// Appends `data` to the upload at `key`, which must hold exactly `offset` bytes; returns
-    /// the new size. Parts are `chunksize` bytes and the last one holds the rest, as registry:2
-    /// writes them; a short last part left by an earlier append is first merged the way
-    /// registry:2 does (complete, reopen, then copy the object back as part 1 server-side, or
-    /// read it back when it is under 5 MiB).
-    ///
-    /// # Errors
-    /// `NotFound` without an open upload; `InvalidInput` ("range") when `offset` is not the
-    /// upload's size; errors of `data`; S3 errors. After an error the upload holds what was
-    /// written in whole parts: its size says where to resume.
-    pub async fn append(
+    pub async fn put_part(
         &self,
         key: &str,
-        offset: u64,
-        data: impl futures_util::Stream<Item = io::Result<Bytes>> + Send,
-    ) -> io::Result<u64> {
-        let wrap = |e| StorageError::wrap("append", key, e);
-        let Some((mut id, mut parts)) = self.open_upload(key).await? else {
-            return Err(wrap(io::Error::new(
-                io::ErrorKind::NotFound,
-                "no open upload (finished, cancelled or purged)",
-            )));
-        };
-        let size: u64 = parts.iter().map(|p| p.size).sum();
-        if size != offset {
-            return Err(wrap(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("range: the upload holds {size} bytes, not {offset}"),
-            )));
-        }
-        let _permit = self
-            .part_buffers
-            .acquire()
-            .await
-            .map_err(|_| wrap(io::Error::other("shutting down")))?;
-        let chunk = usize::try_from(self.settings.chunk_size).unwrap_or(usize::MAX);
-        let mut buffer = BytesMut::new();
-        let path = self.path("append", key)?;
-        let mut data = std::pin::pin!(data);
-        let mut merged = false;
-        while let Some(next) = data.next().await {
-            let next = next?;
-            if next.is_empty() {
-                continue;
-            }
-            if !merged {
-                merged = true;
-                if parts.last().is_some_and(|p| p.size < MIN_CHUNK_SIZE) {
-                    (id, parts, buffer) = self.merge_short_tail(key, &path, &id, parts).await?;
-                }
-            }
-            buffer.extend_from_slice(&next);
-            while buffer.len() >= chunk {
-                let part = buffer.split_to(chunk).freeze();
-                self.put_part(key, &path, &id, &mut parts, part).await?;
-            }
-        }
-        if !buffer.is_empty() {
-            self.put_part(key, &path, &id, &mut parts, buffer.freeze())
-                .await?;
-        }
-        Ok(parts.iter().map(|p| p.size).sum())
-    }
-
-    async fn put_part(
-        &self,
-        key: &str,
-        path: &Path,
         id: &str,
         parts: &mut Vec<Part>,
         data: Bytes,
     ) -> io::Result<()> {
+        let path = self.path("append", key)?;
         let number = parts.last().map_or(1, |p| p.number + 1);
         let size = data.len() as u64;
         let index = usize::try_from(number - 1).unwrap_or(usize::MAX);
         let part = self
             .connection
             .store
-            .put_part(
-                &path.clone(),
-                &id.to_owned(),
-                index,
-                PutPayload::from_bytes(data),
-            )
+            .put_part(&path, &id.to_owned(), index, PutPayload::from_bytes(data))
             .await
             .map_err(|e| io_error("append", key, e))?;
         parts.push(Part {
@@ -585,71 +571,16 @@ impl S3Storage {
         Ok(())
     }
 
-    /// registry:2's fix for a last part under S3's 5 MiB minimum: complete the upload, open a
-    /// new one on the same key, and make the object its first part (copied server-side when it
-    /// is at least 5 MiB, else read back into the buffer).
-    async fn merge_short_tail(
-        &self,
-        key: &str,
-        path: &Path,
-        id: &str,
-        parts: Vec<Part>,
-    ) -> io::Result<(String, Vec<Part>, BytesMut)> {
-        let store = &self.connection.store;
-        let size: u64 = parts.iter().map(|p| p.size).sum();
-        let ids = parts
-            .iter()
-            .map(|p| PartId {
-                content_id: p.etag.clone(),
-            })
-            .collect();
-        store
-            .complete_multipart(path, &id.to_owned(), ids)
-            .await
-            .map_err(|e| io_error("append", key, e))?;
-        let new_id = self.create_upload(key).await?;
-        if size < MIN_CHUNK_SIZE {
-            let data = self.get(key, MIN_CHUNK_SIZE).await?.unwrap_or_default();
-            return Ok((new_id, Vec::new(), BytesMut::from(&data[..])));
-        }
-        let object = self.object_key(key);
-        let etag = self
-            .connection
-            .upload_part_copy(&object, &new_id, 1, &object, None)
-            .await
-            .map_err(|e| StorageError::wrap("append", key, e))?;
-        Ok((
-            new_id,
-            vec![Part {
-                number: 1,
-                etag,
-                size,
-            }],
-            BytesMut::new(),
-        ))
-    }
-
-    /// Completes the upload at `key` into the object `key` (an empty upload becomes an empty
-    /// object, as registry:2 does); returns its size. Already complete (a commit that stopped
-    /// after this step) is fine.
+    /// Completes the upload `id` of `key` with `parts` into the object `key` (no parts: an empty
+    /// object, as registry:2 does it).
     ///
     /// # Errors
-    /// `NotFound` when neither an upload nor an object is there; S3 errors.
-    pub async fn complete_upload(&self, key: &str) -> io::Result<u64> {
+    /// S3 errors.
+    pub async fn complete_parts(&self, key: &str, id: &str, parts: &[Part]) -> io::Result<()> {
         let path = self.path("complete", key)?;
-        let store = &self.connection.store;
-        let Some((id, mut parts)) = self.open_upload(key).await? else {
-            return self.head(key).await?.map(|info| info.size).ok_or_else(|| {
-                StorageError::wrap(
-                    "complete",
-                    key,
-                    io::Error::new(io::ErrorKind::NotFound, "no open upload"),
-                )
-            });
-        };
+        let mut parts = parts.to_vec();
         if parts.is_empty() {
-            self.put_part(key, &path, &id, &mut parts, Bytes::new())
-                .await?;
+            self.put_part(key, id, &mut parts, Bytes::new()).await?;
         }
         let ids = parts
             .iter()
@@ -657,33 +588,69 @@ impl S3Storage {
                 content_id: p.etag.clone(),
             })
             .collect();
-        store
-            .complete_multipart(&path, &id, ids)
+        self.connection
+            .store
+            .complete_multipart(&path, &id.to_owned(), ids)
             .await
-            .map_err(|e| io_error("complete", key, e))?;
-        Ok(parts.iter().map(|p| p.size).sum())
+            .map(drop)
+            .map_err(|e| io_error("complete", key, e))
     }
 
-    /// Aborts every multipart upload open at `key`; none is fine.
+    /// Aborts every multipart upload open at `key` exactly; none is fine.
     ///
     /// # Errors
     /// S3 errors.
     pub async fn abort_upload(&self, key: &str) -> io::Result<()> {
-        let path = self.path("abort", key)?;
         // Bounded: a server that keeps listing an aborted upload must not spin this forever.
         for _ in 0..16 {
-            let Some((id, _)) = self.open_upload(key).await? else {
+            let object = self.object_key(key);
+            let Some(id) = self
+                .connection
+                .find_upload(&object)
+                .await
+                .map_err(|e| StorageError::wrap("abort", key, e))?
+            else {
                 break;
             };
-            match self.connection.store.abort_multipart(&path, &id).await {
-                Ok(()) => {}
-                Err(e) if not_found(&e) => {}
-                Err(e) => return Err(io_error("abort", key, e)),
-            }
+            self.abort_id(key, &object, &id).await?;
+        }
+        Ok(())
+    }
+
+    async fn abort_id(&self, key: &str, object: &str, id: &str) -> io::Result<()> {
+        let path = Path::parse(object).map_err(|e| {
+            StorageError::wrap(
+                "abort",
+                key,
+                io::Error::new(io::ErrorKind::InvalidInput, e.to_string()),
+            )
+        })?;
+        match self
+            .connection
+            .store
+            .abort_multipart(&path, &id.to_owned())
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(e) if not_found(&e) => Ok(()),
+            Err(e) => Err(io_error("abort", key, e)),
+        }
+    }
+
+    /// Aborts every multipart upload open below the "directory" `key`.
+    ///
+    /// # Errors
+    /// S3 errors.
+    pub async fn abort_uploads_below(&self, key: &str) -> io::Result<()> {
+        let prefix = format!("{}/", self.object_key(key));
+        let uploads = self
+            .connection
+            .uploads_below(&prefix)
+            .await
+            .map_err(|e| StorageError::wrap("abort", key, e))?;
+        for (object, id) in uploads {
+            self.abort_id(key, &object, &id).await?;
         }
         Ok(())
     }
 }
-
-/// Shared handle, as the registry holds its storage.
-pub type SharedS3 = Arc<S3Storage>;

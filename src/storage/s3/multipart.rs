@@ -123,9 +123,29 @@ impl Connection {
     /// # Errors
     /// S3 errors and transport errors.
     pub async fn find_upload(&self, key: &str) -> io::Result<Option<String>> {
+        let uploads = self.uploads_with_prefix(key, Some(key)).await?;
+        Ok(uploads.into_iter().next().map(|(_, id)| id))
+    }
+
+    /// `(key, upload id)` of every multipart upload open below `prefix`.
+    ///
+    /// # Errors
+    /// S3 errors and transport errors.
+    pub async fn uploads_below(&self, prefix: &str) -> io::Result<Vec<(String, String)>> {
+        self.uploads_with_prefix(prefix, None).await
+    }
+
+    /// ListMultipartUploads of `prefix`, all pages; with `exact`, stops at the first upload of
+    /// that key.
+    async fn uploads_with_prefix(
+        &self,
+        prefix: &str,
+        exact: Option<&str>,
+    ) -> io::Result<Vec<(String, String)>> {
+        let mut found = Vec::new();
         let mut markers: Option<(String, String)> = None;
         loop {
-            let mut query = format!("prefix={}&uploads=", query_value(key));
+            let mut query = format!("prefix={}&uploads=", query_value(prefix));
             if let Some((key_marker, id_marker)) = &markers {
                 query.push_str(&format!(
                     "&key-marker={}&upload-id-marker={}",
@@ -138,8 +158,14 @@ impl Connection {
                 return Err(failure("ListMultipartUploads", &answer));
             }
             let list: ListUploads = parse("ListMultipartUploads", &answer.body)?;
-            if let Some(found) = list.upload.into_iter().find(|u| u.key == key) {
-                return Ok(Some(found.upload_id));
+            for upload in list.upload {
+                match exact {
+                    Some(key) if upload.key == key => {
+                        return Ok(vec![(upload.key, upload.upload_id)])
+                    }
+                    Some(_) => {}
+                    None => found.push((upload.key, upload.upload_id)),
+                }
             }
             match (
                 list.is_truncated,
@@ -147,7 +173,7 @@ impl Connection {
                 list.next_upload_id_marker,
             ) {
                 (true, Some(k), Some(id)) => markers = Some((k, id)),
-                _ => return Ok(None),
+                _ => return Ok(found),
             }
         }
     }
