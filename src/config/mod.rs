@@ -10,6 +10,7 @@ pub mod duration;
 pub mod edit;
 pub mod env;
 mod generate;
+pub mod s3;
 pub mod schema;
 mod shape;
 mod support;

@@ -820,6 +820,22 @@ impl Config {
         Some(PathBuf::from(root))
     }
 
+    /// `storage.s3` typed, with registry:2's defaults; `None` for other drivers.
+    ///
+    /// # Errors
+    /// Every parameter registry:2 (or regctl) cannot use, with its key.
+    pub fn s3(&self) -> Option<Result<super::s3::S3Settings, Vec<super::s3::S3Problem>>> {
+        let driver = self.storage.driver.as_ref().filter(|d| d.name == "s3")?;
+        Some(super::s3::S3Settings::from_params(&driver.params))
+    }
+
+    /// `storage.redirect.disable`: blob downloads are served by the registry, never redirected
+    /// to the storage backend.
+    #[must_use]
+    pub fn redirect_disabled(&self) -> bool {
+        self.storage.redirect.as_ref().is_some_and(|r| r.disable)
+    }
+
     /// `(realm, path)` of htpasswd auth; `None` when auth is not htpasswd or names no file. A
     /// missing realm is returned as an empty string (validation reports it).
     #[must_use]

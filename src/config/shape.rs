@@ -284,12 +284,48 @@ pub static STORAGE_DRIVERS: &[Field] = &[
         },
     ),
     p("inmemory", &NO_PARAMS),
-    p("s3", &OPEN_PARAMS),
+    p("s3", &S3_PARAMS),
     p("gcs", &OPEN_PARAMS),
     p("azure", &OPEN_PARAMS),
     p("swift", &OPEN_PARAMS),
     p("oss", &OPEN_PARAMS),
 ];
+
+/// The parameters distribution's s3-aws driver reads (`FromParameters` in
+/// `registry/storage/driver/s3-aws/s3.go`); it ignores any other key, so one here is a typo.
+/// Sizes and booleans may also be strings (the driver parses `fmt.Sprint` of the value), which an
+/// environment override already turns into numbers and booleans.
+static S3_PARAMS: Shape = Shape::Params {
+    known: &[
+        p("accesskey", &STR),
+        p("secretkey", &STR),
+        p("region", &STR),
+        p("regionendpoint", &STR),
+        p("forcepathstyle", &BOOL),
+        p("bucket", &STR),
+        p("encrypt", &BOOL),
+        p("keyid", &STR),
+        p("secure", &BOOL),
+        p("skipverify", &BOOL),
+        p("v4auth", &BOOL),
+        p("chunksize", &INT),
+        p("multipartcopychunksize", &INT),
+        p("multipartcopymaxconcurrency", &INT),
+        p("multipartcopythresholdsize", &INT),
+        p("rootdirectory", &STR),
+        p("storageclass", &STR),
+        p("useragent", &STR),
+        p("objectacl", &STR),
+        p("usedualstack", &BOOL),
+        p("accelerate", &BOOL),
+        p("usefipsendpoint", &BOOL),
+        // `off`, `debug`, ...; YAML's `off` is false, which the driver reads as off too.
+        p("loglevel", &ANY),
+        // distribution 3 only.
+        p("redirectendpoint", &STR),
+    ],
+    open: false,
+};
 
 static STORAGE: Shape = Shape::OneOf {
     what: "storage driver",

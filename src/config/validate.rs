@@ -869,15 +869,12 @@ fn check_storage(config: &Config, out: &mut Vec<Diagnostic>) {
                 .is_some_and(|d| d.params.contains_key("rootdirectory"));
         check_root_directory(out, &root, explicit);
     }
-    if let Some(driver) = storage.driver.as_ref().filter(|d| d.name == "s3") {
-        for key in ["region", "bucket"] {
-            if !driver.params.contains_key(key) {
-                out.push(Diagnostic::error(
-                    format!("storage.s3.{key}"),
-                    "must be set for the s3 driver",
-                ));
-            }
-        }
+    if let Some(Err(problems)) = config.s3() {
+        out.extend(
+            problems
+                .into_iter()
+                .map(|p| Diagnostic::error(format!("storage.s3.{}", p.key), p.message)),
+        );
     }
     if let Some(cache) = &storage.cache {
         let kind = if cache.blobdescriptor.is_empty() {

@@ -5,9 +5,12 @@
 //! on a request task. Durability is part of the contract: `write_durable` and `move_durable`
 //! return only once the data and the directory entries naming it survive a crash.
 
+pub mod backend;
 pub mod chunks;
+pub mod coordinator;
 pub mod fs;
 pub mod paths;
+pub mod s3;
 
 use std::io::{self, Write};
 

@@ -12,6 +12,61 @@ use crate::oci::reference::{query_escape, Name, Tag, UploadId};
 /// `<root>/docker/registry/v2`
 pub const ROOT: &str = "/docker/registry/v2";
 
+/// A storage key: a path in registry:2's tree (`/docker/registry/v2/...`), built only by this
+/// module (the field and constructor are private), so every key a backend sees has the layout
+/// distribution's `paths.go` gives it and none can leave its repository.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(String);
+
+impl Key {
+    #[allow(dead_code)] // the key builders below switch to it with the backends
+    fn new(path: String) -> Self {
+        Self(path)
+    }
+
+    /// The key as a driver path, starting with `/docker/registry/v2`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The last segment (`link`, `data`, a tag, a hex digest).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or("")
+    }
+
+    /// The key relative to the storage root (no leading `/`), as reports show it.
+    #[must_use]
+    pub fn relative(&self) -> &str {
+        self.0.trim_start_matches('/')
+    }
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({})", self.0)
+    }
+}
+
+/// The key `relative` below `prefix`, for backends reporting what a walk found: `None` unless
+/// every segment is a plain name (not empty, `.` or `..`), so the result stays below `prefix`.
+#[must_use]
+#[allow(dead_code)] // the backends' walks use it next
+pub(in crate::storage) fn descendant(prefix: &Key, relative: &str) -> Option<Key> {
+    let plain = |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains('\0');
+    if !relative.split('/').all(plain) {
+        return None;
+    }
+    Some(Key::new(format!("{}/{relative}", prefix.0)))
+}
+
 fn repo(name: Name<'_>) -> String {
     let mut s = String::with_capacity(ROOT.len() + 14 + name.as_str().len() + 100);
     s.push_str(ROOT);

@@ -17,6 +17,7 @@ mod interop;
 mod metrics;
 mod readme;
 mod remote;
+mod s3;
 mod serve;
 mod token_server;
 mod user;

@@ -7,6 +7,7 @@ pub mod oci;
 pub mod pki;
 pub mod process;
 pub mod registry;
+pub mod s3;
 pub mod server;
 
 use std::path::PathBuf;

@@ -1,0 +1,281 @@
+//! The S3 backend against a real S3 server (moto, started by scripts/test): distribution's keys,
+//! registry:2's upload representation continued across backend instances (replicas), the short
+//! last part, ranged multipart copies and presigned downloads.
+
+use std::process::Command;
+
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use regctl::config::s3::S3Settings;
+use regctl::digest::Digest;
+use regctl::storage::s3::S3Storage;
+
+use crate::common::s3::{self as s3server, ACCESS_KEY, REGION, SECRET_KEY};
+
+const MIB: usize = 1024 * 1024;
+
+fn settings(bucket: &str, root: &str, extra: &str) -> S3Settings {
+    let yaml = format!(
+        "region: {REGION}\nregionendpoint: {}\nbucket: {bucket}\nrootdirectory: '{root}'\n\
+         accesskey: {ACCESS_KEY}\nsecretkey: {SECRET_KEY}\nforcepathstyle: true\nsecure: false\n\
+         {extra}",
+        s3server::endpoint()
+    );
+    S3Settings::from_params(&serde_yaml::from_str(&yaml).unwrap()).unwrap()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn backend(rt: &tokio::runtime::Runtime, bucket: &str, root: &str, extra: &str) -> S3Storage {
+    S3Storage::new(settings(bucket, root, extra), rt.handle().clone()).unwrap()
+}
+
+/// Deterministic, incompressible-looking test bytes.
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ ((i >> 8) as u8))
+        .collect()
+}
+
+async fn read_all(storage: &S3Storage, key: &str) -> Vec<u8> {
+    let size = storage
+        .head(key)
+        .await
+        .unwrap()
+        .expect("object exists")
+        .size;
+    let chunks: Vec<Bytes> = storage
+        .get_range(key, 0, size)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    chunks.concat()
+}
+
+#[test]
+fn keys_are_distributions_with_no_directory_objects() {
+    let rt = runtime();
+    let bucket = s3server::bucket();
+    let storage = backend(&rt, &bucket, "/reg/root/", "");
+    let raw = backend(&rt, &bucket, "", "");
+    rt.block_on(async {
+        let link = "/docker/registry/v2/repositories/lib/app/_layers/sha256/ab/link";
+        storage
+            .put(link, Bytes::from_static(b"sha256:ab"))
+            .await
+            .unwrap();
+        assert_eq!(storage.object_key(link), format!("reg/root{link}"));
+        // Seen from the bucket's root, the only object is the link: no directory markers.
+        let all: Vec<String> = raw
+            .walk("")
+            .map_ok(|(key, _)| key)
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all, [format!("reg/root{link}")]);
+        let repos = storage
+            .list("/docker/registry/v2/repositories")
+            .await
+            .unwrap();
+        assert_eq!(repos.len(), 1);
+        assert!(repos[0].is_prefix() && repos[0].name == "lib");
+        assert_eq!(
+            storage.get(link, 100).await.unwrap().as_deref(),
+            Some(&b"sha256:ab"[..])
+        );
+        assert!(storage.get(link, 3).await.is_err(), "over the limit");
+        assert_eq!(storage.head(link).await.unwrap().unwrap().size, 9);
+        assert!(storage
+            .get("/docker/registry/v2/x", 9)
+            .await
+            .unwrap()
+            .is_none());
+        // A sibling whose name extends the deleted directory's survives delete_tree.
+        let sibling = "/docker/registry/v2/repositories/lib/application/_layers/x";
+        storage
+            .put(sibling, Bytes::from_static(b"x"))
+            .await
+            .unwrap();
+        assert!(storage
+            .put_if_absent(sibling, Bytes::from_static(b"y"))
+            .await
+            .map(|written| !written)
+            .unwrap());
+        storage
+            .delete_tree("/docker/registry/v2/repositories/lib/app")
+            .await
+            .unwrap();
+        assert!(storage.head(link).await.unwrap().is_none());
+        assert_eq!(
+            storage.get(sibling, 9).await.unwrap().as_deref(),
+            Some(&b"x"[..])
+        );
+    });
+}
+
+#[test]
+fn an_upload_hops_between_replicas_and_keeps_registry2s_parts() {
+    let rt = runtime();
+    let bucket = s3server::bucket();
+    let extra = "chunksize: 5242880\n";
+    let (a, b, c) = (
+        backend(&rt, &bucket, "", extra),
+        backend(&rt, &bucket, "", extra),
+        backend(&rt, &bucket, "", extra),
+    );
+    let key = "/docker/registry/v2/repositories/app/_uploads/u1/data";
+    let first = pattern(6 * MIB, 1);
+    let second = pattern(3 * MIB, 2);
+    // The blocking seam runs off the runtime, as the registry's blocking pool does.
+    let on_a = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut upload = a.open_upload_by_key(key, 0).unwrap();
+                for piece in first.chunks(64 * 1024) {
+                    upload.append(piece).unwrap();
+                }
+                upload.persist().unwrap();
+                upload.size()
+            })
+            .join()
+            .unwrap()
+    });
+    assert_eq!(on_a, first.len() as u64);
+    // registry:2's parts: chunksize, then the rest.
+    let (_, parts) = rt.block_on(b.find_upload(key)).unwrap().unwrap();
+    let sizes: Vec<u64> = parts.iter().map(|p| p.size).collect();
+    assert_eq!(sizes, [5 * MIB as u64, MIB as u64]);
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                // An open past the stored size is refused.
+                let past = b
+                    .open_upload_by_key(key, first.len() as u64 + 1)
+                    .err()
+                    .unwrap();
+                assert_eq!(past.kind(), std::io::ErrorKind::InvalidInput, "{past}");
+                // Replica B continues: the short 1 MiB tail is folded in server-side first.
+                let mut upload = b.open_upload_by_key(key, first.len() as u64).unwrap();
+                upload.append(&second[..MIB]).unwrap();
+                upload.append(&second[MIB..]).unwrap();
+                // A request that broke off is rewound to where it started.
+                upload.append(b"garbage").unwrap();
+                upload.rewind((first.len() + second.len()) as u64).unwrap();
+                upload.persist().unwrap();
+                // Replica C reads it back (a hash state that was not stored) and seals it.
+                let total = (first.len() + second.len()) as u64;
+                let mut upload = c.open_upload_by_key(key, total).unwrap();
+                let mut chunks = upload.chunks(0, total).unwrap();
+                let mut read = Vec::new();
+                while let Some(chunk) = chunks.next_chunk().unwrap() {
+                    read.extend_from_slice(&chunk);
+                }
+                assert_eq!(
+                    Digest::of(&read),
+                    Digest::of(&[&first[..], &second[..]].concat())
+                );
+                upload.seal(total).unwrap();
+            })
+            .join()
+            .unwrap();
+    });
+    rt.block_on(async {
+        assert!(
+            a.find_upload(key).await.unwrap().is_none(),
+            "sealed: completed"
+        );
+        let stored = read_all(&a, key).await;
+        let expected = [first.clone(), second.clone()].concat();
+        assert_eq!(Digest::of(&stored), Digest::of(&expected));
+    });
+}
+
+#[test]
+fn a_small_tail_is_read_back_and_an_empty_upload_seals() {
+    let rt = runtime();
+    let bucket = s3server::bucket();
+    let s = backend(&rt, &bucket, "r", "");
+    let key = "/docker/registry/v2/repositories/app/_uploads/u2/data";
+    let empty = "/docker/registry/v2/repositories/app/_uploads/u3/data";
+    let aborted = "/docker/registry/v2/repositories/app/_uploads/u4/data";
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut upload = s.open_upload_by_key(key, 0).unwrap();
+                upload.append(b"hello ").unwrap();
+                upload.persist().unwrap();
+                let mut upload = s.open_upload_by_key(key, 6).unwrap();
+                upload.append(b"world").unwrap();
+                upload.persist().unwrap();
+                // Reopening at an earlier offset drops what follows it.
+                let mut upload = s.open_upload_by_key(key, 5).unwrap();
+                assert_eq!(upload.size(), 5);
+                upload.append(b"!").unwrap();
+                upload.seal(6).unwrap();
+
+                let mut upload = s.open_upload_by_key(empty, 0).unwrap();
+                upload.seal(0).unwrap();
+
+                let upload = s.open_upload_by_key(aborted, 0).unwrap();
+                upload.abort().unwrap();
+            })
+            .join()
+            .unwrap();
+    });
+    rt.block_on(async {
+        assert_eq!(read_all(&s, key).await, b"hello!");
+        assert_eq!(s.head(empty).await.unwrap().unwrap().size, 0);
+        assert!(s.find_upload(aborted).await.unwrap().is_none());
+        assert!(s.head(aborted).await.unwrap().is_none());
+    });
+}
+
+#[test]
+fn large_copies_use_ranged_part_copies_and_downloads_are_presigned() {
+    let rt = runtime();
+    let bucket = s3server::bucket();
+    let s = backend(
+        &rt,
+        &bucket,
+        "",
+        "multipartcopythresholdsize: 0\nmultipartcopychunksize: 5242880\n\
+         multipartcopymaxconcurrency: 2\n",
+    );
+    let data = pattern(11 * MIB, 3);
+    rt.block_on(async {
+        let from = "/docker/registry/v2/repositories/app/_uploads/u5/data";
+        s.put(from, Bytes::from(data.clone())).await.unwrap();
+        let to = "/docker/registry/v2/blobs/sha256/11/1111/data";
+        s.copy(from, to).await.unwrap();
+        assert_eq!(Digest::of(&read_all(&s, to).await), Digest::of(&data));
+        let range: Vec<Bytes> = s
+            .get_range(to, 5 * MIB as u64 - 2, 4)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(range.concat(), &data[5 * MIB - 2..5 * MIB + 2]);
+        let url = s.presigned_get(to).await.unwrap();
+        let curl = crate::common::require_tool("curl", "curl");
+        let out = Command::new(curl)
+            .args(["-sS", "-f"])
+            .arg(url.as_str())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(Digest::of(&out.stdout), Digest::of(&data));
+    });
+}
