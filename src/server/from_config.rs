@@ -179,6 +179,7 @@ impl ServeSettings {
             timeouts: defaults.timeouts,
 
             debug: debug_settings(config),
+            web_ui: defaults.web_ui,
         })
     }
 }
