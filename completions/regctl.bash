@@ -1754,7 +1754,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__serve)
-            opts="-c -o -q -v -h -V --addr --root --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --addr --root --no-web --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

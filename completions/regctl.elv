@@ -641,6 +641,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
             cand --output 'Output format for results'
+            cand --no-web 'Do not serve the web pages at / (it then answers 200, empty)'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'
             cand -v 'Print more detail (repeat for more)'

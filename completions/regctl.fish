@@ -399,6 +399,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand serve" -l root -d 'Store i
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand serve" -l no-web -d 'Do not serve the web pages at / (it then answers 200, empty)'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s q -l quiet -d 'Print only results and errors'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -19,6 +19,7 @@
 //! - [`server`]: the shell of `regctl serve`: listener, TLS, HTTP/1.1 + HTTP/2, htpasswd auth,
 //!   response headers, access log, graceful shutdown around the registry API router.
 //! - [`storage`]: the `Storage` trait, registry:2's key layout, the filesystem backend.
+//! - [`web`]: the web pages at `/`: repositories, tags, manifests, deletes, rendered from the core.
 
 pub mod access;
 pub mod api;
@@ -42,3 +43,4 @@ pub mod report;
 pub mod server;
 pub mod storage;
 pub mod upload_purge;
+pub mod web;

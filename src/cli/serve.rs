@@ -26,6 +26,7 @@ use crate::config::{self, Loaded};
 use crate::registry::{Registry, RegistryOptions};
 use crate::report::error_chain;
 use crate::server::{self, ServeSettings};
+use crate::web::{self, WebOptions};
 
 use super::{GlobalArgs, Printer};
 
@@ -38,6 +39,10 @@ serve` (for example REGISTRY_HTTP_ADDR, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTOR
 REGISTRY_AUTH=htpasswd with REGISTRY_AUTH_HTPASSWD_REALM and _PATH, REGISTRY_HTTP_TLS_CERTIFICATE \
 and _KEY); --addr and --root win over both. Without any configuration it serves ./registry-data \
 on 127.0.0.1:5000 without authentication.\n\n\
+The web pages at / show the repositories, their tags, platforms and sizes, and delete tags for \
+users allowed to (with storage.delete.enabled). With auth.htpasswd they need a login with the \
+same users; without it they are as open as the API. --no-web turns them off; / then answers 200 \
+with an empty body, as registry:2 does.\n\n\
 When ready it prints one line on stdout: `regctl serve: listening on URL (storage ROOT, auth \
 on|off, TLS on|off)`. SIGINT or SIGTERM stops accepting connections and lets in-flight requests \
 finish (up to http.draintimeout, 30s by default); SIGHUP reloads the TLS certificate.\n\n\
@@ -49,7 +54,7 @@ obtained when a third of its lifetime (at most 30 days) is left, without a resta
 first certificate is in place only ACME validations are answered, and the ready line is printed \
 once it is. REGCTL_ACME_CA_ROOT=FILE makes the ACME client trust the PEM root in FILE for the \
 ACME server's own HTTPS, for testing with private ACME servers such as pebble.",
-    after_help = "Examples:\n  regctl serve\n  regctl serve --addr 0.0.0.0:5000 --root /var/lib/registry\n  regctl serve -c /etc/regctl/config.yml\n  REGCTL_ACME_CA_ROOT=pebble.minica.pem regctl serve -c config-pebble.yml\n  REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_REALM=Registry \\\n      REGISTRY_AUTH_HTPASSWD_PATH=auth/htpasswd regctl serve"
+    after_help = "Examples:\n  regctl serve\n  regctl serve --addr 0.0.0.0:5000 --root /var/lib/registry\n  regctl serve -c /etc/regctl/config.yml\n  regctl serve --no-web\n  REGCTL_ACME_CA_ROOT=pebble.minica.pem regctl serve -c config-pebble.yml\n  REGISTRY_AUTH=htpasswd REGISTRY_AUTH_HTPASSWD_REALM=Registry \\\n      REGISTRY_AUTH_HTPASSWD_PATH=auth/htpasswd regctl serve"
 )]
 pub struct ServeArgs {
     /// Listen on HOST:PORT (port 0 picks a free port); overrides http.addr
@@ -58,6 +63,9 @@ pub struct ServeArgs {
     /// Store images under DIR; overrides storage.filesystem.rootdirectory
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Do not serve the web pages at / (it then answers 200, empty)
+    #[arg(long)]
+    pub no_web: bool,
 }
 
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
@@ -109,7 +117,21 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
         scheme: if settings.is_tls() { "https" } else { "http" },
         ..ApiOptions::default()
     };
-    Ok((api::router(Arc::clone(&registry), options), registry))
+    let mut app = api::router(Arc::clone(&registry), options);
+    if settings.web_ui {
+        app = app.merge(web::router(
+            Arc::clone(&registry),
+            WebOptions {
+                delete_enabled: settings.delete_enabled,
+                readonly: settings.readonly,
+                login_required: settings.htpasswd.is_some(),
+                secure_cookies: settings.is_tls(),
+                public_host: settings.host.clone(),
+                storage_root: Some(settings.root.clone()),
+            },
+        ));
+    }
+    Ok((app, registry))
 }
 
 /// `health.*` (src/health.rs): periodic checks, the storage one through the registry.
@@ -329,6 +351,7 @@ fn load_settings(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<(Serve
     if let Some(root) = &args.root {
         settings.root.clone_from(root);
     }
+    settings.web_ui = !args.no_web;
     if let Some(letsencrypt) = settings.letsencrypt.as_mut() {
         letsencrypt.ca_root = acme_ca_root()?;
     }

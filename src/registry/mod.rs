@@ -8,6 +8,7 @@
 //! by another process (`regctl gc`, a second replica, registry:2) show up within that interval.
 
 mod blobs;
+mod browse;
 mod catalog;
 mod manifests;
 mod referrers;

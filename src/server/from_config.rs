@@ -180,6 +180,7 @@ impl ServeSettings {
 
             debug: debug_settings(config),
             health: health_checks(config)?,
+            web_ui: defaults.web_ui,
         })
     }
 }

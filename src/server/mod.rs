@@ -195,6 +195,11 @@ pub struct ServeSettings {
     pub debug: Option<crate::metrics::DebugSettings>,
     /// `health.*` checks (src/health.rs).
     pub health: Vec<crate::health::CheckSettings>,
+
+    /// The web pages at `/` (src/web; not a config.yml key, registry:2 has no UI; `regctl serve
+    /// --no-web` turns them off). When on, the app handed to [`wrap`] routes `/` itself; when
+    /// off, `/` answers 200 with an empty body, as registry:2 does.
+    pub web_ui: bool,
 }
 
 impl Default for ServeSettings {
@@ -219,6 +224,8 @@ impl Default for ServeSettings {
 
             debug: None,
             health: Vec::new(),
+
+            web_ui: true,
         }
     }
 }
@@ -356,10 +363,15 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
     let headers = Arc::new(response_headers(settings)?);
     // `/` answers 200 with an empty body, as registry:2 does, for load-balancer and Kubernetes
     // probes; it is outside `/v2`, so no credentials are asked for.
-    let app = app.route(
-        "/",
-        axum::routing::get(|| async { axum::http::StatusCode::OK }),
-    );
+    // With the web pages on, `/` is theirs (their login form answers 200 too).
+    let app = if settings.web_ui {
+        app
+    } else {
+        app.route(
+            "/",
+            axum::routing::get(|| async { axum::http::StatusCode::OK }),
+        )
+    };
     let app = crate::health::probe_routes(app);
     let mut app = app.layer(tower_http::catch_panic::CatchPanicLayer::new());
     if let Some(htpasswd) = &settings.htpasswd {
@@ -378,10 +390,14 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
                 "the htpasswd file has no bcrypt user: nobody can log in (add one with `regctl user add`)"
             );
         }
+        let authenticator = Arc::new(authenticator);
         app = app.layer(axum::middleware::from_fn_with_state(
-            Arc::new(authenticator),
+            Arc::clone(&authenticator),
             auth::require_basic_auth,
         ));
+        // The web pages' login form checks passwords with the same authenticator (one cache,
+        // one bcrypt bound).
+        app = app.layer(axum::Extension(authenticator));
     }
     app = app.layer(axum::middleware::map_response_with_state(
         headers,

@@ -375,9 +375,13 @@ async fn past_the_cap_connections_are_answered_503_at_once() {
 }
 
 #[tokio::test]
-async fn the_root_answers_an_empty_200() {
+async fn without_the_web_pages_the_root_answers_an_empty_200() {
     let (app, _register) = test_app();
-    let server = start(loopback(), app).await;
+    let settings = ServeSettings {
+        web_ui: false,
+        ..loopback()
+    };
+    let server = start(settings, app).await;
     let response = reqwest::get(format!("http://{}/", server.addr))
         .await
         .unwrap();

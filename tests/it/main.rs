@@ -21,3 +21,4 @@ mod s3;
 mod serve;
 mod token_server;
 mod user;
+mod web;

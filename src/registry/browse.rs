@@ -1,0 +1,75 @@
+//! Read-only views the web pages need beyond the API's: when tags and repositories last
+//! changed, and a small blob's bytes (an image config).
+//!
+//! Times come from the link files' modification times, which is what registry:2's storage
+//! records about a push (it keeps no push log): a tag's `current/link` is rewritten by every
+//! push of that tag.
+
+use std::time::SystemTime;
+
+use super::{Registry, RegistryError};
+use crate::digest::Digest;
+use crate::oci::reference::{Name, Tag};
+use crate::storage::paths;
+
+impl Registry {
+    /// When each of `tags` of `name` was last pushed (its `current/link`'s mtime); `None` for a
+    /// tag that is gone or whose name is not a tag.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn tag_push_times(
+        &self,
+        name: Name<'_>,
+        tags: Vec<String>,
+    ) -> Result<Vec<Option<SystemTime>>, RegistryError> {
+        let repo = name.as_str().to_owned();
+        self.blocking(move |s| {
+            let name = Name::parse(&repo).map_err(|_| RegistryError::NameUnknown)?;
+            tags.iter()
+                .map(|tag| match Tag::parse(tag) {
+                    Ok(tag) => Ok(s.modified(&paths::manifest_tag_current_link(name, tag))?),
+                    Err(_) => Ok(None),
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// When `name` last got a new tag or a new manifest: the newer of its tag directory's and
+    /// its revision directory's mtimes (two stats, whatever the number of tags). A push that
+    /// only moves an existing tag to an existing manifest does not show here; the repository
+    /// page reads every tag's own time.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn repository_changed(
+        &self,
+        name: Name<'_>,
+    ) -> Result<Option<SystemTime>, RegistryError> {
+        let tags = paths::manifest_tags(name);
+        let revisions = paths::manifest_revisions(name);
+        self.blocking(move |s| Ok(s.modified(&tags)?.max(s.modified(&revisions)?)))
+            .await
+    }
+
+    /// The bytes of blob `digest` of `name` when it is at most `limit` bytes (an image config);
+    /// `None` when it is larger.
+    ///
+    /// # Errors
+    /// [`RegistryError::BlobUnknown`] when the repository does not link it.
+    pub async fn small_blob(
+        &self,
+        name: Name<'_>,
+        digest: Digest,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, RegistryError> {
+        let size = self.stat_blob(name, digest).await?;
+        if size > limit {
+            return Ok(None);
+        }
+        let key = paths::blob_data(&digest);
+        let bytes = self.blocking(move |s| Ok(s.read(&key, limit)?)).await?;
+        bytes.map(Some).ok_or(RegistryError::BlobUnknown(digest))
+    }
+}
