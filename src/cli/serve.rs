@@ -41,8 +41,9 @@ and _KEY); --addr and --root win over both. Without any configuration it serves 
 on 127.0.0.1:5000 without authentication.\n\n\
 The web pages at / show the repositories, their tags, platforms and sizes, and delete tags for \
 users allowed to (with storage.delete.enabled). With auth.htpasswd they need a login with the \
-same users; without it they are as open as the API. --no-web turns them off; / then answers 200 \
-with an empty body, as registry:2 does.\n\n\
+same users; without it they are as open as the API. A request for / that does not ask for \
+text/html (a load-balancer probe, curl) gets 200 with an empty body, as registry:2 answers; \
+--no-web turns the pages off.\n\n\
 When ready it prints one line on stdout: `regctl serve: listening on URL (storage ROOT, auth \
 on|off, TLS on|off)`. SIGINT or SIGTERM stops accepting connections and lets in-flight requests \
 finish (up to http.draintimeout, 30s by default); SIGHUP reloads the TLS certificate.\n\n\

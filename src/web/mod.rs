@@ -321,13 +321,27 @@ struct ListQuery {
     after: Option<String>,
 }
 
+/// Whether the request's `Accept` names `text/html` (every browser's navigation does).
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.contains("text/html"))
+}
+
 async fn repositories(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> Response {
+    if !wants_html(&headers) {
+        // Load-balancer and Kubernetes probes, curl and scripts get registry:2's empty 200; only
+        // a browser (which always asks for text/html) gets the page.
+        return StatusCode::OK.into_response();
+    }
     let Some(viewer) = web.viewer(&headers) else {
-        // `/` answers 200 for load-balancer probes whatever the login state: the form.
+        // `/` answers 200 whatever the login state: the form.
         return html(StatusCode::OK, &pages::login("/", None));
     };
     let result = async {

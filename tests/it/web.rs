@@ -259,6 +259,7 @@ async fn check_page(base: &str, cookie: &str, path: &str) -> String {
         .unwrap()
         .get(format!("{base}{path}"))
         .header("cookie", format!("regctl_session={cookie}"))
+        .header("accept", "text/html,application/xhtml+xml")
         .send()
         .await
         .unwrap();
@@ -604,7 +605,8 @@ async fn root_stays_a_200_probe_and_deletes_follow_the_config() {
     assert_eq!(gone.status(), 404);
     drop(server);
 
-    // With htpasswd, `/` still answers 200 (the login form) to a probe without credentials.
+    // With htpasswd, `/` still answers a probe without credentials registry:2's empty 200, and
+    // a browser (asking for text/html) the login form.
     let users = tmp.path().join("htpasswd");
     htpasswd(&users, "alice", "wonderland");
     let server = Server::start(
@@ -622,7 +624,15 @@ async fn root_stays_a_200_probe_and_deletes_follow_the_config() {
         .await
         .unwrap();
     assert_eq!(probe.status(), 200);
-    assert!(probe.text().await.unwrap().contains("Log in"));
+    assert_eq!(probe.text().await.unwrap(), "");
+    let form = client
+        .get(format!("{}/", server.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    assert!(form.text().await.unwrap().contains("Log in"));
     let locked = client
         .get(format!("{}/-/registry", server.base))
         .send()
