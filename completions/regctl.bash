@@ -16,6 +16,9 @@ _regctl() {
             ",$1")
                 cmd="regctl"
                 ;;
+            regctl,access)
+                cmd="regctl__subcmd__access"
+                ;;
             regctl,catalog)
                 cmd="regctl__subcmd__catalog"
                 ;;
@@ -64,8 +67,29 @@ _regctl() {
             regctl,tags)
                 cmd="regctl__subcmd__tags"
                 ;;
+            regctl,token)
+                cmd="regctl__subcmd__token"
+                ;;
             regctl,user)
                 cmd="regctl__subcmd__user"
+                ;;
+            regctl__subcmd__access,check)
+                cmd="regctl__subcmd__access__subcmd__check"
+                ;;
+            regctl__subcmd__access,help)
+                cmd="regctl__subcmd__access__subcmd__help"
+                ;;
+            regctl__subcmd__access,show)
+                cmd="regctl__subcmd__access__subcmd__show"
+                ;;
+            regctl__subcmd__access__subcmd__help,check)
+                cmd="regctl__subcmd__access__subcmd__help__subcmd__check"
+                ;;
+            regctl__subcmd__access__subcmd__help,help)
+                cmd="regctl__subcmd__access__subcmd__help__subcmd__help"
+                ;;
+            regctl__subcmd__access__subcmd__help,show)
+                cmd="regctl__subcmd__access__subcmd__help__subcmd__show"
                 ;;
             regctl__subcmd__cert,acme)
                 cmd="regctl__subcmd__cert__subcmd__acme"
@@ -127,6 +151,9 @@ _regctl() {
             regctl__subcmd__config__subcmd__help,validate)
                 cmd="regctl__subcmd__config__subcmd__help__subcmd__validate"
                 ;;
+            regctl__subcmd__help,access)
+                cmd="regctl__subcmd__help__subcmd__access"
+                ;;
             regctl__subcmd__help,catalog)
                 cmd="regctl__subcmd__help__subcmd__catalog"
                 ;;
@@ -175,8 +202,17 @@ _regctl() {
             regctl__subcmd__help,tags)
                 cmd="regctl__subcmd__help__subcmd__tags"
                 ;;
+            regctl__subcmd__help,token)
+                cmd="regctl__subcmd__help__subcmd__token"
+                ;;
             regctl__subcmd__help,user)
                 cmd="regctl__subcmd__help__subcmd__user"
+                ;;
+            regctl__subcmd__help__subcmd__access,check)
+                cmd="regctl__subcmd__help__subcmd__access__subcmd__check"
+                ;;
+            regctl__subcmd__help__subcmd__access,show)
+                cmd="regctl__subcmd__help__subcmd__access__subcmd__show"
                 ;;
             regctl__subcmd__help__subcmd__cert,acme)
                 cmd="regctl__subcmd__help__subcmd__cert__subcmd__acme"
@@ -202,6 +238,15 @@ _regctl() {
             regctl__subcmd__help__subcmd__config,validate)
                 cmd="regctl__subcmd__help__subcmd__config__subcmd__validate"
                 ;;
+            regctl__subcmd__help__subcmd__token,create)
+                cmd="regctl__subcmd__help__subcmd__token__subcmd__create"
+                ;;
+            regctl__subcmd__help__subcmd__token,list)
+                cmd="regctl__subcmd__help__subcmd__token__subcmd__list"
+                ;;
+            regctl__subcmd__help__subcmd__token,revoke)
+                cmd="regctl__subcmd__help__subcmd__token__subcmd__revoke"
+                ;;
             regctl__subcmd__help__subcmd__user,add)
                 cmd="regctl__subcmd__help__subcmd__user__subcmd__add"
                 ;;
@@ -216,6 +261,30 @@ _regctl() {
                 ;;
             regctl__subcmd__help__subcmd__user,verify)
                 cmd="regctl__subcmd__help__subcmd__user__subcmd__verify"
+                ;;
+            regctl__subcmd__token,create)
+                cmd="regctl__subcmd__token__subcmd__create"
+                ;;
+            regctl__subcmd__token,help)
+                cmd="regctl__subcmd__token__subcmd__help"
+                ;;
+            regctl__subcmd__token,list)
+                cmd="regctl__subcmd__token__subcmd__list"
+                ;;
+            regctl__subcmd__token,revoke)
+                cmd="regctl__subcmd__token__subcmd__revoke"
+                ;;
+            regctl__subcmd__token__subcmd__help,create)
+                cmd="regctl__subcmd__token__subcmd__help__subcmd__create"
+                ;;
+            regctl__subcmd__token__subcmd__help,help)
+                cmd="regctl__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            regctl__subcmd__token__subcmd__help,list)
+                cmd="regctl__subcmd__token__subcmd__help__subcmd__list"
+                ;;
+            regctl__subcmd__token__subcmd__help,revoke)
+                cmd="regctl__subcmd__token__subcmd__help__subcmd__revoke"
                 ;;
             regctl__subcmd__user,add)
                 cmd="regctl__subcmd__user__subcmd__add"
@@ -260,12 +329,170 @@ _regctl() {
 
     case "${cmd}" in
         regctl)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__access)
+            opts="-c -o -q -v -h -V --policy --config --output --quiet --verbose --help --version show check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__access__subcmd__check)
+            opts="-c -o -q -v -h -V --policy --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__access__subcmd__help)
+            opts="show check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__access__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__access__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__access__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__access__subcmd__show)
+            opts="-c -o -q -v -h -V --policy --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1098,8 +1325,50 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help)
-            opts="client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help"
+            opts="client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__access)
+            opts="show check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__access__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__access__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1436,6 +1705,62 @@ _regctl() {
         regctl__subcmd__help__subcmd__tags)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__token)
+            opts="create list revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__token__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__token__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__token__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1849,14 +2174,244 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__token)
+            opts="-c -o -q -v -h -V --policy --config --output --quiet --verbose --help --version create list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__create)
+            opts="-c -o -q -v -h -V --user --repo --actions --expires --description --policy --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --description)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__help)
+            opts="create list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__list)
+            opts="-c -o -q -v -h -V --policy --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__token__subcmd__revoke)
+            opts="-c -o -q -v -h -V --policy --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --policy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__user)
-            opts="-c -o -q -v -h -V --htpasswd --config --output --quiet --verbose --help --version add list passwd remove verify help"
+            opts="-c -o -q -v -h -V --htpasswd --groups-file --config --output --quiet --verbose --help --version add list passwd remove verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --htpasswd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --groups-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1884,17 +2439,25 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__user__subcmd__add)
-            opts="-c -o -q -v -h -V --password-stdin --cost --htpasswd --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --group --password-stdin --cost --htpasswd --groups-file --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cost)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --htpasswd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --groups-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2020,13 +2583,17 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__user__subcmd__list)
-            opts="-c -o -q -v -h -V --htpasswd --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --htpasswd --groups-file --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --htpasswd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --groups-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2054,7 +2621,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__user__subcmd__passwd)
-            opts="-c -o -q -v -h -V --password-stdin --cost --htpasswd --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --password-stdin --cost --htpasswd --groups-file --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2065,6 +2632,10 @@ _regctl() {
                     return 0
                     ;;
                 --htpasswd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --groups-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2092,13 +2663,17 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__user__subcmd__remove)
-            opts="-c -o -q -v -h -V --htpasswd --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --htpasswd --groups-file --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --htpasswd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --groups-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2126,13 +2701,17 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__user__subcmd__verify)
-            opts="-c -o -q -v -h -V --password-stdin --htpasswd --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --password-stdin --htpasswd --groups-file --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --htpasswd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --groups-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

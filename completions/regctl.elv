@@ -45,6 +45,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand access 'Show the access policy and check what it allows'
+            cand token 'Manage CI tokens: passwords limited to repositories and actions'
             cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -515,6 +517,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user'= {
             cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand --groups-file 'Group file (Apache AuthGroupFile) instead of the one the access policy names'
             cand -c 'Registry config file (distribution''s config.yml schema)'
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
@@ -535,8 +538,10 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;user;add'= {
+            cand --group 'Also add the user to this group of the access policy''s group file (repeatable)'
             cand --cost 'bcrypt cost: each step doubles the work of hashing and of every login'
             cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand --groups-file 'Group file (Apache AuthGroupFile) instead of the one the access policy names'
             cand -c 'Registry config file (distribution''s config.yml schema)'
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
@@ -553,6 +558,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user;list'= {
             cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand --groups-file 'Group file (Apache AuthGroupFile) instead of the one the access policy names'
             cand -c 'Registry config file (distribution''s config.yml schema)'
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
@@ -569,6 +575,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;user;passwd'= {
             cand --cost 'bcrypt cost: each step doubles the work of hashing and of every login'
             cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand --groups-file 'Group file (Apache AuthGroupFile) instead of the one the access policy names'
             cand -c 'Registry config file (distribution''s config.yml schema)'
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
@@ -585,6 +592,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user;remove'= {
             cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand --groups-file 'Group file (Apache AuthGroupFile) instead of the one the access policy names'
             cand -c 'Registry config file (distribution''s config.yml schema)'
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
@@ -600,6 +608,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user;verify'= {
             cand --htpasswd 'htpasswd file to use instead of the one the config names'
+            cand --groups-file 'Group file (Apache AuthGroupFile) instead of the one the access policy names'
             cand -c 'Registry config file (distribution''s config.yml schema)'
             cand --config 'Registry config file (distribution''s config.yml schema)'
             cand -o 'Output format for results'
@@ -634,6 +643,148 @@ set edit:completion:arg-completer[regctl] = {|@words|
         }
         &'regctl;user;help;help'= {
         }
+        &'regctl;access'= {
+            cand --policy 'Policy file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Print the effective rules, in the order they are tried'
+            cand check 'Say whether USER may do ACTION on REPO and which rule decided (exit 1 when denied)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;access;show'= {
+            cand --policy 'Policy file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;access;check'= {
+            cand --policy 'Policy file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;access;help'= {
+            cand show 'Print the effective rules, in the order they are tried'
+            cand check 'Say whether USER may do ACTION on REPO and which rule decided (exit 1 when denied)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;access;help;show'= {
+        }
+        &'regctl;access;help;check'= {
+        }
+        &'regctl;access;help;help'= {
+        }
+        &'regctl;token'= {
+            cand --policy 'Policy file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create a token and print it (the only time it is shown)'
+            cand list 'List tokens (never their secrets)'
+            cand revoke 'Revoke a token: it stops working within a second on a running server'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;token;create'= {
+            cand --user 'The user the token logs in as (must be in the htpasswd file when used)'
+            cand --repo 'Repository pattern the token may be used on (repeatable)'
+            cand --actions 'Actions the token allows: pull, push, delete, comma-separated, or *'
+            cand --expires 'Lifetime (90d, 12h, 1y) or never'
+            cand --description 'What the token is for'
+            cand --policy 'Policy file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;token;list'= {
+            cand --policy 'Policy file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;token;revoke'= {
+            cand --policy 'Policy file to use instead of the one the config names'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;token;help'= {
+            cand create 'Create a token and print it (the only time it is shown)'
+            cand list 'List tokens (never their secrets)'
+            cand revoke 'Revoke a token: it stops working within a second on a running server'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;token;help;create'= {
+        }
+        &'regctl;token;help;list'= {
+        }
+        &'regctl;token;help;revoke'= {
+        }
+        &'regctl;token;help;help'= {
+        }
         &'regctl;serve'= {
             cand --addr 'Listen on HOST:PORT (port 0 picks a free port); overrides http.addr'
             cand --root 'Store images under DIR; overrides storage.filesystem.rootdirectory'
@@ -667,6 +818,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
+            cand access 'Show the access policy and check what it allows'
+            cand token 'Manage CI tokens: passwords limited to repositories and actions'
             cand serve 'Run the registry server (registry:2 compatible storage, config and environment)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -738,6 +891,25 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;user;remove'= {
         }
         &'regctl;help;user;verify'= {
+        }
+        &'regctl;help;access'= {
+            cand show 'Print the effective rules, in the order they are tried'
+            cand check 'Say whether USER may do ACTION on REPO and which rule decided (exit 1 when denied)'
+        }
+        &'regctl;help;access;show'= {
+        }
+        &'regctl;help;access;check'= {
+        }
+        &'regctl;help;token'= {
+            cand create 'Create a token and print it (the only time it is shown)'
+            cand list 'List tokens (never their secrets)'
+            cand revoke 'Revoke a token: it stops working within a second on a running server'
+        }
+        &'regctl;help;token;create'= {
+        }
+        &'regctl;help;token;list'= {
+        }
+        &'regctl;help;token;revoke'= {
         }
         &'regctl;help;serve'= {
         }

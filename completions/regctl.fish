@@ -46,6 +46,8 @@ complete -c regctl -n "__fish_regctl_needs_command" -f -a "fsck" -d 'Check a sto
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "init" -d 'Set up a registry: config.yml, users, certificates and storage in one directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "access" -d 'Show the access policy and check what it allows'
+complete -c regctl -n "__fish_regctl_needs_command" -f -a "token" -d 'Manage CI tokens: passwords limited to repositories and actions'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l ca-file -d 'The registry\'s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP' -r -F
@@ -330,6 +332,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand man" -s v -l verbose -d 'P
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand man" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -l groups-file -d 'Group file (Apache AuthGroupFile) instead of the one the access policy names' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -343,8 +346,10 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_
 complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "remove" -d 'Remove a user (every entry of that name)'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and not __fish_seen_subcommand_from add list passwd remove verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -l group -d 'Also add the user to this group of the access policy\'s group file (repeatable)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -l cost -d 'bcrypt cost: each step doubles the work of hashing and of every login' -r
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -l groups-file -d 'Group file (Apache AuthGroupFile) instead of the one the access policy names' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -354,6 +359,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -l groups-file -d 'Group file (Apache AuthGroupFile) instead of the one the access policy names' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -363,6 +369,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l cost -d 'bcrypt cost: each step doubles the work of hashing and of every login' -r
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -l groups-file -d 'Group file (Apache AuthGroupFile) instead of the one the access policy names' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -372,6 +379,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from passwd" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -l groups-file -d 'Group file (Apache AuthGroupFile) instead of the one the access policy names' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -380,6 +388,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -l htpasswd -d 'htpasswd file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -l groups-file -d 'Group file (Apache AuthGroupFile) instead of the one the access policy names' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
 json\t'Machine-readable JSON on stdout'"
@@ -394,6 +403,81 @@ complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a user (every entry of that name)'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
 complete -c regctl -n "__fish_regctl_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -l policy -d 'Policy file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -f -a "show" -d 'Print the effective rules, in the order they are tried'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -f -a "check" -d 'Say whether USER may do ACTION on REPO and which rule decided (exit 1 when denied)'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and not __fish_seen_subcommand_from show check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from show" -l policy -d 'Policy file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from show" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from check" -l policy -d 'Policy file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from check" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from check" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective rules, in the order they are tried'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "check" -d 'Say whether USER may do ACTION on REPO and which rule decided (exit 1 when denied)'
+complete -c regctl -n "__fish_regctl_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -l policy -d 'Policy file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Create a token and print it (the only time it is shown)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List tokens (never their secrets)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke a token: it stops working within a second on a running server'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -l user -d 'The user the token logs in as (must be in the htpasswd file when used)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -l repo -d 'Repository pattern the token may be used on (repeatable)' -r
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -l actions -d 'Actions the token allows: pull, push, delete, comma-separated, or *' -r
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -l expires -d 'Lifetime (90d, 12h, 1y) or never' -r
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -l description -d 'What the token is for' -r
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -l policy -d 'Policy file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from list" -l policy -d 'Policy file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from list" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l policy -d 'Policy file to use instead of the one the config names' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format for results' -r -f -a "table\t'Human-readable tables and sentences'
+json\t'Machine-readable JSON on stdout'"
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only results and errors'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Print more detail (repeat for more)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a token and print it (the only time it is shown)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "list" -d 'List tokens (never their secrets)'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a token: it stops working within a second on a running server'
+complete -c regctl -n "__fish_regctl_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -l addr -d 'Listen on HOST:PORT (port 0 picks a free port); overrides http.addr' -r
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -l root -d 'Store images under DIR; overrides storage.filesystem.rootdirectory' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
@@ -404,23 +488,25 @@ complete -c regctl -n "__fish_regctl_using_subcommand serve" -s q -l quiet -d 'P
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c regctl -n "__fish_regctl_using_subcommand serve" -s V -l version -d 'Print version'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "catalog" -d 'List the repositories of a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "tags" -d 'List the tags of a repository with digest, media type and image size'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "login" -d 'Check and store registry credentials in the docker config'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "logout" -d 'Remove the stored credentials of a registry'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "gc" -d 'Delete blobs and manifests nothing needs, safely while the registry runs'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "fsck" -d 'Check a store end to end; with --repair fix what is safe'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "init" -d 'Set up a registry: config.yml, users, certificates and storage in one directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
-complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "client-setup" -d 'Configure docker (or containerd, podman) on this machine to use a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "cert" -d 'Create, obtain and inspect TLS certificates for the registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "config" -d 'Generate, validate and show the registry config (distribution\'s config.yml)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "catalog" -d 'List the repositories of a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "tags" -d 'List the tags of a repository with digest, media type and image size'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "manifest" -d 'Show a manifest, or the one an index holds for a platform'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "delete" -d 'Delete an image manifest by tag or digest, or only a tag'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "login" -d 'Check and store registry credentials in the docker config'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "logout" -d 'Remove the stored credentials of a registry'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "gc" -d 'Delete blobs and manifests nothing needs, safely while the registry runs'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "fsck" -d 'Check a store end to end; with --repair fix what is safe'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "init" -d 'Set up a registry: config.yml, users, certificates and storage in one directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "man" -d 'Print the regctl(1) man page, or write every page to a directory'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "user" -d 'Manage registry users in the htpasswd file'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "access" -d 'Show the access policy and check what it allows'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "token" -d 'Manage CI tokens: passwords limited to repositories and actions'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and not __fish_seen_subcommand_from client-setup cert config catalog tags manifest delete login logout completions gc fsck init man user access token serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "self-signed" -d 'Create a private CA (or reuse the one in DIR) and a server certificate signed by it'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "acme" -d 'Obtain a certificate from an ACME CA such as Let\'s Encrypt'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from cert" -f -a "show" -d 'Show subject, names, issuer and validity of a certificate'
@@ -434,3 +520,8 @@ complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subc
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "passwd" -d 'Set a user\'s password (no old password needed: whoever can write the file can change it)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "remove" -d 'Remove a user (every entry of that name)'
 complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "verify" -d 'Check a user\'s password: exit 0 if it is correct, 1 if not'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "show" -d 'Print the effective rules, in the order they are tried'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "check" -d 'Say whether USER may do ACTION on REPO and which rule decided (exit 1 when denied)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "create" -d 'Create a token and print it (the only time it is shown)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "list" -d 'List tokens (never their secrets)'
+complete -c regctl -n "__fish_regctl_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "revoke" -d 'Revoke a token: it stops working within a second on a running server'

@@ -208,5 +208,32 @@ pub struct Decision {
     pub by: DecidedBy,
 }
 
+/// One request's access, put in the request's extensions by the server's auth layer: the
+/// policy in force when it arrived and who sent it. Its absence means no policy: everything an
+/// authenticated request asks is allowed.
+#[derive(Debug, Clone)]
+pub struct RequestAccess {
+    pub snapshot: std::sync::Arc<watch::Snapshot>,
+    /// `None`: anonymous.
+    pub user: Option<String>,
+    /// The scope of the token the user logged in with.
+    pub scope: Option<std::sync::Arc<TokenScope>>,
+}
+
+impl RequestAccess {
+    #[must_use]
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            user: self.user.as_deref(),
+            scope: self.scope.as_deref(),
+        }
+    }
+
+    #[must_use]
+    pub fn decide(&self, action: Action, name: &crate::oci::reference::Name<'_>) -> Decision {
+        self.snapshot.policy.decide(&self.subject(), action, name)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ struct StoreFile {
 #[derive(Debug, Default)]
 pub struct TokenStore {
     tokens: Vec<Token>,
-    by_id: HashMap<String, (usize, TokenScope)>,
+    by_id: HashMap<String, (usize, Arc<TokenScope>)>,
 }
 
 /// What checking a password as a token found.
@@ -98,7 +99,7 @@ pub struct TokenStore {
 pub enum TokenCheck<'a> {
     /// Not shaped like a token: check it as a password.
     NotAToken,
-    Valid(&'a TokenScope),
+    Valid(&'a Arc<TokenScope>),
     /// Shaped like a token but unknown, revoked, expired, of another user or wrong.
     Invalid,
 }
@@ -149,7 +150,7 @@ impl TokenStore {
                 id: token.id.clone(),
                 message,
             })?;
-            by_id.insert(token.id.clone(), (index, scope));
+            by_id.insert(token.id.clone(), (index, Arc::new(scope)));
         }
         Ok(Self { tokens, by_id })
     }

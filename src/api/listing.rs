@@ -35,6 +35,44 @@ fn next_link(path: &str, last: &str, n: usize) -> HeaderValue {
 }
 
 impl Api {
+    /// A catalog page of only the repositories the request may pull (access hook): pages of
+    /// the full catalog are read until `n` are found or it ends.
+    async fn pullable_catalog(
+        &self,
+        parts: &Parts,
+        n: usize,
+        last: Option<&str>,
+    ) -> Result<(Vec<String>, bool), ApiError> {
+        let mut found = Vec::with_capacity(n.min(CATALOG_DEFAULT));
+        let mut cursor = last.map(str::to_owned);
+        loop {
+            let (page, more) = self.registry.catalog(n, cursor.as_deref()).await?;
+            let Some(page_last) = page.last().cloned() else {
+                return Ok((found, false));
+            };
+            let mut rest = page.into_iter();
+            for repo in rest.by_ref() {
+                let allowed = Name::parse(&repo).is_ok_and(|name| {
+                    super::access::allows(parts, crate::access::Action::Pull, name)
+                });
+                if allowed {
+                    found.push(repo);
+                    if found.len() == n {
+                        break;
+                    }
+                }
+            }
+            let left_in_page = rest.next().is_some();
+            if found.len() == n {
+                return Ok((found, left_in_page || more));
+            }
+            if !more {
+                return Ok((found, false));
+            }
+            cursor = Some(page_last);
+        }
+    }
+
     pub(super) async fn catalog(&self, parts: &Parts) -> Result<Response, ApiError> {
         let n = page_size(parts)?
             .unwrap_or(CATALOG_DEFAULT)
@@ -42,6 +80,8 @@ impl Api {
         let last = query_param(parts, "last");
         let (repos, more) = if n == 0 {
             (Vec::new(), false)
+        } else if super::access::has_policy(parts) {
+            self.pullable_catalog(parts, n, last.as_deref()).await?
         } else {
             self.registry.catalog(n, last.as_deref()).await?
         };

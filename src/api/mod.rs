@@ -5,6 +5,7 @@
 //! and dispatches on the method. Authentication, extra headers, TLS and logging are layered around
 //! this router by the server shell.
 
+mod access;
 mod blobs;
 mod error;
 mod listing;
@@ -186,6 +187,7 @@ impl Api {
                 .with_message("the registry is in read-only mode")
                 .with_header(header::ALLOW, HeaderValue::from_static("GET, HEAD")));
         }
+        access::authorize(parts, &route, name)?;
         match (route, name) {
             (Route::Base, _) => match *method {
                 Method::GET | Method::HEAD => Ok(json_response(StatusCode::OK, b"{}".to_vec())),

@@ -156,8 +156,13 @@ impl Api {
     ) -> Result<Response, ApiError> {
         if let (Some(mount), Some(from)) = (query_param(parts, "mount"), query_param(parts, "from"))
         {
-            // As distribution does, an unusable mount request falls back to an ordinary upload.
+            // As distribution does, an unusable mount request falls back to an ordinary upload;
+            // so does one from a repository the client may not pull (access hook).
             if let (Ok(digest), Ok(from)) = (Digest::parse(&mount), Name::parse(&from)) {
+                if !super::access::allows(parts, crate::access::Action::Pull, from) {
+                    let upload = self.registry.start_upload(name).await?;
+                    return Ok(self.upload_response(StatusCode::ACCEPTED, name, &upload, parts));
+                }
                 if let Some(blob) = self.registry.mount_blob(name, from, digest).await? {
                     Event {
                         action: "mount",

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own file and only parses, calls the library and renders. This is
 //! the one layer that uses `anyhow`: library errors are typed and get their context added here.
 
+mod access;
 mod catalog;
 mod cert;
 mod client_args;
@@ -19,6 +20,7 @@ mod manifest;
 pub mod output;
 mod serve;
 mod tags;
+mod token;
 mod user;
 
 use std::io::Write as _;
@@ -109,6 +111,8 @@ pub enum Command {
     Init(init::InitArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
+    Access(access::AccessArgs),
+    Token(token::TokenArgs),
     Serve(serve::ServeArgs),
 }
 
@@ -162,6 +166,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),
+        Command::Access(args) => access::run(&args, &global),
+        Command::Token(args) => token::run(&args, &global),
         Command::Serve(args) => serve::run(&args, &global),
     }
 }

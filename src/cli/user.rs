@@ -28,6 +28,9 @@ pub struct UserArgs {
     /// htpasswd file to use instead of the one the config names
     #[arg(long, global = true, value_name = "FILE")]
     pub htpasswd: Option<PathBuf>,
+    /// Group file (Apache AuthGroupFile) instead of the one the access policy names
+    #[arg(long, global = true, value_name = "FILE")]
+    pub groups_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: UserCommand,
 }
@@ -52,11 +55,14 @@ pub struct PasswordSource {
 /// Add a user (the htpasswd file is created, mode 0600, if it does not exist)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  regctl user add alice --htpasswd auth/htpasswd\n  printf '%s\\n' \"$CI_PASSWORD\" | regctl user add ci-bot --password-stdin\n  regctl user add alice --cost 12"
+    after_help = "Examples:\n  regctl user add alice --htpasswd auth/htpasswd\n  printf '%s\\n' \"$CI_PASSWORD\" | regctl user add ci-bot --password-stdin\n  regctl user add alice --cost 12\n  regctl user add ci --group ci --group readers"
 )]
 pub struct AddArgs {
     /// The user name (no ':', whitespace or control characters)
     pub user: String,
+    /// Also add the user to this group of the access policy's group file (repeatable)
+    #[arg(long, value_name = "GROUP")]
+    pub group: Vec<String>,
     #[command(flatten)]
     pub password: PasswordSource,
     /// bcrypt cost: each step doubles the work of hashing and of every login
@@ -117,26 +123,54 @@ struct UserRow<'a> {
     #[serde(flatten)]
     scheme: HashScheme,
     registry_compatible: bool,
+    /// With a group file: the groups the user is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<String>>,
 }
 
 pub fn run(args: &UserArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let path = htpasswd_path(args.htpasswd.as_deref(), global)?;
     printer.detail(format!("htpasswd file: {}", path.display()));
+    let groups = groups_path(args.groups_file.as_deref(), global);
     match &args.command {
-        UserCommand::Add(add) => run_add(add, &path, printer),
-        UserCommand::List(_) => run_list(&path, printer),
+        UserCommand::Add(add) => run_add(add, &path, groups, printer),
+        UserCommand::List(_) => run_list(&path, groups.ok(), printer),
         UserCommand::Passwd(passwd) => run_passwd(passwd, &path, printer),
-        UserCommand::Remove(remove) => run_remove(remove, &path, printer),
+        UserCommand::Remove(remove) => run_remove(remove, &path, groups.ok(), printer),
         UserCommand::Verify(verify) => run_verify(verify, &path, printer),
     }
 }
 
-fn run_add(args: &AddArgs, path: &Path, printer: Printer) -> anyhow::Result<()> {
+/// The group file: `--groups-file`, else the one the config's access policy names.
+fn groups_path(explicit: Option<&Path>, global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+    if let Some(path) = explicit {
+        return Ok(path.to_owned());
+    }
+    let policy = super::access::policy_path(None, global)?;
+    Ok(super::access::load_policy(&policy)?.group_file().to_owned())
+}
+
+fn run_add(
+    args: &AddArgs,
+    path: &Path,
+    groups: anyhow::Result<PathBuf>,
+    printer: Printer,
+) -> anyhow::Result<()> {
     let user = args.user.as_str();
     let context = || format!("cannot add user {user} to {}", path.display());
     // Refuse before prompting: nobody should type a password twice to then learn the name is taken.
     htpasswd::validate_user(user).with_context(context)?;
+    let groups = if args.group.is_empty() {
+        None
+    } else {
+        for group in &args.group {
+            crate::access::groups::validate_group(group).with_context(context)?;
+        }
+        Some(groups.context(
+            "--group needs a group file: pass --groups-file FILE, or set auth.htpasswd.policy in the config",
+        )?)
+    };
     let current = Htpasswd::load_or_empty(path).with_context(context)?;
     warn_about_malformed_lines(&current, path, printer);
     if current.get(user).is_some() {
@@ -152,6 +186,20 @@ fn run_add(args: &AddArgs, path: &Path, printer: Printer) -> anyhow::Result<()> 
         path.display(),
         args.cost
     ));
+    if let Some(groups) = groups {
+        crate::access::groups::edit(&groups, |file| {
+            for group in &args.group {
+                file.add_member(group, user)?;
+            }
+            Ok(())
+        })
+        .with_context(|| format!("cannot add {user} to its groups in {}", groups.display()))?;
+        printer.info(format!(
+            "added {user} to group {} in {}",
+            args.group.join(", "),
+            groups.display()
+        ));
+    }
     Ok(())
 }
 
@@ -177,7 +225,12 @@ fn run_passwd(args: &PasswdArgs, path: &Path, printer: Printer) -> anyhow::Resul
     Ok(())
 }
 
-fn run_remove(args: &RemoveArgs, path: &Path, printer: Printer) -> anyhow::Result<()> {
+fn run_remove(
+    args: &RemoveArgs,
+    path: &Path,
+    groups: Option<PathBuf>,
+    printer: Printer,
+) -> anyhow::Result<()> {
     let user = args.user.as_str();
     let context = || format!("cannot remove user {user} from {}", path.display());
     // Loading first turns a missing file into "cannot read" instead of creating an empty one.
@@ -197,6 +250,17 @@ fn run_remove(args: &RemoveArgs, path: &Path, printer: Printer) -> anyhow::Resul
         "removed user {user} from {}{entries}",
         path.display()
     ));
+    if let Some(groups) = groups.filter(|g| g.exists()) {
+        let left = crate::access::groups::edit(&groups, |file| Ok(file.remove_member(user)))
+            .with_context(|| format!("cannot remove {user} from {}", groups.display()))?;
+        if !left.is_empty() {
+            printer.info(format!(
+                "removed {user} from group {} in {}",
+                left.join(", "),
+                groups.display()
+            ));
+        }
+    }
     let left = Htpasswd::load(path).with_context(context)?;
     if left.entries().next().is_none() {
         printer.warn(format!(
@@ -257,10 +321,18 @@ fn run_verify(args: &VerifyArgs, path: &Path, printer: Printer) -> anyhow::Resul
     Ok(())
 }
 
-fn run_list(path: &Path, printer: Printer) -> anyhow::Result<()> {
+fn run_list(path: &Path, groups: Option<PathBuf>, printer: Printer) -> anyhow::Result<()> {
     let file = Htpasswd::load(path)?;
     warn_about_file(&file, path, printer);
     let entries: Vec<&Entry> = file.entries().collect();
+    let group_file = match &groups {
+        Some(groups) => Some(
+            crate::access::groups::GroupFile::load_or_empty(groups)
+                .with_context(|| format!("cannot read the group file {}", groups.display()))?,
+        ),
+        None => None,
+    };
+    let groups_of = |user: &str| group_file.as_ref().map(|g| g.groups_of(user));
     if printer.is_json() {
         let rows: Vec<UserRow<'_>> = entries
             .iter()
@@ -268,9 +340,33 @@ fn run_list(path: &Path, printer: Printer) -> anyhow::Result<()> {
                 user: &e.user,
                 scheme: e.scheme(),
                 registry_compatible: e.scheme().registry_compatible(),
+                groups: groups_of(&e.user),
             })
             .collect();
         return printer.json(&rows);
+    }
+    if let Some(group_file) = &group_file {
+        if entries.is_empty() {
+            printer.info(format!("no users in {}", path.display()));
+            return Ok(());
+        }
+        return printer.key_table(
+            &["USER", "HASH", "REGISTRY:2", "GROUPS"],
+            entries.iter().map(|e| {
+                let scheme = e.scheme();
+                vec![
+                    e.user.clone(),
+                    scheme.to_string(),
+                    if scheme.registry_compatible() {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .to_owned(),
+                    group_file.groups_of(&e.user).join(", "),
+                ]
+            }),
+        );
     }
     if entries.is_empty() {
         printer.info(format!("no users in {}", path.display()));

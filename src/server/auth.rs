@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -145,6 +145,8 @@ pub struct HtpasswdAuth {
     bcrypt_running: Arc<tokio::sync::Semaphore>,
     /// Permits for the running and the waiting ones together: none left means answer 429.
     bcrypt_admitted: Arc<tokio::sync::Semaphore>,
+    /// `auth.htpasswd.policy`: per-repository rules, anonymous pull and CI tokens.
+    policy: Option<crate::access::WatchedPolicy>,
 }
 
 impl std::fmt::Debug for HtpasswdAuth {
@@ -239,6 +241,7 @@ impl HtpasswdAuth {
             bcrypt_admitted: Arc::new(tokio::sync::Semaphore::new(
                 cores + cores * BCRYPT_QUEUE_PER_CORE,
             )),
+            policy: None,
         };
         Ok((auth, report))
     }
@@ -247,6 +250,19 @@ impl HtpasswdAuth {
     #[must_use]
     pub fn realm(&self) -> &str {
         &self.realm
+    }
+
+    /// Enforces `policy` on every request from now on (`auth.htpasswd.policy`).
+    pub fn set_policy(&mut self, policy: crate::access::WatchedPolicy) {
+        self.policy = Some(policy);
+    }
+
+    /// Whether `user` is in the htpasswd file (with an entry that can log in): a token only
+    /// works while its user does.
+    fn has_user(&self, user: &str) -> bool {
+        self.current_users(Instant::now())
+            .0
+            .is_some_and(|users| users.bcrypt.contains_key(user))
     }
 
     /// The htpasswd file this authenticator reads.
@@ -504,7 +520,27 @@ fn is_protected(path: &str) -> bool {
     path == "/v2" || path.starts_with("/v2/")
 }
 
+/// Who a request authenticated as, before the policy looks at it.
+enum Identity {
+    Anonymous,
+    User {
+        name: String,
+        scope: Option<Arc<crate::access::TokenScope>>,
+    },
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// The axum middleware: `axum::middleware::from_fn_with_state(auth, require_basic_auth)`.
+///
+/// Without a policy every `/v2` request needs valid credentials. With one, a request without
+/// credentials (or with an empty user and password, which skopeo sends after a Basic challenge)
+/// goes on as anonymous and the API's access hook decides; a password shaped like a CI token is
+/// checked against the token store (no bcrypt); a 401 from the hook gets the challenge here.
 pub async fn require_basic_auth(
     State(auth): State<Arc<HtpasswdAuth>>,
     mut request: Request,
@@ -513,31 +549,94 @@ pub async fn require_basic_auth(
     if !is_protected(request.uri().path()) {
         return next.run(request).await;
     }
+    let snapshot = auth
+        .policy
+        .as_ref()
+        .map(crate::access::WatchedPolicy::current);
     let credentials = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(basic_credentials);
-    let Some((user, password)) = credentials else {
-        crate::metrics::auth(crate::metrics::AuthOutcome::Challenge); // metrics hook
-        return auth.challenge_response();
-    };
-    match auth.check(&user, &password).await {
-        Verdict::Valid => {}
-        Verdict::Invalid => {
-            tracing::debug!(user = %user, "authentication failed");
-            crate::metrics::auth(crate::metrics::AuthOutcome::Failure); // metrics hook
+        .and_then(basic_credentials)
+        .filter(|(user, password)| snapshot.is_none() || !user.is_empty() || !password.is_empty());
+    let identity = match (credentials, &snapshot) {
+        (None, None) => {
+            crate::metrics::auth(crate::metrics::AuthOutcome::Challenge); // metrics hook
             return auth.challenge_response();
         }
-        Verdict::Busy => {
-            tracing::debug!(user = %user, "bcrypt queue full: answered 429");
-            return HtpasswdAuth::busy_response();
+        (None, Some(_)) => Identity::Anonymous,
+        (Some((user, password)), snapshot) => {
+            let token = snapshot
+                .as_ref()
+                .map(|s| s.tokens.check(&user, &password, unix_now()));
+            let verdict = match token {
+                Some(crate::access::tokens::TokenCheck::Valid(scope)) if auth.has_user(&user) => {
+                    Ok(Some(Arc::clone(scope)))
+                }
+                Some(
+                    crate::access::tokens::TokenCheck::Valid(_)
+                    | crate::access::tokens::TokenCheck::Invalid,
+                ) => Err(Verdict::Invalid),
+                None | Some(crate::access::tokens::TokenCheck::NotAToken) => {
+                    match auth.check(&user, &password).await {
+                        Verdict::Valid => Ok(None),
+                        other => Err(other),
+                    }
+                }
+            };
+            match verdict {
+                Ok(scope) => Identity::User { name: user, scope },
+                Err(Verdict::Busy) => {
+                    tracing::debug!(user = %user, "bcrypt queue full: answered 429");
+                    return HtpasswdAuth::busy_response();
+                }
+                Err(_) => {
+                    tracing::debug!(user = %user, "authentication failed");
+                    crate::metrics::auth(crate::metrics::AuthOutcome::Failure); // metrics hook
+                    return auth.challenge_response();
+                }
+            }
         }
-    }
-    crate::metrics::auth(crate::metrics::AuthOutcome::Success); // metrics hook
-    let authenticated = AuthenticatedUser(user);
-    request.extensions_mut().insert(authenticated.clone());
+    };
+    let authenticated = match identity {
+        Identity::Anonymous => {
+            if let Some(snapshot) = snapshot {
+                request
+                    .extensions_mut()
+                    .insert(crate::access::RequestAccess {
+                        snapshot,
+                        user: None,
+                        scope: None,
+                    });
+            }
+            None
+        }
+        Identity::User { name, scope } => {
+            crate::metrics::auth(crate::metrics::AuthOutcome::Success); // metrics hook
+            if let Some(snapshot) = snapshot {
+                request
+                    .extensions_mut()
+                    .insert(crate::access::RequestAccess {
+                        snapshot,
+                        user: Some(name.clone()),
+                        scope,
+                    });
+            }
+            let authenticated = AuthenticatedUser(name);
+            request.extensions_mut().insert(authenticated.clone());
+            Some(authenticated)
+        }
+    };
     let mut response = next.run(request).await;
-    response.extensions_mut().insert(authenticated);
+    if response.status() == StatusCode::UNAUTHORIZED
+        && !response.headers().contains_key(header::WWW_AUTHENTICATE)
+    {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, auth.challenge.clone());
+    }
+    if let Some(authenticated) = authenticated {
+        response.extensions_mut().insert(authenticated);
+    }
     response
 }
 

@@ -88,7 +88,11 @@ impl ServeSettings {
                 if realm.is_empty() {
                     return Err(SettingsError::HtpasswdIncomplete);
                 }
-                Some(HtpasswdSettings { realm, path })
+                Some(HtpasswdSettings {
+                    realm,
+                    path,
+                    policy: config.access_policy(),
+                })
             }
             Some(auth) => return Err(SettingsError::AuthKind(auth.kind.clone())),
         };
@@ -357,7 +361,8 @@ mod tests {
             s.htpasswd,
             Some(HtpasswdSettings {
                 realm: "Registry Realm".to_owned(),
-                path: PathBuf::from("/auth/htpasswd")
+                path: PathBuf::from("/auth/htpasswd"),
+                policy: None,
             })
         );
         assert_eq!(s.log.level, LogLevel::Debug);

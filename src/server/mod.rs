@@ -102,6 +102,9 @@ impl Default for ConnectionTimeouts {
 pub struct HtpasswdSettings {
     pub realm: String,
     pub path: PathBuf,
+    /// `auth.htpasswd.policy`: regctl's access policy (src/access); `None`: every
+    /// authenticated user may do everything, as with registry:2.
+    pub policy: Option<PathBuf>,
 }
 
 /// `http.tls`.
@@ -297,6 +300,8 @@ pub enum ServerError {
     Tls(#[from] TlsError),
     #[error("auth.htpasswd: cannot set up authentication")]
     Auth(#[from] AuthError),
+    #[error("auth.htpasswd.policy: cannot load the access policy")]
+    Access(#[from] crate::access::watch::LoadError),
     #[error("http.tls.letsencrypt cannot be used together with http.tls.certificate")]
     TlsAndLetsEncrypt,
     #[error("http.tls.letsencrypt: cannot prepare the certificate store")]
@@ -375,7 +380,19 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
     let app = crate::health::probe_routes(app);
     let mut app = app.layer(tower_http::catch_panic::CatchPanicLayer::new());
     if let Some(htpasswd) = &settings.htpasswd {
-        let (authenticator, report) = HtpasswdAuth::load(&htpasswd.realm, &htpasswd.path)?;
+        let (mut authenticator, report) = HtpasswdAuth::load(&htpasswd.realm, &htpasswd.path)?;
+        if let Some(policy) = &htpasswd.policy {
+            let watched = crate::access::WatchedPolicy::load(policy)?;
+            let snapshot = watched.current();
+            tracing::info!(
+                path = %policy.display(),
+                rules = snapshot.policy.rules().len(),
+                tokens = snapshot.tokens.tokens().len(),
+                anonymous = snapshot.policy.anonymous().len(),
+                "access policy loaded"
+            );
+            authenticator.set_policy(watched);
+        }
         auth::warn_ignored(&htpasswd.path, &report.ignored);
         if !report.malformed_lines.is_empty() {
             tracing::warn!(

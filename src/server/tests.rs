@@ -240,6 +240,7 @@ async fn htpasswd_guards_v2_only() {
         htpasswd: Some(HtpasswdSettings {
             realm: "Registry Realm".to_owned(),
             path,
+            policy: None,
         }),
         ..loopback()
     };

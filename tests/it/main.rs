@@ -1,6 +1,7 @@
 //! The one integration-test binary: every module drives the built `regctl` binary (and the real
 //! third-party tools where the feature talks to them).
 
+mod access;
 mod api;
 mod cert;
 mod client_setup;
