@@ -252,6 +252,14 @@ impl HtpasswdAuth {
         &self.realm
     }
 
+    /// The access policy in force (`auth.htpasswd.policy`), for the web pages' decisions.
+    #[must_use]
+    pub fn policy(&self) -> Option<Arc<crate::access::watch::Snapshot>> {
+        self.policy
+            .as_ref()
+            .map(crate::access::WatchedPolicy::current)
+    }
+
     /// Enforces `policy` on every request from now on (`auth.htpasswd.policy`).
     pub fn set_policy(&mut self, policy: crate::access::WatchedPolicy) {
         self.policy = Some(policy);

@@ -87,6 +87,8 @@ struct Web {
 struct Viewer {
     user: Option<String>,
     csrf: String,
+    /// The access policy in force when the request came (none without `auth.htpasswd.policy`).
+    policy: Option<Arc<crate::access::watch::Snapshot>>,
 }
 
 impl Viewer {
@@ -97,7 +99,12 @@ impl Viewer {
         }
     }
     fn may(&self, repository: &str, action: Action) -> bool {
-        authz::allowed(self.user.as_deref(), repository, action)
+        authz::allowed(
+            self.policy.as_deref(),
+            self.user.as_deref(),
+            repository,
+            action,
+        )
     }
 }
 
@@ -225,13 +232,15 @@ fn safe_next(next: Option<&str>) -> String {
 
 impl Web {
     /// The viewer, or `None` when a login is needed.
-    fn viewer(&self, headers: &HeaderMap) -> Option<Viewer> {
+    fn viewer(&self, headers: &HeaderMap, auth: Option<&HtpasswdAuth>) -> Option<Viewer> {
+        let policy = auth.and_then(HtpasswdAuth::policy);
         if !self.opts.login_required {
             return Some(Viewer {
                 user: None,
                 csrf: session::cookie(headers, CSRF_COOKIE)
                     .unwrap_or_default()
                     .to_owned(),
+                policy,
             });
         }
         let token = session::cookie(headers, SESSION_COOKIE)?;
@@ -239,6 +248,7 @@ impl Web {
         Some(Viewer {
             user: Some(session.user),
             csrf: session.csrf,
+            policy,
         })
     }
 
@@ -333,6 +343,7 @@ fn wants_html(headers: &HeaderMap) -> bool {
 async fn repositories(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
+    auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
     Query(query): Query<ListQuery>,
 ) -> Response {
     if !wants_html(&headers) {
@@ -340,7 +351,7 @@ async fn repositories(
         // a browser (which always asks for text/html) gets the page.
         return StatusCode::OK.into_response();
     }
-    let Some(viewer) = web.viewer(&headers) else {
+    let Some(viewer) = web.viewer(&headers, auth.as_deref().map(AsRef::as_ref)) else {
         // `/` answers 200 whatever the login state: the form.
         return html(StatusCode::OK, &pages::login("/", None));
     };
@@ -395,10 +406,14 @@ struct NextQuery {
 async fn login_form(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
+    auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
     Query(query): Query<NextQuery>,
 ) -> Response {
     let next = safe_next(query.next.as_deref());
-    if web.viewer(&headers).is_some() {
+    if web
+        .viewer(&headers, auth.as_deref().map(AsRef::as_ref))
+        .is_some()
+    {
         return see_other(&next);
     }
     html(StatusCode::OK, &pages::login(&next, None))
@@ -479,10 +494,11 @@ struct CsrfForm {
 async fn logout(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
+    auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     if let (Some(viewer), Some(token)) = (
-        web.viewer(&headers),
+        web.viewer(&headers, auth.as_deref().map(AsRef::as_ref)),
         session::cookie(&headers, SESSION_COOKIE),
     ) {
         let genuine = session::same_origin(&headers)
@@ -503,8 +519,13 @@ async fn logout(
     response
 }
 
-async fn registry_page(State(web): State<Arc<Web>>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some(viewer) = web.viewer(&headers) else {
+async fn registry_page(
+    State(web): State<Arc<Web>>,
+    headers: HeaderMap,
+    auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
+    uri: Uri,
+) -> Response {
+    let Some(viewer) = web.viewer(&headers, auth.as_deref().map(AsRef::as_ref)) else {
         return login_redirect(&uri);
     };
     let result = async {
@@ -564,11 +585,12 @@ struct RepositoryQuery {
 async fn repository_get(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
+    auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
     uri: Uri,
     Path(rest): Path<String>,
     Query(query): Query<RepositoryQuery>,
 ) -> Response {
-    let Some(mut viewer) = web.viewer(&headers) else {
+    let Some(mut viewer) = web.viewer(&headers, auth.as_deref().map(AsRef::as_ref)) else {
         return login_redirect(&uri);
     };
     let mut set_csrf = None;
@@ -729,11 +751,12 @@ struct DeleteForm {
 async fn repository_post(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
+    auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
     uri: Uri,
     Path(rest): Path<String>,
     Form(form): Form<DeleteForm>,
 ) -> Response {
-    let Some(viewer) = web.viewer(&headers) else {
+    let Some(viewer) = web.viewer(&headers, auth.as_deref().map(AsRef::as_ref)) else {
         return login_redirect(&uri);
     };
     let result = async {

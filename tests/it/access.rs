@@ -129,7 +129,7 @@ fn client(base: &str, user: Option<&str>) -> Reg {
     }
 }
 
-fn layout(dir: &Path) -> String {
+pub(crate) fn layout(dir: &Path) -> String {
     let layout = dir.join("layout");
     if !layout.exists() {
         crate::common::oci::write_oci_layout(&layout, "v1", 1, 3000);
@@ -150,7 +150,7 @@ fn skopeo_status(args: &[&str]) -> (bool, String) {
     )
 }
 
-fn push_as(user: &str, source: &str, target: &str) -> (bool, String) {
+pub(crate) fn push_as(user: &str, source: &str, target: &str) -> (bool, String) {
     let creds = format!("{user}:{user}-pw");
     skopeo_status(&[
         "copy",

@@ -640,3 +640,89 @@ async fn root_stays_a_200_probe_and_deletes_follow_the_config() {
         .unwrap();
     assert_eq!(locked.status(), 303);
 }
+
+/// Logs in through the form; the session cookie's value.
+async fn web_login(client: &reqwest::Client, base: &str, user: &str, password: &str) -> String {
+    let response = client
+        .post(format!("{base}/-/login"))
+        .header("content-type", FORM)
+        .header("origin", base)
+        .body(format!("user={user}&password={password}&next=%2F"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{user} logs in");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    cookie
+        .strip_prefix("regctl_session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_user_sees_only_what_the_policy_lets_them_pull_and_deletes_nothing() {
+    let policy = "admins: admins\nrules:\n  - repositories: [team/**]\n    groups: [readers]\n    allow: [pull]\n";
+    let home = crate::access::Home::new(policy, &[("root", &["admins"]), ("rita", &["readers"])]);
+    let server = home.serve();
+    let source = crate::access::layout(home.dir.path());
+    for repo in ["team/app", "other/app"] {
+        let (ok, err) =
+            crate::access::push_as("root", &source, &format!("{}/{repo}:1", server.addr));
+        assert!(ok, "{err}");
+    }
+    let base = &server.base;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = |cookie: String, path: &str| {
+        client
+            .get(format!("{base}{path}"))
+            .header("cookie", format!("regctl_session={cookie}"))
+            .header("accept", "text/html")
+            .send()
+    };
+
+    let rita = web_login(&client, base, "rita", "rita-pw").await;
+    let list = page(rita.clone(), "/").await.unwrap().text().await.unwrap();
+    assert!(
+        list.contains("team/app") && !list.contains("other/app"),
+        "{list}"
+    );
+    let hidden = page(rita.clone(), "/r/other/app").await.unwrap();
+    assert_eq!(
+        hidden.status(),
+        404,
+        "a repository rita may not pull does not exist for her"
+    );
+    let repo = page(rita.clone(), "/r/team/app").await.unwrap();
+    assert_eq!(repo.status(), 200);
+    let repo = repo.text().await.unwrap();
+    assert!(
+        !repo.contains("/-/delete?tag="),
+        "no delete link for a reader: {repo}"
+    );
+    let refused = page(rita.clone(), "/r/team/app/-/delete?tag=1")
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let refused = refused.text().await.unwrap();
+    assert!(
+        refused.contains("rita may not delete in team/app"),
+        "{refused}"
+    );
+
+    // The admin sees both and may delete.
+    let root = web_login(&client, base, "root", "root-pw").await;
+    let list = page(root.clone(), "/").await.unwrap().text().await.unwrap();
+    assert!(
+        list.contains("team/app") && list.contains("other/app"),
+        "{list}"
+    );
+    let confirm = page(root, "/r/team/app/-/delete?tag=1").await.unwrap();
+    assert_eq!(confirm.status(), 200);
+}
