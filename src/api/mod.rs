@@ -356,15 +356,24 @@ fn query_param<'a>(parts: &'a Parts, key: &'a str) -> Option<Cow<'a, str>> {
 
 /// Every value of query parameter `key`, percent-decoded.
 fn query_params<'a>(parts: &'a Parts, key: &'a str) -> impl Iterator<Item = Cow<'a, str>> + 'a {
-    parts
-        .uri
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(move |pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k) == key).then(|| percent_decode(v))
-        })
+    query_values(parts.uri.query(), key)
+}
+
+/// The first value of query parameter `key` in a raw query string, percent-decoded: the one
+/// query grammar, which the server's token auth reads the mount source with too.
+#[must_use]
+pub fn query_value<'a>(query: Option<&'a str>, key: &'a str) -> Option<Cow<'a, str>> {
+    query_values(query, key).next()
+}
+
+fn query_values<'a>(
+    query: Option<&'a str>,
+    key: &'a str,
+) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+    query.unwrap_or("").split('&').filter_map(move |pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(k) == key).then(|| percent_decode(v))
+    })
 }
 
 /// `application/x-www-form-urlencoded` decoding (`+` is a space); invalid escapes stay literal.

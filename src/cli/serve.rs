@@ -36,12 +36,13 @@ use super::{GlobalArgs, Printer};
     long_about = "Run the registry server.\n\n\
 Reads distribution's config.yml and the same REGISTRY_* environment overrides as `registry \
 serve` (for example REGISTRY_HTTP_ADDR, REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, \
-REGISTRY_AUTH=htpasswd with REGISTRY_AUTH_HTPASSWD_REALM and _PATH, REGISTRY_HTTP_TLS_CERTIFICATE \
+REGISTRY_AUTH=htpasswd with REGISTRY_AUTH_HTPASSWD_REALM and _PATH, REGISTRY_AUTH=token with \
+REGISTRY_AUTH_TOKEN_REALM, _SERVICE, _ISSUER and _ROOTCERTBUNDLE, REGISTRY_HTTP_TLS_CERTIFICATE \
 and _KEY); --addr and --root win over both. Without any configuration it serves ./registry-data \
 on 127.0.0.1:5000 without authentication.\n\n\
 The web pages at / show the repositories, their tags, platforms and sizes, and delete tags for \
 users allowed to (with storage.delete.enabled). With auth.htpasswd they need a login with the \
-same users; without it they are as open as the API. A request for / that does not ask for \
+same users; without it they are as open as the API; with auth.token they are off. A request for / that does not ask for \
 text/html (a load-balancer probe, curl) gets 200 with an empty body, as registry:2 answers; \
 --no-web turns the pages off.\n\n\
 When ready it prints one line on stdout: `regctl serve: listening on URL (storage ROOT, auth \
@@ -295,7 +296,7 @@ fn ready_line(settings: &ServeSettings, addr: SocketAddr, tls: bool) -> String {
     format!(
         "regctl serve: listening on {scheme}://{addr} (storage {}, auth {}, TLS {})",
         settings.root.display(),
-        on_off(settings.htpasswd.is_some()),
+        on_off(settings.htpasswd.is_some() || settings.token.is_some()),
         on_off(tls)
     )
 }
@@ -352,7 +353,12 @@ fn load_settings(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<(Serve
     if let Some(root) = &args.root {
         settings.root.clone_from(root);
     }
-    settings.web_ui = !args.no_web;
+    // The pages sign users in against htpasswd; with tokens from a token server they would have
+    // no one to ask, and must not become a way around it.
+    settings.web_ui = !args.no_web && settings.token.is_none();
+    if settings.token.is_some() && !args.no_web {
+        tracing::info!("the web pages are off with auth.token (they sign in with auth.htpasswd)");
+    }
     if let Some(letsencrypt) = settings.letsencrypt.as_mut() {
         letsencrypt.ca_root = acme_ca_root()?;
     }

@@ -846,6 +846,41 @@ impl Config {
         Some((realm.to_owned(), PathBuf::from(path)))
     }
 
+    /// `auth.token`'s parameters as registry:2 reads them; `None` when auth is not token.
+    /// Missing strings are empty (the server refuses them, as registry:2 does).
+    #[must_use]
+    pub fn token_auth(&self) -> Option<crate::server::token_auth::TokenSettings> {
+        let auth = self.auth.as_ref().filter(|a| a.kind == "token")?;
+        let string = |key| auth.param_str(key).unwrap_or_default().to_owned();
+        let path = |key| auth.param_str(key).and_then(non_empty).map(PathBuf::from);
+        let autoredirect = auth.params.get("autoredirect").and_then(Value::as_bool) == Some(true);
+        let autoredirect_path = autoredirect.then(|| {
+            auth.param_str("autoredirectpath")
+                .and_then(non_empty)
+                .unwrap_or(crate::server::token_auth::DEFAULT_AUTO_REDIRECT_PATH)
+                .to_owned()
+        });
+        let signing_algorithms = auth
+            .params
+            .get("signingalgorithms")
+            .and_then(Value::as_sequence)
+            .map(|list| {
+                list.iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(crate::server::token_auth::TokenSettings {
+            realm: string("realm"),
+            service: string("service"),
+            issuer: string("issuer"),
+            rootcertbundle: path("rootcertbundle"),
+            jwks: path("jwks"),
+            autoredirect_path,
+            signing_algorithms,
+        })
+    }
+
     /// `auth.htpasswd.policy`: regctl's access policy file, resolved against the current
     /// directory as registry:2 resolves `path`.
     #[must_use]

@@ -81,7 +81,7 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("auth.htpasswd", Honoured),
     // regctl's access policy (src/access); registry:2's htpasswd ignores the parameter.
     ("auth.htpasswd.policy", Honoured),
-    ("auth.token", Unsupported("token authentication (auth.token)")),
+    ("auth.token", Honoured),
     ("auth.silly", Unsupported("the silly auth method")),
     ("middleware", Unsupported("middleware")),
     ("reporting.bugsnag", Unsupported("error reporting to Bugsnag")),
@@ -156,7 +156,7 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ),
     (
         "policy.repository.classes",
-        NoOp("read only by token authentication, which is refused"),
+        NoOp("limits the repository classes of token access entries; distribution 3 dropped it and regctl reads no classes"),
     ),
 ];
 

@@ -710,8 +710,37 @@ fn check_auth(config: &Config, out: &mut Vec<Diagnostic>) {
                     }
                 }
             }
+            check_token_keys(config, out);
         }
         _ => {}
+    }
+}
+
+/// `auth.token`: the algorithms are known and the keys load as `regctl serve` loads them (files
+/// that are missing were reported already).
+fn check_token_keys(config: &Config, out: &mut Vec<Diagnostic>) {
+    use crate::server::token_auth::{Algorithm, Trust};
+    let Some(settings) = config.token_auth() else {
+        return;
+    };
+    for name in &settings.signing_algorithms {
+        if Algorithm::from_name(name).is_none() {
+            out.push(Diagnostic::error(
+                "auth.token.signingalgorithms",
+                format!(
+                    "unsupported signing algorithm {name:?} (one of {})",
+                    Algorithm::ALL.map(Algorithm::name).join(", ")
+                ),
+            ));
+        }
+    }
+    let files = [&settings.rootcertbundle, &settings.jwks];
+    if files.iter().any(|f| f.is_some())
+        && files.iter().all(|f| f.as_ref().is_none_or(|p| p.is_file()))
+    {
+        if let Err(e) = Trust::load(settings.rootcertbundle.as_deref(), settings.jwks.as_deref()) {
+            out.push(Diagnostic::error("auth.token", e.to_string()));
+        }
     }
 }
 

@@ -23,7 +23,7 @@ pub enum SettingsError {
     StorageDriver(String),
     #[error(
         "auth kind {0:?} is not supported by regctl serve: use auth.htpasswd (manage users with \
-         `regctl user add`)"
+         `regctl user add`) or auth.token"
     )]
     AuthKind(String),
     #[error("auth.htpasswd needs both realm and path")]
@@ -94,8 +94,10 @@ impl ServeSettings {
                     policy: config.access_policy(),
                 })
             }
+            Some(auth) if auth.kind == "token" => None,
             Some(auth) => return Err(SettingsError::AuthKind(auth.kind.clone())),
         };
+        let token = config.token_auth();
         let tls = match config.tls_files() {
             Some((_, key)) if key.as_os_str().is_empty() => {
                 return Err(SettingsError::TlsKeyMissing)
@@ -165,6 +167,7 @@ impl ServeSettings {
             delete_enabled: config.delete_enabled(),
             readonly: config.readonly(),
             htpasswd,
+            token,
             tls,
             letsencrypt,
             http2_disabled: config.http.http2.disabled,

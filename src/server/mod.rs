@@ -13,6 +13,7 @@ mod from_config;
 pub mod letsencrypt;
 pub mod logging;
 pub mod tls;
+pub mod token_auth;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -171,6 +172,8 @@ pub struct ServeSettings {
     /// `storage.maintenance.readonly.enabled`.
     pub readonly: bool,
     pub htpasswd: Option<HtpasswdSettings>,
+    /// `auth.token`: bearer tokens from a token server (never together with `htpasswd`).
+    pub token: Option<token_auth::TokenSettings>,
     pub tls: Option<TlsSettings>,
     /// `http.tls.letsencrypt` (never together with `tls`).
     pub letsencrypt: Option<LetsEncryptSettings>,
@@ -213,6 +216,7 @@ impl Default for ServeSettings {
             delete_enabled: false,
             readonly: false,
             htpasswd: None,
+            token: None,
             tls: None,
             letsencrypt: None,
             http2_disabled: false,
@@ -300,6 +304,8 @@ pub enum ServerError {
     Tls(#[from] TlsError),
     #[error("auth.htpasswd: cannot set up authentication")]
     Auth(#[from] AuthError),
+    #[error("auth.token: cannot set up token authentication")]
+    TokenAuth(#[from] token_auth::TokenAuthError),
     #[error("auth.htpasswd.policy: cannot load the access policy")]
     Access(#[from] crate::access::watch::LoadError),
     #[error("http.tls.letsencrypt cannot be used together with http.tls.certificate")]
@@ -415,6 +421,13 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
         // The web pages' login form checks passwords with the same authenticator (one cache,
         // one bcrypt bound).
         app = app.layer(axum::Extension(authenticator));
+    }
+    if let Some(token) = &settings.token {
+        let authenticator = Arc::new(token_auth::TokenAuth::load(token.clone())?);
+        app = app.layer(axum::middleware::from_fn_with_state(
+            authenticator,
+            token_auth::require_bearer_token,
+        ));
     }
     app = app.layer(axum::middleware::map_response_with_state(
         headers,

@@ -605,11 +605,26 @@ fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
         ),
         ("redis", "redis:\n  addr: 127.0.0.1:6379\n"),
         ("storage.s3", ""),
-        ("http.prefix", "http:\n  addr: 127.0.0.1:0\n  prefix: /reg/\n"),
-        ("middleware", "middleware:\n  storage:\n    - name: cloudfront\n"),
-        ("auth.token", "auth:\n  token:\n    realm: https://a/token\n    service: s\n    issuer: i\n    rootcertbundle: /b\n"),
-        ("http.tls.ciphersuites", "http:\n  addr: 127.0.0.1:0\n  tls:\n    ciphersuites: [TLS_AES_128_GCM_SHA256]\n"),
-        ("log.hooks", "log:\n  hooks:\n    - type: mail\n      levels: [panic]\n"),
+        (
+            "http.prefix",
+            "http:\n  addr: 127.0.0.1:0\n  prefix: /reg/\n",
+        ),
+        (
+            "middleware",
+            "middleware:\n  storage:\n    - name: cloudfront\n",
+        ),
+        (
+            "auth.silly",
+            "auth:\n  silly:\n    realm: r\n    service: s\n",
+        ),
+        (
+            "http.tls.ciphersuites",
+            "http:\n  addr: 127.0.0.1:0\n  tls:\n    ciphersuites: [TLS_AES_128_GCM_SHA256]\n",
+        ),
+        (
+            "log.hooks",
+            "log:\n  hooks:\n    - type: mail\n      levels: [panic]\n",
+        ),
     ];
     for (key, extra) in cases {
         let tmp = tempfile::tempdir().unwrap();

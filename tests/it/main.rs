@@ -20,6 +20,7 @@ mod readme;
 mod remote;
 mod s3;
 mod serve;
+mod token_auth;
 mod token_server;
 mod user;
 mod web;

@@ -161,7 +161,7 @@ impl Flavor {
 enum Auth {
     /// `auth.htpasswd` with this file.
     Htpasswd(PathBuf),
-    /// A whole `auth:` section (the token flow; docker-registry only).
+    /// A whole `auth:` section (the token flow).
     Section(String),
 }
 
@@ -1560,6 +1560,16 @@ fn on_terminal_with(fx: &Fixture, args: &str, envs: &[(&str, &str)]) -> String {
 
 #[test]
 fn token_flow_against_docker_registry_and_a_real_token_server() {
+    token_flow_through_a_real_token_server(Flavor::DockerRegistry);
+}
+
+/// `regctl serve` with registry:2's `auth.token` section, the same token server and client.
+#[test]
+fn token_flow_against_regctl_serve_and_a_real_token_server() {
+    token_flow_through_a_real_token_server(Flavor::RegctlServe);
+}
+
+fn token_flow_through_a_real_token_server(flavor: Flavor) {
     let dir = tempfile::tempdir().unwrap();
     let docker_config = dir.path().join("docker");
     std::fs::create_dir(&docker_config).unwrap();
@@ -1576,7 +1586,7 @@ fn token_flow_against_docker_registry_and_a_real_token_server() {
         cert.display()
     );
     let registry = TestRegistry::start(
-        Flavor::DockerRegistry,
+        flavor,
         dir.path(),
         &Setup {
             delete: true,

@@ -124,6 +124,22 @@ impl TokenServer {
         self.shared.log.lock().unwrap().clone()
     }
 
+    /// A token for `scopes` whose header and claims `edit` changed before it was signed.
+    pub fn mint_edited(
+        &self,
+        subject: &str,
+        scopes: &[&str],
+        edit: impl FnOnce(&mut serde_json::Value, &mut serde_json::Value),
+    ) -> String {
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        sign_edited(&self.shared.signer, subject, &scopes, edit)
+    }
+
+    /// The DER of the signing certificate (what the `x5c` header carries).
+    pub fn certificate_der(&self) -> Vec<u8> {
+        self.shared.signer.cert_der.clone()
+    }
+
     /// A token for `scopes` without going through HTTP (the tests push their images with it).
     pub fn mint(&self, subject: &str, scopes: &[&str]) -> String {
         let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
@@ -230,6 +246,17 @@ async fn refresh(State(shared): State<Arc<Shared>>, body: String) -> Response {
 }
 
 fn sign_token(signer: &Signer, subject: &str, scopes: &[String]) -> String {
+    sign_edited(signer, subject, scopes, |_, _| {})
+}
+
+/// Like [`sign_token`], letting `edit` change the header and claims before signing (tests of
+/// refused tokens: expired, another audience, another issuer, another key id).
+fn sign_edited(
+    signer: &Signer,
+    subject: &str,
+    scopes: &[String],
+    edit: impl FnOnce(&mut serde_json::Value, &mut serde_json::Value),
+) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
@@ -261,6 +288,8 @@ fn sign_token(signer: &Signer, subject: &str, scopes: &[String]) -> String {
         "jti": uuid::Uuid::new_v4().to_string(),
         "access": access,
     });
+    let (mut header, mut claims) = (header, claims);
+    edit(&mut header, &mut claims);
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let signing_input = format!(
         "{}.{}",
