@@ -25,6 +25,7 @@
 //!   first 72 bytes, so `P + anything` would pass for a 72-byte `P`.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -59,6 +60,9 @@ pub enum Verdict {
     Invalid,
     /// Too many verifications are running or waiting: not checked, ask the client to retry.
     Busy,
+    /// Too many failed logins from the client's address or for the user (`login_limit`): not
+    /// checked; retry after the wait.
+    Limited(Duration),
 }
 
 /// The body distribution answers a 401 with, byte for byte (Go's encoder ends it with a newline).
@@ -147,6 +151,8 @@ pub struct HtpasswdAuth {
     bcrypt_admitted: Arc<tokio::sync::Semaphore>,
     /// `auth.htpasswd.policy`: per-repository rules, anonymous pull and CI tokens.
     policy: Option<crate::access::WatchedPolicy>,
+    /// Failed logins per address and per user.
+    limiter: super::login_limit::LoginLimiter,
 }
 
 impl std::fmt::Debug for HtpasswdAuth {
@@ -242,6 +248,7 @@ impl HtpasswdAuth {
                 cores + cores * BCRYPT_QUEUE_PER_CORE,
             )),
             policy: None,
+            limiter: super::login_limit::LoginLimiter::default(),
         };
         Ok((auth, report))
     }
@@ -381,24 +388,34 @@ impl HtpasswdAuth {
 
     /// Checks `user:password` ([`HtpasswdAuth::check`]); busy counts as not verified.
     pub async fn verify(self: &Arc<Self>, user: &str, password: &[u8]) -> bool {
-        self.check(user, password).await == Verdict::Valid
+        self.check(user, password, None).await == Verdict::Valid
     }
 
     /// Checks `user:password`: from the cache when it was verified recently, else with bcrypt on
     /// the blocking pool (bcrypt would stall the async workers), bounded as the module says.
-    pub async fn check(self: &Arc<Self>, user: &str, password: &[u8]) -> Verdict {
+    /// Unverified attempts are limited per `client` address and per user (`login_limit`).
+    pub async fn check(
+        self: &Arc<Self>,
+        user: &str,
+        password: &[u8],
+        client: Option<IpAddr>,
+    ) -> Verdict {
         let now = Instant::now();
         let (users, generation) = self.current_users(now);
         let Some(users) = users else {
             return Verdict::Invalid;
         };
+        let key = self.credential_key(user, password);
+        if password.len() <= MAX_PASSWORD_BYTES && self.cached(user, &key, generation, now) {
+            return Verdict::Valid;
+        }
+        if let Some(wait) = self.limiter.wait(client, user, now) {
+            return Verdict::Limited(wait);
+        }
         if password.len() > MAX_PASSWORD_BYTES {
             // bcrypt would compare only the first 72 bytes and let `P + anything` in.
+            self.limiter.failed(client, user, now);
             return Verdict::Invalid;
-        }
-        let key = self.credential_key(user, password);
-        if self.cached(user, &key, generation, now) {
-            return Verdict::Valid;
         }
         let (hash, exists) = match users.bcrypt.get(user) {
             Some(hash) => (hash.clone(), true),
@@ -455,8 +472,32 @@ impl HtpasswdAuth {
                 Verdict::Valid
             }
             Verdict::Busy => Verdict::Busy,
-            Verdict::Valid | Verdict::Invalid => Verdict::Invalid,
+            Verdict::Limited(wait) => Verdict::Limited(wait),
+            Verdict::Valid | Verdict::Invalid => {
+                self.limiter.failed(client, user, Instant::now());
+                Verdict::Invalid
+            }
         }
+    }
+
+    /// Counts a failed login that did not go through [`HtpasswdAuth::check`] (a wrong CI
+    /// token) and says how long the next attempt must wait, if it must.
+    fn token_failed(&self, client: Option<IpAddr>, user: &str) -> Option<Duration> {
+        let now = Instant::now();
+        self.limiter.failed(client, user, now);
+        self.limiter.wait(client, user, now)
+    }
+
+    /// The 429 answer once too many logins failed.
+    #[must_use]
+    pub fn limited_response(wait: Duration) -> Response {
+        let secs = super::login_limit::retry_after_secs(wait);
+        crate::oci::error::ApiError::new(crate::oci::error::ErrorCode::TooManyRequests)
+            .with_message(format!(
+                "too many failed logins for this user or from this address; retry in {secs} s"
+            ))
+            .with_header(header::RETRY_AFTER, HeaderValue::from(secs))
+            .into_response()
     }
 
     /// The 429 answer when the bcrypt queue is full.
@@ -566,6 +607,10 @@ pub async fn require_basic_auth(
         .get(header::AUTHORIZATION)
         .and_then(basic_credentials)
         .filter(|(user, password)| snapshot.is_none() || !user.is_empty() || !password.is_empty());
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
     let identity = match (credentials, &snapshot) {
         (None, None) => {
             crate::metrics::auth(crate::metrics::AuthOutcome::Challenge); // metrics hook
@@ -583,9 +628,11 @@ pub async fn require_basic_auth(
                 Some(
                     crate::access::tokens::TokenCheck::Valid(_)
                     | crate::access::tokens::TokenCheck::Invalid,
-                ) => Err(Verdict::Invalid),
+                ) => Err(auth
+                    .token_failed(client, &user)
+                    .map_or(Verdict::Invalid, Verdict::Limited)),
                 None | Some(crate::access::tokens::TokenCheck::NotAToken) => {
-                    match auth.check(&user, &password).await {
+                    match auth.check(&user, &password, client).await {
                         Verdict::Valid => Ok(None),
                         other => Err(other),
                     }
@@ -596,6 +643,16 @@ pub async fn require_basic_auth(
                 Err(Verdict::Busy) => {
                     tracing::debug!(user = %user, "bcrypt queue full: answered 429");
                     return HtpasswdAuth::busy_response();
+                }
+                Err(Verdict::Limited(wait)) => {
+                    tracing::info!(
+                        user = %user,
+                        client = ?client,
+                        retry_after_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "too many failed logins: answered 429 without checking"
+                    );
+                    crate::metrics::auth(crate::metrics::AuthOutcome::Failure); // metrics hook
+                    return HtpasswdAuth::limited_response(wait);
                 }
                 Err(_) => {
                     tracing::debug!(user = %user, "authentication failed");
@@ -824,14 +881,14 @@ mod tests {
         let (mut auth, _) = HtpasswdAuth::load("r", &path).unwrap();
         auth.bcrypt_admitted = Arc::new(tokio::sync::Semaphore::new(1));
         let auth = Arc::new(auth);
-        assert_eq!(auth.check("alice", b"right").await, Verdict::Valid);
+        assert_eq!(auth.check("alice", b"right", None).await, Verdict::Valid);
         // every admission taken, as by a flood of wrong passwords
         let _held = Arc::clone(&auth.bcrypt_admitted)
             .try_acquire_owned()
             .unwrap();
-        assert_eq!(auth.check("alice", b"wrong").await, Verdict::Busy);
+        assert_eq!(auth.check("alice", b"wrong", None).await, Verdict::Busy);
         assert_eq!(
-            auth.check("alice", b"right").await,
+            auth.check("alice", b"right", None).await,
             Verdict::Valid,
             "cached"
         );

@@ -12,6 +12,7 @@ pub mod auth;
 mod from_config;
 pub mod letsencrypt;
 pub mod logging;
+pub mod login_limit;
 pub mod tls;
 pub mod token_auth;
 

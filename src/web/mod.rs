@@ -430,6 +430,7 @@ async fn login(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
     auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
+    client: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
@@ -453,7 +454,11 @@ async fn login(
             &pages::login(&next, Some("Logins are not available: see the server log.")),
         );
     };
-    match auth.check(&form.user, form.password.as_bytes()).await {
+    let client = client.map(|axum::Extension(info)| info.0.ip());
+    match auth
+        .check(&form.user, form.password.as_bytes(), client)
+        .await
+    {
         Verdict::Valid => {
             let token = web.sessions.start(&form.user);
             tracing::info!(user = %form.user, "web login");
@@ -483,6 +488,22 @@ async fn login(
                 Some("Too many logins are being checked; try again in a moment."),
             ),
         ),
+        Verdict::Limited(wait) => {
+            let secs = crate::server::login_limit::retry_after_secs(wait);
+            let mut response = html(
+                StatusCode::TOO_MANY_REQUESTS,
+                &pages::login(
+                    &next,
+                    Some(&format!(
+                        "Too many failed logins for this user or from this address; try again in {secs} s."
+                    )),
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+        }
     }
 }
 

@@ -172,9 +172,12 @@ async fn a_wrong_password_flood_gets_429s_while_a_logged_in_user_is_served() {
         let (status, retry_after) = task.await.unwrap();
         match status {
             401 => refused += 1,
+            // 429: the bcrypt queue is full (Retry-After: 1), or this address and user have
+            // failed too often (Retry-After: until the next attempt is allowed).
             429 => {
                 busy += 1;
-                assert_eq!(retry_after.unwrap(), "1");
+                let secs: u64 = retry_after.unwrap().to_str().unwrap().parse().unwrap();
+                assert!((1..=6).contains(&secs), "Retry-After {secs}");
             }
             other => panic!("a wrong password got {other}"),
         }
@@ -184,6 +187,76 @@ async fn a_wrong_password_flood_gets_429s_while_a_logged_in_user_is_served() {
         "no 429 among {refused} refusals: bcrypt is unbounded"
     );
     assert!(refused > 0, "some wrong passwords are checked and refused");
+}
+
+/// A client bound to one loopback address (Linux routes all of 127/8 to `lo`), to be several
+/// clients at once.
+fn client_from(address: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(address))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_limited_per_address_and_per_user_while_logged_in_clients_pass() {
+    let root = tempfile::tempdir().unwrap();
+    let htpasswd = root.path().join("htpasswd");
+    std::fs::write(
+        &htpasswd,
+        format!(
+            "{}{}{}",
+            bcrypt_entry("alice", "right", 4),
+            bcrypt_entry("carol", "carols", 4),
+            bcrypt_entry("dave", "daves", 4)
+        ),
+    )
+    .unwrap();
+    let envs = auth_env(&htpasswd);
+    let server = Server::start(&root.path().join("data"), &[], &as_refs(&envs));
+    let v2 = format!("{}/v2/", server.base);
+    let status = |client: &reqwest::Client, user: &str, password: &str| {
+        let request = client.get(&v2).basic_auth(user, Some(password));
+        async move {
+            let response = request.send().await.unwrap();
+            let retry = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let status = response.status().as_u16();
+            (status, retry, response.text().await.unwrap())
+        }
+    };
+    let attacker = client_from([127, 0, 0, 2]);
+    let alices_machine = client_from([127, 0, 0, 3]);
+    assert_eq!(status(&alices_machine, "alice", "right").await.0, 200);
+
+    // Ten wrong guesses for alice are checked and refused; then the attacker's address is told
+    // to wait, without a bcrypt, with the standard error and how long.
+    for i in 0..10 {
+        let (code, ..) = status(&attacker, "alice", &format!("guess{i}")).await;
+        assert_eq!(code, 401, "guess {i}");
+    }
+    let (code, retry, body) = status(&attacker, "alice", "guess10").await;
+    assert_eq!(code, 429, "{body}");
+    assert!(
+        body.contains("TOOMANYREQUESTS") && body.contains("failed logins"),
+        "{body}"
+    );
+    let secs: u64 = retry.unwrap().parse().unwrap();
+    assert!((1..=6).contains(&secs), "Retry-After {secs}");
+    // Even the right password of another user waits from that address...
+    assert_eq!(status(&attacker, "carol", "carols").await.0, 429);
+    // ...alice is limited from everywhere for new logins, but her logged-in client goes on.
+    assert_eq!(status(&alices_machine, "alice", "right").await.0, 200);
+    // Other users from other addresses are not affected.
+    assert_eq!(status(&alices_machine, "carol", "carols").await.0, 200);
+    // A user guessed at from many addresses is limited for every address.
+    for i in 0..10u8 {
+        let (code, ..) = status(&client_from([127, 0, 1, i]), "dave", "nope").await;
+        assert_eq!(code, 401);
+    }
+    assert_eq!(status(&alices_machine, "dave", "daves").await.0, 429);
 }
 
 /// 72 bytes: all bcrypt looks at.
