@@ -218,6 +218,9 @@ pub struct RequestAccess {
     pub user: Option<String>,
     /// The scope of the token the user logged in with.
     pub scope: Option<std::sync::Arc<TokenScope>>,
+    /// An anonymous client that presented a valid anonymous bearer token (it has done the token
+    /// flow, so `/v2/` answers it 200 as Docker Hub does).
+    pub anonymous_token: bool,
 }
 
 impl RequestAccess {

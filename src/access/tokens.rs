@@ -133,7 +133,23 @@ fn id_of(password: &[u8]) -> Option<&str> {
         .then_some(id)
 }
 
+/// The id of a CI token given as a password, if it has the token's shape (`regctl_<id>_<secret>`).
+#[must_use]
+pub fn token_id(password: &[u8]) -> Option<&str> {
+    id_of(password)
+}
+
 impl TokenStore {
+    /// The scope of the CI token `id` while it is still `user`'s and not expired (revoked tokens
+    /// are gone from the store): what a bearer token issued for it carries on each request, so a
+    /// revocation ends the bearer token too.
+    #[must_use]
+    pub fn live_scope(&self, id: &str, user: &str, now: u64) -> Option<&Arc<TokenScope>> {
+        let (index, scope) = self.by_id.get(id)?;
+        let token = &self.tokens[*index];
+        (token.user == user && !token.expired(now)).then_some(scope)
+    }
+
     /// Reads the store; a missing file is an empty store.
     ///
     /// # Errors

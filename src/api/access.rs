@@ -40,7 +40,7 @@ pub(super) fn authorize(
     match (route, name) {
         // Anonymous clients are told to log in at `/v2/`, so that clients which then log in
         // learn the challenge; the catalog is open to them when anything is public (filtered).
-        (Route::Base, _) if access.user.is_none() => Err(unauthorized()),
+        (Route::Base, _) if access.user.is_none() && !access.anonymous_token => Err(unauthorized()),
         (Route::Catalog, _) if access.user.is_none() && !access.snapshot.policy.has_anonymous() => {
             Err(unauthorized())
         }

@@ -366,7 +366,8 @@ pub fn query_value<'a>(query: Option<&'a str>, key: &'a str) -> Option<Cow<'a, s
     query_values(query, key).next()
 }
 
-fn query_values<'a>(
+/// Every value of query parameter `key` in a raw query string, percent-decoded.
+pub fn query_values<'a>(
     query: Option<&'a str>,
     key: &'a str,
 ) -> impl Iterator<Item = Cow<'a, str>> + 'a {

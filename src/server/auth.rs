@@ -153,6 +153,15 @@ pub struct HtpasswdAuth {
     policy: Option<crate::access::WatchedPolicy>,
     /// Failed logins per address and per user.
     limiter: super::login_limit::LoginLimiter,
+    /// With a policy: regctl's own token service (`server/token_issuer.rs`), the public URL
+    /// (`http.host`) its realm is on, and whether the listener is TLS.
+    token_service: Option<TokenService>,
+}
+
+struct TokenService {
+    issuer: super::token_issuer::Issuer,
+    public_base: Option<String>,
+    tls: bool,
 }
 
 impl std::fmt::Debug for HtpasswdAuth {
@@ -249,6 +258,7 @@ impl HtpasswdAuth {
             )),
             policy: None,
             limiter: super::login_limit::LoginLimiter::default(),
+            token_service: None,
         };
         Ok((auth, report))
     }
@@ -272,9 +282,47 @@ impl HtpasswdAuth {
         self.policy = Some(policy);
     }
 
+    /// Challenges with regctl's own token service instead of Basic (with a policy, so that
+    /// docker can pull anonymously); its realm is `public_base` (`http.host`) or the address
+    /// the client used, `https` when `tls`.
+    ///
+    /// # Errors
+    /// When no signing key can be generated.
+    pub fn enable_token_service(
+        &mut self,
+        public_base: Option<String>,
+        tls: bool,
+    ) -> Result<(), super::token_issuer::IssuerError> {
+        self.token_service = Some(TokenService {
+            issuer: super::token_issuer::Issuer::generate()?,
+            public_base,
+            tls,
+        });
+        Ok(())
+    }
+
+    /// The token issuer, when the token service is on.
+    pub(super) fn issuer(&self) -> Option<&super::token_issuer::Issuer> {
+        self.token_service.as_ref().map(|t| &t.issuer)
+    }
+
+    /// The `WWW-Authenticate` value for a request to `host`: Basic, or the token service's
+    /// Bearer challenge (with `error="invalid_token"` after a refused token).
+    fn challenge_for(&self, host: Option<&str>, invalid_token: bool) -> HeaderValue {
+        let Some(service) = &self.token_service else {
+            return self.challenge.clone();
+        };
+        let mut value =
+            super::token_issuer::challenge(service.public_base.as_deref(), service.tls, host);
+        if invalid_token {
+            value.push_str(",error=\"invalid_token\"");
+        }
+        HeaderValue::from_str(&value).unwrap_or_else(|_| self.challenge.clone())
+    }
+
     /// Whether `user` is in the htpasswd file (with an entry that can log in): a token only
     /// works while its user does.
-    fn has_user(&self, user: &str) -> bool {
+    pub(super) fn has_user(&self, user: &str) -> bool {
         self.current_users(Instant::now())
             .0
             .is_some_and(|users| users.bcrypt.contains_key(user))
@@ -482,7 +530,7 @@ impl HtpasswdAuth {
 
     /// Counts a failed login that did not go through [`HtpasswdAuth::check`] (a wrong CI
     /// token) and says how long the next attempt must wait, if it must.
-    fn token_failed(&self, client: Option<IpAddr>, user: &str) -> Option<Duration> {
+    pub(super) fn token_failed(&self, client: Option<IpAddr>, user: &str) -> Option<Duration> {
         let now = Instant::now();
         self.limiter.failed(client, user, now);
         self.limiter.wait(client, user, now)
@@ -510,6 +558,52 @@ impl HtpasswdAuth {
                 HeaderValue::from(BUSY_RETRY_AFTER_SECS),
             )
             .into_response()
+    }
+
+    /// Who a bearer token of the token service names: anonymous (empty subject), or a user who
+    /// is still in the htpasswd file, with the scope of the CI token they signed in with while
+    /// it is live. `None`: the token is not valid.
+    fn bearer_identity(
+        &self,
+        raw: &str,
+        snapshot: &crate::access::watch::Snapshot,
+    ) -> Option<Identity> {
+        let claims = match self.issuer()?.verify(raw) {
+            Ok(claims) => claims,
+            Err(e) => {
+                tracing::debug!(error = %e, "bearer token refused");
+                return None;
+            }
+        };
+        if claims.subject.is_empty() {
+            return Some(Identity::Anonymous { with_token: true });
+        }
+        if !self.has_user(&claims.subject) {
+            return None;
+        }
+        let scope = match &claims.ci_token {
+            Some(id) => Some(Arc::clone(snapshot.tokens.live_scope(
+                id,
+                &claims.subject,
+                unix_now(),
+            )?)),
+            None => None,
+        };
+        Some(Identity::User {
+            name: claims.subject,
+            scope,
+        })
+    }
+
+    /// The 401 answer for a request to `host`, with the challenge of [`Self::challenge_for`].
+    #[must_use]
+    fn challenge_response_for(&self, host: Option<&str>, invalid_token: bool) -> Response {
+        let mut response = self.challenge_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            self.challenge_for(host, invalid_token),
+        );
+        response
     }
 
     /// The 401 answer: distribution's challenge header and error body.
@@ -549,7 +643,7 @@ pub fn warn_ignored(path: &Path, ignored: &[(String, HashScheme)]) {
 }
 
 /// Splits an `Authorization: Basic` header into user and password.
-fn basic_credentials(value: &HeaderValue) -> Option<(String, Vec<u8>)> {
+pub(super) fn basic_credentials(value: &HeaderValue) -> Option<(String, Vec<u8>)> {
     let value = value.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -571,7 +665,8 @@ fn is_protected(path: &str) -> bool {
 
 /// Who a request authenticated as, before the policy looks at it.
 enum Identity {
-    Anonymous,
+    /// `with_token`: a valid anonymous token of the token service was presented.
+    Anonymous { with_token: bool },
     User {
         name: String,
         scope: Option<Arc<crate::access::TokenScope>>,
@@ -611,13 +706,34 @@ pub async fn require_basic_auth(
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let identity = match (credentials, &snapshot) {
-        (None, None) => {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_owned());
+    let identity = match (credentials, &snapshot, bearer) {
+        (None, Some(snapshot), Some(raw)) if auth.issuer().is_some() => {
+            match auth.bearer_identity(&raw, snapshot) {
+                Some(identity) => identity,
+                None => {
+                    crate::metrics::auth(crate::metrics::AuthOutcome::Failure); // metrics hook
+                    return auth.challenge_response_for(host.as_deref(), true);
+                }
+            }
+        }
+        (None, None, _) => {
             crate::metrics::auth(crate::metrics::AuthOutcome::Challenge); // metrics hook
             return auth.challenge_response();
         }
-        (None, Some(_)) => Identity::Anonymous,
-        (Some((user, password)), snapshot) => {
+        (None, Some(_), _) => Identity::Anonymous { with_token: false },
+        (Some((user, password)), snapshot, _) => {
             let token = snapshot
                 .as_ref()
                 .map(|s| s.tokens.check(&user, &password, unix_now()));
@@ -657,13 +773,13 @@ pub async fn require_basic_auth(
                 Err(_) => {
                     tracing::debug!(user = %user, "authentication failed");
                     crate::metrics::auth(crate::metrics::AuthOutcome::Failure); // metrics hook
-                    return auth.challenge_response();
+                    return auth.challenge_response_for(host.as_deref(), false);
                 }
             }
         }
     };
     let authenticated = match identity {
-        Identity::Anonymous => {
+        Identity::Anonymous { with_token } => {
             if let Some(snapshot) = snapshot {
                 request
                     .extensions_mut()
@@ -671,6 +787,7 @@ pub async fn require_basic_auth(
                         snapshot,
                         user: None,
                         scope: None,
+                        anonymous_token: with_token,
                     });
             }
             None
@@ -684,6 +801,7 @@ pub async fn require_basic_auth(
                         snapshot,
                         user: Some(name.clone()),
                         scope,
+                        anonymous_token: false,
                     });
             }
             let authenticated = AuthenticatedUser(name);
@@ -695,9 +813,10 @@ pub async fn require_basic_auth(
     if response.status() == StatusCode::UNAUTHORIZED
         && !response.headers().contains_key(header::WWW_AUTHENTICATE)
     {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, auth.challenge.clone());
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            auth.challenge_for(host.as_deref(), false),
+        );
     }
     if let Some(authenticated) = authenticated {
         response.extensions_mut().insert(authenticated);

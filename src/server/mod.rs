@@ -15,6 +15,7 @@ pub mod logging;
 pub mod login_limit;
 pub mod tls;
 pub mod token_auth;
+pub mod token_issuer;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -305,6 +306,8 @@ pub enum ServerError {
     Tls(#[from] TlsError),
     #[error("auth.htpasswd: cannot set up authentication")]
     Auth(#[from] AuthError),
+    #[error("auth.htpasswd.policy: cannot generate the token service's signing key")]
+    TokenIssuer,
     #[error("auth.token: cannot set up token authentication")]
     TokenAuth(#[from] token_auth::TokenAuthError),
     #[error("auth.htpasswd.policy: cannot load the access policy")]
@@ -399,6 +402,9 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
                 "access policy loaded"
             );
             authenticator.set_policy(watched);
+            authenticator
+                .enable_token_service(settings.host.clone(), settings.is_tls())
+                .map_err(|_| ServerError::TokenIssuer)?;
         }
         auth::warn_ignored(&htpasswd.path, &report.ignored);
         if !report.malformed_lines.is_empty() {
@@ -415,6 +421,14 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
             );
         }
         let authenticator = Arc::new(authenticator);
+        if authenticator.issuer().is_some() {
+            // Outside /v2, so the auth layer lets clients reach it without credentials.
+            app = app.route(
+                token_issuer::TOKEN_PATH,
+                axum::routing::get(token_issuer::token_endpoint)
+                    .with_state(Arc::clone(&authenticator)),
+            );
+        }
         app = app.layer(axum::middleware::from_fn_with_state(
             Arc::clone(&authenticator),
             auth::require_basic_auth,

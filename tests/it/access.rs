@@ -215,7 +215,58 @@ async fn skopeo_and_http_clients_get_exactly_what_the_policy_allows() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(r.headers()["www-authenticate"], "Basic realm=\"Registry\"");
+    // With a policy the challenge is regctl's own token service (docker pulls anonymously
+    // only through the token flow), on the address the client used.
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        format!(
+            "Bearer realm=\"{}/auth/token\",service=\"regctl\"",
+            server.base
+        )
+    );
+    // Its tokens grant what the policy allows the subject: nothing to push for anonymous,
+    // pull of public/**; a pull with the anonymous token works, a push does not.
+    let token: serde_json::Value = anonymous
+        .get("/auth/token?service=regctl&scope=repository:public/tool:pull,push")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let raw = token["token"].as_str().unwrap();
+    let claims = raw.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["sub"], "");
+    assert_eq!(
+        claims["access"],
+        serde_json::json!([{"type": "repository", "name": "public/tool", "actions": ["pull"]}])
+    );
+    let bearer = |r: reqwest::RequestBuilder| r.bearer_auth(raw);
+    let (code, _) = status(bearer(anonymous.get("/v2/"))).await;
+    assert_eq!(code, 200, "an anonymous token passes /v2/");
+    let (code, _) = status(bearer(anonymous.post("/v2/public/tool/blobs/uploads/"))).await;
+    assert_eq!(code, 401, "an anonymous token does not push");
+    let (code, _) = status(bearer(anonymous.get("/v2/public/tool/tags/list"))).await;
+    assert!(
+        code == 200 || code == 404,
+        "an anonymous token pulls public/**: {code}"
+    );
+    let (code, _) = status(anonymous.get("/v2/").bearer_auth("forged.token.here")).await;
+    assert_eq!(code, 401);
+    // Wrong credentials at the token endpoint: 401, no token.
+    let wrong = anonymous
+        .get("/auth/token?service=regctl")
+        .basic_auth("rita", Some("nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
     let (code, _) = status(anonymous.get("/v2/other/app/manifests/1")).await;
     assert_eq!(
         code, 401,
@@ -574,4 +625,92 @@ fn ci_tokens_work_as_passwords_within_their_scope_until_revoked_or_expired() {
     std::thread::sleep(std::time::Duration::from_millis(2500));
     let (ok, _) = push_with(short.trim(), "team/app:4");
     assert!(!ok, "an expired token is refused");
+}
+
+/// The real docker client against a policy: anonymous pulls of `public/**` work while an
+/// anonymous push is refused (401, docker asks to log in); a read-only user's push gets 403
+/// and docker prints the server's message; a team member pushes; a rule removed from the policy
+/// takes effect without a restart.
+#[test]
+fn the_docker_engine_sees_anonymous_pull_read_only_denials_and_policy_reloads() {
+    let home = Home::new(
+        POLICY,
+        &[
+            ("ann", &["admins"]),
+            ("tom", &["team"]),
+            ("rita", &["readers"]),
+        ],
+    );
+    let server = home.serve();
+    let engine = crate::common::dockerd::Dockerd::start();
+    let addr = &server.addr;
+    let login = |user: &str| {
+        let mut child = engine
+            .docker()
+            .args(["login", "-u", user, "--password-stdin", addr])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{user}-pw").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "docker login {user}: {out:?}");
+    };
+    let stderr_of = |args: &[&str]| {
+        let out = engine.run(args);
+        assert!(!out.status.success(), "docker {args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    // An admin publishes public/hello.
+    let public = format!("{addr}/public/hello:1");
+    engine.import_image(&public, b"public content\n");
+    login("ann");
+    engine.ok(&["push", &public]);
+    engine.ok(&["logout", addr]);
+
+    // Anonymous: pull works, push does not.
+    engine.ok(&["rmi", &public]);
+    engine.ok(&["pull", &public]);
+    let anonymous_push = format!("{addr}/public/mine:1");
+    engine.ok(&["tag", &public, &anonymous_push]);
+    let err = stderr_of(&["push", &anonymous_push]);
+    assert!(
+        err.contains("unauthorized") || err.contains("authentication required"),
+        "{err}"
+    );
+
+    // A read-only user: the push is denied with the server's message.
+    login("rita");
+    let rita_push = format!("{addr}/team/app:1");
+    engine.ok(&["tag", &public, &rita_push]);
+    let err = stderr_of(&["push", &rita_push]);
+    assert!(err.contains("denied"), "{err}");
+    assert!(err.contains("user rita may not push team/app"), "{err}");
+
+    // A team member may push there.
+    login("tom");
+    engine.ok(&["push", &rita_push]);
+
+    // Remove the team rule: tom's next push is denied without a restart.
+    std::fs::write(
+        home.policy(),
+        "admins: admins\nanonymous: [public/**]\nrules:\n  - repositories: [\"**\"]\n    groups: [readers, team]\n    allow: [pull]\n",
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    let tom_push = format!("{addr}/team/app:2");
+    engine.ok(&["tag", &public, &tom_push]);
+    let err = stderr_of(&["push", &tom_push]);
+    assert!(
+        err.contains("user tom may not push team/app"),
+        "{err}\n{}",
+        home.log()
+    );
 }

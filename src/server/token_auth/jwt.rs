@@ -190,6 +190,10 @@ pub struct Claims {
     pub not_before: i64,
     #[serde(default, deserialize_with = "null_is_empty")]
     pub access: Vec<ResourceActions>,
+    /// regctl's own tokens (`server/token_issuer.rs`) only: the CI token the subject signed in
+    /// with, whose scope and revocation keep applying to every request.
+    #[serde(rename = "regctl_ci_token", default)]
+    pub ci_token: Option<String>,
 }
 
 impl Claims {

@@ -257,6 +257,16 @@ impl Trust {
         Ok(trust)
     }
 
+    /// Trusts exactly `key` under `kid` (regctl's own token issuer).
+    #[must_use]
+    pub fn single(kid: &str, key: VerifyKey) -> Self {
+        Trust {
+            roots: Vec::new(),
+            anchors: Vec::new(),
+            keys: HashMap::from([(kid.to_owned(), key)]),
+        }
+    }
+
     fn add_roots(&mut self, path: &Path, pem: &[u8]) -> Result<(), KeysError> {
         let blocks = x509_parser::pem::Pem::iter_from_buffer(pem);
         for (index, block) in blocks.enumerate() {
