@@ -266,8 +266,18 @@ async fn run_once(
     };
     let auth = workload
         .bcrypt_cost()
-        .map(|cost| Htpasswd::write(workdir.path().join("htpasswd"), cost))
+        .map(|cost| Htpasswd::write(workdir.path().join("htpasswd"), cost, workload.users()))
         .transpose()?;
+    let auth = match auth {
+        Some(auth) if workload.policy() => {
+            let names: Vec<String> = auth.users.iter().map(|(u, _)| u.clone()).collect();
+            Some(auth.with_policy(
+                workdir.path().join("access.yml"),
+                &workloads::policy_yaml(&names),
+            )?)
+        }
+        other => other,
+    };
     let server = Server::start(side, workdir.path(), &root, auth.as_ref()).await?;
     if auth.is_some() {
         // Otherwise an auth workload would silently measure an open server.
@@ -281,12 +291,27 @@ async fn run_once(
         .map(|a| (a.user.as_str(), a.password.as_str()));
     let registry = Registry::new(&server.base, credentials)?;
     workload.setup(&registry, payloads).await.context("setup")?;
+    let users: Vec<Registry> = match &auth {
+        Some(auth) if auth.users.len() > 1 => auth
+            .users
+            .iter()
+            .map(|(user, password)| Registry::new(&server.base, Some((user, password))))
+            .collect::<Result<_>>()?,
+        _ => Vec::new(),
+    };
+    // Each user logs in once before the clock starts, as docker clients do with `docker login`.
+    for user in &users {
+        user.ping().await?;
+    }
 
     server.reset_peak_rss()?;
     let before = server.usage()?;
     let client_before = servers::own_usage()?;
-    let measured =
-        tokio::time::timeout(scale.deadline, workload.run(&registry, payloads, scale)).await;
+    let measured = tokio::time::timeout(
+        scale.deadline,
+        workload.run(&registry, &users, payloads, scale),
+    )
+    .await;
     let after = server.usage()?;
     let client_after = servers::own_usage()?;
     let measurement = match measured {

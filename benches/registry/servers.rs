@@ -74,23 +74,45 @@ pub struct Htpasswd {
     pub path: PathBuf,
     pub user: String,
     pub password: String,
+    /// Every (user, password) in the file, the first being `user`'s.
+    pub users: Vec<(String, String)>,
+    /// An `auth.htpasswd.policy` file, given to regctl only (the reference has none).
+    pub policy: Option<PathBuf>,
 }
 
 impl Htpasswd {
-    /// One bcrypt entry (`$2y$`, as Apache's `htpasswd -B` writes) at `cost`.
-    pub fn write(path: PathBuf, cost: u32) -> Result<Self> {
-        let user = "bench".to_owned();
-        let password = "bench-password".to_owned();
-        let hash = bcrypt::hash_with_result(&password, cost)
-            .context("bcrypt")?
-            .format_for_version(bcrypt::Version::TwoY);
-        fs::write(&path, format!("{user}:{hash}\n"))
-            .with_context(|| format!("writing {}", path.display()))?;
+    /// `count` bcrypt entries (`$2y$`, as Apache's `htpasswd -B` writes) at `cost`.
+    pub fn write(path: PathBuf, cost: u32, count: usize) -> Result<Self> {
+        let mut text = String::new();
+        let mut users = Vec::with_capacity(count);
+        for i in 0..count.max(1) {
+            let user = if i == 0 {
+                "bench".to_owned()
+            } else {
+                format!("bench{i}")
+            };
+            let password = format!("{user}-password");
+            let hash = bcrypt::hash_with_result(&password, cost)
+                .context("bcrypt")?
+                .format_for_version(bcrypt::Version::TwoY);
+            text.push_str(&format!("{user}:{hash}\n"));
+            users.push((user, password));
+        }
+        fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         Ok(Self {
             path,
-            user,
-            password,
+            user: users[0].0.clone(),
+            password: users[0].1.clone(),
+            users,
+            policy: None,
         })
+    }
+
+    /// Adds `policy` as the access policy regctl serves with.
+    pub fn with_policy(mut self, path: PathBuf, policy: &str) -> Result<Self> {
+        fs::write(&path, policy).with_context(|| format!("writing {}", path.display()))?;
+        self.policy = Some(path);
+        Ok(self)
     }
 }
 
@@ -149,6 +171,9 @@ impl Server {
                 }
             }
             Flavor::Regctl => {
+                if let Some(policy) = auth.and_then(|a| a.policy.as_ref()) {
+                    command.env("REGISTRY_AUTH_HTPASSWD_POLICY", policy);
+                }
                 command
                     .args(["serve", "--addr", "127.0.0.1:0", "--root"])
                     .arg(root)

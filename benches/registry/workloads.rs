@@ -90,6 +90,27 @@ impl Scale {
     }
 }
 
+/// Distinct users of the multi-user auth workloads.
+pub const AUTH_USERS: usize = 64;
+/// Rules of the policy workload: every request is decided by the last one.
+pub const POLICY_RULES: usize = 100;
+
+/// A policy of [`POLICY_RULES`] rules over `users` in which no rule but the last matches the
+/// benchmark's repository, so each decision walks the whole list.
+pub fn policy_yaml(users: &[String]) -> String {
+    let mut yaml = String::from("rules:\n");
+    for i in 0..POLICY_RULES - 1 {
+        let user = &users[i % users.len()];
+        yaml.push_str(&format!(
+            "  - repositories: [team{i}/**]\n    users: [{user}]\n    allow: [pull, push]\n"
+        ));
+    }
+    yaml.push_str(
+        "  - repositories: [\"**\"]\n    users: [\"*\"]\n    allow: [pull, push, delete]\n",
+    );
+    yaml
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Workload {
     PushMono,
@@ -101,12 +122,17 @@ pub enum Workload {
     ManifestHead,
     AuthGetCost5,
     AuthGetCost10,
+    /// 64 distinct users (bcrypt cost 10), no policy.
+    AuthGetUsers,
+    /// The same users, and on regctl a 100-rule `auth.htpasswd.policy` whose last rule decides
+    /// (the reference has no policies: it runs as in `auth-get-users`).
+    AuthGetPolicy,
     Catalog,
     Tags,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 13] = [
         Workload::PushMono,
         Workload::PushChunked,
         Workload::Pull,
@@ -116,6 +142,8 @@ impl Workload {
         Workload::ManifestHead,
         Workload::AuthGetCost5,
         Workload::AuthGetCost10,
+        Workload::AuthGetUsers,
+        Workload::AuthGetPolicy,
         Workload::Catalog,
         Workload::Tags,
     ];
@@ -131,6 +159,8 @@ impl Workload {
             Workload::ManifestHead => "manifest-head",
             Workload::AuthGetCost5 => "auth-get-cost5",
             Workload::AuthGetCost10 => "auth-get-cost10",
+            Workload::AuthGetUsers => "auth-get-users",
+            Workload::AuthGetPolicy => "auth-get-policy",
             Workload::Catalog => "catalog",
             Workload::Tags => "tags",
         }
@@ -153,6 +183,10 @@ impl Workload {
             Workload::ManifestHead => format!("manifest HEAD, {hammer}"),
             Workload::AuthGetCost5 => format!("GET, bcrypt cost 5, {hammer}"),
             Workload::AuthGetCost10 => format!("GET, bcrypt cost 10, {hammer}"),
+            Workload::AuthGetUsers => format!("GET, {AUTH_USERS} users, cost 10, {hammer}"),
+            Workload::AuthGetPolicy => {
+                format!("GET, {AUTH_USERS} users, {POLICY_RULES}-rule policy, {hammer}")
+            }
             Workload::Catalog => format!("{} repos, n={CATALOG_PAGE}", scale.listing_repos),
             Workload::Tags => format!("{} tags", scale.listing_tags),
         }
@@ -167,16 +201,31 @@ impl Workload {
             Workload::ManifestGet
             | Workload::ManifestHead
             | Workload::AuthGetCost5
-            | Workload::AuthGetCost10 => "req/s",
+            | Workload::AuthGetCost10
+            | Workload::AuthGetUsers
+            | Workload::AuthGetPolicy => "req/s",
             Workload::Catalog | Workload::Tags => "listings/s",
         }
     }
 
     /// The bcrypt cost of the htpasswd file the servers get, if the workload runs with auth.
+    /// How many htpasswd users the workload's requests come from.
+    pub fn users(self) -> usize {
+        match self {
+            Workload::AuthGetUsers | Workload::AuthGetPolicy => AUTH_USERS,
+            _ => 1,
+        }
+    }
+
+    /// Whether regctl runs with an access policy of [`POLICY_RULES`] rules.
+    pub fn policy(self) -> bool {
+        self == Workload::AuthGetPolicy
+    }
+
     pub fn bcrypt_cost(self) -> Option<u32> {
         match self {
             Workload::AuthGetCost5 => Some(5),
-            Workload::AuthGetCost10 => Some(10),
+            Workload::AuthGetCost10 | Workload::AuthGetUsers | Workload::AuthGetPolicy => Some(10),
             _ => None,
         }
     }
@@ -218,7 +267,9 @@ impl Workload {
             Workload::ManifestGet
             | Workload::ManifestHead
             | Workload::AuthGetCost5
-            | Workload::AuthGetCost10 => {
+            | Workload::AuthGetCost10
+            | Workload::AuthGetUsers
+            | Workload::AuthGetPolicy => {
                 push_image(registry, HOT_REPO, HOT_TAG, &payloads.hot).await
             }
             _ => Ok(()),
@@ -226,9 +277,12 @@ impl Workload {
     }
 
     /// The timed part.
+    /// `users`: one client per htpasswd user (the first is `registry`'s), taken in turn by the
+    /// multi-user workloads.
     pub async fn run(
         self,
         registry: &Registry,
+        users: &[Registry],
         payloads: &Payloads,
         scale: &Scale,
     ) -> Result<Measurement> {
@@ -277,12 +331,23 @@ impl Workload {
                     .await?;
                 Ok(Measurement::operations(elapsed, latencies))
             }
-            Workload::ManifestGet | Workload::AuthGetCost5 | Workload::AuthGetCost10 => {
+            Workload::ManifestGet
+            | Workload::AuthGetCost5
+            | Workload::AuthGetCost10
+            | Workload::AuthGetUsers
+            | Workload::AuthGetPolicy => {
                 let expected = payloads.hot.manifest.data.len();
-                let registry = registry.clone();
+                let clients: std::sync::Arc<Vec<Registry>> =
+                    std::sync::Arc::new(if users.is_empty() {
+                        vec![registry.clone()]
+                    } else {
+                        users.to_vec()
+                    });
+                let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
                 let (elapsed, latencies) =
                     hammer(MANIFEST_CONCURRENCY, scale.hammer(), move || {
-                        let registry = registry.clone();
+                        let turn = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let registry = clients[turn % clients.len()].clone();
                         async move {
                             let len = registry.get_manifest(HOT_REPO, HOT_TAG).await?;
                             ensure!(
