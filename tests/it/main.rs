@@ -17,6 +17,7 @@ mod init;
 mod interop;
 mod metrics;
 mod readme;
+mod proxy;
 mod remote;
 mod s3;
 mod serve;
