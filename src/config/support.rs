@@ -390,11 +390,7 @@ mod tests {
         );
         assert_eq!(
             problems(&yaml),
-            [
-                "http.net",
-                "notifications.endpoints",
-                "redis"
-            ]
+            ["http.net", "notifications.endpoints", "redis"]
         );
         assert_eq!(
             problems("version: 0.1\nstorage:\n  s3:\n    bucket: b\n    region: r\n"),

@@ -115,7 +115,11 @@ impl Proxy {
         let plain_http = match url.scheme() {
             "http" => true,
             "https" => false,
-            other => return Err(invalid(format!("the scheme `{other}` is not http or https"))),
+            other => {
+                return Err(invalid(format!(
+                    "the scheme `{other}` is not http or https"
+                )))
+            }
         };
         if !matches!(url.path(), "" | "/") {
             return Err(invalid("a registry URL has no path".to_owned()));
@@ -332,7 +336,10 @@ impl Proxy {
             let tag = tag.map(|t| t.as_str().to_owned());
             let manifest = Arc::clone(&stored);
             tokio::spawn(async move {
-                if let Err(e) = proxy.store(&registry, &repo, tag.as_deref(), &manifest).await {
+                if let Err(e) = proxy
+                    .store(&registry, &repo, tag.as_deref(), &manifest)
+                    .await
+                {
                     tracing::warn!(
                         upstream = %proxy.remote_url,
                         repository = repo,
@@ -367,7 +374,9 @@ impl Proxy {
             self.ensure_blob(registry, name, blob.digest).await?;
         }
         let reference = match tag {
-            Some(tag) => Reference::Tag(Tag::parse(tag).map_err(|_| ApiError::new(ErrorCode::TagInvalid))?),
+            Some(tag) => {
+                Reference::Tag(Tag::parse(tag).map_err(|_| ApiError::new(ErrorCode::TagInvalid))?)
+            }
             None => Reference::Digest(stored.digest),
         };
         let mut attempts = 0;

@@ -43,7 +43,11 @@ fn proxy_env(upstream: &DockerRegistry) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn start_proxy(root: &Path, env: &[(&'static str, String)], extra: &[(&'static str, &str)]) -> Server {
+fn start_proxy(
+    root: &Path,
+    env: &[(&'static str, String)],
+    extra: &[(&'static str, &str)],
+) -> Server {
     let mut envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     envs.extend_from_slice(extra);
     Server::start(root, &["--no-web"], &envs)
@@ -53,7 +57,11 @@ fn start_proxy(root: &Path, env: &[(&'static str, String)], extra: &[(&'static s
 fn wait_for(path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !path.exists() {
-        assert!(Instant::now() < deadline, "{} never appeared", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -88,6 +96,7 @@ fn pulls_through_caches_in_registry2_layout_and_serves_stale_when_upstream_is_do
     let pulled = work.path().join("pulled");
     skopeo(&[
         "copy",
+        "--preserve-digests",
         "--src-tls-verify=false",
         &format!("docker://{}/team/app:v1", proxy.addr),
         &format!("oci:{}:v1", pulled.display()),
@@ -95,8 +104,7 @@ fn pulls_through_caches_in_registry2_layout_and_serves_stale_when_upstream_is_do
     let index: serde_json::Value =
         serde_json::from_slice(&std::fs::read(pulled.join("index.json")).unwrap()).unwrap();
     assert_eq!(index["manifests"][0]["digest"], manifest_digest.as_str());
-    let tag_link = v2(&cache_root)
-        .join("repositories/team/app/_manifests/tags/v1/current/link");
+    let tag_link = v2(&cache_root).join("repositories/team/app/_manifests/tags/v1/current/link");
     wait_for(&tag_link);
     assert_eq!(std::fs::read_to_string(&tag_link).unwrap(), manifest_digest);
 
@@ -108,7 +116,10 @@ fn pulls_through_caches_in_registry2_layout_and_serves_stale_when_upstream_is_do
         .unwrap();
     assert_eq!(push.status(), 405);
     let body = rt.block_on(push.text()).unwrap();
-    assert!(body.contains("UNSUPPORTED") && body.contains("pull-through cache"), "{body}");
+    assert!(
+        body.contains("UNSUPPORTED") && body.contains("pull-through cache"),
+        "{body}"
+    );
     drop(proxy);
 
     // The cache is plain registry:2 layout: distribution serves it without regctl.
@@ -160,6 +171,7 @@ fn pulls_through_caches_in_registry2_layout_and_serves_stale_when_upstream_is_do
     // Offline, the cached image still pulls completely.
     skopeo(&[
         "copy",
+        "--preserve-digests",
         "--src-tls-verify=false",
         &format!("docker://{}/team/app:v1", proxy.addr),
         &format!("oci:{}:again", pulled.display()),
@@ -175,10 +187,21 @@ fn concurrent_cold_pulls_of_one_blob_make_one_upstream_get() {
     let blob: Vec<u8> = (0..64u32 << 20).map(|i| (i % 253) as u8).collect();
     let blob_digest = digest(&blob);
     let up_reg = Reg::new(&up.base());
+    let start = rt
+        .block_on(
+            up_reg
+                .post("/v2/big/blob/blobs/uploads/")
+                .basic_auth(USER, Some(PASSWORD))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(start.status(), 202);
+    let location = crate::common::registry::header(&start, "location");
+    let separator = if location.contains('?') { '&' } else { '?' };
     let put = rt
         .block_on(
             up_reg
-                .post(&format!("/v2/big/blob/blobs/uploads/?digest={blob_digest}"))
+                .put(&format!("{location}{separator}digest={blob_digest}"))
                 .basic_auth(USER, Some(PASSWORD))
                 .header("content-type", "application/octet-stream")
                 .body(blob.clone())
@@ -204,7 +227,10 @@ fn concurrent_cold_pulls_of_one_blob_make_one_upstream_get() {
         });
         futures_util::future::join_all(pulls).await
     });
-    assert!(digests.iter().all(|d| *d == blob_digest), "every pull got the blob");
+    assert!(
+        digests.iter().all(|d| *d == blob_digest),
+        "every pull got the blob"
+    );
     let log = up.log();
     let gets = log
         .lines()
