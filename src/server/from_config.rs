@@ -512,12 +512,12 @@ mod tests {
             (proxy.username.as_str(), proxy.password.as_str()),
             ("u", "p")
         );
-        assert_eq!(proxy.ttl, Duration::from_secs(3600));
+        assert_eq!(proxy.ttl, std::time::Duration::from_secs(3600));
         let env = [("REGISTRY_PROXY_REMOTEURL", "http://127.0.0.1:1")];
         let proxy = settings(BASE, &env).unwrap().proxy.unwrap();
         assert_eq!(
             (proxy.remote_url.as_str(), proxy.ttl),
-            ("http://127.0.0.1:1", Duration::ZERO)
+            ("http://127.0.0.1:1", std::time::Duration::ZERO)
         );
         assert!(settings(BASE, &[]).unwrap().proxy.is_none());
     }
