@@ -134,7 +134,7 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("proxy.remoteurl", Honoured),
     ("proxy.username", Honoured),
     ("proxy.password", Honoured),
-    ("proxy.exec", Unsupported("proxy credentials from a command (proxy.exec); use proxy.username/password")),
+    ("proxy.exec", Unsupported("proxy credentials from a command (proxy.exec)")),
     ("proxy.ttl", Honoured),
     ("proxy.cachewritetimeout", NoOp("distribution 3 bounds its background cache write; regctl stores a blob before answering, within the upstream transfer")),
     ("compatibility.schema1", Unsupported("schema1 manifests")),
