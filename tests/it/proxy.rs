@@ -238,3 +238,75 @@ fn concurrent_cold_pulls_of_one_blob_make_one_upstream_get() {
         .count();
     assert_eq!(gets, 1, "one upstream blob GET:\n{log}");
 }
+
+/// The Docker token flow upstream: distribution 2.8 with `auth.token` and the tests' token server;
+/// the cache asks for a pull token as the configured user.
+#[test]
+fn pulls_through_an_upstream_that_uses_the_token_flow() {
+    use crate::token_server::{TokenServer, ISSUER, SERVICE};
+    let work = tempfile::tempdir().unwrap();
+    let cert = work.path().join("token-signer.pem");
+    let tokens = TokenServer::start(&[("bob", "bob-password")], &cert);
+    let addr = format!("127.0.0.1:{}", crate::common::free_port());
+    let config = work.path().join("upstream.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: {addr}\n  secret: s\nauth:\n  token:\n    realm: {}\n    \
+             service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+            work.path().join("upstream").display(),
+            tokens.realm,
+            cert.display()
+        ),
+    )
+    .unwrap();
+    let up = DockerRegistry::start_with_config(&config, &addr);
+    let layout = work.path().join("layout");
+    let manifest_digest = write_oci_layout(&layout, "v1", 1, 10_000);
+    let push_token = tokens.mint("pusher", &["repository:team/app:push,pull"]);
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        "--dest-registry-token",
+        &push_token,
+        &oci_reference(&layout, "v1"),
+        &format!("docker://{addr}/team/app:v1"),
+    ]);
+
+    let cache_root = work.path().join("cache");
+    let env = vec![
+        ("REGISTRY_PROXY_REMOTEURL", up.base()),
+        ("REGISTRY_PROXY_USERNAME", "bob".to_owned()),
+        ("REGISTRY_PROXY_PASSWORD", "bob-password".to_owned()),
+    ];
+    let proxy = start_proxy(&cache_root, &env, &[]);
+    let raw = skopeo(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{}/team/app:v1", proxy.addr),
+    ]);
+    assert_eq!(digest(raw.as_bytes()), manifest_digest);
+    let pulled = work.path().join("pulled");
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        &format!("docker://{}/team/app:v1", proxy.addr),
+        &format!("oci:{}:v1", pulled.display()),
+    ]);
+    let asked: Vec<_> = tokens
+        .requests()
+        .into_iter()
+        .filter(|r| r.user.as_deref() == Some("bob"))
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.granted && r.scopes.iter().any(|s| s == "repository:team/app:pull")),
+        "the cache asked for a pull token as bob: {asked:?}"
+    );
+    wait_for(&v2(&cache_root).join("repositories/team/app/_manifests/tags/v1/current/link"));
+}
