@@ -37,6 +37,7 @@ pub mod init;
 pub mod listen_addr;
 pub mod metrics;
 pub mod oci;
+pub mod proxy;
 pub mod registry;
 pub mod remote;
 pub mod report;

@@ -103,6 +103,9 @@ impl Api {
             }
             Err(e) => return Err(digest_error(&e)),
         };
+        if let Some(proxy) = &self.opts.proxy {
+            proxy.ensure_blob(&self.registry, name, digest).await?;
+        }
         let head = parts.method == http::Method::HEAD;
         let range = parts.headers.get(header::RANGE);
         let (size, source) = if head {

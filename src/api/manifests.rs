@@ -73,7 +73,13 @@ impl Api {
             }
             other => other?,
         };
-        let mut manifest = self.registry.get_manifest(name, reference).await?;
+        let (mut manifest, stale) = match &self.opts.proxy {
+            Some(proxy) => {
+                let served = proxy.manifest(&self.registry, name, reference).await?;
+                (served.manifest, served.stale)
+            }
+            None => (self.registry.get_manifest(name, reference).await?, false),
+        };
         let accept = accept_set(parts);
         match manifest.kind() {
             Some(kind @ (ManifestKind::OciManifest | ManifestKind::OciIndex))
@@ -131,6 +137,12 @@ impl Api {
             HeaderValue::from(manifest.bytes.len()),
         );
         set_digest_headers(headers, &manifest, &etag);
+        if stale {
+            headers.insert(
+                header::WARNING,
+                HeaderValue::from_static(crate::proxy::STALE_WARNING),
+            );
+        }
         Ok(response)
     }
 

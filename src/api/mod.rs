@@ -101,6 +101,8 @@ pub struct ApiOptions {
     pub scheme: &'static str,
     /// Largest manifest accepted on push (413 above it).
     pub max_manifest_bytes: usize,
+    /// `proxy.remoteurl`: a pull-through cache; misses go to the upstream, writes are refused.
+    pub proxy: Option<Arc<crate::proxy::Proxy>>,
 }
 
 impl Default for ApiOptions {
@@ -112,6 +114,7 @@ impl Default for ApiOptions {
             host: None,
             scheme: "http",
             max_manifest_bytes: 4 << 20,
+            proxy: None,
         }
     }
 }
@@ -185,6 +188,17 @@ impl Api {
         if is_write && self.opts.readonly && name.is_some() {
             return Err(ApiError::new(ErrorCode::Unsupported)
                 .with_message("the registry is in read-only mode")
+                .with_header(header::ALLOW, HeaderValue::from_static("GET, HEAD")));
+        }
+        if let (true, Some(proxy), Some(_)) = (is_write, &self.opts.proxy, name) {
+            // registry:2 in proxy mode answers every push and delete with 405 UNSUPPORTED.
+            return Err(ApiError::new(ErrorCode::Unsupported)
+                .with_message(format!(
+                    "this registry is a pull-through cache of {} (proxy.remoteurl): pushes and \
+                     deletes are refused, as registry:2 refuses them; push to a registry without \
+                     proxy.remoteurl instead",
+                    proxy.remote_url()
+                ))
                 .with_header(header::ALLOW, HeaderValue::from_static("GET, HEAD")));
         }
         access::authorize(parts, &route, name)?;

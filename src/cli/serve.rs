@@ -23,6 +23,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::api::{self, ApiOptions};
 use crate::config::{self, Loaded};
+use crate::proxy::Proxy;
 use crate::registry::{Registry, RegistryOptions};
 use crate::report::error_chain;
 use crate::server::{self, ServeSettings};
@@ -117,6 +118,12 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
         relative_urls: settings.relativeurls,
         host: settings.host.clone(),
         scheme: if settings.is_tls() { "https" } else { "http" },
+        proxy: settings
+            .proxy
+            .as_ref()
+            .map(Proxy::new)
+            .transpose()?
+            .map(Arc::new),
         ..ApiOptions::default()
     };
     let mut app = api::router(Arc::clone(&registry), options);

@@ -131,12 +131,12 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("health.tcp", Honoured),
     ("catalog.maxentries", Values(not_default_max)),
     ("tags.maxtags", Values(not_default_max)),
-    ("proxy.remoteurl", Unsupported("pull-through caching (proxy)")),
-    ("proxy.username", Unsupported("pull-through caching (proxy)")),
-    ("proxy.password", Unsupported("pull-through caching (proxy)")),
-    ("proxy.exec", Unsupported("pull-through caching (proxy)")),
-    ("proxy.ttl", Unsupported("pull-through caching (proxy)")),
-    ("proxy.cachewritetimeout", Unsupported("pull-through caching (proxy)")),
+    ("proxy.remoteurl", Honoured),
+    ("proxy.username", Honoured),
+    ("proxy.password", Honoured),
+    ("proxy.exec", Unsupported("proxy credentials from a command (proxy.exec)")),
+    ("proxy.ttl", Honoured),
+    ("proxy.cachewritetimeout", NoOp("distribution 3 bounds its background cache write; regctl stores a blob before answering, within the upstream transfer")),
     ("compatibility.schema1", Unsupported("schema1 manifests")),
     (
         "validation.enabled",
@@ -390,12 +390,7 @@ mod tests {
         );
         assert_eq!(
             problems(&yaml),
-            [
-                "http.net",
-                "notifications.endpoints",
-                "redis",
-                "proxy.remoteurl"
-            ]
+            ["http.net", "notifications.endpoints", "redis"]
         );
         assert_eq!(
             problems("version: 0.1\nstorage:\n  s3:\n    bucket: b\n    region: r\n"),

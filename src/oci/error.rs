@@ -26,6 +26,8 @@ pub enum ErrorCode {
     Denied,
     Unsupported,
     TooManyRequests,
+    /// distribution's `UNAVAILABLE` (503): a pull-through cache cannot reach its upstream.
+    Unavailable,
     /// distribution 3: an out-of-order chunk or unsatisfiable range (416).
     RangeInvalid,
     /// distribution: `n` is not a valid page size.
@@ -58,6 +60,7 @@ impl ErrorCode {
             Self::Denied => "DENIED",
             Self::Unsupported => "UNSUPPORTED",
             Self::TooManyRequests => "TOOMANYREQUESTS",
+            Self::Unavailable => "UNAVAILABLE",
             Self::RangeInvalid => "RANGE_INVALID",
             Self::PaginationNumberInvalid => "PAGINATION_NUMBER_INVALID",
             Self::TagInvalid => "TAG_INVALID",
@@ -86,6 +89,7 @@ impl ErrorCode {
             Self::Denied => StatusCode::FORBIDDEN,
             Self::Unsupported => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::RangeInvalid => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::SizeTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
@@ -113,6 +117,7 @@ impl ErrorCode {
             Self::Denied => "requested access to the resource is denied",
             Self::Unsupported => "the operation is unsupported",
             Self::TooManyRequests => "too many requests",
+            Self::Unavailable => "service unavailable",
             Self::RangeInvalid => "invalid content range",
             Self::PaginationNumberInvalid => "invalid number of results requested",
             Self::TagInvalid => "manifest tag did not match URI",

@@ -188,8 +188,29 @@ impl ServeSettings {
             debug: debug_settings(config),
             health: health_checks(config)?,
             web_ui: defaults.web_ui,
+            proxy: proxy_settings(config)?,
         })
     }
+}
+
+/// `proxy.*` when `proxy.remoteurl` is set; an unset `ttl` re-resolves tags on every GET, as
+/// registry:2 does.
+fn proxy_settings(config: &Config) -> Result<Option<crate::proxy::ProxySettings>, SettingsError> {
+    let proxy = &config.proxy;
+    if proxy.remoteurl.is_empty() {
+        return Ok(None);
+    }
+    let ttl = proxy
+        .ttl
+        .map(|d| d.to_std().ok_or(SettingsError::Duration("proxy.ttl")))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Some(crate::proxy::ProxySettings {
+        remote_url: proxy.remoteurl.clone(),
+        username: proxy.username.clone(),
+        password: proxy.password.clone(),
+        ttl,
+    }))
 }
 
 /// `health.*` as distribution's `RegisterHealthChecks` reads them: zero intervals are 10s, a
@@ -477,8 +498,30 @@ mod tests {
         let yaml = format!("{BASE}auth:\n  silly:\n    realm: r\n    service: s\n");
         let err = settings(&yaml, &[]).unwrap_err();
         assert!(err.to_string().starts_with("auth.silly: "), "{err}");
-        let yaml = format!("{BASE}proxy:\n  remoteurl: https://registry-1.docker.io\n");
+        let yaml = format!("{BASE}proxy:\n  remoteurl: https://r\n  exec:\n    command: x\n");
         let err = settings(&yaml, &[]).unwrap_err();
-        assert!(err.to_string().starts_with("proxy.remoteurl: "), "{err}");
+        assert!(err.to_string().starts_with("proxy.exec: "), "{err}");
+    }
+
+    #[test]
+    fn proxy_section_becomes_settings() {
+        let yaml = format!(
+            "{BASE}proxy:\n  remoteurl: https://registry-1.docker.io\n  username: u\n  \
+             password: p\n  ttl: 1h\n"
+        );
+        let proxy = settings(&yaml, &[]).unwrap().proxy.unwrap();
+        assert_eq!(proxy.remote_url, "https://registry-1.docker.io");
+        assert_eq!(
+            (proxy.username.as_str(), proxy.password.as_str()),
+            ("u", "p")
+        );
+        assert_eq!(proxy.ttl, std::time::Duration::from_secs(3600));
+        let env = [("REGISTRY_PROXY_REMOTEURL", "http://127.0.0.1:1")];
+        let proxy = settings(BASE, &env).unwrap().proxy.unwrap();
+        assert_eq!(
+            (proxy.remote_url.as_str(), proxy.ttl),
+            ("http://127.0.0.1:1", std::time::Duration::ZERO)
+        );
+        assert!(settings(BASE, &[]).unwrap().proxy.is_none());
     }
 }

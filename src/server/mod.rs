@@ -208,6 +208,9 @@ pub struct ServeSettings {
     /// --no-web` turns them off). When on, the app handed to [`wrap`] routes `/` itself; when
     /// off, `/` answers 200 with an empty body, as registry:2 does.
     pub web_ui: bool,
+
+    /// `proxy.*`: serve as a pull-through cache of `proxy.remoteurl` (src/proxy).
+    pub proxy: Option<crate::proxy::ProxySettings>,
 }
 
 impl Default for ServeSettings {
@@ -235,6 +238,8 @@ impl Default for ServeSettings {
             health: Vec::new(),
 
             web_ui: true,
+
+            proxy: None,
         }
     }
 }

@@ -596,8 +596,8 @@ fn docker_registry_serves_the_tls_fixture_over_http2() {
 fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
     let cases: &[(&str, &str)] = &[
         (
-            "proxy.remoteurl",
-            "proxy:\n  remoteurl: https://registry-1.docker.io\n",
+            "proxy.exec",
+            "proxy:\n  remoteurl: http://127.0.0.1:9\n  exec:\n    command: /bin/true\n",
         ),
         (
             "notifications.endpoints",
@@ -873,8 +873,8 @@ fn config_set_refuses_invalid_results_and_unsafe_files() {
             "storage.delete.enabled: expected true or false",
         ),
         (
-            &["set", "proxy.remoteurl", "https://registry-1.docker.io"][..],
-            "proxy.remoteurl: regctl serve does not support",
+            &["set", "proxy.exec.command", "/bin/true"][..],
+            "proxy.exec: regctl serve does not support",
         ),
         (
             &["set", "http.addr", "nowhere"][..],
@@ -932,17 +932,17 @@ fn keys_without_effect_are_listed_and_env_set_unsupported_keys_name_the_variable
         );
     }
 
-    let env = [("REGISTRY_PROXY_REMOTEURL", "https://registry-1.docker.io")];
+    let env = [("REGISTRY_HTTP_PREFIX", "/reg/")];
     let validated = validate(tmp.path(), &config, &env);
     assert!(!validated.status.success());
-    let line = "proxy.remoteurl: regctl serve does not support pull-through caching (proxy) yet; \
-                registry:2 does";
+    let line = "http.prefix: regctl serve does not support serving under a URL prefix \
+                (http.prefix) yet; registry:2 does";
     assert!(
         stdout_of(&validated).contains(line),
         "{}",
         stdout_of(&validated)
     );
-    assert!(stdout_of(&validated).contains("(set by REGISTRY_PROXY_REMOTEURL)"));
+    assert!(stdout_of(&validated).contains("(set by REGISTRY_HTTP_PREFIX)"));
     let served = regctl()
         .current_dir(tmp.path())
         .args(["serve", "-c"])
@@ -953,7 +953,7 @@ fn keys_without_effect_are_listed_and_env_set_unsupported_keys_name_the_variable
     assert!(!served.status.success());
     assert!(
         stderr_of(&served).contains(line)
-            && stderr_of(&served).contains("(set by REGISTRY_PROXY_REMOTEURL)"),
+            && stderr_of(&served).contains("(set by REGISTRY_HTTP_PREFIX)"),
         "{}",
         stderr_of(&served)
     );

@@ -270,6 +270,38 @@ impl Client {
         }
     }
 
+    /// GETs a blob and returns the successful response unread, for a caller that streams the
+    /// body and verifies the digest itself (the pull-through cache stores it as it arrives).
+    ///
+    /// # Errors
+    /// [`RemoteError::NotFound`], and the usual errors.
+    pub async fn blob_response(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<reqwest::Response, RemoteError> {
+        let url = self.url(&format!("/v2/{repository}/blobs/{digest}"))?;
+        let response = self
+            .send(
+                Method::GET,
+                &url,
+                &repository_scope(repository, "pull"),
+                &HeaderMap::new(),
+            )
+            .await?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            return Err(RemoteError::NotFound {
+                what: format!("blob {repository}@{digest} on {}", self.registry),
+                hint: String::new(),
+            });
+        }
+        if !status.is_success() {
+            return Err(self.status_error(Method::GET, &url, status, response).await);
+        }
+        Ok(response)
+    }
+
     /// GETs a blob of at most `max_size` bytes and checks its sha256 digest.
     ///
     /// # Errors

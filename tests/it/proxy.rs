@@ -1,0 +1,312 @@
+//! `proxy.remoteurl`: `regctl serve` as a pull-through cache of Debian's `docker-registry`
+//! (distribution 2.8) with htpasswd, pulled through with skopeo and HTTP.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::common::docker_registry::DockerRegistry;
+use crate::common::oci::{oci_reference, write_oci_layout};
+use crate::common::registry::{digest, skopeo, v2, Reg};
+use crate::common::server::Server;
+
+const USER: &str = "proxyuser";
+const PASSWORD: &str = "upstream-pass";
+
+/// distribution 2.8 with htpasswd auth and its access log on, serving `root`.
+fn upstream(work: &Path, root: &Path) -> DockerRegistry {
+    let htpasswd = work.join("htpasswd");
+    let out = std::process::Command::new(crate::common::require_tool("htpasswd", "apache2-utils"))
+        .args(["-Bbc", htpasswd.to_str().unwrap(), USER, PASSWORD])
+        .output()
+        .unwrap();
+    crate::common::success_stdout(&out);
+    let addr = format!("127.0.0.1:{}", crate::common::free_port());
+    let config = work.join("upstream.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: {addr}\n  secret: s\nauth:\n  htpasswd:\n    realm: up\n    path: {}\n",
+            root.display(),
+            htpasswd.display()
+        ),
+    )
+    .unwrap();
+    DockerRegistry::start_with_config(&config, &addr)
+}
+
+fn proxy_env(upstream: &DockerRegistry) -> Vec<(&'static str, String)> {
+    vec![
+        ("REGISTRY_PROXY_REMOTEURL", upstream.base()),
+        ("REGISTRY_PROXY_USERNAME", USER.to_owned()),
+        ("REGISTRY_PROXY_PASSWORD", PASSWORD.to_owned()),
+    ]
+}
+
+fn start_proxy(
+    root: &Path,
+    env: &[(&'static str, String)],
+    extra: &[(&'static str, &str)],
+) -> Server {
+    let mut envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    envs.extend_from_slice(extra);
+    Server::start(root, &["--no-web"], &envs)
+}
+
+/// Waits until `path` exists (the manifest is cached in the background once its blobs are).
+fn wait_for(path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn pulls_through_caches_in_registry2_layout_and_serves_stale_when_upstream_is_down() {
+    let work = tempfile::tempdir().unwrap();
+    let upstream_root = work.path().join("upstream");
+    let mut up = upstream(work.path(), &upstream_root);
+    let layout = work.path().join("layout");
+    let manifest_digest = write_oci_layout(&layout, "v1", 2, 50_000);
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        &format!("{USER}:{PASSWORD}"),
+        &oci_reference(&layout, "v1"),
+        &format!("docker://{}/team/app:v1", up.addr),
+    ]);
+
+    let cache_root = work.path().join("cache");
+    let env = proxy_env(&up);
+    let proxy = start_proxy(&cache_root, &env, &[("REGISTRY_PROXY_TTL", "1h")]);
+    let pulled = work.path().join("pulled");
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        &format!("docker://{}/team/app:v1", proxy.addr),
+        &format!("oci:{}:v1", pulled.display()),
+    ]);
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pulled.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["manifests"][0]["digest"], manifest_digest.as_str());
+    let tag_link = v2(&cache_root).join("repositories/team/app/_manifests/tags/v1/current/link");
+    wait_for(&tag_link);
+    assert_eq!(std::fs::read_to_string(&tag_link).unwrap(), manifest_digest);
+
+    // Pushes and deletes are refused as registry:2 in proxy mode refuses them.
+    let rt = runtime();
+    let reg = Reg::new(&proxy.base);
+    let push = rt
+        .block_on(reg.post("/v2/team/app/blobs/uploads/").send())
+        .unwrap();
+    assert_eq!(push.status(), 405);
+    let body = rt.block_on(push.text()).unwrap();
+    assert!(
+        body.contains("UNSUPPORTED") && body.contains("pull-through cache"),
+        "{body}"
+    );
+    drop(proxy);
+
+    // The cache is plain registry:2 layout: distribution serves it without regctl.
+    let plain = DockerRegistry::start(&cache_root, false);
+    let raw = skopeo(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{}/team/app:v1", plain.addr),
+    ]);
+    assert_eq!(digest(raw.as_bytes()), manifest_digest);
+    drop(plain);
+
+    // Upstream down: the cached tag is served, marked stale; the never cached is a 503.
+    let proxy = start_proxy(&cache_root, &env, &[]);
+    up.assert_running();
+    drop(up);
+    let reg = Reg::new(&proxy.base);
+    let accept = "application/vnd.oci.image.manifest.v1+json";
+    let cached = rt
+        .block_on(
+            reg.get("/v2/team/app/manifests/v1")
+                .header("accept", accept)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(cached.status(), 200);
+    let warning = cached
+        .headers()
+        .get("warning")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(warning.starts_with("110 "), "stale warning: {warning:?}");
+    let bytes = rt.block_on(cached.bytes()).unwrap();
+    assert_eq!(digest(&bytes), manifest_digest);
+    let missing = rt
+        .block_on(
+            reg.get("/v2/team/other/manifests/v1")
+                .header("accept", accept)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(missing.status(), 503);
+    let body = rt.block_on(missing.text()).unwrap();
+    assert!(
+        body.contains("UNAVAILABLE") && body.contains(&env[0].1),
+        "names the upstream: {body}"
+    );
+    // Offline, the cached image still pulls completely.
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        &format!("docker://{}/team/app:v1", proxy.addr),
+        &format!("oci:{}:again", pulled.display()),
+    ]);
+}
+
+#[test]
+fn concurrent_cold_pulls_of_one_blob_make_one_upstream_get() {
+    let work = tempfile::tempdir().unwrap();
+    let upstream_root = work.path().join("upstream");
+    let up = upstream(work.path(), &upstream_root);
+    let rt = runtime();
+    let blob: Vec<u8> = (0..64u32 << 20).map(|i| (i % 253) as u8).collect();
+    let blob_digest = digest(&blob);
+    let up_reg = Reg::new(&up.base());
+    let start = rt
+        .block_on(
+            up_reg
+                .post("/v2/big/blob/blobs/uploads/")
+                .basic_auth(USER, Some(PASSWORD))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(start.status(), 202);
+    let location = crate::common::registry::header(&start, "location");
+    let separator = if location.contains('?') { '&' } else { '?' };
+    let put = rt
+        .block_on(
+            up_reg
+                .put(&format!("{location}{separator}digest={blob_digest}"))
+                .basic_auth(USER, Some(PASSWORD))
+                .header("content-type", "application/octet-stream")
+                .body(blob.clone())
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(put.status(), 201, "{:?}", rt.block_on(put.text()));
+    drop(blob);
+
+    let cache_root = work.path().join("cache");
+    let proxy = start_proxy(&cache_root, &proxy_env(&up), &[]);
+    let reg = Reg::new(&proxy.base);
+    let path = format!("/v2/big/blob/blobs/{blob_digest}");
+    let digests = rt.block_on(async {
+        let pulls = (0..16).map(|_| {
+            let reg = reg.clone();
+            let path = path.clone();
+            async move {
+                let response = reg.get(&path).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                digest(&response.bytes().await.unwrap())
+            }
+        });
+        futures_util::future::join_all(pulls).await
+    });
+    assert!(
+        digests.iter().all(|d| *d == blob_digest),
+        "every pull got the blob"
+    );
+    let log = up.log();
+    let gets = log
+        .lines()
+        .filter(|l| l.contains(&format!("\"GET {path} ")) && l.contains("\" 200 "))
+        .count();
+    assert_eq!(gets, 1, "one upstream blob GET:\n{log}");
+}
+
+/// The Docker token flow upstream: distribution 2.8 with `auth.token` and the tests' token server;
+/// the cache asks for a pull token as the configured user.
+#[test]
+fn pulls_through_an_upstream_that_uses_the_token_flow() {
+    use crate::token_server::{TokenServer, ISSUER, SERVICE};
+    let work = tempfile::tempdir().unwrap();
+    let cert = work.path().join("token-signer.pem");
+    let tokens = TokenServer::start(&[("bob", "bob-password")], &cert);
+    let addr = format!("127.0.0.1:{}", crate::common::free_port());
+    let config = work.path().join("upstream.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: {addr}\n  secret: s\nauth:\n  token:\n    realm: {}\n    \
+             service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+            work.path().join("upstream").display(),
+            tokens.realm,
+            cert.display()
+        ),
+    )
+    .unwrap();
+    let up = DockerRegistry::start_with_config(&config, &addr);
+    let layout = work.path().join("layout");
+    let manifest_digest = write_oci_layout(&layout, "v1", 1, 10_000);
+    let push_token = tokens.mint("pusher", &["repository:team/app:push,pull"]);
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        "--dest-registry-token",
+        &push_token,
+        &oci_reference(&layout, "v1"),
+        &format!("docker://{addr}/team/app:v1"),
+    ]);
+
+    let cache_root = work.path().join("cache");
+    let env = vec![
+        ("REGISTRY_PROXY_REMOTEURL", up.base()),
+        ("REGISTRY_PROXY_USERNAME", "bob".to_owned()),
+        ("REGISTRY_PROXY_PASSWORD", "bob-password".to_owned()),
+    ];
+    let proxy = start_proxy(&cache_root, &env, &[]);
+    let raw = skopeo(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{}/team/app:v1", proxy.addr),
+    ]);
+    assert_eq!(digest(raw.as_bytes()), manifest_digest);
+    let pulled = work.path().join("pulled");
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        &format!("docker://{}/team/app:v1", proxy.addr),
+        &format!("oci:{}:v1", pulled.display()),
+    ]);
+    let asked: Vec<_> = tokens
+        .requests()
+        .into_iter()
+        .filter(|r| r.user.as_deref() == Some("bob"))
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.granted && r.scopes.iter().any(|s| s == "repository:team/app:pull")),
+        "the cache asked for a pull token as bob: {asked:?}"
+    );
+    wait_for(&v2(&cache_root).join("repositories/team/app/_manifests/tags/v1/current/link"));
+}
