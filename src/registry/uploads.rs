@@ -96,7 +96,7 @@ const DISCARD_AFTER_FAILURE: usize = 64 << 20;
 /// The write side of one request: lazily opened data file plus the running hash.
 struct Sink {
     storage: Arc<dyn Storage>,
-    key: String,
+    key: crate::storage::paths::Key,
     file: Option<Box<dyn UploadFile>>,
     start: u64,
     hasher: Hasher,
@@ -686,7 +686,7 @@ impl Registry {
         Ok((sink, pumped.pending, pumped.result))
     }
 
-    fn sink(&self, key: String, state: &SessionState) -> Sink {
+    fn sink(&self, key: crate::storage::paths::Key, state: &SessionState) -> Sink {
         Sink {
             storage: Arc::clone(&self.storage),
             key,

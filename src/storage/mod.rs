@@ -7,8 +7,10 @@
 
 pub mod backend;
 pub mod chunks;
+pub mod conformance;
 pub mod coordinator;
 pub mod fs;
+pub mod memory;
 pub mod paths;
 pub mod s3;
 
@@ -70,19 +72,8 @@ pub struct Entry {
     pub is_dir: bool,
 }
 
-/// An open blob: its length and its bytes, in chunks, from any range.
-pub trait BlobSource: Send {
-    fn len(&self) -> u64;
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// The bytes `start..start + len` (within [`BlobSource::len`]) as chunks, produced on the
-    /// calling thread, which may block.
-    ///
-    /// # Errors
-    /// I/O errors from opening the range.
-    fn chunks(self: Box<Self>, start: u64, len: u64) -> io::Result<Box<dyn BlobChunks>>;
-}
+/// An open blob (the one trait for both seams while the old one lives).
+pub use backend::BlobSource;
 
 /// The data file of an upload in progress, positioned for appending.
 pub trait UploadFile: Write + Send {
