@@ -121,7 +121,7 @@ impl Layout {
 
     /// The advisory lock two gc runs share; registry:2 never lists `v2/` itself, so it ignores it.
     pub fn gc_lock(&self) -> PathBuf {
-        self.v2().join(".regctl-gc.lock")
+        self.path(&paths::collector_lock())
     }
 
     /// The lock a server holds shared while it makes a blob referenced and gc holds exclusive

@@ -104,10 +104,7 @@ impl FsStorage {
         fs::create_dir_all(root)?;
         Ok(Self {
             root: root.to_path_buf(),
-            coordinator: FsCoordinator {
-                root: root.to_path_buf(),
-                reference_lock: Arc::default(),
-            },
+            coordinator: FsCoordinator::new(root),
         })
     }
 
@@ -500,6 +497,17 @@ impl Coordinator for FsCoordinator {
 }
 
 impl FsCoordinator {
+    /// The locks of the store under `root`. Within one process, share one coordinator (or
+    /// [`FsStorage::coordinator`]) among all holders of the reference lock: its shared `flock`
+    /// is counted per coordinator.
+    #[must_use]
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            reference_lock: Arc::default(),
+        }
+    }
+
     /// The lock file of `key`, as a path (gc reports it).
     #[must_use]
     pub fn lock_path(&self, key: &Key) -> PathBuf {

@@ -102,8 +102,12 @@ fn slice(data: &Bytes, start: u64, len: u64) -> io::Result<Bytes> {
             "range past the end of the file",
         ));
     }
-    #[allow(clippy::cast_possible_truncation)] // within the length of an in-memory buffer
-    Ok(data.slice(start as usize..end as usize))
+    // Both are within the length of an in-memory buffer, so they fit a usize.
+    let (start, end) = (
+        usize::try_from(start).unwrap_or(usize::MAX),
+        usize::try_from(end).unwrap_or(usize::MAX),
+    );
+    Ok(data.slice(start..end))
 }
 
 /// An upload's bytes, held here until [`Upload::persist`] stores them under the data key.
