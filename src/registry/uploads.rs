@@ -321,12 +321,7 @@ fn started_at_now() -> String {
     )
 }
 
-fn parse_started_at(bytes: &[u8]) -> Option<SystemTime> {
-    let text = std::str::from_utf8(bytes).ok()?.trim();
-    let parsed =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(SystemTime::from(parsed))
-}
+use crate::storage::tree::parse_started_at;
 
 impl Registry {
     /// Opens an upload session in `name` (`POST /blobs/uploads/`).

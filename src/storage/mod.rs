@@ -13,6 +13,7 @@ pub mod fs;
 pub mod memory;
 pub mod paths;
 pub mod s3;
+pub mod tree;
 
 use std::io::{self, Write};
 
