@@ -63,10 +63,7 @@ mod tests {
     #[test]
     fn links_parse_alike_for_every_reader() {
         let d = Digest::of(b"x");
-        assert_eq!(
-            parse_link(d.as_str().as_bytes()),
-            LinkContent::Names(d.clone())
-        );
+        assert_eq!(parse_link(d.as_str().as_bytes()), LinkContent::Names(d));
         assert_eq!(
             parse_link(format!("{d}\n").as_bytes()),
             LinkContent::Names(d),
