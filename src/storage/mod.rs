@@ -1,5 +1,10 @@
 //! The storage seam: what the registry needs from a backend, in registry:2's key space.
 //!
+//! Two seams live here during issue 12: the new one ([`backend::Storage`] + [`backend::Upload`]
+//! for data, [`coordinator::Coordinator`] for locks; implemented by [`fs`], [`memory`] and [`s3`],
+//! checked by [`conformance`]) and the old string-keyed [`Storage`] below, which the registry core
+//! still runs on until step 2 moves it to the new one and deletes this trait.
+//!
 //! Keys come only from [`paths`]. Calls are blocking (a filesystem is; an object-store backend
 //! runs its client on a runtime handle): the registry runs them on tokio's blocking pool and never
 //! on a request task. Durability is part of the contract: `write_durable` and `move_durable`
