@@ -14,13 +14,7 @@ pub fn parse_digest(text: &str) -> Option<Digest> {
     Digest::parse(text).ok()
 }
 
-/// The digest a `<hex>` directory under `blobs/`, `_layers/` or `revisions/` names.
-pub fn digest_from_hex(hex: &str) -> Option<Digest> {
-    if hex.len() != 64 {
-        return None;
-    }
-    Digest::parse(&format!("sha256:{hex}")).ok()
-}
+pub use crate::storage::tree::digest_from_hex;
 
 /// registry:2's tree under one storage root.
 #[derive(Debug, Clone)]
@@ -121,7 +115,7 @@ impl Layout {
 
     /// The advisory lock two gc runs share; registry:2 never lists `v2/` itself, so it ignores it.
     pub fn gc_lock(&self) -> PathBuf {
-        self.v2().join(".regctl-gc.lock")
+        self.path(&paths::collector_lock())
     }
 
     /// The lock a server holds shared while it makes a blob referenced and gc holds exclusive

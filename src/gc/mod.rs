@@ -40,8 +40,9 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::digest::Digest;
-use crate::fsutil::{self, LockError, LockKind, LockWait};
 use crate::oci::reference::{Name, Tag};
+use crate::storage::coordinator::{Coordinator, Guard, LockError as CoordinatorLockError};
+use crate::storage::fs::FsCoordinator;
 use crate::upload_purge;
 use layout::Layout;
 use refs::References;
@@ -311,25 +312,33 @@ pub fn collect(
     Ok(run.report)
 }
 
-pub(crate) fn lock(layout: &Layout) -> Result<fs::File, GcError> {
-    let path = layout.gc_lock();
-    fsutil::lock_path(&path, LockKind::Exclusive, LockWait::Try).map_err(|e| match e {
-        LockError::Busy { .. } => GcError::Locked(path.clone()),
-        LockError::Io(source) => GcError::Io { path, source },
+/// The one-collector lock, through the store's [`Coordinator`] (on the filesystem, `flock` on
+/// `.regctl-gc.lock`, tried without waiting).
+pub(crate) fn lock(layout: &Layout) -> Result<Guard, GcError> {
+    let coordinator = FsCoordinator::new(layout.root());
+    coordinator.collector_lock().map_err(|e| match e {
+        CoordinatorLockError::Busy { .. } => GcError::Locked(layout.gc_lock()),
+        CoordinatorLockError::Io { source, .. } => GcError::Io {
+            path: layout.gc_lock(),
+            source,
+        },
     })
 }
 
-/// Takes the reference lock exclusively, waiting for the registry's in-flight operations (each
-/// holds it shared for milliseconds) but at most `timeout`. Polled, so a run that gives up
-/// leaves no thread behind that could take the lock later.
-pub(crate) fn lock_references(layout: &Layout, timeout: Duration) -> Result<fs::File, GcError> {
-    let path = layout.reference_lock();
-    fsutil::lock_path(&path, LockKind::Exclusive, LockWait::AtMost(timeout)).map_err(|e| match e {
-        LockError::Busy { waited } => GcError::ServerBusy {
-            path: path.clone(),
+/// Takes the reference lock exclusively ([`Coordinator::sweep_lock`]), waiting for the
+/// registry's in-flight operations (each holds it shared for milliseconds) but at most `timeout`.
+/// Polled, so a run that gives up leaves no thread behind that could take the lock later.
+pub(crate) fn lock_references(layout: &Layout, timeout: Duration) -> Result<Guard, GcError> {
+    let coordinator = FsCoordinator::new(layout.root());
+    coordinator.sweep_lock(timeout).map_err(|e| match e {
+        CoordinatorLockError::Busy { waited, .. } => GcError::ServerBusy {
+            path: layout.reference_lock(),
             waited,
         },
-        LockError::Io(source) => GcError::Io { path, source },
+        CoordinatorLockError::Io { source, .. } => GcError::Io {
+            path: layout.reference_lock(),
+            source,
+        },
     })
 }
 

@@ -11,10 +11,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use super::layout::{digest_from_hex, parse_digest, Layout};
+use super::layout::{digest_from_hex, Layout};
 use super::{GcError, Problem};
 use crate::digest::Digest;
 use crate::oci::reference::{Name, Tag};
+use crate::storage::tree;
 
 /// What a link file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,7 +284,7 @@ fn read_link(
         }
     };
     let when = changed(&meta);
-    if meta.len() > 1024 {
+    if meta.len() > tree::LINK_LIMIT {
         problems.push(Problem::new(
             layout,
             path,
@@ -298,30 +299,28 @@ fn read_link(
             return Some((Err(()), when));
         }
     };
-    let text = String::from_utf8_lossy(&content);
-    let parsed = if text.is_empty() {
-        problems.push(Problem::new(layout, path, "empty link file; skipped"));
-        Err(())
-    } else {
-        match parse_digest(&text) {
-            Some(d) if expected.is_none_or(|e| *e == d) => Ok(d),
-            Some(d) => {
-                problems.push(Problem::new(
-                    layout,
-                    path,
-                    &format!("link names {d}, not the digest of its directory; skipped"),
-                ));
-                Err(())
-            }
-            None => {
-                let shown: String = text.chars().take(80).collect();
-                problems.push(Problem::new(
-                    layout,
-                    path,
-                    &format!("corrupt link {shown:?}; skipped"),
-                ));
-                Err(())
-            }
+    let parsed = match tree::parse_link(&content) {
+        tree::LinkContent::Empty => {
+            problems.push(Problem::new(layout, path, "empty link file; skipped"));
+            Err(())
+        }
+        tree::LinkContent::Names(d) if expected.is_none_or(|e| *e == d) => Ok(d),
+        tree::LinkContent::Names(d) => {
+            problems.push(Problem::new(
+                layout,
+                path,
+                &format!("link names {d}, not the digest of its directory; skipped"),
+            ));
+            Err(())
+        }
+        tree::LinkContent::Corrupt => {
+            let shown: String = String::from_utf8_lossy(&content).chars().take(80).collect();
+            problems.push(Problem::new(
+                layout,
+                path,
+                &format!("corrupt link {shown:?}; skipped"),
+            ));
+            Err(())
         }
     };
     Some((parsed, when))
@@ -442,11 +441,9 @@ fn upload(dir: &Path, id: String) -> UploadState {
         }
     }
     let started_file = dir.join("startedat");
-    let started_at = fs::read_to_string(&started_file).ok().and_then(|t| {
-        time::OffsetDateTime::parse(t.trim(), &time::format_description::well_known::Rfc3339)
-            .ok()
-            .map(SystemTime::from)
-    });
+    let started_at = fs::read(&started_file)
+        .ok()
+        .and_then(|t| tree::parse_started_at(&t));
     UploadState {
         id,
         has_started_at: started_file.exists(),

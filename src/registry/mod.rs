@@ -156,11 +156,15 @@ impl Registry {
 /// Reads a link file; a missing, empty or garbled link counts as absent (distribution issue #1960:
 /// an empty link must not break everything else).
 fn read_link(storage: &dyn Storage, key: &str) -> Result<Option<Digest>, RegistryError> {
-    let Some(bytes) = storage.read(key, 1024)? else {
+    let Some(bytes) = storage.read(key, crate::storage::tree::LINK_LIMIT)? else {
         return Ok(None);
     };
-    let text = std::str::from_utf8(&bytes).unwrap_or("").trim();
-    Ok(Digest::parse(text).ok())
+    match crate::storage::tree::parse_link(&bytes) {
+        crate::storage::tree::LinkContent::Names(digest) => Ok(Some(digest)),
+        crate::storage::tree::LinkContent::Empty | crate::storage::tree::LinkContent::Corrupt => {
+            Ok(None)
+        }
+    }
 }
 
 /// Writes a link file durably (atomically replacing any previous one). Links are nearly always new

@@ -90,7 +90,10 @@ fn indexed(
         if !by_type.is_dir || !by_type.name.starts_with('_') {
             continue;
         }
-        for entry in s.list(&paths::referrers_of_type(&dir, &by_type.name))? {
+        let Some(of_type) = paths::referrers_of_type(&dir, &by_type.name) else {
+            continue;
+        };
+        for entry in s.list(&of_type)? {
             if let Ok(d) = Digest::parse(&format!("sha256:{}", entry.name)) {
                 found.push(d);
             }

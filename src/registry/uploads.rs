@@ -96,7 +96,7 @@ const DISCARD_AFTER_FAILURE: usize = 64 << 20;
 /// The write side of one request: lazily opened data file plus the running hash.
 struct Sink {
     storage: Arc<dyn Storage>,
-    key: String,
+    key: crate::storage::paths::Key,
     file: Option<Box<dyn UploadFile>>,
     start: u64,
     hasher: Hasher,
@@ -321,12 +321,7 @@ fn started_at_now() -> String {
     )
 }
 
-fn parse_started_at(bytes: &[u8]) -> Option<SystemTime> {
-    let text = std::str::from_utf8(bytes).ok()?.trim();
-    let parsed =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(SystemTime::from(parsed))
-}
+use crate::storage::tree::parse_started_at;
 
 impl Registry {
     /// Opens an upload session in `name` (`POST /blobs/uploads/`).
@@ -686,7 +681,7 @@ impl Registry {
         Ok((sink, pumped.pending, pumped.result))
     }
 
-    fn sink(&self, key: String, state: &SessionState) -> Sink {
+    fn sink(&self, key: crate::storage::paths::Key, state: &SessionState) -> Sink {
         Sink {
             storage: Arc::clone(&self.storage),
             key,

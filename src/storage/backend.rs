@@ -199,7 +199,9 @@ pub trait Storage: Send + Sync + 'static {
     fn open(&self, key: &Key) -> io::Result<Option<Box<dyn BlobSource>>>;
 
     /// The next path segments below `prefix`, files and prefixes, in no particular order; empty if
-    /// nothing is below it.
+    /// nothing is below it. A backend with directories may also list a directory that
+    /// [`Storage::delete_tree`] emptied below (as registry:2's filesystem driver does); readers
+    /// treat a prefix with no files as absent.
     ///
     /// # Errors
     /// I/O errors other than "not found".

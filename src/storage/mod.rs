@@ -1,5 +1,10 @@
 //! The storage seam: what the registry needs from a backend, in registry:2's key space.
 //!
+//! Two seams live here during issue 12: the new one ([`backend::Storage`] + [`backend::Upload`]
+//! for data, [`coordinator::Coordinator`] for locks; implemented by [`fs`], [`memory`] and [`s3`],
+//! checked by [`conformance`]) and the old string-keyed [`Storage`] below, which the registry core
+//! still runs on until step 2 moves it to the new one and deletes this trait.
+//!
 //! Keys come only from [`paths`]. Calls are blocking (a filesystem is; an object-store backend
 //! runs its client on a runtime handle): the registry runs them on tokio's blocking pool and never
 //! on a request task. Durability is part of the contract: `write_durable` and `move_durable`
@@ -7,10 +12,13 @@
 
 pub mod backend;
 pub mod chunks;
+pub mod conformance;
 pub mod coordinator;
 pub mod fs;
+pub mod memory;
 pub mod paths;
 pub mod s3;
+pub mod tree;
 
 use std::io::{self, Write};
 
@@ -70,19 +78,8 @@ pub struct Entry {
     pub is_dir: bool,
 }
 
-/// An open blob: its length and its bytes, in chunks, from any range.
-pub trait BlobSource: Send {
-    fn len(&self) -> u64;
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// The bytes `start..start + len` (within [`BlobSource::len`]) as chunks, produced on the
-    /// calling thread, which may block.
-    ///
-    /// # Errors
-    /// I/O errors from opening the range.
-    fn chunks(self: Box<Self>, start: u64, len: u64) -> io::Result<Box<dyn BlobChunks>>;
-}
+/// An open blob (the one trait for both seams while the old one lives).
+pub use backend::BlobSource;
 
 /// The data file of an upload in progress, positioned for appending.
 pub trait UploadFile: Write + Send {

@@ -19,7 +19,6 @@ pub const ROOT: &str = "/docker/registry/v2";
 pub struct Key(String);
 
 impl Key {
-    #[allow(dead_code)] // the key builders below switch to it with the backends
     fn new(path: String) -> Self {
         Self(path)
     }
@@ -55,10 +54,53 @@ impl std::fmt::Debug for Key {
     }
 }
 
+/// Transitional: the old string-keyed `storage::Storage` trait takes `&str`, so a `&Key`
+/// coerces to one. Only `Key` → `str`; no string becomes a `Key` outside this module.
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<String> for Key {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Key {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl AsRef<str> for Key {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Key {
+    /// This key with `suffix` (which starts with `/`) appended; private, so keys only grow by
+    /// the segments this module chooses.
+    fn join(mut self, suffix: &str) -> Self {
+        self.0.push_str(suffix);
+        self
+    }
+
+    fn join_digest(mut self, digest: &Digest) -> Self {
+        self.0.push('/');
+        self.0.push_str(digest.algorithm());
+        self.0.push('/');
+        self.0.push_str(digest.hex());
+        self
+    }
+}
+
 /// The key `relative` below `prefix`, for backends reporting what a walk found: `None` unless
 /// every segment is a plain name (not empty, `.` or `..`), so the result stays below `prefix`.
 #[must_use]
-#[allow(dead_code)] // the backends' walks use it next
 pub(in crate::storage) fn descendant(prefix: &Key, relative: &str) -> Option<Key> {
     let plain = |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains('\0');
     if !relative.split('/').all(plain) {
@@ -67,31 +109,53 @@ pub(in crate::storage) fn descendant(prefix: &Key, relative: &str) -> Option<Key
     Some(Key::new(format!("{}/{relative}", prefix.0)))
 }
 
-fn repo(name: Name<'_>) -> String {
+/// The key of the child `name` (one segment, as a [`super::backend::Storage::list`] returned
+/// it) of `parent`: `None` unless `name` is a plain segment.
+#[must_use]
+pub fn child(parent: &Key, name: &str) -> Option<Key> {
+    if name.contains('/') {
+        return None;
+    }
+    descendant(parent, name)
+}
+
+fn repo(name: Name<'_>) -> Key {
     let mut s = String::with_capacity(ROOT.len() + 14 + name.as_str().len() + 100);
     s.push_str(ROOT);
     s.push_str("/repositories/");
     s.push_str(name.as_str());
-    s
+    Key::new(s)
+}
+
+/// `/docker/registry/v2`
+#[must_use]
+pub fn root() -> Key {
+    Key::new(ROOT.to_owned())
 }
 
 /// `/docker/registry/v2/.regctl-reference.lock`: held shared by a server while it makes an
 /// existing blob referenced, exclusive by `regctl gc` while it sweeps. registry:2 never lists `v2/`
 /// itself, so it ignores the file.
 #[must_use]
-pub fn reference_lock() -> String {
-    format!("{ROOT}/.regctl-reference.lock")
+pub fn reference_lock() -> Key {
+    Key::new(format!("{ROOT}/.regctl-reference.lock"))
+}
+
+/// `/docker/registry/v2/.regctl-gc.lock`: the one-collector lock gc and `fsck --repair` hold.
+#[must_use]
+pub fn collector_lock() -> Key {
+    Key::new(format!("{ROOT}/.regctl-gc.lock"))
 }
 
 /// `/docker/registry/v2/repositories`
 #[must_use]
-pub fn repositories_root() -> String {
-    format!("{ROOT}/repositories")
+pub fn repositories_root() -> Key {
+    Key::new(format!("{ROOT}/repositories"))
 }
 
 /// `/docker/registry/v2/repositories/<name>`
 #[must_use]
-pub fn repository(name: Name<'_>) -> String {
+pub fn repository(name: Name<'_>) -> Key {
     repo(name)
 }
 
@@ -106,176 +170,147 @@ pub fn is_in_blob_store(key: &str) -> bool {
 
 /// `/docker/registry/v2/blobs`
 #[must_use]
-pub fn blobs_root() -> String {
-    format!("{ROOT}/blobs")
+pub fn blobs_root() -> Key {
+    Key::new(format!("{ROOT}/blobs"))
 }
 
 /// `/docker/registry/v2/blobs/sha256/<hex[0:2]>/<hex>`
 #[must_use]
-pub fn blob_dir(digest: &Digest) -> String {
+pub fn blob_dir(digest: &Digest) -> Key {
     let hex = digest.hex();
-    format!("{ROOT}/blobs/{}/{}/{hex}", digest.algorithm(), &hex[..2])
+    Key::new(format!(
+        "{ROOT}/blobs/{}/{}/{hex}",
+        digest.algorithm(),
+        &hex[..2]
+    ))
 }
 
 /// `/docker/registry/v2/blobs/sha256/<hex[0:2]>/<hex>/data`
 #[must_use]
-pub fn blob_data(digest: &Digest) -> String {
-    let mut s = blob_dir(digest);
-    s.push_str("/data");
-    s
-}
-
-fn push_digest(s: &mut String, digest: &Digest) {
-    s.push('/');
-    s.push_str(digest.algorithm());
-    s.push('/');
-    s.push_str(digest.hex());
+pub fn blob_data(digest: &Digest) -> Key {
+    blob_dir(digest).join("/data")
 }
 
 /// `.../<name>/_layers/sha256/<hex>/link`
 #[must_use]
-pub fn layer_link(name: Name<'_>, digest: &Digest) -> String {
-    let mut s = repo(name);
-    s.push_str("/_layers");
-    push_digest(&mut s, digest);
-    s.push_str("/link");
-    s
+pub fn layer_link(name: Name<'_>, digest: &Digest) -> Key {
+    repo(name)
+        .join("/_layers")
+        .join_digest(digest)
+        .join("/link")
 }
 
 /// `.../<name>/_manifests`
 #[must_use]
-pub fn manifests_root(name: Name<'_>) -> String {
-    let mut s = repo(name);
-    s.push_str("/_manifests");
-    s
+pub fn manifests_root(name: Name<'_>) -> Key {
+    repo(name).join("/_manifests")
 }
 
 /// `.../<name>/_manifests/revisions/sha256`
 #[must_use]
-pub fn manifest_revisions(name: Name<'_>) -> String {
-    let mut s = repo(name);
-    s.push_str("/_manifests/revisions/sha256");
-    s
+pub fn manifest_revisions(name: Name<'_>) -> Key {
+    repo(name).join("/_manifests/revisions/sha256")
 }
 
 /// `.../<name>/_manifests/revisions/sha256/<hex>`
 #[must_use]
-pub fn manifest_revision(name: Name<'_>, digest: &Digest) -> String {
-    let mut s = repo(name);
-    s.push_str("/_manifests/revisions");
-    push_digest(&mut s, digest);
-    s
+pub fn manifest_revision(name: Name<'_>, digest: &Digest) -> Key {
+    repo(name).join("/_manifests/revisions").join_digest(digest)
 }
 
 /// `.../<name>/_manifests/revisions/sha256/<hex>/link`
 #[must_use]
-pub fn manifest_revision_link(name: Name<'_>, digest: &Digest) -> String {
-    let mut s = manifest_revision(name, digest);
-    s.push_str("/link");
-    s
+pub fn manifest_revision_link(name: Name<'_>, digest: &Digest) -> Key {
+    manifest_revision(name, digest).join("/link")
 }
 
 /// `.../<name>/_manifests/tags`
 #[must_use]
-pub fn manifest_tags(name: Name<'_>) -> String {
-    let mut s = repo(name);
-    s.push_str("/_manifests/tags");
-    s
+pub fn manifest_tags(name: Name<'_>) -> Key {
+    repo(name).join("/_manifests/tags")
 }
 
 /// `.../<name>/_manifests/tags/<tag>`
 #[must_use]
-pub fn manifest_tag(name: Name<'_>, tag: Tag<'_>) -> String {
-    let mut s = manifest_tags(name);
-    s.push('/');
-    s.push_str(tag.as_str());
-    s
+pub fn manifest_tag(name: Name<'_>, tag: Tag<'_>) -> Key {
+    let mut key = manifest_tags(name);
+    key.0.push('/');
+    key.0.push_str(tag.as_str());
+    key
 }
 
 /// `.../<name>/_manifests/tags/<tag>/current/link`
 #[must_use]
-pub fn manifest_tag_current_link(name: Name<'_>, tag: Tag<'_>) -> String {
-    let mut s = manifest_tag(name, tag);
-    s.push_str("/current/link");
-    s
+pub fn manifest_tag_current_link(name: Name<'_>, tag: Tag<'_>) -> Key {
+    manifest_tag(name, tag).join("/current/link")
 }
 
 /// `.../<name>/_manifests/tags/<tag>/index/sha256/<hex>/link`
 #[must_use]
-pub fn manifest_tag_index_link(name: Name<'_>, tag: Tag<'_>, digest: &Digest) -> String {
-    let mut s = manifest_tag(name, tag);
-    s.push_str("/index");
-    push_digest(&mut s, digest);
-    s.push_str("/link");
-    s
+pub fn manifest_tag_index_link(name: Name<'_>, tag: Tag<'_>, digest: &Digest) -> Key {
+    manifest_tag(name, tag)
+        .join("/index")
+        .join_digest(digest)
+        .join("/link")
 }
 
 /// `.../<name>/_uploads`
 #[must_use]
-pub fn uploads_root(name: Name<'_>) -> String {
-    let mut s = repo(name);
-    s.push_str("/_uploads");
-    s
+pub fn uploads_root(name: Name<'_>) -> Key {
+    repo(name).join("/_uploads")
 }
 
 /// `.../<name>/_uploads/<uuid>`
 #[must_use]
-pub fn upload_dir(name: Name<'_>, id: UploadId<'_>) -> String {
-    let mut s = uploads_root(name);
-    s.push('/');
-    s.push_str(id.as_str());
-    s
+pub fn upload_dir(name: Name<'_>, id: UploadId<'_>) -> Key {
+    let mut key = uploads_root(name);
+    key.0.push('/');
+    key.0.push_str(id.as_str());
+    key
 }
 
 /// `.../<name>/_uploads/<uuid>/data`
 #[must_use]
-pub fn upload_data(name: Name<'_>, id: UploadId<'_>) -> String {
-    let mut s = upload_dir(name, id);
-    s.push_str("/data");
-    s
+pub fn upload_data(name: Name<'_>, id: UploadId<'_>) -> Key {
+    upload_dir(name, id).join("/data")
 }
 
 /// `.../<name>/_uploads/<uuid>/startedat`
 #[must_use]
-pub fn upload_started_at(name: Name<'_>, id: UploadId<'_>) -> String {
-    let mut s = upload_dir(name, id);
-    s.push_str("/startedat");
-    s
+pub fn upload_started_at(name: Name<'_>, id: UploadId<'_>) -> Key {
+    upload_dir(name, id).join("/startedat")
 }
 
 /// `.../<name>/_uploads/<uuid>/hashstates/sha256`
 #[must_use]
-pub fn upload_hash_states(name: Name<'_>, id: UploadId<'_>) -> String {
-    let mut s = upload_dir(name, id);
-    s.push_str("/hashstates/sha256");
-    s
+pub fn upload_hash_states(name: Name<'_>, id: UploadId<'_>) -> Key {
+    upload_dir(name, id).join("/hashstates/sha256")
 }
 
 /// `.../<name>/_uploads/<uuid>/hashstates/sha256/<offset>`
 #[must_use]
-pub fn upload_hash_state(name: Name<'_>, id: UploadId<'_>, offset: u64) -> String {
+pub fn upload_hash_state(name: Name<'_>, id: UploadId<'_>, offset: u64) -> Key {
     hash_state_in(&upload_hash_states(name, id), offset)
 }
 
 /// `<hash states dir>/<offset>`, for a directory from [`upload_hash_states`].
 #[must_use]
-pub fn hash_state_in(hash_states_dir: &str, offset: u64) -> String {
-    format!("{hash_states_dir}/{offset}")
+pub fn hash_state_in(hash_states_dir: &Key, offset: u64) -> Key {
+    Key::new(format!("{}/{offset}", hash_states_dir.0))
 }
 
 /// `.../<name>/_manifests/revisions/sha256/<subject>/_referrers`
 #[must_use]
-pub fn referrers_dir(name: Name<'_>, subject: &Digest) -> String {
-    let mut s = manifest_revision(name, subject);
-    s.push_str("/_referrers");
-    s
+pub fn referrers_dir(name: Name<'_>, subject: &Digest) -> Key {
+    manifest_revision(name, subject).join("/_referrers")
 }
 
 /// `<referrers dir>/<type entry>/sha256`: the referrer digests listed under one entry of
-/// [`referrers_dir`] (entry names as found in storage, `_<escaped artifactType>`).
+/// [`referrers_dir`] (entry names as found in storage, `_<escaped artifactType>`); `None` when the
+/// entry is not one plain segment.
 #[must_use]
-pub fn referrers_of_type(referrers_dir: &str, type_entry: &str) -> String {
-    format!("{referrers_dir}/{type_entry}/sha256")
+pub fn referrers_of_type(referrers_dir: &Key, type_entry: &str) -> Option<Key> {
+    Some(child(referrers_dir, type_entry)?.join("/sha256"))
 }
 
 /// `.../_referrers/_<url.QueryEscape(artifactType)>/sha256/<referrer>/link` (distribution PR #4828).
@@ -285,13 +320,11 @@ pub fn referrer_link(
     subject: &Digest,
     artifact_type: &str,
     referrer: &Digest,
-) -> String {
-    let mut s = referrers_dir(name, subject);
-    s.push_str("/_");
-    s.push_str(&query_escape(artifact_type));
-    push_digest(&mut s, referrer);
-    s.push_str("/link");
-    s
+) -> Key {
+    let mut key = referrers_dir(name, subject);
+    key.0.push_str("/_");
+    key.0.push_str(&query_escape(artifact_type));
+    key.join_digest(referrer).join("/link")
 }
 
 /// The content of a link file: the digest, no trailing newline.
@@ -302,24 +335,20 @@ pub fn link_content(digest: &Digest) -> &[u8] {
 
 /// `/docker/registry/v2/blobs/sha256`: every blob directory is `<hex[0:2]>/<hex>` below it.
 #[must_use]
-pub fn blobs_sha256_root() -> String {
-    format!("{ROOT}/blobs/sha256")
+pub fn blobs_sha256_root() -> Key {
+    Key::new(format!("{ROOT}/blobs/sha256"))
 }
 
 /// `.../<name>/_layers/sha256`
 #[must_use]
-pub fn layer_links(name: Name<'_>) -> String {
-    let mut s = repo(name);
-    s.push_str("/_layers/sha256");
-    s
+pub fn layer_links(name: Name<'_>) -> Key {
+    repo(name).join("/_layers/sha256")
 }
 
 /// `.../<name>/_manifests/tags/<tag>/index/sha256`
 #[must_use]
-pub fn manifest_tag_index(name: Name<'_>, tag: Tag<'_>) -> String {
-    let mut s = manifest_tag(name, tag);
-    s.push_str("/index/sha256");
-    s
+pub fn manifest_tag_index(name: Name<'_>, tag: Tag<'_>) -> Key {
+    manifest_tag(name, tag).join("/index/sha256")
 }
 
 #[cfg(test)]

@@ -279,3 +279,15 @@ fn large_copies_use_ranged_part_copies_and_downloads_are_presigned() {
         assert_eq!(Digest::of(&out.stdout), Digest::of(&data));
     });
 }
+
+/// The storage conformance suite every backend passes (`regctl::storage::conformance`), here
+/// against S3 on the local server, below a root directory and at the bucket's top.
+#[test]
+fn passes_the_storage_conformance_suite() {
+    let rt = runtime();
+    let bucket = s3server::bucket();
+    for root in ["/conformance/root", ""] {
+        let storage = backend(&rt, &bucket, root, "");
+        regctl::storage::conformance::run(&storage);
+    }
+}
