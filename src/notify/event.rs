@@ -173,6 +173,31 @@ pub struct SourceRecord {
     pub instance_id: String,
 }
 
+/// What `includereferences` adds to a manifest event, as distribution's `Manifest.References()`
+/// lists it: an image manifest's config, then its layers; an index's (or manifest list's)
+/// manifests. Each descriptor is kept as the manifest has it (platform, annotations, urls);
+/// bytes that are not such a manifest reference nothing.
+#[must_use]
+pub fn manifest_references(manifest: &[u8]) -> Vec<serde_json::Value> {
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(manifest) else {
+        return Vec::new();
+    };
+    let array = |value: Option<serde_json::Value>| match value {
+        Some(serde_json::Value::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    if object.contains_key("manifests") {
+        return array(object.remove("manifests"));
+    }
+    let mut references: Vec<serde_json::Value> = object
+        .remove("config")
+        .filter(serde_json::Value::is_object)
+        .into_iter()
+        .collect();
+    references.extend(array(object.remove("layers")));
+    references
+}
+
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_zero(n: &u64) -> bool {
     *n == 0
@@ -263,5 +288,24 @@ mod tests {
             assert_eq!(Action::parse(action.as_str()), Some(action));
         }
         assert_eq!(Action::parse("tag"), None);
+    }
+
+    #[test]
+    fn references_are_config_then_layers_or_the_index_manifests() {
+        let image = br#"{"schemaVersion":2,"config":{"mediaType":"c","size":1,"digest":"sha256:c"},
+            "layers":[{"mediaType":"l","size":2,"digest":"sha256:l1"},{"mediaType":"l","size":3,"digest":"sha256:l2"}]}"#;
+        let digests: Vec<_> = manifest_references(image)
+            .iter()
+            .map(|d| d["digest"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(digests, ["sha256:c", "sha256:l1", "sha256:l2"]);
+        let index =
+            br#"{"schemaVersion":2,"manifests":[{"mediaType":"m","size":4,"digest":"sha256:m",
+            "platform":{"os":"linux","architecture":"amd64"}}]}"#;
+        let references = manifest_references(index);
+        assert_eq!(references.len(), 1);
+        assert_eq!(references[0]["platform"]["os"], "linux");
+        assert!(manifest_references(b"not json").is_empty());
+        assert!(manifest_references(b"[1]").is_empty());
     }
 }

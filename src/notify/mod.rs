@@ -10,5 +10,7 @@
 pub mod event;
 pub mod rules;
 
-pub use event::{Action, ActorRecord, Envelope, Event, RequestRecord, SourceRecord, Target};
+pub use event::{
+    manifest_references, Action, ActorRecord, Envelope, Event, RequestRecord, SourceRecord, Target,
+};
 pub use rules::{Backoff, EndpointRules, DEFAULT_BACKOFF, DEFAULT_THRESHOLD, DEFAULT_TIMEOUT};

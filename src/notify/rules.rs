@@ -40,7 +40,10 @@ impl EndpointRules {
                 .chain(ignoredmediatypes)
                 .map(ToOwned::to_owned)
                 .collect(),
-            ignored_actions: ignore_actions.into_iter().filter_map(Action::parse).collect(),
+            ignored_actions: ignore_actions
+                .into_iter()
+                .filter_map(Action::parse)
+                .collect(),
         }
     }
 
