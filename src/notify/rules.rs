@@ -134,7 +134,7 @@ mod tests {
         assert!(!rules.keeps(&event));
         event.target.media_type = "application/vnd.oci.image.index.v1+json".to_owned();
         assert!(!rules.keeps(&event));
-        let only_actions = EndpointRules::new([], [], ["pull"]);
+        let only_actions = EndpointRules::new(std::iter::empty(), std::iter::empty(), ["pull"]);
         let mut pull = Event::new(Action::Pull);
         pull.target.media_type = "application/vnd.oci.image.manifest.v1+json".to_owned();
         assert!(!only_actions.keeps(&pull));
