@@ -11,6 +11,7 @@
 //! - [`digest`]: sha256 digests and the resumable streaming hasher.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
+//! - [`notify`]: registry:2's notification envelope and per-endpoint delivery rules (webhooks).
 //! - [`oci`]: the OCI grammar and route parser, manifest parsing, error codes.
 //! - [`registry`]: the HTTP-free registry core: blobs, uploads, manifests, tags, catalog, referrers.
 //! - [`report`]: one-line error chains for logs and diagnostics.
@@ -36,6 +37,7 @@ pub mod htpasswd;
 pub mod init;
 pub mod listen_addr;
 pub mod metrics;
+pub mod notify;
 pub mod oci;
 pub mod proxy;
 pub mod registry;
