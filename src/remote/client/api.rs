@@ -312,25 +312,9 @@ impl Client {
         digest: &str,
         max_size: u64,
     ) -> Result<Vec<u8>, RemoteError> {
+        let response = self.blob_response(repository, digest).await?;
+        // The registry's URL, not a redirect target's (which may carry a presigned query).
         let url = self.url(&format!("/v2/{repository}/blobs/{digest}"))?;
-        let response = self
-            .send(
-                Method::GET,
-                &url,
-                &repository_scope(repository, "pull"),
-                &HeaderMap::new(),
-            )
-            .await?;
-        let status = response.status();
-        if status == StatusCode::NOT_FOUND {
-            return Err(RemoteError::NotFound {
-                what: format!("blob {repository}@{digest} on {}", self.registry),
-                hint: String::new(),
-            });
-        }
-        if !status.is_success() {
-            return Err(self.status_error(Method::GET, &url, status, response).await);
-        }
         let too_big = || RemoteError::InvalidResponse {
             what: format!("blob {repository}@{digest}"),
             reason: format!("it is larger than {max_size} bytes"),
