@@ -158,6 +158,12 @@ pub struct HtpasswdAuth {
     token_service: Option<TokenService>,
 }
 
+/// A login with a CI token: its id and scope.
+pub(super) struct CiLogin {
+    pub id: String,
+    pub scope: Arc<crate::access::TokenScope>,
+}
+
 struct TokenService {
     issuer: super::token_issuer::Issuer,
     public_base: Option<String>,
@@ -193,13 +199,11 @@ impl HtpasswdAuth {
         if realm.is_empty() {
             return Err(AuthError::EmptyRealm);
         }
-        let challenge = HeaderValue::from_str(&format!(
-            "Basic realm=\"{}\"",
-            realm.replace('\\', "\\\\").replace('"', "\\\"")
-        ))
-        .map_err(|_| AuthError::InvalidRealm {
-            realm: realm.to_owned(),
-        })?;
+        let challenge =
+            HeaderValue::from_str(&format!("Basic realm={}", super::token_auth::quote(realm)))
+                .map_err(|_| AuthError::InvalidRealm {
+                    realm: realm.to_owned(),
+                })?;
         let stamp = match FileStamp::of(path) {
             Ok(stamp) => stamp,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -560,6 +564,37 @@ impl HtpasswdAuth {
             .into_response()
     }
 
+    /// Who Basic credentials name, for the API and the token endpoint alike: a password checked
+    /// with [`Self::check`], or (with a policy) a CI token from the snapshot's store, whose id and
+    /// scope come back. A wrong CI token counts as a failed login.
+    ///
+    /// # Errors
+    /// The [`Verdict`] that refused: `Invalid`, `Busy` or `Limited`.
+    pub(super) async fn authenticate(
+        self: &Arc<Self>,
+        user: &str,
+        password: &[u8],
+        snapshot: Option<&crate::access::watch::Snapshot>,
+        client: Option<IpAddr>,
+    ) -> Result<Option<CiLogin>, Verdict> {
+        use crate::access::tokens::TokenCheck;
+        match snapshot.map(|s| s.tokens.check(user, password, unix_now())) {
+            Some(TokenCheck::Valid(scope)) if self.has_user(user) => Ok(Some(CiLogin {
+                id: crate::access::tokens::token_id(password)
+                    .unwrap_or_default()
+                    .to_owned(),
+                scope: Arc::clone(scope),
+            })),
+            Some(TokenCheck::Valid(_) | TokenCheck::Invalid) => Err(self
+                .token_failed(client, user)
+                .map_or(Verdict::Invalid, Verdict::Limited)),
+            None | Some(TokenCheck::NotAToken) => match self.check(user, password, client).await {
+                Verdict::Valid => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     /// Who a bearer token of the token service names: anonymous (empty subject), or a user who
     /// is still in the htpasswd file, with the scope of the CI token they signed in with while
     /// it is live. `None`: the token is not valid.
@@ -673,7 +708,7 @@ enum Identity {
     },
 }
 
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -706,20 +741,23 @@ pub async fn require_basic_auth(
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let host = request
-        .headers()
-        .get(header::HOST)
+    // Only the token service's challenge names the host, and only it takes bearer tokens: the
+    // plain htpasswd path stays allocation-free.
+    let host = auth
+        .token_service
+        .as_ref()
+        .and_then(|_| request.headers().get(header::HOST))
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned());
+    let bearer = auth
+        .token_service
+        .as_ref()
+        .filter(|_| credentials.is_none())
+        .and_then(|_| request.headers().get(header::AUTHORIZATION))
+        .and_then(super::token_auth::bearer_token)
+        .map(str::to_owned);
     let identity = match (credentials, &snapshot, bearer) {
-        (None, Some(snapshot), Some(raw)) if auth.issuer().is_some() => {
+        (None, Some(snapshot), Some(raw)) => {
             match auth.bearer_identity(&raw, snapshot) {
                 Some(identity) => identity,
                 None => {
@@ -734,28 +772,14 @@ pub async fn require_basic_auth(
         }
         (None, Some(_), _) => Identity::Anonymous { with_token: false },
         (Some((user, password)), snapshot, _) => {
-            let token = snapshot
-                .as_ref()
-                .map(|s| s.tokens.check(&user, &password, unix_now()));
-            let verdict = match token {
-                Some(crate::access::tokens::TokenCheck::Valid(scope)) if auth.has_user(&user) => {
-                    Ok(Some(Arc::clone(scope)))
-                }
-                Some(
-                    crate::access::tokens::TokenCheck::Valid(_)
-                    | crate::access::tokens::TokenCheck::Invalid,
-                ) => Err(auth
-                    .token_failed(client, &user)
-                    .map_or(Verdict::Invalid, Verdict::Limited)),
-                None | Some(crate::access::tokens::TokenCheck::NotAToken) => {
-                    match auth.check(&user, &password, client).await {
-                        Verdict::Valid => Ok(None),
-                        other => Err(other),
-                    }
-                }
-            };
+            let verdict = auth
+                .authenticate(&user, &password, snapshot.as_deref(), client)
+                .await;
             match verdict {
-                Ok(scope) => Identity::User { name: user, scope },
+                Ok(ci) => Identity::User {
+                    name: user,
+                    scope: ci.map(|ci| ci.scope),
+                },
                 Err(Verdict::Busy) => {
                     tracing::debug!(user = %user, "bcrypt queue full: answered 429");
                     return HtpasswdAuth::busy_response();

@@ -9,6 +9,7 @@
 //! Behind a reverse proxy every request comes from the proxy's address, so the per-address limit
 //! then counts all clients together; the per-user limit still applies per user.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -55,21 +56,29 @@ struct Buckets<K> {
     map: Mutex<HashMap<K, Bucket>>,
 }
 
-impl<K: Hash + Eq + Clone> Buckets<K> {
+impl<K: Hash + Eq> Buckets<K> {
     fn new() -> Self {
         Self {
             map: Mutex::new(HashMap::new()),
         }
     }
 
-    fn wait(&self, key: &K, now: Instant) -> Option<Duration> {
+    fn wait<Q>(&self, key: &Q, now: Instant) -> Option<Duration>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         let bucket = map.get_mut(key)?;
         bucket.refill(now);
         bucket.wait()
     }
 
-    fn consume(&self, key: &K, now: Instant) {
+    fn consume<Q>(&self, key: &Q, now: Instant)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         if !map.contains_key(key) && map.len() >= CAPACITY {
             map.retain(|_, bucket| {
@@ -80,7 +89,12 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
                 return;
             }
         }
-        let bucket = map.entry(key.clone()).or_insert_with(|| Bucket::full(now));
+        let bucket = match map.get_mut(key) {
+            Some(bucket) => bucket,
+            None => map
+                .entry(key.to_owned())
+                .or_insert_with(|| Bucket::full(now)),
+        };
         bucket.refill(now);
         bucket.allowance = (bucket.allowance - 1.0).max(0.0);
     }
@@ -107,7 +121,7 @@ impl LoginLimiter {
     #[must_use]
     pub fn wait(&self, client: Option<IpAddr>, user: &str, now: Instant) -> Option<Duration> {
         let by_address = client.and_then(|ip| self.by_address.wait(&ip, now));
-        let by_user = self.by_user.wait(&user.to_owned(), now);
+        let by_user = self.by_user.wait(user, now);
         by_address.max(by_user)
     }
 
@@ -116,7 +130,7 @@ impl LoginLimiter {
         if let Some(ip) = client {
             self.by_address.consume(&ip, now);
         }
-        self.by_user.consume(&user.to_owned(), now);
+        self.by_user.consume(user, now);
     }
 }
 

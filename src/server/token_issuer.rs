@@ -14,7 +14,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_FIXED_SIGNING};
@@ -23,10 +22,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use http::{header, HeaderValue, StatusCode};
 
-use super::auth::{HtpasswdAuth, Verdict};
+use super::auth::{unix_now, HtpasswdAuth, Verdict};
 use super::token_auth::jwt::{self, Algorithm, Claims, TokenError};
 use super::token_auth::keys::{Curve, Trust, VerifyKey};
-use crate::access::tokens::TokenCheck;
 use crate::access::{Action, Subject};
 use crate::oci::reference::Name;
 
@@ -37,6 +35,14 @@ pub const SERVICE: &str = "regctl";
 /// How long an issued token is valid.
 pub const LIFETIME_SECS: u64 = 300;
 const KEY_ID: &str = "regctl-session-key";
+
+/// Actions a token grants on one resource (`repository:<name>`, `registry:catalog`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub kind: &'static str,
+    pub name: String,
+    pub actions: Vec<&'static str>,
+}
 
 /// Why the issuer could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -54,12 +60,6 @@ impl std::fmt::Debug for Issuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Issuer")
     }
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl Issuer {
@@ -90,16 +90,15 @@ impl Issuer {
         &self,
         subject: &str,
         ci_token: Option<&str>,
-        access: &[(String, Vec<&'static str>)],
+        access: &[Grant],
     ) -> Result<String, IssuerError> {
         let now = unix_now();
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let header = serde_json::json!({"typ": "JWT", "alg": "ES256", "kid": KEY_ID});
         let access: Vec<serde_json::Value> = access
             .iter()
-            .map(|(resource, actions)| {
-                let (kind, name) = resource.split_once(':').unwrap_or(("repository", resource));
-                serde_json::json!({"type": kind, "name": name, "actions": actions})
+            .map(|grant| {
+                serde_json::json!({"type": grant.kind, "name": grant.name, "actions": grant.actions})
             })
             .collect();
         let mut claims = serde_json::json!({
@@ -177,34 +176,22 @@ pub async fn token_endpoint(State(auth): State<Arc<HtpasswdAuth>>, request: Requ
     let (user, ci) = match credentials {
         None => (None, None),
         Some((user, password)) => {
-            let token_id = crate::access::tokens::token_id(&password).map(str::to_owned);
-            match snapshot.tokens.check(&user, &password, unix_now()) {
-                TokenCheck::Valid(_) if auth.has_user(&user) => (Some(user), token_id),
-                TokenCheck::Valid(_) | TokenCheck::Invalid => {
-                    return match auth.token_failed(client, &user) {
-                        Some(wait) => HtpasswdAuth::limited_response(wait),
-                        None => wrong_credentials(),
-                    };
-                }
-                TokenCheck::NotAToken => match auth.check(&user, &password, client).await {
-                    Verdict::Valid => (Some(user), None),
-                    Verdict::Busy => return HtpasswdAuth::busy_response(),
-                    Verdict::Limited(wait) => return HtpasswdAuth::limited_response(wait),
-                    Verdict::Invalid => return wrong_credentials(),
-                },
+            match auth
+                .authenticate(&user, &password, Some(&snapshot), client)
+                .await
+            {
+                Ok(ci) => (Some(user), ci),
+                Err(Verdict::Busy) => return HtpasswdAuth::busy_response(),
+                Err(Verdict::Limited(wait)) => return HtpasswdAuth::limited_response(wait),
+                Err(Verdict::Invalid | Verdict::Valid) => return wrong_credentials(),
             }
         }
     };
-    let scope = ci
-        .as_deref()
-        .zip(user.as_deref())
-        .and_then(|(id, user)| snapshot.tokens.live_scope(id, user, unix_now()))
-        .map(Arc::clone);
     let subject = Subject {
         user: user.as_deref(),
-        scope: scope.as_deref(),
+        scope: ci.as_ref().map(|ci| &*ci.scope),
     };
-    let mut granted: Vec<(String, Vec<&'static str>)> = Vec::new();
+    let mut granted: Vec<Grant> = Vec::new();
     let scopes: Vec<String> = crate::api::query_values(request.uri().query(), "scope")
         .map(std::borrow::Cow::into_owned)
         .collect();
@@ -215,31 +202,39 @@ pub async fn token_endpoint(State(auth): State<Arc<HtpasswdAuth>>, request: Requ
         let Some((name, actions)) = rest.rsplit_once(':') else {
             continue;
         };
-        let allowed: Vec<&'static str> = match kind {
-            "repository" => match Name::parse(name) {
-                Ok(name) => Action::ALL
-                    .into_iter()
-                    .filter(|a| actions.split(',').any(|x| x == a.as_str() || x == "*"))
-                    .filter(|a| snapshot.policy.decide(&subject, *a, &name).allowed)
-                    .map(Action::as_str)
-                    .collect(),
-                Err(_) => Vec::new(),
-            },
+        let (kind, actions): (&'static str, Vec<&'static str>) = match kind {
+            "repository" => (
+                "repository",
+                match Name::parse(name) {
+                    Ok(name) => Action::ALL
+                        .into_iter()
+                        .filter(|a| actions.split(',').any(|x| x == a.as_str() || x == "*"))
+                        .filter(|a| snapshot.policy.decide(&subject, *a, &name).allowed)
+                        .map(Action::as_str)
+                        .collect(),
+                    Err(_) => Vec::new(),
+                },
+            ),
             "registry"
                 if name == "catalog" && (user.is_some() || snapshot.policy.has_anonymous()) =>
             {
-                vec!["*"]
+                ("registry", vec!["*"])
             }
-            _ => Vec::new(),
+            _ => continue,
         };
-        if !allowed.is_empty() {
-            granted.push((format!("{kind}:{name}"), allowed));
+        if !actions.is_empty() {
+            granted.push(Grant {
+                kind,
+                name: name.to_owned(),
+                actions,
+            });
         }
     }
     let Some(issuer) = auth.issuer() else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Ok(token) = issuer.issue(user.as_deref().unwrap_or(""), ci.as_deref(), &granted) else {
+    let ci_id = ci.as_ref().map(|ci| ci.id.as_str());
+    let Ok(token) = issuer.issue(user.as_deref().unwrap_or(""), ci_id, &granted) else {
         tracing::error!("cannot sign a token");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
@@ -277,7 +272,11 @@ mod tests {
             .issue(
                 "rita",
                 Some("abcd"),
-                &[("repository:team/app".into(), vec!["pull"])],
+                &[Grant {
+                    kind: "repository",
+                    name: "team/app".into(),
+                    actions: vec!["pull"],
+                }],
             )
             .unwrap();
         let claims = issuer.verify(&token).unwrap();

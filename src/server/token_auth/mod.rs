@@ -224,8 +224,9 @@ impl TokenAuth {
     }
 }
 
-/// Go's `%q` for the strings a challenge carries (printable ASCII in practice).
-fn quote(s: &str) -> String {
+/// Go's `%q` for the strings a challenge carries (printable ASCII in practice); the Basic
+/// challenge's realm and the token service's realm are quoted with it too.
+pub(super) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -237,6 +238,13 @@ fn quote(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// The token of an `Authorization: Bearer <token>` header, split at the first space as
+/// distribution splits it (scheme case-insensitive); `None` for other schemes.
+pub(super) fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// `type:name:action,action` per resource, space-separated, in the order the records came.
@@ -324,10 +332,9 @@ pub async fn require_bearer_token(
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.is_empty())
-        .map(|(_, token)| token.to_owned());
+        .and_then(bearer_token)
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned);
     let Some(token) = token else {
         crate::metrics::auth(crate::metrics::AuthOutcome::Challenge); // metrics hook
         return auth.challenge(&request, &records, Failure::Required);
