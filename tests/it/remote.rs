@@ -66,12 +66,8 @@ against_both_registries!(
 #[test]
 fn connection_errors_say_what_to_check() {
     let dir = tempfile::tempdir().unwrap();
-    // A port nothing listens on: bound, then released.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nothing listens on (free_port hands out each port once, outside the kernel's range).
+    let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let err = failure_stderr(&run(dir.path(), &["catalog", &addr, "--insecure"], None));
     assert!(

@@ -45,12 +45,36 @@ pub fn require_tool(binary: &str, package: &str) -> PathBuf {
     );
 }
 
-/// A free TCP port on loopback (the listener is dropped, so a race is possible but rare).
+/// A free TCP port on loopback, never handed out twice in this run.
+///
+/// Ports come from below the kernel's ephemeral range (32768-60999 on Linux): a port the kernel
+/// picked for `bind(:0)` and we released could be picked again for another test's listener or
+/// for any outgoing connection before the server under test binds it ("Address already in use").
+/// Below that range only these tests take ports, and the counter never repeats one; each
+/// candidate is still checked by binding it, so a port someone else holds is skipped.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind an ephemeral port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    // Start where this process's id points, so two test binaries run back to back (or by hand
+    // side by side) do not walk the same sequence.
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7919) % COUNT,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    for _ in 0..COUNT {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % COUNT) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!(
+        "no free TCP port on 127.0.0.1 between {FIRST} and {}",
+        FIRST + COUNT
+    )
 }
 
 /// stdout of a finished command, asserting success and showing stderr otherwise.
