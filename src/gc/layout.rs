@@ -29,8 +29,8 @@ impl Layout {
         }
     }
 
-    fn path(&self, key: &str) -> PathBuf {
-        self.root.join(key.trim_start_matches('/'))
+    fn path(&self, key: &paths::Key) -> PathBuf {
+        self.root.join(key.relative())
     }
 
     pub fn root(&self) -> &Path {
@@ -39,7 +39,7 @@ impl Layout {
 
     /// `<root>/docker/registry/v2`
     pub fn v2(&self) -> PathBuf {
-        self.path(paths::ROOT)
+        self.path(&paths::root())
     }
 
     /// `blobs/sha256`, where every blob directory is `<hex[0:2]>/<hex>`.

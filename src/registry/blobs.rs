@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use super::{read_link, write_link, Registry, RegistryError};
 use crate::digest::Digest;
 use crate::oci::reference::Name;
-use crate::storage::{paths, BlobSource, Storage};
+use crate::storage::backend::{BlobSource, Storage};
+use crate::storage::paths::{self, Key};
 
 /// A blob's digest and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,12 +32,12 @@ const TOUCHED_MAX: usize = 16 * 1024;
 /// rewrites the target link, which refreshes it the same way).
 #[derive(Default)]
 pub(super) struct TouchedLinks {
-    at: Mutex<HashMap<String, Instant>>,
+    at: Mutex<HashMap<Key, Instant>>,
 }
 
 impl TouchedLinks {
     /// Whether `link` is due a touch now; records it as touched if so.
-    fn due(&self, link: &str) -> bool {
+    fn due(&self, link: &Key) -> bool {
         let now = Instant::now();
         let mut at = self.at.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(last) = at.get_mut(link) {
@@ -49,7 +50,7 @@ impl TouchedLinks {
         if at.len() >= TOUCHED_MAX {
             at.clear();
         }
-        at.insert(link.to_owned(), now);
+        at.insert(link.clone(), now);
         true
     }
 }
@@ -58,8 +59,8 @@ impl TouchedLinks {
 /// layer link when `touch` says so. A failed touch does not fail the read.
 fn check_linked(
     s: &dyn Storage,
-    layer: &str,
-    revision: &str,
+    layer: &Key,
+    revision: &Key,
     digest: Digest,
     touch: bool,
 ) -> Result<(), RegistryError> {
@@ -84,6 +85,16 @@ fn check_linked(
     Err(RegistryError::BlobUnknown(digest))
 }
 
+/// The size of blob `digest`'s data; `None` when the blob store does not have it.
+pub(super) fn blob_size(
+    storage: &dyn Storage,
+    digest: &Digest,
+) -> Result<Option<u64>, RegistryError> {
+    Ok(storage
+        .head(&paths::blob_data(digest))?
+        .map(|meta| meta.len))
+}
+
 /// Whether `name` links `digest` as a layer/config blob and the blob exists; its size if so.
 pub(super) fn linked_layer_size(
     storage: &dyn Storage,
@@ -93,7 +104,7 @@ pub(super) fn linked_layer_size(
     if read_link(storage, &paths::layer_link(name, digest))? != Some(*digest) {
         return Ok(None);
     }
-    Ok(storage.size(&paths::blob_data(digest))?)
+    blob_size(storage, digest)
 }
 
 /// Whether `name` has the manifest revision `digest` and its bytes exist.
@@ -105,7 +116,7 @@ pub(super) fn linked_manifest_size(
     if read_link(storage, &paths::manifest_revision_link(name, digest))? != Some(*digest) {
         return Ok(None);
     }
-    Ok(storage.size(&paths::blob_data(digest))?)
+    blob_size(storage, digest)
 }
 
 impl Registry {
@@ -120,8 +131,7 @@ impl Registry {
         let touch = self.touched.due(&layer);
         self.blocking(move |s| {
             check_linked(s, &layer, &revision, digest, touch)?;
-            s.size(&paths::blob_data(&digest))?
-                .ok_or(RegistryError::BlobUnknown(digest))
+            blob_size(s, &digest)?.ok_or(RegistryError::BlobUnknown(digest))
         })
         .await
     }
@@ -156,10 +166,9 @@ impl Registry {
             if read_link(s, &link)? != Some(digest) {
                 return Err(RegistryError::BlobUnknown(digest));
             }
-            // Remove the `<digest>` directory, not only the link file, so no empty directory is
-            // left for registry:2's walkers.
-            let dir = link.trim_end_matches("/link");
-            s.delete(dir)?;
+            // A backend with directories removes the emptied `<digest>/` with the link, so no
+            // empty directory is left for registry:2's walkers.
+            s.delete(&link)?;
             Ok(())
         })
         .await
@@ -178,13 +187,14 @@ impl Registry {
     ) -> Result<Option<BlobInfo>, RegistryError> {
         let from_link = paths::layer_link(from, &digest);
         let to_link = paths::layer_link(name, &digest);
+        let locks = std::sync::Arc::clone(&self.locks);
         self.blocking(move |s| {
             // The blob found in `from` must still exist when `name`'s link to it is written.
-            let _guard = s.reference_guard()?;
+            let _guard = locks.reference_guard()?;
             if read_link(s, &from_link)? != Some(digest) {
                 return Ok(None);
             }
-            let Some(size) = s.size(&paths::blob_data(&digest))? else {
+            let Some(size) = blob_size(s, &digest)? else {
                 return Ok(None);
             };
             write_link(s, &to_link, &digest)?;

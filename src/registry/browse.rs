@@ -1,5 +1,5 @@
-//! Read-only views the web pages need beyond the API's: when tags and repositories last
-//! changed, and a small blob's bytes (an image config).
+//! Read-only views the web pages need beyond the API's: when tags were last pushed, and a small
+//! blob's bytes (an image config).
 //!
 //! Times come from the link files' modification times, which is what registry:2's storage
 //! records about a push (it keeps no push log): a tag's `current/link` is rewritten by every
@@ -28,29 +28,14 @@ impl Registry {
             let name = Name::parse(&repo).map_err(|_| RegistryError::NameUnknown)?;
             tags.iter()
                 .map(|tag| match Tag::parse(tag) {
-                    Ok(tag) => Ok(s.modified(&paths::manifest_tag_current_link(name, tag))?),
+                    Ok(tag) => Ok(s
+                        .head(&paths::manifest_tag_current_link(name, tag))?
+                        .map(|meta| meta.modified)),
                     Err(_) => Ok(None),
                 })
                 .collect()
         })
         .await
-    }
-
-    /// When `name` last got a new tag or a new manifest: the newer of its tag directory's and
-    /// its revision directory's mtimes (two stats, whatever the number of tags). A push that
-    /// only moves an existing tag to an existing manifest does not show here; the repository
-    /// page reads every tag's own time.
-    ///
-    /// # Errors
-    /// Storage errors.
-    pub async fn repository_changed(
-        &self,
-        name: Name<'_>,
-    ) -> Result<Option<SystemTime>, RegistryError> {
-        let tags = paths::manifest_tags(name);
-        let revisions = paths::manifest_revisions(name);
-        self.blocking(move |s| Ok(s.modified(&tags)?.max(s.modified(&revisions)?)))
-            .await
     }
 
     /// The bytes of blob `digest` of `name` when it is at most `limit` bytes (an image config);
@@ -69,7 +54,7 @@ impl Registry {
             return Ok(None);
         }
         let key = paths::blob_data(&digest);
-        let bytes = self.blocking(move |s| Ok(s.read(&key, limit)?)).await?;
+        let bytes = self.blocking(move |s| Ok(s.get(&key, limit)?)).await?;
         bytes.map(Some).ok_or(RegistryError::BlobUnknown(digest))
     }
 }

@@ -1,6 +1,6 @@
 //! The repository catalog: one sorted walk of `repositories/`, reused across pages.
 //!
-//! A repository is a directory holding `_manifests` (distribution 3; 2.8 looked for `_layers`), and
+//! A repository is a prefix holding `_manifests` (distribution 3; 2.8 looked for `_layers`), and
 //! `_`-prefixed directories are never descended into. Order is distribution's: `/` sorts before
 //! every other byte. distribution walks the whole tree again for every page; here the sorted list
 //! is kept and each page is a binary search for `last`. The list is rebuilt when this process
@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use super::{Registry, RegistryError};
 use crate::oci::reference::{catalog_cmp, Name};
-use crate::storage::{paths, Entry, Storage};
+use crate::storage::backend::{Child, Storage};
+use crate::storage::paths;
 
 #[derive(Default)]
 pub(super) struct CatalogCache {
@@ -72,12 +73,12 @@ impl CatalogCache {
 /// Storage errors.
 pub(super) fn walk_repositories(
     storage: &dyn Storage,
-    visit: &mut dyn FnMut(&str, &[Entry]),
+    visit: &mut dyn FnMut(&str, &[Child]),
 ) -> Result<(), RegistryError> {
     let root = paths::repositories_root();
     let mut stack: Vec<String> = Vec::new();
     for entry in storage.list(&root)? {
-        if entry.is_dir && !entry.name.starts_with('_') {
+        if entry.is_prefix() && !entry.name.starts_with('_') {
             stack.push(entry.name);
         }
     }
@@ -90,7 +91,7 @@ pub(super) fn walk_repositories(
         let entries = storage.list(&paths::repository(name))?;
         visit(&repo, &entries);
         for entry in entries {
-            if entry.is_dir && !entry.name.starts_with('_') {
+            if entry.is_prefix() && !entry.name.starts_with('_') {
                 stack.push(format!("{repo}/{}", entry.name));
             }
         }
@@ -101,7 +102,10 @@ pub(super) fn walk_repositories(
 fn list_repositories(storage: &dyn Storage) -> Result<Vec<String>, RegistryError> {
     let mut repos = Vec::new();
     walk_repositories(storage, &mut |repo, entries| {
-        if entries.iter().any(|e| e.is_dir && e.name == "_manifests") {
+        if entries
+            .iter()
+            .any(|e| e.is_prefix() && e.name == "_manifests")
+        {
             repos.push(repo.to_owned());
         }
     })?;

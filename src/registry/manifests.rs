@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::blobs::{linked_layer_size, linked_manifest_size};
+use super::blobs::{blob_size, linked_layer_size, linked_manifest_size};
 use super::{read_link, write_link, Registry, RegistryError};
 use crate::digest::Digest;
 use crate::oci::manifest::{self, ManifestKind, ParsedManifest};
 use crate::oci::reference::{Name, Reference, Tag};
-use crate::storage::{paths, Storage};
+use crate::storage::backend::{Durability, Storage};
+use crate::storage::paths;
 
 /// A manifest as stored: its exact bytes and what the API needs to serve them.
 #[derive(Debug, Clone)]
@@ -234,7 +235,7 @@ fn load_manifest(
     if read_link(s, &paths::manifest_revision_link(name, digest))? != Some(*digest) {
         return Ok(None);
     }
-    Ok(s.read(&paths::blob_data(digest), limit)?.map(Bytes::from))
+    Ok(s.get(&paths::blob_data(digest), limit)?.map(Bytes::from))
 }
 
 /// Every blob and child manifest `parsed` names must be in repository `name`.
@@ -355,7 +356,7 @@ impl Registry {
                 if read_link(s, &link)? != Some(digest) {
                     return Ok(None);
                 }
-                Ok(s.read(&blob, limit)?
+                Ok(s.get(&blob, limit)?
                     .map(|b| Arc::new(StoredManifest::new(digest, Bytes::from(b)))))
             })
             .await?
@@ -406,6 +407,7 @@ impl Registry {
         let repo = name.as_str().to_owned();
         let content_type = content_type.to_owned();
         let stored_bytes = bytes.clone();
+        let locks = Arc::clone(&self.locks);
         let (stored, subject) = self
             .blocking(move |s| {
                 let name = Name::parse(&repo).map_err(|_| RegistryError::NameUnknown)?;
@@ -419,11 +421,11 @@ impl Registry {
                 let parsed = manifest::parse(&bytes, &content_type)?;
                 // From the check that every referenced blob is here to the last link: a gc
                 // sweeping meanwhile could delete a blob this manifest is about to reference.
-                let _guard = s.reference_guard()?;
+                let _guard = locks.reference_guard()?;
                 check_references(s, name, &parsed)?;
                 let blob = paths::blob_data(&digest);
-                if s.size(&blob)? != Some(bytes.len() as u64) {
-                    s.write_durable(&blob, &bytes)?;
+                if blob_size(s, &digest)? != Some(bytes.len() as u64) {
+                    s.put(&blob, &bytes, Durability::Durable)?;
                 }
                 write_link(s, &paths::manifest_revision_link(name, &digest), &digest)?;
                 for tag in &tags {
@@ -490,7 +492,7 @@ impl Registry {
                 if let Some(subject) = parsed.subject {
                     let artifact_type = parsed.artifact_type.as_deref().unwrap_or("");
                     let link = paths::referrer_link(name, &subject.digest, artifact_type, &digest);
-                    s.delete(link.trim_end_matches("/link"))?;
+                    s.delete(&link)?;
                 }
             }
             for entry in s.list(&paths::manifest_tags(name))? {
@@ -498,7 +500,7 @@ impl Registry {
                     continue;
                 };
                 if read_link(s, &paths::manifest_tag_current_link(name, tag))? == Some(digest) {
-                    s.delete(&paths::manifest_tag(name, tag))?;
+                    s.delete_tree(&paths::manifest_tag(name, tag))?;
                 }
             }
             Ok(())
@@ -527,7 +529,7 @@ impl Registry {
             if read_link(s, &current)?.is_none() {
                 return Err(RegistryError::ManifestUnknown);
             }
-            Ok(s.delete(&dir)?)
+            Ok(s.delete_tree(&dir)?)
         })
         .await?;
         self.manifest_cache.update(|c, _| {

@@ -1,5 +1,5 @@
 //! The registry core, free of HTTP: blobs, uploads, manifests, tags, catalog and referrers over a
-//! [`Storage`].
+//! [`Storage`] backend (filesystem, S3, memory) and its [`Coordinator`] (the locks gc needs).
 //!
 //! Storage calls are blocking and run on tokio's blocking pool; request tasks only await them.
 //! Hot reads are served from memory: tag → digest → manifest bytes ([`manifests`]), sorted tag
@@ -27,7 +27,10 @@ pub use uploads::{PurgeReport, UploadStatus};
 
 use crate::digest::Digest;
 use crate::oci::manifest::ManifestError;
-use crate::storage::{FsStorage, Storage};
+use crate::storage::backend::{Durability, Storage};
+use crate::storage::coordinator::Coordinator;
+use crate::storage::paths::Key;
+use crate::storage::FsStorage;
 
 /// Tuning of the in-memory caches.
 #[derive(Debug, Clone)]
@@ -88,6 +91,7 @@ pub enum RegistryError {
 /// The registry over one storage backend.
 pub struct Registry {
     storage: Arc<dyn Storage>,
+    locks: Arc<dyn Coordinator>,
     opts: RegistryOptions,
     sessions: uploads::Sessions,
     manifest_cache: manifests::ManifestCache,
@@ -106,11 +110,17 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
-    /// A registry over any storage backend.
+    /// A registry over any storage backend and the coordinator of the same store (every writer
+    /// of one store must share its locks with gc).
     #[must_use]
-    pub fn new(storage: Arc<dyn Storage>, opts: RegistryOptions) -> Self {
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        locks: Arc<dyn Coordinator>,
+        opts: RegistryOptions,
+    ) -> Self {
         Self {
             storage,
+            locks,
             sessions: uploads::Sessions::default(),
             manifest_cache: manifests::ManifestCache::new(opts.manifest_cache_bytes),
             tag_lists: tags::TagListCache::default(),
@@ -128,7 +138,8 @@ impl Registry {
     /// If `root` cannot be created.
     pub fn open_filesystem(root: &Path, opts: RegistryOptions) -> Result<Self, RegistryError> {
         let storage = FsStorage::new(root)?;
-        Ok(Self::new(Arc::new(storage), opts))
+        let locks = Arc::new(storage.coordinator());
+        Ok(Self::new(Arc::new(storage), locks, opts))
     }
 
     /// One cheap storage round trip (listing the v2 root), for health and readiness checks.
@@ -136,7 +147,7 @@ impl Registry {
     /// # Errors
     /// The storage error, when the backend does not answer.
     pub async fn probe_storage(&self) -> Result<(), RegistryError> {
-        self.blocking(|storage| Ok(storage.list(crate::storage::paths::ROOT).map(drop)?))
+        self.blocking(|storage| Ok(storage.list(&crate::storage::paths::root()).map(drop)?))
             .await
     }
 
@@ -155,8 +166,8 @@ impl Registry {
 
 /// Reads a link file; a missing, empty or garbled link counts as absent (distribution issue #1960:
 /// an empty link must not break everything else).
-fn read_link(storage: &dyn Storage, key: &str) -> Result<Option<Digest>, RegistryError> {
-    let Some(bytes) = storage.read(key, crate::storage::tree::LINK_LIMIT)? else {
+fn read_link(storage: &dyn Storage, key: &Key) -> Result<Option<Digest>, RegistryError> {
+    let Some(bytes) = storage.get(key, crate::storage::tree::LINK_LIMIT)? else {
         return Ok(None);
     };
     match crate::storage::tree::parse_link(&bytes) {
@@ -169,8 +180,12 @@ fn read_link(storage: &dyn Storage, key: &str) -> Result<Option<Digest>, Registr
 
 /// Writes a link file durably (atomically replacing any previous one). Links are nearly always new
 /// when written, so no read is spent checking first.
-fn write_link(storage: &dyn Storage, key: &str, digest: &Digest) -> Result<(), RegistryError> {
-    storage.write_durable(key, crate::storage::paths::link_content(digest))?;
+fn write_link(storage: &dyn Storage, key: &Key, digest: &Digest) -> Result<(), RegistryError> {
+    storage.put(
+        key,
+        crate::storage::paths::link_content(digest),
+        Durability::Durable,
+    )?;
     Ok(())
 }
 
@@ -223,9 +238,10 @@ mod tests {
         // Another process retags v1 and deletes the first manifest's revision.
         let storage = FsStorage::new(dir.path()).unwrap();
         storage
-            .write_durable(
+            .put(
                 &crate::storage::paths::manifest_tag_current_link(name, tag),
                 second.as_str().as_bytes(),
+                Durability::Durable,
             )
             .unwrap();
         storage

@@ -15,7 +15,8 @@ use super::{read_link, write_link, Registry, RegistryError};
 use crate::digest::Digest;
 use crate::oci::manifest;
 use crate::oci::reference::Name;
-use crate::storage::{paths, Storage};
+use crate::storage::backend::Storage;
+use crate::storage::paths;
 
 /// One entry of a referrers response.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +62,7 @@ fn scan_revisions(s: &dyn Storage, name: Name<'_>, limit: u64) -> Result<(), Reg
         if read_link(s, &paths::manifest_revision_link(name, &digest))? != Some(digest) {
             continue;
         }
-        let Some(bytes) = s.read(&paths::blob_data(&digest), limit)? else {
+        let Some(bytes) = s.get(&paths::blob_data(&digest), limit)? else {
             continue;
         };
         let Ok(parsed) = manifest::parse(&bytes, "") else {
@@ -87,7 +88,7 @@ fn indexed(
     let dir = paths::referrers_dir(name, subject);
     let mut found = Vec::new();
     for by_type in s.list(&dir)? {
-        if !by_type.is_dir || !by_type.name.starts_with('_') {
+        if !by_type.is_prefix() || !by_type.name.starts_with('_') {
             continue;
         }
         let Some(of_type) = paths::referrers_of_type(&dir, &by_type.name) else {

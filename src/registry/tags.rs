@@ -1,29 +1,29 @@
-//! Tag listing: one directory read of `_manifests/tags`, sorted, cached per repository.
+//! Tag listing: one listing of `_manifests/tags`, sorted, cached per repository.
 //!
-//! The cached list is reused while the tags directory's modification time is unchanged (one stat
-//! per request) and dropped at once when this process adds or removes a tag.
+//! A cached list is served without touching storage for `revalidate_after` and dropped at once
+//! when this process adds or removes a tag. After that, one listing of the tags prefix checks it:
+//! when the same names come back the list is trusted for another interval, otherwise it is
+//! rebuilt. (Object stores have no directory times, so the listing is the check on every backend.)
 //!
 //! Only tags whose `current/link` names a digest are listed: a manifest PUT killed between making
-//! `tags/<tag>/` and renaming its link leaves a directory holding only `.link.tmp-*`, which
-//! registry:2 and `GET manifests/<tag>` do not treat as a tag either. Building the list therefore
-//! reads each tag's link once; the cached path does not. Writing a link does not change the tags
-//! directory's mtime, so a list that skipped such a directory (another process may be finishing
-//! that push) is trusted only for `revalidate_after`.
+//! `tags/<tag>/` and writing its link leaves a directory holding only `.link.tmp-*`, which
+//! registry:2 and `GET manifests/<tag>` do not treat as a tag either. Building the list reads the
+//! link of each name not already known to have one; a rebuild that skipped such a name (another
+//! process may be finishing that push) checks it again at the next revalidation.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use super::catalog::page;
 use super::{read_link, Registry, RegistryError};
 use crate::oci::reference::{Name, Tag};
+use crate::storage::backend::Storage;
 use crate::storage::paths;
 
-/// A sorted tag list, the tags directory's modification time when it was read, and, when a tag
-/// directory without a link was skipped, until when the list is trusted.
+/// A sorted tag list and when it was last checked against storage.
 struct TagList {
-    modified: SystemTime,
-    expires: Option<Instant>,
+    checked: Instant,
     tags: Arc<Vec<String>>,
 }
 
@@ -33,17 +33,15 @@ pub(super) struct TagListCache {
 }
 
 impl TagListCache {
-    fn get(&self, repo: &str, modified: SystemTime) -> Option<Arc<Vec<String>>> {
+    /// The list of `repo`, and whether it is still within `fresh_for` of its last check.
+    fn get(&self, repo: &str, fresh_for: std::time::Duration) -> Option<(Arc<Vec<String>>, bool)> {
         let guard = self
             .repos
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         guard
             .get(repo)
-            .filter(|list| {
-                list.modified == modified && list.expires.is_none_or(|at| Instant::now() < at)
-            })
-            .map(|list| Arc::clone(&list.tags))
+            .map(|list| (Arc::clone(&list.tags), list.checked.elapsed() < fresh_for))
     }
 
     fn set(&self, repo: &str, list: TagList) {
@@ -61,6 +59,21 @@ impl TagListCache {
     }
 }
 
+/// The tag names listed under `_manifests/tags` of `name` (valid tag names only, unsorted);
+/// [`RegistryError::NameUnknown`] when the repository itself has nothing stored.
+fn listed_tags(s: &dyn Storage, name: Name<'_>) -> Result<Vec<String>, RegistryError> {
+    let listed: Vec<String> = s
+        .list(&paths::manifest_tags(name))?
+        .into_iter()
+        .filter(|child| child.is_prefix() && Tag::parse(&child.name).is_ok())
+        .map(|child| child.name)
+        .collect();
+    if listed.is_empty() && s.list(&paths::repository(name))?.is_empty() {
+        return Err(RegistryError::NameUnknown);
+    }
+    Ok(listed)
+}
+
 impl Registry {
     /// Up to `n` tags of `name` after `last`, in byte order, and whether more follow.
     ///
@@ -72,61 +85,46 @@ impl Registry {
         n: Option<usize>,
         last: Option<&str>,
     ) -> Result<(Vec<String>, bool), RegistryError> {
-        let tags_dir = paths::manifest_tags(name);
-        let repo_dir = paths::repository(name);
-        let modified = self
-            .blocking(move |s| {
-                if let Some(m) = s.modified(&tags_dir)? {
-                    return Ok(Some(m));
-                }
-                if s.modified(&repo_dir)?.is_none() {
-                    return Err(RegistryError::NameUnknown);
-                }
-                Ok(None)
-            })
-            .await?;
-        let Some(modified) = modified else {
-            return Ok((Vec::new(), false));
-        };
-        let list = match self.tag_lists.get(name.as_str(), modified) {
-            Some(list) => list,
-            None => {
-                let tags_dir = paths::manifest_tags(name);
+        let cached = self
+            .tag_lists
+            .get(name.as_str(), self.opts.revalidate_after);
+        let list = match cached {
+            Some((list, true)) => list,
+            stale => {
+                let known = stale.map(|(list, _)| list);
                 let repo = name.as_str().to_owned();
-                let (mut list, skipped): (Vec<String>, bool) = self
+                let checked = Instant::now();
+                let list = self
                     .blocking(move |s| {
-                        let mut skipped = false;
-                        let mut tags = Vec::new();
                         // The name was validated by the caller; parsing the owned copy again is
                         // free of I/O.
-                        let Ok(name) = Name::parse(&repo) else {
-                            return Ok((tags, skipped));
-                        };
-                        for entry in s.list(&tags_dir)? {
-                            if !entry.is_dir {
-                                continue;
-                            }
-                            let Ok(tag) = Tag::parse(&entry.name) else {
+                        let name = Name::parse(&repo).map_err(|_| RegistryError::NameUnknown)?;
+                        let mut listed = listed_tags(s, name)?;
+                        listed.sort_unstable();
+                        let known = known.unwrap_or_default();
+                        if *known == listed {
+                            return Ok(known);
+                        }
+                        // A name already in the list is known to have its link.
+                        let mut tags = Vec::with_capacity(listed.len());
+                        for tag_name in listed {
+                            let Ok(tag) = Tag::parse(&tag_name) else {
                                 continue;
                             };
-                            if read_link(s, &paths::manifest_tag_current_link(name, tag))?.is_some()
+                            if known.binary_search(&tag_name).is_ok()
+                                || read_link(s, &paths::manifest_tag_current_link(name, tag))?
+                                    .is_some()
                             {
-                                tags.push(entry.name);
-                            } else {
-                                skipped = true;
+                                tags.push(tag_name);
                             }
                         }
-                        Ok((tags, skipped))
+                        Ok(Arc::new(tags))
                     })
                     .await?;
-                list.sort_unstable();
-                let list = Arc::new(list);
-                let expires = skipped.then(|| Instant::now() + self.opts.revalidate_after);
                 self.tag_lists.set(
                     name.as_str(),
                     TagList {
-                        modified,
-                        expires,
+                        checked,
                         tags: Arc::clone(&list),
                     },
                 );

@@ -1,14 +1,14 @@
 //! Blob uploads: sessions, streamed appends, commit, cancel and purge.
 //!
-//! Bytes are hashed as they arrive and written to `_uploads/<uuid>/data`; a finished upload is
-//! verified against its digest, fsynced and renamed to `blobs/.../data`, so a blob is visible only
-//! when complete and correct. Identical concurrent uploads each rename identical bytes into place
-//! and all succeed. A body that breaks off mid-request is cut back to the last acknowledged offset,
+//! Bytes are hashed as they arrive and appended to the upload data at `_uploads/<uuid>/data`
+//! (a [`Upload`]: a file, or an S3 multipart upload); a finished upload is verified against its
+//! digest, sealed and committed to `blobs/.../data` only if that is absent, so a blob is visible
+//! only when complete and correct, and identical concurrent uploads all succeed. A body that breaks off mid-request is cut back to the last acknowledged offset,
 //! so the session stays consistent and nothing becomes visible.
 //!
 //! Sessions live in memory (offset + hasher) and are rebuilt from storage when missing (after a
-//! restart, on another replica, or for an upload registry:2 started): the offset is the data file's
-//! size and the hasher comes from `hashstates/sha256/<offset>` in Go's format, or from rehashing.
+//! restart, on another replica, or for an upload registry:2 started): the offset is the upload
+//! data's stored size and the hasher comes from `hashstates/sha256/<offset>` in Go's format, or from rehashing.
 
 use std::collections::HashMap;
 use std::io;
@@ -21,7 +21,9 @@ use futures_util::{Stream, StreamExt};
 use super::{catalog, write_link, BlobInfo, Registry, RegistryError};
 use crate::digest::{Digest, Hasher};
 use crate::oci::reference::{Name, UploadId};
-use crate::storage::{paths, Storage, UploadFile};
+use crate::storage::backend::{Durability, Storage, Upload};
+use crate::storage::coordinator::Coordinator;
+use crate::storage::paths::{self, Key};
 
 /// Bytes gathered before the writer thread starts: small bodies are written in one go together
 /// with the commit, large ones stream through a dedicated blocking writer.
@@ -93,26 +95,26 @@ impl Sessions {
 /// How much of a body is read and dropped after its write failed, before answering.
 const DISCARD_AFTER_FAILURE: usize = 64 << 20;
 
-/// The write side of one request: lazily opened data file plus the running hash.
+/// The write side of one request: lazily opened upload data plus the running hash.
 struct Sink {
     storage: Arc<dyn Storage>,
-    key: crate::storage::paths::Key,
-    file: Option<Box<dyn UploadFile>>,
+    key: Key,
+    upload: Option<Box<dyn Upload>>,
     start: u64,
     hasher: Hasher,
     written: u64,
 }
 
 impl Sink {
-    fn file(&mut self) -> io::Result<&mut Box<dyn UploadFile>> {
-        match &mut self.file {
-            Some(file) => Ok(file),
+    fn upload(&mut self) -> io::Result<&mut Box<dyn Upload>> {
+        match &mut self.upload {
+            Some(upload) => Ok(upload),
             slot @ None => Ok(slot.insert(self.storage.open_upload(&self.key, self.start)?)),
         }
     }
 
     fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
-        self.file()?.write_all(chunk)?;
+        self.upload()?.append(chunk)?;
         self.hasher.update(chunk);
         self.written += chunk.len() as u64;
         Ok(())
@@ -125,19 +127,29 @@ impl Sink {
     /// Undoes this request's bytes.
     fn rollback(&mut self) -> io::Result<()> {
         let start = self.start;
-        if let Some(file) = &mut self.file {
-            file.truncate(start)?;
+        if let Some(upload) = &mut self.upload {
+            upload.rewind(start)?;
+            upload.persist()?;
         }
         Ok(())
     }
 
-    /// Cuts off anything past what was hashed (bytes a crashed writer may have left) and makes the
-    /// data durable.
-    fn seal(&mut self) -> io::Result<()> {
+    /// Makes this request's bytes visible to the next request of the session (the end of a PATCH).
+    fn persist(&mut self) -> io::Result<()> {
+        match &mut self.upload {
+            Some(upload) => upload.persist(),
+            None => Ok(()),
+        }
+    }
+
+    /// Cuts off anything past what was hashed (bytes a crashed writer may have left), makes the
+    /// data durable and hands the upload over for its commit.
+    fn seal(&mut self) -> io::Result<Box<dyn Upload>> {
         let end = self.end();
-        let file = self.file()?;
-        file.truncate(end)?;
-        file.sync()
+        self.upload()?.seal(end)?;
+        self.upload
+            .take()
+            .ok_or_else(|| io::Error::other("upload closed before its commit"))
     }
 }
 
@@ -259,14 +271,15 @@ fn drain_pending(
     Ok(())
 }
 
-/// Verifies, seals and moves an upload's data into place, links it into the repository and
-/// removes the upload directory.
+/// Verifies, seals and commits an upload's data into the blob store, links it into the
+/// repository and removes the upload directory.
 fn commit(
     storage: &dyn Storage,
+    locks: &dyn Coordinator,
     sink: &mut Sink,
     expected: Digest,
-    layer_link: &str,
-    upload_dir: &str,
+    layer_link: &Key,
+    upload_dir: &Key,
 ) -> Result<BlobInfo, RegistryError> {
     let actual = sink.hasher.clone().finish();
     if actual != expected {
@@ -275,18 +288,15 @@ fn commit(
             actual: Box::new(actual),
         });
     }
-    sink.seal()?;
-    sink.file = None;
-    // An existing blob is reused instead of moved: it must not be swept before the link is
-    // written. The data was streamed without the guard; only the commit takes it.
-    let guard = storage.reference_guard()?;
-    let blob = paths::blob_data(&expected);
-    if storage.size(&blob)?.is_none() {
-        storage.move_durable(&sink.key, &blob)?;
-    }
+    let sealed = sink.seal()?;
+    // An existing blob is kept instead of replaced (create-if-absent): it must not be swept
+    // before the link is written. The data was streamed without the guard; only the commit
+    // takes it.
+    let guard = locks.reference_guard()?;
+    sealed.commit(&paths::blob_data(&expected))?;
     write_link(storage, layer_link, &expected)?;
     drop(guard);
-    storage.delete(upload_dir)?;
+    storage.delete_tree(upload_dir)?;
     Ok(BlobInfo {
         digest: expected,
         size: sink.end(),
@@ -294,13 +304,13 @@ fn commit(
 }
 
 /// Hashes the first `len` bytes of an upload's data (when no usable hash state was stored).
-fn rehash(storage: &dyn Storage, key: &str, len: u64) -> Result<Hasher, RegistryError> {
+fn rehash(storage: &dyn Storage, key: &Key, len: u64) -> Result<Hasher, RegistryError> {
     let mut hasher = Hasher::new();
     if len == 0 {
         return Ok(hasher);
     }
-    let source = storage.open(key)?.ok_or(RegistryError::UploadUnknown)?;
-    let mut chunks = source.chunks(0, len)?;
+    let mut upload = storage.open_upload(key, len)?;
+    let mut chunks = upload.chunks(0, len)?;
     while let Some(chunk) = chunks.next_chunk()? {
         hasher.update(&chunk);
     }
@@ -333,8 +343,10 @@ impl Registry {
         let upload_id = UploadId::parse(&id).ok_or(RegistryError::UploadUnknown)?;
         let started = paths::upload_started_at(name, upload_id);
         // A crash makes an unfinished session moot, so its start time need not be fsynced.
-        self.blocking(move |s| Ok(s.write_volatile(&started, started_at_now().as_bytes())?))
-            .await?;
+        self.blocking(move |s| {
+            Ok(s.put(&started, started_at_now().as_bytes(), Durability::Volatile)?)
+        })
+        .await?;
         self.sessions.insert(
             &id,
             Session {
@@ -368,13 +380,13 @@ impl Registry {
         let hash_states = paths::upload_hash_states(name, id);
         let (offset, hasher) = self
             .blocking(move |s| {
-                let data_len = s.size(&data)?;
-                if data_len.is_none() && s.size(&started)?.is_none() {
+                let data_len = s.upload_size(&data)?;
+                if data_len.is_none() && s.head(&started)?.is_none() {
                     return Err(RegistryError::UploadUnknown);
                 }
                 let offset = data_len.unwrap_or(0);
                 let stored = s
-                    .read(&paths::hash_state_in(&hash_states, offset), 1024)?
+                    .get(&paths::hash_state_in(&hash_states, offset), 1024)?
                     .and_then(|b| Hasher::from_go_state(&b))
                     .filter(|h| h.len() == offset);
                 let hasher = match stored {
@@ -451,13 +463,18 @@ impl Registry {
                     let consistent = sink.rollback().is_ok();
                     return Ok((sink, result, consistent));
                 }
+                if let Err(e) = sink.persist() {
+                    let consistent = sink.rollback().is_ok();
+                    return Ok((sink, Err(e.into()), consistent));
+                }
                 if sink.written > 0 {
                     // Lets a restarted process, another replica or registry:2 resume without
                     // rehashing; losing it only costs a rehash, so it is not fsynced.
                     let end = sink.end();
-                    s.write_volatile(
+                    s.put(
                         &paths::hash_state_in(&hash_states, end),
                         &sink.hasher.to_go_state(),
+                        Durability::Volatile,
                     )?;
                     if let Some(old) = previous_state.filter(|&old| old != end) {
                         s.delete(&paths::hash_state_in(&hash_states, old))?;
@@ -506,6 +523,7 @@ impl Registry {
         let layer_link = paths::layer_link(name, &expected);
         let upload_dir = paths::upload_dir(name, id);
         let expected_len = range.map(|(start, end)| (end - start).saturating_add(1));
+        let locks = Arc::clone(&self.locks);
         let (sink, outcome) = self
             .blocking(move |s| {
                 if result.is_ok() {
@@ -514,7 +532,7 @@ impl Registry {
                 if let Err(e) = result {
                     return Ok((sink, Err((e, false))));
                 }
-                let outcome = commit(s, &mut sink, expected, &layer_link, &upload_dir);
+                let outcome = commit(s, &*locks, &mut sink, expected, &layer_link, &upload_dir);
                 // Whatever went wrong after the data was complete, the session cannot continue.
                 Ok((sink, outcome.map_err(|e| (e, true))))
             })
@@ -562,7 +580,7 @@ impl Registry {
         let sink = Sink {
             storage: Arc::clone(&self.storage),
             key: paths::upload_data(name, upload_id),
-            file: None,
+            upload: None,
             start: 0,
             hasher: Hasher::new(),
             written: 0,
@@ -570,6 +588,7 @@ impl Registry {
         let pumped = pump(sink, body).await;
         let layer_link = paths::layer_link(name, &expected);
         let upload_dir = paths::upload_dir(name, upload_id);
+        let locks = Arc::clone(&self.locks);
         self.blocking(move |s| {
             let mut result = pumped.result;
             if let Some(mut sink) = pumped.sink {
@@ -577,14 +596,15 @@ impl Registry {
                     result = drain_pending(&mut sink, pumped.pending, None);
                 }
                 if result.is_ok() {
-                    return commit(s, &mut sink, expected, &layer_link, &upload_dir).inspect_err(
-                        |_| {
-                            let _ = s.delete(&upload_dir);
-                        },
-                    );
+                    return commit(s, &*locks, &mut sink, expected, &layer_link, &upload_dir)
+                        .inspect_err(|_| {
+                            let _ = s.delete_tree(&upload_dir);
+                        });
                 }
+                // An object store's open upload goes with the tree below; drop ours first.
+                drop(sink);
             }
-            s.delete(&upload_dir)?;
+            s.delete_tree(&upload_dir)?;
             Err(result.err().unwrap_or(RegistryError::UploadUnknown))
         })
         .await
@@ -607,7 +627,7 @@ impl Registry {
         let dir = paths::upload_dir(name, id);
         state.closed = true;
         self.sessions.remove(id.as_str());
-        self.blocking(move |s| Ok(s.delete(&dir)?)).await
+        self.blocking(move |s| Ok(s.delete_tree(&dir)?)).await
     }
 
     /// Removes upload sessions started more than `older_than` ago
@@ -627,7 +647,9 @@ impl Registry {
                 let mut failure = None;
                 catalog::walk_repositories(s, &mut |repo, entries| {
                     if failure.is_some()
-                        || !entries.iter().any(|e| e.is_dir && e.name == "_uploads")
+                        || !entries
+                            .iter()
+                            .any(|e| e.is_prefix() && e.name == "_uploads")
                     {
                         return;
                     }
@@ -681,11 +703,11 @@ impl Registry {
         Ok((sink, pumped.pending, pumped.result))
     }
 
-    fn sink(&self, key: crate::storage::paths::Key, state: &SessionState) -> Sink {
+    fn sink(&self, key: Key, state: &SessionState) -> Sink {
         Sink {
             storage: Arc::clone(&self.storage),
             key,
-            file: None,
+            upload: None,
             start: state.offset,
             hasher: state.hasher.clone(),
             written: 0,
@@ -698,7 +720,7 @@ impl Registry {
         state.closed = true;
         self.sessions.remove(id.as_str());
         let dir = paths::upload_dir(name, id);
-        if let Err(e) = self.blocking(move |s| Ok(s.delete(&dir)?)).await {
+        if let Err(e) = self.blocking(move |s| Ok(s.delete_tree(&dir)?)).await {
             tracing::warn!("could not remove abandoned upload {}: {e}", id.as_str());
         }
     }
@@ -727,20 +749,23 @@ fn purge_repository(
             continue;
         };
         report.scanned += 1;
-        let started = match s.read(&paths::upload_started_at(name, id), 1024)? {
+        let started = match s.get(&paths::upload_started_at(name, id), 1024)? {
             Some(bytes) => parse_started_at(&bytes),
             None => None,
         };
+        // Without a readable start time, the data's last write stands in.
         let started = match started {
             Some(t) => Some(t),
-            None => s.modified(&paths::upload_dir(name, id))?,
+            None => s
+                .head(&paths::upload_data(name, id))?
+                .map(|meta| meta.modified),
         };
         let stale = started
             .and_then(|t| now.duration_since(t).ok())
             .is_some_and(|age| age > older_than);
         if stale {
             if !dry_run {
-                s.delete(&paths::upload_dir(name, id))?;
+                s.delete_tree(&paths::upload_dir(name, id))?;
             }
             report
                 .removed

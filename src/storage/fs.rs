@@ -15,7 +15,7 @@ use super::backend::{self, Child, ChildKind, Committed, Durability, Meta, Upload
 use super::chunks::FileChunks;
 use super::coordinator::{Coordinator, Guard, LockError};
 use super::paths::{self, Key};
-use super::{BlobChunks, BlobSource, Entry, ReferenceGuard, Storage, StorageError, UploadFile};
+use super::{BlobChunks, BlobSource, StorageError};
 
 /// registry:2's filesystem driver rooted at `rootdirectory`.
 #[derive(Debug, Clone)]
@@ -250,44 +250,6 @@ impl BlobSource for FsBlob {
     }
 }
 
-struct FsUpload {
-    file: File,
-    /// For error messages.
-    key: String,
-}
-
-impl Write for FsUpload {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file
-            .write(buf)
-            .map_err(|e| StorageError::wrap("append", &self.key, e))
-    }
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.file
-            .write_all(buf)
-            .map_err(|e| StorageError::wrap("append", &self.key, e))
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl UploadFile for FsUpload {
-    fn sync(&mut self) -> io::Result<()> {
-        self.file
-            .sync_data()
-            .map_err(|e| StorageError::wrap("sync", &self.key, e))
-    }
-
-    fn truncate(&mut self, len: u64) -> io::Result<()> {
-        self.file
-            .set_len(len)
-            .and_then(|()| self.file.seek(SeekFrom::Start(len)))
-            .map_err(|e| StorageError::wrap("truncate", &self.key, e))?;
-        Ok(())
-    }
-}
-
 impl FsStorage {
     fn read_inner(&self, key: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
         let Some(mut file) = not_found_is_none(File::open(self.path(key)))? else {
@@ -305,16 +267,6 @@ impl FsStorage {
         Ok(Some(buf))
     }
 
-    fn size_inner(&self, key: &str) -> io::Result<Option<u64>> {
-        Ok(not_found_is_none(fs::metadata(self.path(key)))?.map(|m| m.len()))
-    }
-
-    fn modified_inner(&self, key: &str) -> io::Result<Option<SystemTime>> {
-        not_found_is_none(fs::metadata(self.path(key)))?
-            .map(|m| m.modified())
-            .transpose()
-    }
-
     fn open_inner(&self, key: &str) -> io::Result<Option<Box<dyn BlobSource>>> {
         let Some(file) = not_found_is_none(File::open(self.path(key)))? else {
             return Ok(None);
@@ -328,152 +280,6 @@ impl FsStorage {
             len: meta.len(),
             immutable: paths::is_in_blob_store(key),
         })))
-    }
-
-    fn write_durable_inner(&self, key: &str, data: &[u8]) -> io::Result<()> {
-        Self::replace(&self.path(key), data, true)
-    }
-
-    fn write_volatile_inner(&self, key: &str, data: &[u8]) -> io::Result<()> {
-        Self::replace(&self.path(key), data, false)
-    }
-
-    fn move_durable_inner(&self, from: &str, to: &str) -> io::Result<()> {
-        let from = self.path(from);
-        let to = self.path(to);
-        let dir = parent(&to)?;
-        // Blobs are moved into directories that do not exist yet.
-        let mut new_dirs = Vec::new();
-        create_dirs(dir, &mut new_dirs)?;
-        fs::rename(&from, &to)?;
-        fsync_dirs(&new_dirs, dir)
-    }
-
-    fn open_upload_inner(&self, key: &str, offset: u64) -> io::Result<Box<dyn UploadFile>> {
-        let path = self.path(key);
-        let open = || {
-            OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-        };
-        let mut file = match open() {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::create_dir_all(parent(&path)?)?;
-                open()?
-            }
-            Err(e) => return Err(e),
-        };
-        if offset > 0 {
-            file.seek(SeekFrom::Start(offset))?;
-        }
-        Ok(Box::new(FsUpload {
-            file,
-            key: key.to_owned(),
-        }))
-    }
-
-    fn list_inner(&self, key: &str) -> io::Result<Vec<Entry>> {
-        let Some(dir) = not_found_is_none(fs::read_dir(self.path(key)))? else {
-            return Ok(Vec::new());
-        };
-        let mut entries = Vec::new();
-        for entry in dir {
-            let entry = entry?;
-            let Ok(name) = entry.file_name().into_string() else {
-                continue;
-            };
-            let is_dir = entry.file_type()?.is_dir();
-            entries.push(Entry { name, is_dir });
-        }
-        Ok(entries)
-    }
-
-    fn delete_inner(&self, key: &str) -> io::Result<()> {
-        let path = self.path(key);
-        let Some(meta) = not_found_is_none(fs::symlink_metadata(&path))? else {
-            return Ok(());
-        };
-        let result = if meta.is_dir() {
-            fs::remove_dir_all(&path)
-        } else {
-            fs::remove_file(&path)
-        };
-        not_found_is_none(result).map(|_| ())
-    }
-
-    fn reference_guard_inner(&self) -> io::Result<ReferenceGuard> {
-        let guard = self.coordinator.reference_lock.acquire(&self.root)?;
-        Ok(ReferenceGuard::holding(guard))
-    }
-}
-
-/// Every error names the operation and the key (`StorageError`), so a log line says what failed
-/// where.
-impl Storage for FsStorage {
-    fn read(&self, key: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
-        self.read_inner(key, limit)
-            .map_err(|e| StorageError::wrap("read", key, e))
-    }
-
-    fn size(&self, key: &str) -> io::Result<Option<u64>> {
-        self.size_inner(key)
-            .map_err(|e| StorageError::wrap("stat", key, e))
-    }
-
-    fn modified(&self, key: &str) -> io::Result<Option<SystemTime>> {
-        self.modified_inner(key)
-            .map_err(|e| StorageError::wrap("stat", key, e))
-    }
-
-    fn open(&self, key: &str) -> io::Result<Option<Box<dyn BlobSource>>> {
-        self.open_inner(key)
-            .map_err(|e| StorageError::wrap("open", key, e))
-    }
-
-    fn write_durable(&self, key: &str, data: &[u8]) -> io::Result<()> {
-        self.write_durable_inner(key, data)
-            .map_err(|e| StorageError::wrap("write", key, e))
-    }
-
-    fn write_volatile(&self, key: &str, data: &[u8]) -> io::Result<()> {
-        self.write_volatile_inner(key, data)
-            .map_err(|e| StorageError::wrap("write", key, e))
-    }
-
-    fn move_durable(&self, from: &str, to: &str) -> io::Result<()> {
-        self.move_durable_inner(from, to)
-            .map_err(|e| StorageError::wrap("move", &format!("{from} -> {to}"), e))
-    }
-
-    fn open_upload(&self, key: &str, offset: u64) -> io::Result<Box<dyn UploadFile>> {
-        self.open_upload_inner(key, offset)
-            .map_err(|e| StorageError::wrap("open for append", key, e))
-    }
-
-    fn list(&self, key: &str) -> io::Result<Vec<Entry>> {
-        self.list_inner(key)
-            .map_err(|e| StorageError::wrap("list", key, e))
-    }
-
-    fn delete(&self, key: &str) -> io::Result<()> {
-        self.delete_inner(key)
-            .map_err(|e| StorageError::wrap("delete", key, e))
-    }
-
-    fn reference_guard(&self) -> io::Result<ReferenceGuard> {
-        self.reference_guard_inner()
-            .map_err(|e| StorageError::wrap("lock", paths::reference_lock().as_str(), e))
-    }
-
-    fn touch(&self, key: &str) -> io::Result<()> {
-        // Opened read-only: setting the time needs ownership, not write permission, and the link
-        // is not changed.
-        File::open(self.path(key))
-            .and_then(|file| file.set_modified(SystemTime::now()))
-            .map_err(|e| StorageError::wrap("touch", key, e))
     }
 }
 
@@ -886,7 +692,11 @@ impl backend::Storage for FsStorage {
     }
 
     fn touch(&self, key: &Key) -> io::Result<()> {
-        Storage::touch(self, key.as_str())
+        // Opened read-only: setting the time needs ownership, not write permission, and the link
+        // is not changed.
+        File::open(self.key_path(key))
+            .and_then(|file| file.set_modified(SystemTime::now()))
+            .map_err(|e| StorageError::wrap("touch", key.as_str(), e))
     }
 
     fn describe(&self) -> String {
@@ -910,57 +720,6 @@ mod tests {
         let mut again = Vec::new();
         create_dirs(&base.join("b/c/d"), &mut again).unwrap();
         assert!(again.is_empty(), "nothing new, nothing to fsync");
-    }
-
-    #[test]
-    fn durable_writes_create_parents_and_replace() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = FsStorage::new(dir.path()).unwrap();
-        s.write_durable("/a/b/c/link", b"one").unwrap();
-        s.write_durable("/a/b/c/link", b"two").unwrap();
-        assert_eq!(s.read("/a/b/c/link", 10).unwrap().unwrap(), b"two");
-        assert_eq!(
-            s.list("/a/b/c").unwrap(),
-            vec![Entry {
-                name: "link".into(),
-                is_dir: false
-            }]
-        );
-        assert!(s.read("/a/b/c/link", 2).is_err());
-        assert_eq!(s.read("/missing", 10).unwrap(), None);
-        assert_eq!(s.read("/a/b/c/link/deeper", 10).unwrap(), None);
-    }
-
-    #[test]
-    fn uploads_append_truncate_and_move() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = FsStorage::new(dir.path()).unwrap();
-        let mut f = s.open_upload("/u/x/data", 0).unwrap();
-        f.write_all(b"hello world").unwrap();
-        f.truncate(5).unwrap();
-        f.write_all(b"!").unwrap();
-        f.sync().unwrap();
-        drop(f);
-        let mut f = s.open_upload("/u/x/data", 6).unwrap();
-        f.write_all(b"?").unwrap();
-        drop(f);
-        s.move_durable("/u/x/data", "/blobs/aa/bb/data").unwrap();
-        assert_eq!(
-            s.read("/blobs/aa/bb/data", 100).unwrap().unwrap(),
-            b"hello!?"
-        );
-        assert_eq!(s.size("/u/x/data").unwrap(), None);
-        let mut r = s
-            .open("/blobs/aa/bb/data")
-            .unwrap()
-            .unwrap()
-            .chunks(5, 2)
-            .unwrap();
-        assert_eq!(r.next_chunk().unwrap().unwrap(), &b"!?"[..]);
-        assert!(r.next_chunk().unwrap().is_none());
-        s.delete("/blobs").unwrap();
-        s.delete("/blobs").unwrap();
-        assert!(s.list("/blobs").unwrap().is_empty());
     }
 }
 

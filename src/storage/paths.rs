@@ -54,15 +54,6 @@ impl std::fmt::Debug for Key {
     }
 }
 
-/// Transitional: the old string-keyed `storage::Storage` trait takes `&str`, so a `&Key`
-/// coerces to one. Only `Key` → `str`; no string becomes a `Key` outside this module.
-impl std::ops::Deref for Key {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
 impl PartialEq<String> for Key {
     fn eq(&self, other: &String) -> bool {
         self.0 == *other

@@ -219,7 +219,12 @@ pub async fn repository_rows(registry: &Registry, names: Vec<String>) -> Vec<Rep
                     blobs.extend(parsed.blobs.iter().map(|b| (b.digest, b.size)));
                 }
             }
-            let changed = registry.repository_changed(name).await.ok().flatten();
+            // The repository last changed when one of its tags was last pushed.
+            let changed = registry
+                .tag_push_times(name, tags.clone())
+                .await
+                .ok()
+                .and_then(|times| times.into_iter().flatten().max());
             RepositoryRow {
                 tags: tags.len(),
                 size: blobs.values().sum(),
