@@ -12,7 +12,7 @@
 //! certificate stays in use.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +27,7 @@ use crate::proxy::Proxy;
 use crate::registry::{Registry, RegistryOptions};
 use crate::report::error_chain;
 use crate::server::{self, ServeSettings};
+use crate::storage::settings::StorageSettings;
 use crate::web::{self, WebOptions};
 
 use super::{GlobalArgs, Printer};
@@ -82,7 +83,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         tracing::info!(
             "no config file ({} not found): serving {} on {} {}",
             global.config_path().display(),
-            settings.root.display(),
+            settings.storage.describe(),
             settings.addr,
             if settings.htpasswd.is_some() {
                 "with htpasswd authentication"
@@ -91,12 +92,16 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             }
         );
     }
-    let (app, registry) = build_app(&settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("regctl-serve")
         .build()
         .context("cannot start the async runtime")?;
+    // Inside the runtime, so an object-store backend runs its client on it.
+    let (app, registry) = {
+        let _enter = runtime.enter();
+        build_app(&settings)?
+    };
     let outcome = runtime.block_on(async {
         start_health(&settings, &registry)?;
         spawn_upload_purger(&settings, registry);
@@ -109,9 +114,11 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
 
 /// The registry API over the configured storage, as the router the server shell wraps.
 fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)> {
-    let registry = Registry::open_filesystem(&settings.root, RegistryOptions::default())
-        .with_context(|| format!("cannot use storage root {}", settings.root.display()))?;
-    let registry = Arc::new(registry);
+    let store = settings
+        .storage
+        .open()
+        .with_context(|| format!("cannot use storage {}", settings.storage.describe()))?;
+    let registry = Arc::new(Registry::open(&store, RegistryOptions::default()));
     let options = ApiOptions {
         delete_enabled: settings.delete_enabled,
         readonly: settings.readonly,
@@ -136,7 +143,7 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
                 login_required: settings.htpasswd.is_some(),
                 secure_cookies: settings.is_tls(),
                 public_host: settings.host.clone(),
-                storage_root: Some(settings.root.clone()),
+                storage_root: settings.storage.filesystem_root().map(Path::to_path_buf),
             },
         ));
     }
@@ -302,7 +309,7 @@ fn ready_line(settings: &ServeSettings, addr: SocketAddr, tls: bool) -> String {
     let on_off = |on: bool| if on { "on" } else { "off" };
     format!(
         "regctl serve: listening on {scheme}://{addr} (storage {}, auth {}, TLS {})",
-        settings.root.display(),
+        settings.storage.describe(),
         on_off(settings.htpasswd.is_some() || settings.token.is_some()),
         on_off(tls)
     )
@@ -323,6 +330,16 @@ fn load_settings(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<(Serve
     // `--root` replaces the configured directory before validation, so a directory it overrides
     // (such as the default ./registry-data in an unwritable working directory) is never checked.
     if let Some(root) = &args.root {
+        if let Some(other) = loaded
+            .config
+            .storage_driver()
+            .filter(|driver| *driver != "filesystem")
+        {
+            bail!(
+                "--root sets storage.filesystem.rootdirectory, but the config stores images with \
+                 the {other} driver: drop --root, or change the storage section"
+            );
+        }
         if let Some(driver) = loaded
             .config
             .storage
@@ -358,7 +375,7 @@ fn load_settings(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<(Serve
         settings.addr.clone_from(addr);
     }
     if let Some(root) = &args.root {
-        settings.root.clone_from(root);
+        settings.storage = StorageSettings::Filesystem(root.clone());
     }
     // The pages sign users in against htpasswd; with tokens from a token server they would have
     // no one to ask, and must not become a way around it.
@@ -418,7 +435,10 @@ mod tests {
         let config = config.to_str().unwrap();
         let (args, global) = parse(&["-c", config, "--root", "/srv/flag"]);
         let (settings, _) = load_settings(&args, &global).unwrap();
-        assert_eq!(settings.root, PathBuf::from("/srv/flag"));
+        assert_eq!(
+            settings.storage,
+            StorageSettings::Filesystem(PathBuf::from("/srv/flag"))
+        );
         assert_eq!(settings.addr, "127.0.0.1:6000");
     }
 

@@ -50,7 +50,7 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
         NoOp("bounds Go's OS threads; regctl's blocking pool has its own bound"),
     ),
     ("storage.inmemory", Unsupported("the inmemory storage driver")),
-    ("storage.s3", Unsupported("the s3 storage driver")),
+    ("storage.s3", Honoured),
     ("storage.gcs", Unsupported("the gcs storage driver")),
     ("storage.azure", Unsupported("the azure storage driver")),
     ("storage.swift", Unsupported("the swift storage driver")),
@@ -393,8 +393,8 @@ mod tests {
             ["http.net", "notifications.endpoints", "redis"]
         );
         assert_eq!(
-            problems("version: 0.1\nstorage:\n  s3:\n    bucket: b\n    region: r\n"),
-            ["storage.s3"]
+            problems("version: 0.1\nstorage:\n  gcs:\n    bucket: b\n"),
+            ["storage.gcs"]
         );
         assert_eq!(
             problems("version: 0.1\nstorage: inmemory\n"),

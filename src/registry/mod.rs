@@ -131,6 +131,12 @@ impl Registry {
         }
     }
 
+    /// A registry over an opened store (`storage::settings::StorageSettings::open`).
+    #[must_use]
+    pub fn open(store: &crate::storage::settings::Store, opts: RegistryOptions) -> Self {
+        Self::new(Arc::clone(&store.data), Arc::clone(&store.locks), opts)
+    }
+
     /// A registry over registry:2's filesystem layout under `root`
     /// (`storage.filesystem.rootdirectory`).
     ///

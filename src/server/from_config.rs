@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::config::{Config, Diagnostic};
+use crate::storage::settings::StorageSettings;
 
 use crate::certs::acme::letsencrypt_production;
 use crate::certs::{CertError, SubjectName};
@@ -18,9 +19,11 @@ use super::{
 pub enum SettingsError {
     #[error(
         "storage driver {0:?} is not supported by regctl serve: use storage.filesystem \
-         (registry:2's on-disk layout)"
+         (registry:2's on-disk layout) or storage.s3 (registry:2's S3 layout)"
     )]
     StorageDriver(String),
+    #[error("storage.s3: {}", .0.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))]
+    S3(Vec<crate::config::s3::S3Problem>),
     #[error(
         "auth kind {0:?} is not supported by regctl serve: use auth.htpasswd (manage users with \
          `regctl user add`) or auth.token"
@@ -76,10 +79,18 @@ impl ServeSettings {
             return Err(SettingsError::Unsupported(unsupported));
         }
         let defaults = Self::default();
-        let root = match config.storage_driver() {
-            Some("filesystem") => config.storage_root().unwrap_or(defaults.root),
+        let storage = match config.storage_driver() {
+            Some("filesystem") => match config.storage_root() {
+                Some(root) => StorageSettings::Filesystem(root),
+                None => defaults.storage,
+            },
+            Some("s3") => match config.s3() {
+                Some(Ok(s3)) => StorageSettings::S3(Box::new(s3)),
+                Some(Err(problems)) => return Err(SettingsError::S3(problems)),
+                None => return Err(SettingsError::StorageDriver("s3".to_owned())),
+            },
             Some(other) => return Err(SettingsError::StorageDriver(other.to_owned())),
-            None => defaults.root,
+            None => defaults.storage,
         };
         let htpasswd = match config.auth.as_ref() {
             None => None,
@@ -163,7 +174,7 @@ impl ServeSettings {
 
         Ok(Self {
             addr: config.http_addr().map_or(defaults.addr, ToOwned::to_owned),
-            root,
+            storage,
             delete_enabled: config.delete_enabled(),
             readonly: config.readonly(),
             htpasswd,
@@ -371,7 +382,10 @@ mod tests {
         );
         let s = settings(&yaml, &[]).unwrap();
         assert_eq!(s.addr, ":5000");
-        assert_eq!(s.root, PathBuf::from("/srv/reg"));
+        assert_eq!(
+            s.storage,
+            StorageSettings::Filesystem(PathBuf::from("/srv/reg"))
+        );
         assert!(s.delete_enabled);
         assert!(s.http2_disabled);
         assert_eq!(
@@ -487,12 +501,12 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_honour() {
-        let yaml = "version: 0.1\nstorage:\n  s3:\n    bucket: b\n    region: r\n";
+        let yaml = "version: 0.1\nstorage:\n  gcs:\n    bucket: b\n";
         let err = settings(yaml, &[]).unwrap_err();
         assert!(matches!(err, SettingsError::Unsupported(_)), "{err}");
         assert!(
             err.to_string()
-                .starts_with("storage.s3: regctl serve does not support the s3 storage driver"),
+                .starts_with("storage.gcs: regctl serve does not support the gcs storage driver"),
             "{err}"
         );
         let yaml = format!("{BASE}auth:\n  silly:\n    realm: r\n    service: s\n");

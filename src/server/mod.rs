@@ -167,8 +167,8 @@ impl Default for UploadPurging {
 pub struct ServeSettings {
     /// `http.addr`: `HOST:PORT`; port 0 picks a free port; `:PORT` means every interface.
     pub addr: String,
-    /// `storage.filesystem.rootdirectory`.
-    pub root: PathBuf,
+    /// `storage`: the driver and its settings (`filesystem` or `s3`).
+    pub storage: crate::storage::settings::StorageSettings,
     /// `storage.delete.enabled`.
     pub delete_enabled: bool,
     /// `storage.maintenance.readonly.enabled`.
@@ -217,7 +217,9 @@ impl Default for ServeSettings {
     fn default() -> Self {
         Self {
             addr: "127.0.0.1:5000".to_owned(),
-            root: PathBuf::from("./registry-data"),
+            storage: crate::storage::settings::StorageSettings::Filesystem(PathBuf::from(
+                "./registry-data",
+            )),
             delete_enabled: false,
             readonly: false,
             htpasswd: None,

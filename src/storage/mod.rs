@@ -16,6 +16,7 @@ pub mod fs;
 pub mod memory;
 pub mod paths;
 pub mod s3;
+pub mod settings;
 pub mod tree;
 
 use std::io;

@@ -604,7 +604,7 @@ fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
             "notifications:\n  endpoints:\n    - name: l\n      url: http://127.0.0.1:9/e\n",
         ),
         ("redis", "redis:\n  addr: 127.0.0.1:6379\n"),
-        ("storage.s3", ""),
+        ("storage.gcs", ""),
         (
             "http.prefix",
             "http:\n  addr: 127.0.0.1:0\n  prefix: /reg/\n",
@@ -628,8 +628,8 @@ fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
     ];
     for (key, extra) in cases {
         let tmp = tempfile::tempdir().unwrap();
-        let storage = if *key == "storage.s3" {
-            "storage:\n  s3:\n    bucket: b\n    region: r\n".to_owned()
+        let storage = if *key == "storage.gcs" {
+            "storage:\n  gcs:\n    bucket: b\n".to_owned()
         } else {
             format!(
                 "storage:\n  filesystem:\n    rootdirectory: {}\n",

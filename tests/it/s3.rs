@@ -10,7 +10,12 @@ use regctl::config::s3::S3Settings;
 use regctl::digest::Digest;
 use regctl::storage::s3::S3Storage;
 
+use crate::common::docker_registry::DockerRegistry;
+use crate::common::free_port;
+use crate::common::oci::{layout_blobs, oci_reference, write_oci_layout};
+use crate::common::registry::skopeo;
 use crate::common::s3::{self as s3server, ACCESS_KEY, REGION, SECRET_KEY};
+use crate::common::server::Server;
 
 const MIB: usize = 1024 * 1024;
 
@@ -290,4 +295,150 @@ fn passes_the_storage_conformance_suite() {
         let storage = backend(&rt, &bucket, root, "");
         regctl::storage::conformance::run(&storage);
     }
+}
+
+/// One registry:2 config.yml for an S3 store on the local server, listening on `addr`: regctl
+/// and Debian's `docker-registry` read the same file.
+fn s3_config(dir: &std::path::Path, bucket: &str, addr: &str) -> std::path::PathBuf {
+    let config = dir.join(format!("config-{}.yml", addr.replace([':', '.'], "-")));
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n\
+             storage:\n  s3:\n    region: {REGION}\n    regionendpoint: {}\n    bucket: {bucket}\n\
+             \x20   rootdirectory: /registry\n    accesskey: {ACCESS_KEY}\n    secretkey: {SECRET_KEY}\n\
+             \x20   forcepathstyle: true\n    secure: false\n    v4auth: true\n\
+             \x20 delete:\n    enabled: true\n  redirect:\n    disable: true\n\
+             http:\n  addr: {addr}\n  secret: regctl-test-secret\n",
+            s3server::endpoint()
+        ),
+    )
+    .unwrap();
+    config
+}
+
+fn push(layout: &std::path::Path, tag: &str, addr: &str, repo: &str) {
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        &oci_reference(layout, tag),
+        &format!("docker://{addr}/{repo}:{tag}"),
+    ]);
+}
+
+fn pull(addr: &str, repo: &str, tag: &str, into: &std::path::Path) -> Vec<String> {
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        &format!("docker://{addr}/{repo}:{tag}"),
+        &oci_reference(into, tag),
+    ]);
+    layout_blobs(into)
+}
+
+fn list_tags(addr: &str, repo: &str) -> serde_json::Value {
+    let tags = skopeo(&[
+        "list-tags",
+        "--tls-verify=false",
+        &format!("docker://{addr}/{repo}"),
+    ]);
+    serde_json::from_str::<serde_json::Value>(&tags).unwrap()["Tags"].clone()
+}
+
+/// `regctl serve` on `storage.s3`: skopeo pushes (layers larger than one S3 part) and pulls with
+/// digests kept, and Debian's `docker-registry` with its s3 driver serves what regctl wrote from
+/// the same config file, and regctl serves what it wrote, in registry:2's S3 layout.
+#[test]
+fn regctl_serve_on_s3_and_docker_registry_share_one_bucket() {
+    let work = tempfile::tempdir().unwrap();
+    let bucket = s3server::bucket();
+    let layout = work.path().join("layout");
+    // Two 6 MiB layers: more than the 5 MiB part size, so uploads are real multipart uploads.
+    write_oci_layout(&layout, "v1", 2, 6 * MIB);
+
+    let regctl_addr = format!("127.0.0.1:{}", free_port());
+    let regctl_config = s3_config(work.path(), &bucket, &regctl_addr);
+    let server = Server::start_with_args(
+        &["serve", "-c", regctl_config.to_str().unwrap(), "--no-web"],
+        &[],
+    );
+    assert_eq!(server.addr, regctl_addr);
+    push(&layout, "v1", &server.addr, "from/regctl");
+    assert_eq!(
+        pull(&server.addr, "from/regctl", "v1", &work.path().join("out1")),
+        layout_blobs(&layout)
+    );
+    assert_eq!(
+        list_tags(&server.addr, "from/regctl"),
+        serde_json::json!(["v1"])
+    );
+
+    // The keys are distribution's, below the root directory, with no directory objects.
+    let rt = runtime();
+    let storage = backend(&rt, &bucket, "/registry", "");
+    let keys = rt.block_on(async {
+        let listed: Vec<_> = storage
+            .walk("/docker/registry/v2/repositories/from/regctl/_manifests/tags")
+            .try_collect()
+            .await
+            .unwrap();
+        listed.into_iter().map(|(key, _)| key).collect::<Vec<_>>()
+    });
+    assert!(keys.iter().any(|k| k == "v1/current/link"), "{keys:?}");
+
+    let peer_addr = format!("127.0.0.1:{}", free_port());
+    let peer =
+        DockerRegistry::start_with_config(&s3_config(work.path(), &bucket, &peer_addr), &peer_addr);
+    assert_eq!(
+        pull(&peer.addr, "from/regctl", "v1", &work.path().join("out2")),
+        layout_blobs(&layout),
+        "docker-registry's s3 driver serves what regctl wrote"
+    );
+    let other = work.path().join("other");
+    write_oci_layout(&other, "v2", 1, 300_000);
+    push(&other, "v2", &peer.addr, "from/distribution");
+    assert_eq!(
+        pull(
+            &server.addr,
+            "from/distribution",
+            "v2",
+            &work.path().join("out3")
+        ),
+        layout_blobs(&other),
+        "regctl serves what docker-registry's s3 driver wrote"
+    );
+    let catalog = String::from_utf8(
+        std::process::Command::new("curl")
+            .args(["-sSf", &format!("http://{}/v2/_catalog", server.addr)])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        catalog.contains("\"from/distribution\"") && catalog.contains("\"from/regctl\""),
+        "{catalog}"
+    );
+
+    // A delete through regctl is seen by docker-registry.
+    skopeo(&[
+        "delete",
+        "--tls-verify=false",
+        &format!("docker://{}/from/regctl:v1", server.addr),
+    ]);
+    let gone = std::process::Command::new(crate::common::require_tool("skopeo", "skopeo"))
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{}/from/regctl:v1", peer.addr),
+        ])
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(
+        !gone.status.success(),
+        "the deleted tag is gone for docker-registry too"
+    );
 }

@@ -70,6 +70,9 @@ impl DockerRegistry {
                 cmd.env_remove(key);
             }
         }
+        // Its s3 driver panics at start (LoadCustomCABundleError) when AWS_CA_BUNDLE is set, as
+        // some machines set it for every tool; the tests' S3 server is plain HTTP anyway.
+        cmd.env_remove("AWS_CA_BUNDLE");
         for (key, value) in envs {
             cmd.env(key, value);
         }
