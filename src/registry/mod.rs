@@ -267,6 +267,46 @@ mod tests {
         );
     }
 
+    /// Two registries over one store (replicas behind a load balancer): an upload's requests
+    /// land on either, each sees what the other appended, and the blob is visible to both.
+    #[tokio::test]
+    async fn an_upload_alternates_between_replicas() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Registry::open_filesystem(dir.path(), RegistryOptions::default()).unwrap();
+        let b = Registry::open_filesystem(dir.path(), RegistryOptions::default()).unwrap();
+        let name = Name::parse("team/app").unwrap();
+        let data = b"first part|second part|third part";
+        let started = a.start_upload(name).await.unwrap();
+        let id = crate::oci::reference::UploadId::parse(&started.id).unwrap();
+        let at = a
+            .append_upload(name, id, None, body(&data[..11]))
+            .await
+            .unwrap();
+        assert_eq!(at.offset, 11);
+        let at = b
+            .append_upload(name, id, Some((11, 22)), body(&data[11..23]))
+            .await
+            .unwrap();
+        assert_eq!(at.offset, 23);
+        // A's session still says 11: storage says 23, and A continues from there.
+        assert_eq!(a.upload_status(name, id).await.unwrap().offset, 23);
+        a.append_upload(name, id, Some((23, 27)), body(&data[23..28]))
+            .await
+            .unwrap();
+        let digest = Digest::of(data);
+        let info = b
+            .finish_upload(name, id, None, body(&data[28..]), digest)
+            .await
+            .unwrap();
+        assert_eq!(info.size, data.len() as u64);
+        assert_eq!(a.stat_blob(name, digest).await.unwrap(), data.len() as u64);
+        // B finished it: for A the session is over too.
+        assert!(matches!(
+            a.upload_status(name, id).await,
+            Err(RegistryError::UploadUnknown)
+        ));
+    }
+
     #[tokio::test]
     async fn purge_removes_only_stale_uploads_and_dry_run_keeps_them() {
         let dir = tempfile::tempdir().unwrap();

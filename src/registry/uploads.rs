@@ -317,6 +317,42 @@ fn rehash(storage: &dyn Storage, key: &Key, len: u64) -> Result<Hasher, Registry
     Ok(hasher)
 }
 
+/// An upload's offset and hash as storage holds them: the offset is the stored data's size, the
+/// hash comes from the hash state stored at that offset (Go's format, registry:2's too) or from
+/// rehashing. With `known` (the offset a session in memory has), `None` when storage agrees.
+/// [`RegistryError::UploadUnknown`] when the upload is gone (finished, cancelled or never made).
+fn load_session(
+    s: &dyn Storage,
+    repo: &str,
+    upload: &str,
+    known: Option<u64>,
+) -> Result<Option<(u64, Hasher)>, RegistryError> {
+    // Validated by the caller; parsing the owned copies again is free of I/O.
+    let name = Name::parse(repo).map_err(|_| RegistryError::NameUnknown)?;
+    let id = UploadId::parse(upload).ok_or(RegistryError::UploadUnknown)?;
+    let data = paths::upload_data(name, id);
+    let data_len = s.upload_size(&data)?;
+    if data_len.is_none() && s.head(&paths::upload_started_at(name, id))?.is_none() {
+        return Err(RegistryError::UploadUnknown);
+    }
+    let offset = data_len.unwrap_or(0);
+    if known == Some(offset) {
+        return Ok(None);
+    }
+    let stored = s
+        .get(
+            &paths::hash_state_in(&paths::upload_hash_states(name, id), offset),
+            1024,
+        )?
+        .and_then(|b| Hasher::from_go_state(&b))
+        .filter(|h| h.len() == offset);
+    let hasher = match stored {
+        Some(h) => h,
+        None => rehash(s, &data, offset)?,
+    };
+    Ok(Some((offset, hasher)))
+}
+
 /// distribution's `startedat`: `time.Now().UTC().Format(time.RFC3339)`, e.g. `2024-05-01T12:34:56Z`.
 fn started_at_now() -> String {
     let now = time::OffsetDateTime::now_utc();
@@ -375,27 +411,12 @@ impl Registry {
                 Err(RegistryError::UploadUnknown)
             };
         }
-        let started = paths::upload_started_at(name, id);
-        let data = paths::upload_data(name, id);
-        let hash_states = paths::upload_hash_states(name, id);
+        let repo = name.as_str().to_owned();
+        let upload = id.as_str().to_owned();
         let (offset, hasher) = self
-            .blocking(move |s| {
-                let data_len = s.upload_size(&data)?;
-                if data_len.is_none() && s.head(&started)?.is_none() {
-                    return Err(RegistryError::UploadUnknown);
-                }
-                let offset = data_len.unwrap_or(0);
-                let stored = s
-                    .get(&paths::hash_state_in(&hash_states, offset), 1024)?
-                    .and_then(|b| Hasher::from_go_state(&b))
-                    .filter(|h| h.len() == offset);
-                let hasher = match stored {
-                    Some(h) => h,
-                    None => rehash(s, &data, offset)?,
-                };
-                Ok((offset, hasher))
-            })
-            .await?;
+            .blocking(move |s| load_session(s, &repo, &upload, None))
+            .await?
+            .ok_or(RegistryError::UploadUnknown)?;
         Ok(self.sessions.insert(
             id.as_str(),
             Session {
@@ -410,6 +431,57 @@ impl Registry {
         ))
     }
 
+    /// Checks an in-memory session against storage: another replica (or registry:2) may have
+    /// appended to, finished or cancelled the upload since this process last touched it. The
+    /// stored size is the truth; a different one reloads offset and hash from storage, a vanished
+    /// upload closes the session. Costs one size lookup per request.
+    async fn revalidate(
+        &self,
+        name: Name<'_>,
+        id: UploadId<'_>,
+        state: &mut SessionState,
+    ) -> Result<(), RegistryError> {
+        if state.closed {
+            return Err(RegistryError::UploadUnknown);
+        }
+        let repo = name.as_str().to_owned();
+        let upload = id.as_str().to_owned();
+        let offset = state.offset;
+        let reloaded = self
+            .blocking(move |s| load_session(s, &repo, &upload, Some(offset)))
+            .await?;
+        match reloaded {
+            None => Ok(()),
+            Some((offset, hasher)) => {
+                tracing::debug!(
+                    upload = id.as_str(),
+                    from = state.offset,
+                    to = offset,
+                    "upload changed elsewhere: session reloaded from storage"
+                );
+                state.offset = offset;
+                state.hasher = hasher;
+                state.hash_state_at = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// [`Registry::revalidate`], dropping the session from memory when the upload is gone.
+    async fn revalidate_or_forget(
+        &self,
+        name: Name<'_>,
+        id: UploadId<'_>,
+        state: &mut SessionState,
+    ) -> Result<(), RegistryError> {
+        let result = self.revalidate(name, id, state).await;
+        if matches!(result, Err(RegistryError::UploadUnknown)) {
+            state.closed = true;
+            self.sessions.remove(id.as_str());
+        }
+        result
+    }
+
     /// Where upload `id` stands (`GET` on the upload URL).
     ///
     /// # Errors
@@ -420,10 +492,8 @@ impl Registry {
         id: UploadId<'_>,
     ) -> Result<UploadStatus, RegistryError> {
         let session = self.session(name, id).await?;
-        let state = session.state.lock().await;
-        if state.closed {
-            return Err(RegistryError::UploadUnknown);
-        }
+        let mut state = session.state.lock().await;
+        self.revalidate_or_forget(name, id, &mut state).await?;
         Ok(UploadStatus {
             id: id.as_str().to_owned(),
             offset: state.offset,
@@ -449,6 +519,7 @@ impl Registry {
     {
         let session = self.session(name, id).await?;
         let mut state = session.state.lock().await;
+        self.revalidate_or_forget(name, id, &mut state).await?;
         let (mut sink, pending, mut result) =
             self.receive(name, id, &mut state, range, body).await?;
         let hash_states = paths::upload_hash_states(name, id);
@@ -518,6 +589,7 @@ impl Registry {
     {
         let session = self.session(name, id).await?;
         let mut state = session.state.lock().await;
+        self.revalidate_or_forget(name, id, &mut state).await?;
         let (mut sink, pending, mut result) =
             self.receive(name, id, &mut state, range, body).await?;
         let layer_link = paths::layer_link(name, &expected);

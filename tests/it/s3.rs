@@ -13,7 +13,7 @@ use regctl::storage::s3::S3Storage;
 use crate::common::docker_registry::DockerRegistry;
 use crate::common::free_port;
 use crate::common::oci::{layout_blobs, oci_reference, write_oci_layout};
-use crate::common::registry::skopeo;
+use crate::common::registry::{digest, header, skopeo, Reg};
 use crate::common::s3::{self as s3server, ACCESS_KEY, REGION, SECRET_KEY};
 use crate::common::server::Server;
 
@@ -441,4 +441,116 @@ fn regctl_serve_on_s3_and_docker_registry_share_one_bucket() {
         !gone.status.success(),
         "the deleted tag is gone for docker-registry too"
     );
+}
+
+/// The path and query of an upload `Location`, to send the next request to another replica.
+fn upload_path(location: &str) -> String {
+    match reqwest::Url::parse(location) {
+        Ok(url) => match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+        Err(_) => location.to_owned(),
+    }
+}
+
+/// Two stateless `regctl serve` replicas on one bucket, as behind a round-robin load balancer:
+/// one chunked upload's requests alternate between them (each continues the multipart upload
+/// and the hash state the other left), the blob and the image pushed through one are served by
+/// the other, and a delete on one is seen by the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn replicas_on_one_bucket_share_uploads_images_and_deletes() {
+    let work = tempfile::tempdir().unwrap();
+    let bucket = s3server::bucket();
+    let start = |work: &std::path::Path, bucket: &str| {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let config = s3_config(work, bucket, &addr);
+        Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
+    };
+    let (one, two) = (start(work.path(), &bucket), start(work.path(), &bucket));
+    let (a, b) = (
+        Reg::new(&format!("http://{}", one.addr)),
+        Reg::new(&format!("http://{}", two.addr)),
+    );
+
+    // 14 MiB in three PATCHes (A, B, A) and a PUT with the last bytes on B.
+    let data = pattern(14 * MIB + 123, 7);
+    let cuts = [0, 6 * MIB, 9 * MIB, 13 * MIB, data.len()];
+    let r = a.post("/v2/team/app/blobs/uploads/").send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let mut location = upload_path(&header(&r, "location"));
+    for (i, window) in cuts.windows(2).take(3).enumerate() {
+        let replica = if i % 2 == 0 { &a } else { &b };
+        let r = replica
+            .patch(&location)
+            .header("content-type", "application/octet-stream")
+            .header("content-range", format!("{}-{}", window[0], window[1] - 1))
+            .body(data[window[0]..window[1]].to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202, "PATCH {i}: {}", r.text().await.unwrap());
+        assert_eq!(header(&r, "range"), format!("0-{}", window[1] - 1));
+        location = upload_path(&header(&r, "location"));
+    }
+    let blob_digest = digest(&data);
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let r = b
+        .put(&format!("{location}{sep}digest={blob_digest}"))
+        .header("content-type", "application/octet-stream")
+        .body(data[cuts[3]..].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "PUT: {}", r.text().await.unwrap());
+    for replica in [&a, &b] {
+        let got = replica
+            .get(&format!("/v2/team/app/blobs/{blob_digest}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(digest(&got.bytes().await.unwrap()), blob_digest);
+    }
+
+    // An image pushed through A is listed and served by B; deleted through B, gone on A.
+    let (manifest, manifest_digest) = a.push_image("team/app", "v1", &[b"layer one"]).await;
+    let r = b.get("/v2/team/app/manifests/v1").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap(), manifest);
+    let tags: serde_json::Value = b
+        .get("/v2/team/app/tags/list")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tags["tags"], serde_json::json!(["v1"]));
+    let r = a.get("/v2/team/app/manifests/v1").send().await.unwrap();
+    assert_eq!(r.status(), 200, "A caches the tag it served");
+    let r = b
+        .delete(&format!("/v2/team/app/manifests/{manifest_digest}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    // A's caches are trusted for at most a second (`revalidate_after`); then it asks S3.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let status = a
+            .get("/v2/team/app/manifests/v1")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == 404 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "A still serves the deleted tag"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
