@@ -11,7 +11,32 @@ use super::{empty_response, Api, Event};
 use crate::digest::Digest;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::Name;
+use crate::registry::BlobRead;
 use crate::storage::BlobSource;
+
+/// Go's `http.Redirect` answer to a GET, which registry:2 sends for a blob in S3: 307, the
+/// `Location`, and a one-line HTML body naming it.
+fn temporary_redirect(url: &str) -> Response {
+    let escaped = url
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;");
+    let mut response = Response::new(Body::from(format!(
+        "<a href=\"{escaped}\">Temporary Redirect</a>.\n\n"
+    )));
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(url) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
 
 /// Chunks read ahead of the socket.
 const READ_AHEAD: usize = 3;
@@ -108,11 +133,18 @@ impl Api {
         }
         let head = parts.method == http::Method::HEAD;
         let range = parts.headers.get(header::RANGE);
+        // HEAD is answered here even where registry:2 redirects it: same headers, no bytes.
         let (size, source) = if head {
             (self.registry.stat_blob(name, digest).await?, None)
         } else {
-            let source = self.registry.open_blob(name, digest).await?;
-            (source.len(), Some(source))
+            match self
+                .registry
+                .read_blob(name, digest, self.opts.redirect)
+                .await?
+            {
+                BlobRead::Source(source) => (source.len(), Some(source)),
+                BlobRead::Redirect(url) => return Ok(temporary_redirect(&url)),
+            }
         };
         let range = match range {
             Some(value) => parse_range(value.to_str().unwrap_or(""), size),

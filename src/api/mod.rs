@@ -103,6 +103,9 @@ pub struct ApiOptions {
     pub max_manifest_bytes: usize,
     /// `proxy.remoteurl`: a pull-through cache; misses go to the upstream, writes are refused.
     pub proxy: Option<Arc<crate::proxy::Proxy>>,
+    /// Not `storage.redirect.disable`: blob GETs answer 307 to the backend's download URL when it
+    /// has one (S3), as registry:2 does.
+    pub redirect: bool,
 }
 
 impl Default for ApiOptions {
@@ -115,6 +118,7 @@ impl Default for ApiOptions {
             scheme: "http",
             max_manifest_bytes: 4 << 20,
             proxy: None,
+            redirect: false,
         }
     }
 }

@@ -123,6 +123,7 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
         delete_enabled: settings.delete_enabled,
         readonly: settings.readonly,
         relative_urls: settings.relativeurls,
+        redirect: settings.blob_redirects,
         host: settings.host.clone(),
         scheme: if settings.is_tls() { "https" } else { "http" },
         proxy: settings

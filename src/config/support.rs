@@ -70,10 +70,7 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ),
     ("storage.maintenance.uploadpurging", Honoured),
     ("storage.maintenance.readonly.enabled", Honoured),
-    (
-        "storage.redirect.disable",
-        NoOp("filesystem storage never redirects blob downloads"),
-    ),
+    ("storage.redirect.disable", Honoured),
     (
         "storage.tag.concurrencylimit",
         NoOp("parallelism of registry:2's tag lookups on delete"),

@@ -11,6 +11,13 @@ use crate::oci::reference::Name;
 use crate::storage::backend::{BlobSource, Storage};
 use crate::storage::paths::{self, Key};
 
+/// How a blob GET is answered: its bytes, or a redirect to where the client downloads them.
+pub enum BlobRead {
+    Source(Box<dyn BlobSource>),
+    /// A URL from [`Storage::download_url`].
+    Redirect(String),
+}
+
 /// A blob's digest and size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobInfo {
@@ -151,6 +158,40 @@ impl Registry {
         self.blocking(move |s| {
             check_linked(s, &layer, &revision, digest, touch)?;
             s.open(&paths::blob_data(&digest))?
+                .ok_or(RegistryError::BlobUnknown(digest))
+        })
+        .await
+    }
+
+    /// Opens a blob of `name` for a GET, or, with `redirect` and a backend that has download
+    /// URLs (S3), returns the URL to redirect the client to (`storage.redirect.disable` false,
+    /// as registry:2 does by default). One link check either way.
+    ///
+    /// # Errors
+    /// [`RegistryError::BlobUnknown`] when the repository does not link it; signing errors.
+    pub async fn read_blob(
+        &self,
+        name: Name<'_>,
+        digest: Digest,
+        redirect: bool,
+    ) -> Result<BlobRead, RegistryError> {
+        let layer = paths::layer_link(name, &digest);
+        let revision = paths::manifest_revision_link(name, &digest);
+        let touch = self.touched.due(&layer);
+        self.blocking(move |s| {
+            check_linked(s, &layer, &revision, digest, touch)?;
+            let data = paths::blob_data(&digest);
+            if redirect {
+                if let Some(url) = s.download_url(&data)? {
+                    // The URL works whether or not the object exists; registry:2 stats first.
+                    return match blob_size(s, &digest)? {
+                        Some(_) => Ok(BlobRead::Redirect(url)),
+                        None => Err(RegistryError::BlobUnknown(digest)),
+                    };
+                }
+            }
+            s.open(&data)?
+                .map(BlobRead::Source)
                 .ok_or(RegistryError::BlobUnknown(digest))
         })
         .await

@@ -20,7 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use blobs::BlobInfo;
+pub use blobs::{BlobInfo, BlobRead};
 pub use manifests::{PutManifest, StoredManifest};
 pub use referrers::Referrer;
 pub use uploads::{PurgeReport, UploadStatus};

@@ -175,6 +175,7 @@ impl ServeSettings {
         Ok(Self {
             addr: config.http_addr().map_or(defaults.addr, ToOwned::to_owned),
             storage,
+            blob_redirects: !config.redirect_disabled(),
             delete_enabled: config.delete_enabled(),
             readonly: config.readonly(),
             htpasswd,

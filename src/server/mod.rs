@@ -171,6 +171,8 @@ pub struct ServeSettings {
     pub storage: crate::storage::settings::StorageSettings,
     /// `storage.delete.enabled`.
     pub delete_enabled: bool,
+    /// Not `storage.redirect.disable`: blob GETs redirect to the backend's download URL (S3).
+    pub blob_redirects: bool,
     /// `storage.maintenance.readonly.enabled`.
     pub readonly: bool,
     pub htpasswd: Option<HtpasswdSettings>,
@@ -220,6 +222,7 @@ impl Default for ServeSettings {
             storage: crate::storage::settings::StorageSettings::Filesystem(PathBuf::from(
                 "./registry-data",
             )),
+            blob_redirects: true,
             delete_enabled: false,
             readonly: false,
             htpasswd: None,

@@ -261,4 +261,15 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Where the store lives, for messages (`/var/lib/registry`, `s3://bucket/prefix`).
     fn describe(&self) -> String;
+
+    /// A URL clients can GET the file's bytes from directly, for a limited time (distribution's
+    /// `URLFor`: a presigned S3 URL), so blob downloads bypass the registry; `None` when the
+    /// backend has no such URLs (the filesystem), and then the registry serves the bytes.
+    ///
+    /// # Errors
+    /// Signing errors (no credentials to sign with).
+    fn download_url(&self, key: &Key) -> io::Result<Option<String>> {
+        let _ = key;
+        Ok(None)
+    }
 }

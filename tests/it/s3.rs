@@ -299,7 +299,13 @@ fn passes_the_storage_conformance_suite() {
 
 /// One registry:2 config.yml for an S3 store on the local server, listening on `addr`: regctl
 /// and Debian's `docker-registry` read the same file.
-fn s3_config(dir: &std::path::Path, bucket: &str, addr: &str) -> std::path::PathBuf {
+/// Without `redirect`, `storage.redirect.disable: true` (blobs are streamed by the registry).
+fn s3_config(
+    dir: &std::path::Path,
+    bucket: &str,
+    addr: &str,
+    redirect: bool,
+) -> std::path::PathBuf {
     let config = dir.join(format!("config-{}.yml", addr.replace([':', '.'], "-")));
     std::fs::write(
         &config,
@@ -308,9 +314,10 @@ fn s3_config(dir: &std::path::Path, bucket: &str, addr: &str) -> std::path::Path
              storage:\n  s3:\n    region: {REGION}\n    regionendpoint: {}\n    bucket: {bucket}\n\
              \x20   rootdirectory: /registry\n    accesskey: {ACCESS_KEY}\n    secretkey: {SECRET_KEY}\n\
              \x20   forcepathstyle: true\n    secure: false\n    v4auth: true\n\
-             \x20 delete:\n    enabled: true\n  redirect:\n    disable: true\n\
+             \x20 delete:\n    enabled: true\n  redirect:\n    disable: {}\n\
              http:\n  addr: {addr}\n  secret: regctl-test-secret\n",
-            s3server::endpoint()
+            s3server::endpoint(),
+            !redirect
         ),
     )
     .unwrap();
@@ -359,7 +366,8 @@ fn regctl_serve_on_s3_and_docker_registry_share_one_bucket() {
     write_oci_layout(&layout, "v1", 2, 6 * MIB);
 
     let regctl_addr = format!("127.0.0.1:{}", free_port());
-    let regctl_config = s3_config(work.path(), &bucket, &regctl_addr);
+    // Blob downloads redirect to S3, registry:2's default: skopeo follows them.
+    let regctl_config = s3_config(work.path(), &bucket, &regctl_addr, true);
     let server = Server::start_with_args(
         &["serve", "-c", regctl_config.to_str().unwrap(), "--no-web"],
         &[],
@@ -389,8 +397,10 @@ fn regctl_serve_on_s3_and_docker_registry_share_one_bucket() {
     assert!(keys.iter().any(|k| k == "v1/current/link"), "{keys:?}");
 
     let peer_addr = format!("127.0.0.1:{}", free_port());
-    let peer =
-        DockerRegistry::start_with_config(&s3_config(work.path(), &bucket, &peer_addr), &peer_addr);
+    let peer = DockerRegistry::start_with_config(
+        &s3_config(work.path(), &bucket, &peer_addr, true),
+        &peer_addr,
+    );
     assert_eq!(
         pull(&peer.addr, "from/regctl", "v1", &work.path().join("out2")),
         layout_blobs(&layout),
@@ -464,7 +474,7 @@ async fn replicas_on_one_bucket_share_uploads_images_and_deletes() {
     let bucket = s3server::bucket();
     let start = |work: &std::path::Path, bucket: &str| {
         let addr = format!("127.0.0.1:{}", free_port());
-        let config = s3_config(work, bucket, &addr);
+        let config = s3_config(work, bucket, &addr, false);
         Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
     };
     let (one, two) = (start(work.path(), &bucket), start(work.path(), &bucket));
@@ -512,6 +522,50 @@ async fn replicas_on_one_bucket_share_uploads_images_and_deletes() {
         assert_eq!(got.status(), 200);
         assert_eq!(digest(&got.bytes().await.unwrap()), blob_digest);
     }
+
+    // With redirects on (registry:2's default), a GET is a 307 to a presigned S3 URL serving
+    // the same bytes; HEAD is answered by the registry.
+    let redirecting = {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let config = s3_config(work.path(), &bucket, &addr, true);
+        Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
+    };
+    let c = Reg::new(&format!("http://{}", redirecting.addr));
+    let r = c
+        .get(&format!("/v2/team/app/blobs/{blob_digest}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    let location = header(&r, "location");
+    assert!(
+        location.starts_with(&format!(
+            "{}/{bucket}/registry/docker/registry/v2/blobs/sha256/",
+            s3server::endpoint()
+        )),
+        "{location}"
+    );
+    assert!(r.text().await.unwrap().contains("Temporary Redirect"));
+    let direct = reqwest::get(&location).await.unwrap();
+    assert_eq!(direct.status(), 200);
+    assert_eq!(digest(&direct.bytes().await.unwrap()), blob_digest);
+    let r = c
+        .head(&format!("/v2/team/app/blobs/{blob_digest}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-length"), data.len().to_string());
+    let r = c
+        .get(&format!("/v2/team/app/blobs/{}", digest(b"not pushed")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "no redirect for a blob the repository lacks"
+    );
 
     // An image pushed through A is listed and served by B; deleted through B, gone on A.
     let (manifest, manifest_digest) = a.push_image("team/app", "v1", &[b"layer one"]).await;

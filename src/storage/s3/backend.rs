@@ -41,6 +41,11 @@ impl BlobSource for S3Source {
 }
 
 impl Storage for S3Storage {
+    fn download_url(&self, key: &Key) -> io::Result<Option<String>> {
+        let url = self.block_on(self.presigned_get(key.as_str()))?;
+        Ok(Some(url.to_string()))
+    }
+
     fn get(&self, key: &Key, limit: u64) -> io::Result<Option<Vec<u8>>> {
         Ok(self
             .block_on(S3Storage::get(self, key.as_str(), limit))?
