@@ -69,7 +69,7 @@ pub fn run(args: &FsckArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let root = match &args.root {
         Some(root) => root.clone(),
-        None => super::gc::root_from_config(global)?,
+        None => super::gc::root_from_config(global, "fsck")?,
     };
     let options = Options {
         verify_content: args.verify_content,

@@ -84,7 +84,7 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let root = match &args.root {
         Some(root) => root.clone(),
-        None => root_from_config(global)?,
+        None => root_from_config(global, "gc")?,
     };
     let options = Options {
         delete_untagged: args.delete_untagged,
@@ -155,7 +155,7 @@ fn grace_text(seconds: u64) -> String {
 
 /// `storage.filesystem.rootdirectory` of the config, after the `REGISTRY_*` overrides (so
 /// `$REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY` wins, as in registry:2).
-pub(super) fn root_from_config(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+pub(super) fn root_from_config(global: &GlobalArgs, command: &str) -> anyhow::Result<PathBuf> {
     let path = config::resolve_path(global.config.as_deref());
     let loaded = config::load(&path).with_context(|| {
         format!(
@@ -166,7 +166,8 @@ pub(super) fn root_from_config(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
     match loaded.config.storage_root() {
         Some(root) => Ok(root),
         None => bail!(
-            "{} uses the {} storage driver; regctl gc supports the filesystem driver only",
+            "{} uses the {} storage driver; regctl {command} supports the filesystem driver \
+             only so far (pass --root DIR for a filesystem store)",
             path.display(),
             loaded.config.storage_driver().unwrap_or("(none)")
         ),

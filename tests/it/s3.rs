@@ -608,3 +608,24 @@ async fn replicas_on_one_bucket_share_uploads_images_and_deletes() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// gc and fsck do not run on S3 stores yet: they say so instead of touching anything.
+#[test]
+fn gc_and_fsck_refuse_an_s3_config_clearly() {
+    let work = tempfile::tempdir().unwrap();
+    let config = s3_config(work.path(), "never-created", "127.0.0.1:5000", true);
+    for command in ["gc", "fsck"] {
+        let out = crate::common::regctl()
+            .args([command, "-c", config.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "uses the s3 storage driver; regctl {command} supports the filesystem driver only"
+            )),
+            "{command}: {stderr}"
+        );
+    }
+}
