@@ -69,6 +69,12 @@ struct Args {
     /// Where the servers' storage and the disk measurement go (default: the system temp dir).
     #[arg(long, value_name = "DIR")]
     tmpdir: Option<PathBuf>,
+    /// Store images in S3 at this endpoint (e.g. a local moto, http://127.0.0.1:39123) instead of
+    /// the filesystem: a fresh bucket per run, the same storage.s3 config on both sides, blob
+    /// redirects off (so the registries, not S3, serve the bytes). The listing workloads, which
+    /// write their tree on disk, are skipped.
+    #[arg(long, value_name = "URL")]
+    s3: Option<String>,
     /// Rounds of A B per workload (default: 2, or 1 with --quick).
     #[arg(long)]
     rounds: Option<u32>,
@@ -123,11 +129,14 @@ async fn run(args: Args) -> Result<()> {
     reference.check()?;
     candidate.check()?;
 
-    let (scale, mode) = if args.quick {
-        (Scale::quick(), "quick")
+    let (scale, mut mode) = if args.quick {
+        (Scale::quick(), "quick".to_owned())
     } else {
-        (Scale::full(), "full")
+        (Scale::full(), "full".to_owned())
     };
+    if args.s3.is_some() {
+        mode.push_str(", storage s3");
+    }
     let rounds = args.rounds.unwrap_or(if args.quick { 1 } else { 2 });
     if rounds == 0 {
         bail!("--rounds must be at least 1");
@@ -139,6 +148,22 @@ async fn run(args: Args) -> Result<()> {
             .into_iter()
             .filter(|w| args.only.contains(w))
             .collect()
+    };
+    let selected: Vec<Workload> = match &args.s3 {
+        None => selected,
+        Some(_) => selected
+            .into_iter()
+            .filter(|w| {
+                let on_disk = w.writes_layout();
+                if on_disk {
+                    eprintln!(
+                        "skipping {} with --s3: it writes its tree on disk",
+                        w.name()
+                    );
+                }
+                !on_disk
+            })
+            .collect(),
     };
     let base = args.tmpdir.clone().unwrap_or_else(std::env::temp_dir);
     let run_dir = tempfile::Builder::new()
@@ -191,6 +216,7 @@ async fn run(args: Args) -> Result<()> {
                     run_dir.path(),
                     round,
                     shared_root,
+                    args.s3.as_deref(),
                 )
                 .await
                 .with_context(|| {
@@ -233,7 +259,7 @@ async fn run(args: Args) -> Result<()> {
     }
 
     let limits = limit_samples.summarize(run_dir.path());
-    let report = Report::new(mode, args.self_test, rounds, scale, limits, summaries);
+    let report = Report::new(&mode, args.self_test, rounds, scale, limits, summaries);
     report.print();
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&report)?;
@@ -254,6 +280,7 @@ async fn run_once(
     run_dir: &Path,
     round: u32,
     shared_root: Option<&Path>,
+    s3: Option<&str>,
 ) -> Result<Sample> {
     let workdir = tempfile::tempdir_in(run_dir)?;
     let root = match shared_root {
@@ -263,6 +290,13 @@ async fn run_once(
             std::fs::create_dir(&root)?;
             root
         }
+    };
+    let storage = match s3 {
+        Some(endpoint) => servers::Storage::S3 {
+            endpoint: endpoint.to_owned(),
+            bucket: servers::create_bucket(endpoint).await?,
+        },
+        None => servers::Storage::Filesystem(root),
     };
     let auth = workload
         .bcrypt_cost()
@@ -278,7 +312,7 @@ async fn run_once(
         }
         other => other,
     };
-    let server = Server::start(side, workdir.path(), &root, auth.as_ref()).await?;
+    let server = Server::start(side, workdir.path(), &storage, auth.as_ref()).await?;
     if auth.is_some() {
         // Otherwise an auth workload would silently measure an open server.
         let anonymous = Registry::new(&server.base, None)?.ping().await?;

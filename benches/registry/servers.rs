@@ -130,12 +130,60 @@ pub struct Usage {
     pub peak_rss_bytes: u64,
 }
 
+/// Where a server keeps its images.
+pub enum Storage {
+    Filesystem(PathBuf),
+    /// A bucket on an S3-compatible endpoint (`--s3`), path-style, plain HTTP, redirects off.
+    S3 {
+        endpoint: String,
+        bucket: String,
+    },
+}
+
+impl Storage {
+    /// The `storage` section of a config.yml (without `delete`, which the callers add).
+    fn yaml(&self) -> String {
+        match self {
+            Self::Filesystem(root) => {
+                format!("  filesystem:\n    rootdirectory: {}\n", root.display())
+            }
+            Self::S3 { endpoint, bucket } => format!(
+                "  s3:\n    region: us-east-1\n    regionendpoint: {endpoint}\n    bucket: {bucket}\n    \
+                 rootdirectory: /bench\n    accesskey: bench\n    secretkey: bench-secret\n    \
+                 forcepathstyle: true\n    secure: false\n  redirect:\n    disable: true\n"
+            ),
+        }
+    }
+}
+
+/// Makes a fresh bucket on an S3-compatible endpoint that takes unsigned bucket creation (moto).
+pub async fn create_bucket(endpoint: &str) -> Result<String> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let bucket = format!(
+        "regctl-bench-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let response = reqwest::Client::new()
+        .put(format!("{}/{bucket}", endpoint.trim_end_matches('/')))
+        .send()
+        .await
+        .with_context(|| format!("creating bucket {bucket} at {endpoint}"))?;
+    if !response.status().is_success() {
+        bail!(
+            "creating bucket {bucket} at {endpoint}: {}",
+            response.status()
+        );
+    }
+    Ok(bucket)
+}
+
 impl Server {
-    /// Starts `side` serving `root`, with its config and log inside `workdir`.
+    /// Starts `side` on `storage`, with its config and log inside `workdir`.
     pub async fn start(
         side: &Side,
         workdir: &Path,
-        root: &Path,
+        storage: &Storage,
         auth: Option<&Htpasswd>,
     ) -> Result<Self> {
         let log = workdir.join("server.log");
@@ -153,12 +201,15 @@ impl Server {
                 .env("REGISTRY_AUTH_HTPASSWD_REALM", "bench")
                 .env("REGISTRY_AUTH_HTPASSWD_PATH", &auth.path);
         }
+        // distribution's s3 driver panics at start when AWS_CA_BUNDLE is set (some machines set
+        // it for every tool).
+        command.env_remove("AWS_CA_BUNDLE");
         command.stdin(Stdio::null()).stderr(log_file.try_clone()?);
         let mut server = match side.flavor {
             Flavor::Reference => {
                 let port = free_port()?;
                 let config = workdir.join("config.yml");
-                fs::write(&config, reference_config(root, port))
+                fs::write(&config, reference_config(storage, port))
                     .with_context(|| format!("writing {}", config.display()))?;
                 command.arg("serve").arg(&config).stdout(log_file);
                 let child = command
@@ -174,9 +225,22 @@ impl Server {
                 if let Some(policy) = auth.and_then(|a| a.policy.as_ref()) {
                     command.env("REGISTRY_AUTH_HTPASSWD_POLICY", policy);
                 }
+                command.args(["serve", "--addr", "127.0.0.1:0"]);
+                match storage {
+                    Storage::Filesystem(root) => {
+                        command.arg("--root").arg(root);
+                    }
+                    Storage::S3 { .. } => {
+                        let config = workdir.join("config.yml");
+                        fs::write(
+                            &config,
+                            format!("version: 0.1\nstorage:\n{}", storage.yaml()),
+                        )
+                        .with_context(|| format!("writing {}", config.display()))?;
+                        command.arg("-c").arg(config);
+                    }
+                }
                 command
-                    .args(["serve", "--addr", "127.0.0.1:0", "--root"])
-                    .arg(root)
                     .env("REGISTRY_STORAGE_DELETE_ENABLED", "true")
                     .env("REGISTRY_LOG_LEVEL", "error")
                     .env("REGISTRY_LOG_ACCESSLOG_DISABLED", "true")
@@ -295,7 +359,7 @@ impl Drop for Server {
     }
 }
 
-fn reference_config(root: &Path, port: u16) -> String {
+fn reference_config(storage: &Storage, port: u16) -> String {
     format!(
         "version: 0.1
 log:
@@ -303,9 +367,7 @@ log:
   accesslog:
     disabled: true
 storage:
-  filesystem:
-    rootdirectory: {root}
-  delete:
+{storage}  delete:
     enabled: true
   cache:
     blobdescriptor: inmemory
@@ -316,7 +378,7 @@ http:
   addr: 127.0.0.1:{port}
   secret: regctl-bench-not-a-secret
 ",
-        root = root.display()
+        storage = storage.yaml()
     )
 }
 

@@ -103,6 +103,16 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         build_app(&settings)?
     };
     let outcome = runtime.block_on(async {
+        // A store that does not answer (wrong bucket, endpoint or credentials) is said at once,
+        // not at the first push; the server still starts, as registry:2 does, and /readyz
+        // reports it until the store answers.
+        if let Err(e) = registry.probe_storage().await {
+            tracing::warn!(
+                "storage {} does not answer: {}; requests that need it fail until it does",
+                settings.storage.describe(),
+                crate::report::error_chain(&e)
+            );
+        }
         start_health(&settings, &registry)?;
         spawn_upload_purger(&settings, registry);
         serve(&settings, app, printer).await

@@ -629,3 +629,23 @@ fn gc_and_fsck_refuse_an_s3_config_clearly() {
         );
     }
 }
+
+/// A bucket that does not exist is reported when the server starts, not at the first push.
+#[test]
+fn serve_says_at_start_when_the_bucket_does_not_answer() {
+    let work = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let config = s3_config(work.path(), "no-such-bucket-here", &addr, true);
+    let log = work.path().join("serve.log");
+    let server = Server::start_with_stderr(
+        &["serve", "-c", config.to_str().unwrap(), "--no-web"],
+        &[],
+        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        stderr.contains("storage s3://no-such-bucket-here/registry does not answer"),
+        "{stderr}"
+    );
+    drop(server);
+}
