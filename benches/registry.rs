@@ -213,10 +213,12 @@ async fn run(args: Args) -> Result<()> {
                     workload,
                     &payloads,
                     &scale,
-                    run_dir.path(),
                     round,
-                    shared_root,
-                    args.s3.as_deref(),
+                    Place {
+                        run_dir: run_dir.path(),
+                        shared_root,
+                        s3: args.s3.as_deref(),
+                    },
                 )
                 .await
                 .with_context(|| {
@@ -269,6 +271,16 @@ async fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// Where one run's server keeps its files and images.
+struct Place<'a> {
+    /// The run directory, holding each run's work directory.
+    run_dir: &'a Path,
+    /// The shared, read-only tree of a listing workload.
+    shared_root: Option<&'a Path>,
+    /// `--s3`: the S3 endpoint instead of the filesystem.
+    s3: Option<&'a str>,
+}
+
 /// One workload on one fresh server: start it on fresh storage (or on the shared, read-only tree
 /// of a listing workload), set up, then time the workload while reading the server's CPU time and
 /// peak RSS around it.
@@ -277,13 +289,11 @@ async fn run_once(
     workload: Workload,
     payloads: &Payloads,
     scale: &Scale,
-    run_dir: &Path,
     round: u32,
-    shared_root: Option<&Path>,
-    s3: Option<&str>,
+    place: Place<'_>,
 ) -> Result<Sample> {
-    let workdir = tempfile::tempdir_in(run_dir)?;
-    let root = match shared_root {
+    let workdir = tempfile::tempdir_in(place.run_dir)?;
+    let root = match place.shared_root {
         Some(root) => root.to_path_buf(),
         None => {
             let root = workdir.path().join("data");
@@ -291,7 +301,7 @@ async fn run_once(
             root
         }
     };
-    let storage = match s3 {
+    let storage = match place.s3 {
         Some(endpoint) => servers::Storage::S3 {
             endpoint: endpoint.to_owned(),
             bucket: servers::create_bucket(endpoint).await?,
