@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;client-setup' {
+            [CompletionResult]::new('--mirror', '--mirror', [CompletionResultType]::ParameterName, 'A Docker Hub mirror to use, e.g. http://192.168.0.106:5000 (repeat for several, tried in order): docker''s registry-mirrors, containerd''s certs.d/docker.io/hosts.toml with --containerd, podman''s mirror drop-in with --podman')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'The registry''s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Apply every path under DIR instead of / (for tests and for preparing images)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
@@ -64,7 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--containerd', '--containerd', [CompletionResultType]::ParameterName, 'Also configure containerd (certs.d/HOST:PORT/hosts.toml)')
             [CompletionResult]::new('--podman', '--podman', [CompletionResultType]::ParameterName, 'Also configure podman, buildah and skopeo (a registries.conf.d drop-in)')
             [CompletionResult]::new('--no-docker', '--no-docker', [CompletionResultType]::ParameterName, 'Leave docker''s files alone (for hosts with only containerd or podman)')
-            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it')
+            [CompletionResult]::new('--remove', '--remove', [CompletionResultType]::ParameterName, 'Undo: drop HOST:PORT from insecure-registries (and each --mirror from registry-mirrors) and delete the files regctl wrote for them')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the diff of every file that would change and write nothing')
             [CompletionResult]::new('--no-probe', '--no-probe', [CompletionResultType]::ParameterName, 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)')
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Restart the services that need it (`systemctl restart docker`) after writing')

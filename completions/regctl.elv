@@ -51,6 +51,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;client-setup'= {
+            cand --mirror 'A Docker Hub mirror to use, e.g. http://192.168.0.106:5000 (repeat for several, tried in order): docker''s registry-mirrors, containerd''s certs.d/docker.io/hosts.toml with --containerd, podman''s mirror drop-in with --podman'
             cand --ca-file 'The registry''s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP'
             cand --root 'Apply every path under DIR instead of / (for tests and for preparing images)'
             cand -c 'Registry config file (distribution''s config.yml schema)'
@@ -60,7 +61,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --containerd 'Also configure containerd (certs.d/HOST:PORT/hosts.toml)'
             cand --podman 'Also configure podman, buildah and skopeo (a registries.conf.d drop-in)'
             cand --no-docker 'Leave docker''s files alone (for hosts with only containerd or podman)'
-            cand --remove 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it'
+            cand --remove 'Undo: drop HOST:PORT from insecure-registries (and each --mirror from registry-mirrors) and delete the files regctl wrote for them'
             cand --dry-run 'Print the diff of every file that would change and write nothing'
             cand --no-probe 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)'
             cand --restart 'Restart the services that need it (`systemctl restart docker`) after writing'

@@ -14,6 +14,14 @@ pub struct AddressError {
     pub reason: String,
 }
 
+/// Why a `--mirror` URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid mirror URL `{input}`: {reason} (expected http://HOST:PORT or https://HOST:PORT, e.g. http://192.168.0.106:5000)")]
+pub struct MirrorUrlError {
+    pub input: String,
+    pub reason: String,
+}
+
 /// The host part of a registry address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistryHost {
@@ -107,6 +115,69 @@ impl FromStr for RegistryAddr {
             Ok(port) => port,
         };
         Ok(Self { host, port })
+    }
+}
+
+/// A Docker Hub mirror as dockerd's `registry-mirrors` takes it: `http://` or `https://`, then
+/// `HOST:PORT`, nothing after it (dockerd refuses a path, query or credentials). `Display` gives
+/// `SCHEME://HOST:PORT`, the form written to every file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirrorUrl {
+    /// `https://`; a plain `http://` mirror otherwise.
+    pub tls: bool,
+    pub addr: RegistryAddr,
+}
+
+impl MirrorUrl {
+    #[must_use]
+    pub fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+}
+
+impl fmt::Display for MirrorUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme(), self.addr)
+    }
+}
+
+impl FromStr for MirrorUrl {
+    type Err = MirrorUrlError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let fail = |reason: &str| MirrorUrlError {
+            input: input.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (tls, rest) = if let Some(rest) = input.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = input.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(fail(
+                "a mirror is a URL: http://HOST:PORT for plain HTTP or https://HOST:PORT for TLS",
+            ));
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.contains(['/', '?', '#']) {
+            return Err(fail(
+                "docker takes a mirror without a path, query or fragment: http(s)://HOST:PORT",
+            ));
+        }
+        if rest.contains('@') {
+            return Err(fail(
+                "docker takes no credentials in a mirror URL; use `docker login HOST:PORT`",
+            ));
+        }
+        let addr = rest.parse::<RegistryAddr>().map_err(|e| MirrorUrlError {
+            input: input.to_owned(),
+            reason: format!("{} (in the URL's HOST:PORT)", e.reason),
+        })?;
+        Ok(Self { tls, addr })
     }
 }
 
@@ -210,5 +281,27 @@ mod tests {
     fn file_stem_is_one_safe_path_component() {
         assert_eq!(ok("registry.local:5000").file_stem(), "registry.local_5000");
         assert_eq!(ok("[fd00::1]:5000").file_stem(), "fd00__1__5000");
+    }
+
+    #[test]
+    fn mirror_urls() {
+        let plain: MirrorUrl = "http://127.0.0.1:5000/".parse().unwrap();
+        assert!(!plain.tls);
+        assert_eq!(plain.to_string(), "http://127.0.0.1:5000");
+        let tls: MirrorUrl = "https://mirror.lan:443".parse().unwrap();
+        assert_eq!(tls.to_string(), "https://mirror.lan:443");
+        for bad in [
+            "127.0.0.1:5000",
+            "ftp://m:1",
+            "http://m:1/v2",
+            "http://u:p@m:1",
+            "http://m",
+            "http://m:1?x",
+        ] {
+            assert!(
+                bad.parse::<MirrorUrl>().is_err(),
+                "{bad:?} should be refused"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! containerd's per-registry `hosts.toml` (containerd `docs/hosts.md`): one directory per
 //! registry host namespace under `certs.d`, named `HOST:PORT` on Unix.
 
-use super::address::RegistryAddr;
+use super::address::{MirrorUrl, RegistryAddr};
 use super::OWNER_MARKER;
 
 /// Where containerd looks for host namespaces (`config_path` in its CRI registry section).
@@ -27,6 +27,34 @@ pub fn hosts_toml(addr: &RegistryAddr, ca_path: Option<&str>) -> String {
          capabilities = [\"pull\", \"resolve\", \"push\"]\n\
          {trust}"
     )
+}
+
+/// The host namespace whose `hosts.toml` lists Docker Hub mirrors.
+pub const DOCKER_HUB_NAMESPACE: &str = "docker.io";
+/// Docker Hub's registry host, the `server` pulls fall back to when no mirror answers.
+pub const DOCKER_HUB_SERVER: &str = "https://registry-1.docker.io";
+
+/// `certs.d/docker.io/hosts.toml` with `mirrors` as hosts, tried in order before Docker Hub,
+/// each only for `pull` and `resolve` (pushes to `docker.io/...` still go to Docker Hub); an
+/// `https://` mirror trusts the CA at `ca_path(mirror)` when one is installed.
+#[must_use]
+pub fn mirror_hosts_toml(
+    mirrors: &[MirrorUrl],
+    ca_path: impl Fn(&MirrorUrl) -> Option<String>,
+) -> String {
+    let mut out = format!(
+        "{OWNER_MARKER}: Docker Hub mirrors; `regctl client-setup --remove --mirror URL` deletes it.\n\
+         server = \"{DOCKER_HUB_SERVER}\"\n"
+    );
+    for mirror in mirrors {
+        out.push_str(&format!(
+            "\n[host.\"{mirror}\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+        ));
+        if let Some(ca) = mirror.tls.then(|| ca_path(mirror)).flatten() {
+            out.push_str(&format!("  ca = \"{ca}\"\n"));
+        }
+    }
+    out
 }
 
 /// Whether containerd's config points its registry `config_path` at [`CERTS_D`]; without that,
@@ -98,5 +126,22 @@ mod tests {
         assert!(!config_path_includes_certs_d(
             "# config_path = \"/etc/containerd/certs.d\"\n"
         ));
+    }
+
+    #[test]
+    fn docker_hub_mirrors_in_order_pull_and_resolve_only() {
+        let plain: MirrorUrl = "http://127.0.0.1:5000".parse().unwrap();
+        let tls: MirrorUrl = "https://m.lan:443".parse().unwrap();
+        let toml = mirror_hosts_toml(&[plain, tls], |m| Some(format!("/ca/{}", m.addr)));
+        assert!(toml.starts_with(OWNER_MARKER), "{toml}");
+        assert!(
+            toml.contains(
+                "server = \"https://registry-1.docker.io\"\n\n\
+                 [host.\"http://127.0.0.1:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n\
+                 [host.\"https://m.lan:443\"]\n  capabilities = [\"pull\", \"resolve\"]\n  \
+                 ca = \"/ca/m.lan:443\"\n"
+            ),
+            "{toml}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! A `registries.conf.d` drop-in for podman, buildah and skopeo (containers-registries.conf(5),
 //! version 2 format, which drop-ins must use) and the CA location of containers-certs.d(5).
 
-use super::address::RegistryAddr;
+use super::address::{MirrorUrl, RegistryAddr};
 use super::OWNER_MARKER;
 
 /// Drop-ins are read in alphanumeric order; 50 leaves room on both sides.
@@ -28,6 +28,28 @@ pub fn drop_in(addr: &RegistryAddr, insecure: bool) -> String {
     )
 }
 
+/// The drop-in that lists Docker Hub mirrors (one file for all of them).
+pub const MIRROR_DROP_IN: &str = "50-regctl-mirror-docker.io.conf";
+
+/// Docker Hub (`docker.io`) with `mirrors` tried in order before it; a plain-HTTP mirror is
+/// `insecure` (only that mirror, not Docker Hub).
+#[must_use]
+pub fn mirror_drop_in(mirrors: &[MirrorUrl]) -> String {
+    let mut out = format!(
+        "{OWNER_MARKER}: Docker Hub mirrors; `regctl client-setup --remove --mirror URL` deletes it.\n\
+         [[registry]]\n\
+         prefix = \"docker.io\"\n\
+         location = \"docker.io\"\n"
+    );
+    for mirror in mirrors {
+        out.push_str(&format!(
+            "\n[[registry.mirror]]\nlocation = \"{}\"\ninsecure = {}\n",
+            mirror.addr, !mirror.tls
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +64,20 @@ mod tests {
             "{plain}"
         );
         assert!(drop_in(&addr, false).contains("insecure = false\n"));
+    }
+
+    #[test]
+    fn mirror_drop_in_lists_mirrors_in_order() {
+        let plain: MirrorUrl = "http://127.0.0.1:5000".parse().unwrap();
+        let tls: MirrorUrl = "https://m.lan:443".parse().unwrap();
+        let text = mirror_drop_in(&[plain, tls]);
+        assert!(
+            text.ends_with(
+                "[[registry]]\nprefix = \"docker.io\"\nlocation = \"docker.io\"\n\n\
+                 [[registry.mirror]]\nlocation = \"127.0.0.1:5000\"\ninsecure = true\n\n\
+                 [[registry.mirror]]\nlocation = \"m.lan:443\"\ninsecure = false\n"
+            ),
+            "{text}"
+        );
     }
 }
