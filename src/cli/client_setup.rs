@@ -30,7 +30,7 @@ listing exactly the mirrors of this run. An http:// mirror's HOST:PORT is also a
 private CA takes --ca-file.\n\n\
 It prints what to restart and restarts nothing unless --restart is given. --remove undoes \
 everything it did for HOST:PORT and deletes only files it wrote.",
-    after_help = "Examples:\n  regctl client-setup 192.168.0.106:5000 --dry-run\n  sudo regctl client-setup 192.168.0.106:5000 --restart\n  sudo regctl client-setup registry.example.com:5000 \\\n      --ca-file certs/ca.crt --containerd --podman\n  regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  sudo regctl client-setup 192.168.0.106:5000 --remove\n  sudo regctl client-setup --mirror http://192.168.0.106:5000 --containerd --podman --restart\n  sudo regctl client-setup --mirror http://192.168.0.106:5000 --remove"
+    after_help = "Examples:\n  regctl client-setup 192.168.0.106:5000 --dry-run\n  sudo regctl client-setup 192.168.0.106:5000 --restart\n  sudo regctl client-setup registry.example.com:5000 \\\n      --ca-file certs/ca.crt --containerd --podman\n  regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  sudo regctl client-setup 192.168.0.106:5000 --remove\n  sudo regctl client-setup --mirror http://192.168.0.106:5000 \\\n      --containerd --podman --restart\n  sudo regctl client-setup --mirror http://192.168.0.106:5000 --remove"
 )]
 pub struct ClientSetupArgs {
     /// The registry as clients address it: hostname, IPv4 or [IPv6], and port
