@@ -310,3 +310,110 @@ fn pulls_through_an_upstream_that_uses_the_token_flow() {
     );
     wait_for(&v2(&cache_root).join("repositories/team/app/_manifests/tags/v1/current/link"));
 }
+
+/// `docker login HOST` with `password` on stdin, for `engine`.
+fn docker_login(engine: &crate::common::dockerd::Dockerd, host: &str, user: &str, password: &str) {
+    use std::io::Write as _;
+    let mut child = engine
+        .docker()
+        .args(["login", "-u", user, "--password-stdin", host])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(password.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    crate::common::success_stdout(&out);
+}
+
+/// The real Docker engine with the daemon.json `regctl client-setup --mirror` wrote: `docker pull
+/// NAME` (Docker Hub's `library/NAME`) goes to regctl, which fetches it from the "Docker Hub"
+/// stand-in (distribution 2.8 with htpasswd) and caches it; with the upstream stopped, the image
+/// pulls again from the cache.
+#[test]
+fn docker_engine_pulls_docker_hub_images_through_the_mirror() {
+    let work = tempfile::tempdir().unwrap();
+    let mut up = upstream(work.path(), &work.path().join("upstream"));
+    let cache_root = work.path().join("cache");
+    let proxy = start_proxy(&cache_root, &proxy_env(&up), &[]);
+
+    let client_root = work.path().join("client");
+    let mirror = format!("http://{}", proxy.addr);
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args(["client-setup", "--mirror", &mirror, "--root"])
+            .arg(&client_root)
+            .output()
+            .unwrap(),
+    );
+    let daemon_json = client_root.join("etc/docker/daemon.json");
+    let engine = crate::common::dockerd::Dockerd::start_with_config(Some(&daemon_json));
+    let info = engine.ok(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"]);
+    assert!(
+        info.contains(&proxy.addr),
+        "dockerd took the mirror: {info}"
+    );
+
+    // Publish `library/mirrored:latest` on the stand-in, then forget it locally.
+    let published = format!("{}/library/mirrored:latest", up.addr);
+    engine.import_image(&published, b"pulled through regctl\n");
+    docker_login(&engine, &up.addr, USER, PASSWORD);
+    engine.ok(&["push", &published]);
+    let pushed_digest = engine
+        .ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{index .RepoDigests 0}}",
+            &published,
+        ])
+        .trim()
+        .rsplit('@')
+        .next()
+        .unwrap()
+        .to_owned();
+    engine.ok(&["rmi", &published]);
+
+    engine.ok(&["pull", "mirrored"]);
+    let repo_digest = engine.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .RepoDigests 0}}",
+        "mirrored",
+    ]);
+    assert_eq!(
+        repo_digest.trim(),
+        format!("mirrored@{pushed_digest}"),
+        "docker pulled the published image"
+    );
+    let tag_link =
+        v2(&cache_root).join("repositories/library/mirrored/_manifests/tags/latest/current/link");
+    wait_for(&tag_link);
+    assert_eq!(std::fs::read_to_string(&tag_link).unwrap(), pushed_digest);
+    let log = up.log();
+    assert!(
+        log.contains("GET /v2/library/mirrored/manifests/"),
+        "regctl fetched from the upstream:\n{log}"
+    );
+
+    // Docker Hub's stand-in goes away: the cache alone serves the image.
+    up.assert_running();
+    drop(up);
+    engine.ok(&["rmi", "mirrored"]);
+    engine.ok(&["pull", "mirrored"]);
+    let again = engine.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .RepoDigests 0}}",
+        "mirrored",
+    ]);
+    assert_eq!(again.trim(), format!("mirrored@{pushed_digest}"));
+}
