@@ -14,9 +14,15 @@ const PASSWORD: &str = "upstream-pass";
 
 /// distribution 2.8 with htpasswd auth and its access log on, serving `root`.
 fn upstream(work: &Path, root: &Path) -> DockerRegistry {
+    upstream_as(work, root, USER, PASSWORD)
+}
+
+/// [`upstream`] with its own user: its files go in `work`.
+fn upstream_as(work: &Path, root: &Path, user: &str, password: &str) -> DockerRegistry {
+    std::fs::create_dir_all(work).unwrap();
     let htpasswd = work.join("htpasswd");
     let out = std::process::Command::new(crate::common::require_tool("htpasswd", "apache2-utils"))
-        .args(["-Bbc", htpasswd.to_str().unwrap(), USER, PASSWORD])
+        .args(["-Bbc", htpasswd.to_str().unwrap(), user, password])
         .output()
         .unwrap();
     crate::common::success_stdout(&out);
@@ -416,4 +422,212 @@ fn docker_engine_pulls_docker_hub_images_through_the_mirror() {
         "mirrored",
     ]);
     assert_eq!(again.trim(), format!("mirrored@{pushed_digest}"));
+}
+
+/// `skopeo copy` of layout `tag` to `dest` (a docker:// reference on a plain-HTTP registry).
+fn skopeo_push(layout: &Path, tag: &str, dest: &str, creds: Option<&str>) {
+    let reference = oci_reference(layout, tag);
+    let mut args = vec![
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        &reference,
+        dest,
+    ];
+    if let Some(creds) = creds {
+        args.splice(2..2, ["--dest-creds", creds]);
+    }
+    skopeo(&args);
+}
+
+/// The manifest digest skopeo pulls for `reference` (a full `docker://` copy, every blob).
+fn skopeo_pull_digest(reference: &str, into: &Path) -> String {
+    std::fs::create_dir_all(into).unwrap();
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        reference,
+        &format!("oci:{}:x", into.display()),
+    ]);
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(into.join("index.json")).unwrap()).unwrap();
+    index["manifests"][0]["digest"].as_str().unwrap().to_owned()
+}
+
+/// regctl's `proxy.upstreams`: `docker.io/…` from one distribution 2.8 (as Docker Hub: one-component
+/// names are `library/…` there) and `ghcr.io/…` from another, each with its own user; `team/…`
+/// is local on the same server and takes pushes and deletes, while a push under a cached prefix
+/// is refused. The config passes `config validate`.
+#[test]
+fn many_upstreams_and_local_pushes_on_one_server() {
+    let work = tempfile::tempdir().unwrap();
+    let hub = upstream_as(
+        &work.path().join("hub"),
+        &work.path().join("hub/data"),
+        "hubuser",
+        "hub-pass",
+    );
+    let ghcr = upstream_as(
+        &work.path().join("ghcr"),
+        &work.path().join("ghcr/data"),
+        "ghuser",
+        "gh-pass",
+    );
+    let layouts = work.path().join("layouts");
+    let hello = write_oci_layout(&layouts.join("hello"), "v1", 1, 20_000);
+    let tool = write_oci_layout(&layouts.join("tool"), "v2", 2, 30_000);
+    let local = write_oci_layout(&layouts.join("local"), "v3", 1, 40_000);
+    skopeo_push(
+        &layouts.join("hello"),
+        "v1",
+        &format!("docker://{}/library/hello:v1", hub.addr),
+        Some("hubuser:hub-pass"),
+    );
+    skopeo_push(
+        &layouts.join("tool"),
+        "v2",
+        &format!("docker://{}/team/tool:v2", ghcr.addr),
+        Some("ghuser:gh-pass"),
+    );
+
+    let cache_root = work.path().join("cache");
+    let config = work.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
+             http:\n  addr: 127.0.0.1:{}\nproxy:\n  upstreams:\n    - prefix: docker.io/\n      \
+             remoteurl: {}\n      username: hubuser\n      password: hub-pass\n    - prefix: ghcr.io/\n      \
+             remoteurl: {}\n      username: ghuser\n      password: gh-pass\n      ttl: 1h\n",
+            cache_root.display(),
+            crate::common::free_port(),
+            hub.base(),
+            ghcr.base()
+        ),
+    )
+    .unwrap();
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args(["config", "validate", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    let server =
+        Server::start_with_args(&["-c", config.to_str().unwrap(), "serve", "--no-web"], &[]);
+
+    let pulled = work.path().join("pulled");
+    assert_eq!(
+        skopeo_pull_digest(
+            &format!("docker://{}/docker.io/hello:v1", server.addr),
+            &pulled.join("hello")
+        ),
+        hello
+    );
+    assert_eq!(
+        skopeo_pull_digest(
+            &format!("docker://{}/ghcr.io/team/tool:v2", server.addr),
+            &pulled.join("tool")
+        ),
+        tool
+    );
+    assert!(
+        hub.log().contains("GET /v2/library/hello/manifests/"),
+        "docker.io/hello is library/hello upstream:\n{}",
+        hub.log()
+    );
+    assert!(
+        ghcr.log().contains("GET /v2/team/tool/manifests/"),
+        "{}",
+        ghcr.log()
+    );
+    for (repo, tag, want) in [
+        ("docker.io/hello", "v1", &hello),
+        ("ghcr.io/team/tool", "v2", &tool),
+    ] {
+        let link = v2(&cache_root).join(format!(
+            "repositories/{repo}/_manifests/tags/{tag}/current/link"
+        ));
+        wait_for(&link);
+        assert_eq!(&std::fs::read_to_string(&link).unwrap(), want);
+    }
+
+    // A local repository on the same server: push, pull back, delete.
+    skopeo_push(
+        &layouts.join("local"),
+        "v3",
+        &format!("docker://{}/team/app:v3", server.addr),
+        None,
+    );
+    assert_eq!(
+        skopeo_pull_digest(
+            &format!("docker://{}/team/app:v3", server.addr),
+            &pulled.join("local")
+        ),
+        local
+    );
+    let rt = runtime();
+    let reg = Reg::new(&server.base);
+    let deleted = rt
+        .block_on(
+            reg.delete(&format!("/v2/team/app/manifests/{local}"))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(deleted.status(), 202);
+
+    // Under a cached prefix, pushes and deletes are refused.
+    let push = rt
+        .block_on(reg.post("/v2/docker.io/mine/blobs/uploads/").send())
+        .unwrap();
+    assert_eq!(push.status(), 405);
+    let body = rt.block_on(push.text()).unwrap();
+    assert!(
+        body.contains("docker.io/") && body.contains("proxy.upstreams"),
+        "{body}"
+    );
+    let delete = rt
+        .block_on(
+            reg.delete(&format!("/v2/ghcr.io/team/tool/manifests/{tool}"))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(delete.status(), 405);
+}
+
+/// `proxy.remoteurl` with `proxy.upstreams` is refused by `config validate` and by `serve`.
+#[test]
+fn remoteurl_and_upstreams_together_are_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nproxy:\n  \
+             remoteurl: http://127.0.0.1:1\n  upstreams:\n    - prefix: docker.io/\n      \
+             remoteurl: http://127.0.0.1:2\n",
+            work.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    for args in [vec!["config", "validate"], vec!["serve"]] {
+        let out = crate::common::regctl()
+            .arg("-c")
+            .arg(&config)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} accepted it");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("proxy.upstreams")
+                && text.contains("cannot be combined with proxy.remoteurl"),
+            "{args:?}: {text}"
+        );
+    }
 }
