@@ -631,3 +631,76 @@ fn remoteurl_and_upstreams_together_are_refused() {
         );
     }
 }
+
+/// README's "A mirror of Docker Hub" section: each config passes `config validate` (with a
+/// scratch storage root), and the client-setup line runs as printed (under a scratch `--root`,
+/// without `sudo` and `--restart`, and without probing the example host).
+#[test]
+fn readme_mirror_section_runs_as_printed() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("## A mirror of Docker Hub")
+        .expect("README has the mirror section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let blocks = |fence: &str| -> Vec<String> {
+        section
+            .split(fence)
+            .skip(1)
+            .map(|rest| rest[..rest.find("```").expect("the block ends")].to_owned())
+            .collect()
+    };
+    let work = tempfile::tempdir().unwrap();
+    let configs = blocks("```yaml\n");
+    assert_eq!(configs.len(), 2, "remoteurl and upstreams examples");
+    for (i, yaml) in configs.iter().enumerate() {
+        let root = work.path().join(format!("data{i}"));
+        let yaml = yaml
+            .lines()
+            .map(|line| match line.find("rootdirectory: ") {
+                Some(at) => format!("{}rootdirectory: {}", &line[..at], root.display()),
+                None => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = work.path().join(format!("config{i}.yml"));
+        std::fs::write(&config, yaml).unwrap();
+        let out = crate::common::regctl()
+            .args(["config", "validate", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        crate::common::success_stdout(&out);
+    }
+    let commands: Vec<String> = blocks("```sh\n")
+        .iter()
+        .flat_map(|block| block.lines().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|line| line.starts_with("sudo regctl client-setup"))
+        .collect();
+    assert!(!commands.is_empty(), "{section}");
+    let client_root = work.path().join("client");
+    for command in commands {
+        let args: Vec<&str> = command
+            .trim_start_matches("sudo regctl ")
+            .split_whitespace()
+            .filter(|arg| *arg != "--restart")
+            .collect();
+        let out = crate::common::regctl()
+            .args(&args)
+            .arg("--root")
+            .arg(&client_root)
+            .arg("--no-probe")
+            .output()
+            .unwrap();
+        crate::common::success_stdout(&out);
+    }
+    let daemon_json = std::fs::read_to_string(client_root.join("etc/docker/daemon.json")).unwrap();
+    assert!(
+        daemon_json.contains("\"http://mirror.example:5000\""),
+        "{daemon_json}"
+    );
+    assert!(client_root
+        .join("etc/containerd/certs.d/docker.io/hosts.toml")
+        .exists());
+}
