@@ -55,7 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;client-setup' {
-            [CompletionResult]::new('--mirror', '--mirror', [CompletionResultType]::ParameterName, 'A Docker Hub mirror to use, e.g. http://192.168.0.106:5000 (repeat for several, tried in order): docker''s registry-mirrors, containerd''s certs.d/docker.io/hosts.toml with --containerd, podman''s mirror drop-in with --podman')
+            [CompletionResult]::new('--mirror', '--mirror', [CompletionResultType]::ParameterName, 'A mirror to use (repeat for several, tried in order): http(s)://HOST:PORT mirrors Docker Hub (docker''s registry-mirrors; containerd and podman with --containerd, --podman); http(s)://HOST:PORT/REGISTRY mirrors REGISTRY under regctl''s proxy.upstreams prefix REGISTRY/ (containerd and podman only)')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'The registry''s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Apply every path under DIR instead of / (for tests and for preparing images)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')

@@ -51,7 +51,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;client-setup'= {
-            cand --mirror 'A Docker Hub mirror to use, e.g. http://192.168.0.106:5000 (repeat for several, tried in order): docker''s registry-mirrors, containerd''s certs.d/docker.io/hosts.toml with --containerd, podman''s mirror drop-in with --podman'
+            cand --mirror 'A mirror to use (repeat for several, tried in order): http(s)://HOST:PORT mirrors Docker Hub (docker''s registry-mirrors; containerd and podman with --containerd, --podman); http(s)://HOST:PORT/REGISTRY mirrors REGISTRY under regctl''s proxy.upstreams prefix REGISTRY/ (containerd and podman only)'
             cand --ca-file 'The registry''s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP'
             cand --root 'Apply every path under DIR instead of / (for tests and for preparing images)'
             cand -c 'Registry config file (distribution''s config.yml schema)'

@@ -50,7 +50,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -f -a "access" -d 'Show the 
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "token" -d 'Manage CI tokens: passwords limited to repositories and actions'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l mirror -d 'A Docker Hub mirror to use, e.g. http://192.168.0.106:5000 (repeat for several, tried in order): docker\'s registry-mirrors, containerd\'s certs.d/docker.io/hosts.toml with --containerd, podman\'s mirror drop-in with --podman' -r
+complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l mirror -d 'A mirror to use (repeat for several, tried in order): http(s)://HOST:PORT mirrors Docker Hub (docker\'s registry-mirrors; containerd and podman with --containerd, --podman); http(s)://HOST:PORT/REGISTRY mirrors REGISTRY under regctl\'s proxy.upstreams prefix REGISTRY/ (containerd and podman only)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l ca-file -d 'The registry\'s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l root -d 'Apply every path under DIR instead of / (for tests and for preparing images)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F

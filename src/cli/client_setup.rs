@@ -25,7 +25,9 @@ TLS with a private CA (--ca-file): installs the CA as /etc/docker/certs.d/HOST:P
 --mirror URL (repeatable, with or without HOST:PORT) makes the registry at URL a Docker Hub mirror: \
 docker's \"registry-mirrors\" in daemon.json (merged, order kept), with --containerd \
 /etc/containerd/certs.d/docker.io/hosts.toml and with --podman a docker.io mirror drop-in, both \
-listing exactly the mirrors of this run. An http:// mirror's HOST:PORT is also added to \
+listing exactly the mirrors of this run. --mirror URL/REGISTRY (e.g. http://HOST:PORT/ghcr.io) \
+mirrors REGISTRY through regctl's proxy.upstreams prefix REGISTRY/, for containerd and podman \
+(docker mirrors only Docker Hub, without a path). An http:// mirror's HOST:PORT is also added to \
 \"insecure-registries\", so its local repositories can be pushed to; an https:// mirror with a \
 private CA takes --ca-file.\n\n\
 It prints what to restart and restarts nothing unless --restart is given. --remove undoes \
@@ -36,7 +38,7 @@ pub struct ClientSetupArgs {
     /// The registry as clients address it: hostname, IPv4 or [IPv6], and port
     #[arg(value_name = "HOST:PORT", value_parser = parse_registry, required_unless_present = "mirror")]
     pub registry: Option<RegistryAddr>,
-    /// A Docker Hub mirror to use, e.g. http://192.168.0.106:5000 (repeat for several, tried in order): docker's registry-mirrors, containerd's certs.d/docker.io/hosts.toml with --containerd, podman's mirror drop-in with --podman
+    /// A mirror to use (repeat for several, tried in order): http(s)://HOST:PORT mirrors Docker Hub (docker's registry-mirrors; containerd and podman with --containerd, --podman); http(s)://HOST:PORT/REGISTRY mirrors REGISTRY under regctl's proxy.upstreams prefix REGISTRY/ (containerd and podman only)
     #[arg(long, value_name = "URL", value_parser = parse_mirror)]
     pub mirror: Vec<MirrorUrl>,
     /// The registry's CA certificate (PEM): set up TLS with a private CA instead of plain HTTP

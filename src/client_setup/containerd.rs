@@ -29,27 +29,39 @@ pub fn hosts_toml(addr: &RegistryAddr, ca_path: Option<&str>) -> String {
     )
 }
 
-/// The host namespace whose `hosts.toml` lists Docker Hub mirrors.
-pub const DOCKER_HUB_NAMESPACE: &str = "docker.io";
-/// Docker Hub's registry host, the `server` pulls fall back to when no mirror answers.
+/// Docker Hub's registry host, the `server` pulls of `docker.io/...` fall back to.
 pub const DOCKER_HUB_SERVER: &str = "https://registry-1.docker.io";
 
-/// `certs.d/docker.io/hosts.toml` with `mirrors` as hosts, tried in order before Docker Hub,
-/// each only for `pull` and `resolve` (pushes to `docker.io/...` still go to Docker Hub); an
-/// `https://` mirror trusts the CA at `ca_path(mirror)` when one is installed.
+/// `certs.d/REGISTRY/hosts.toml` with `mirrors` of `registry` as hosts, tried in order before the
+/// registry itself, each only for `pull` and `resolve` (pushes still go to the registry). A
+/// mirror with a namespace is the API root `URL/v2/REGISTRY` (`override_path`, so containerd asks
+/// for `/v2/ghcr.io/owner/image/...`, regctl's `proxy.upstreams` prefix); an `https://` mirror
+/// trusts the CA at `ca_path(mirror)` when one is installed.
 #[must_use]
 pub fn mirror_hosts_toml(
-    mirrors: &[MirrorUrl],
+    registry: &str,
+    mirrors: &[&MirrorUrl],
     ca_path: impl Fn(&MirrorUrl) -> Option<String>,
 ) -> String {
+    let server = if registry == super::address::DOCKER_HUB {
+        DOCKER_HUB_SERVER.to_owned()
+    } else {
+        format!("https://{registry}")
+    };
     let mut out = format!(
-        "{OWNER_MARKER}: Docker Hub mirrors; `regctl client-setup --remove --mirror URL` deletes it.\n\
-         server = \"{DOCKER_HUB_SERVER}\"\n"
+        "{OWNER_MARKER}: mirrors of {registry}; `regctl client-setup --remove --mirror URL` deletes it.\n\
+         server = \"{server}\"\n"
     );
     for mirror in mirrors {
-        out.push_str(&format!(
-            "\n[host.\"{mirror}\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
-        ));
+        match &mirror.namespace {
+            None => out.push_str(&format!("\n[host.\"{mirror}\"]\n")),
+            Some(namespace) => out.push_str(&format!(
+                "\n[host.\"{}://{}/v2/{namespace}\"]\n  override_path = true\n",
+                mirror.scheme(),
+                mirror.addr
+            )),
+        }
+        out.push_str("  capabilities = [\"pull\", \"resolve\"]\n");
         if let Some(ca) = mirror.tls.then(|| ca_path(mirror)).flatten() {
             out.push_str(&format!("  ca = \"{ca}\"\n"));
         }
@@ -132,7 +144,9 @@ mod tests {
     fn docker_hub_mirrors_in_order_pull_and_resolve_only() {
         let plain: MirrorUrl = "http://127.0.0.1:5000".parse().unwrap();
         let tls: MirrorUrl = "https://m.lan:443".parse().unwrap();
-        let toml = mirror_hosts_toml(&[plain, tls], |m| Some(format!("/ca/{}", m.addr)));
+        let toml = mirror_hosts_toml("docker.io", &[&plain, &tls], |m| {
+            Some(format!("/ca/{}", m.addr))
+        });
         assert!(toml.starts_with(OWNER_MARKER), "{toml}");
         assert!(
             toml.contains(
@@ -140,6 +154,20 @@ mod tests {
                  [host.\"http://127.0.0.1:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n\
                  [host.\"https://m.lan:443\"]\n  capabilities = [\"pull\", \"resolve\"]\n  \
                  ca = \"/ca/m.lan:443\"\n"
+            ),
+            "{toml}"
+        );
+    }
+
+    #[test]
+    fn a_namespaced_mirror_is_an_api_root_with_override_path() {
+        let mirror: MirrorUrl = "http://127.0.0.1:5000/ghcr.io".parse().unwrap();
+        let toml = mirror_hosts_toml("ghcr.io", &[&mirror], |_| None);
+        assert!(
+            toml.contains(
+                "server = \"https://ghcr.io\"\n\n\
+                 [host.\"http://127.0.0.1:5000/v2/ghcr.io\"]\n  override_path = true\n  \
+                 capabilities = [\"pull\", \"resolve\"]\n"
             ),
             "{toml}"
         );

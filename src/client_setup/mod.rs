@@ -503,10 +503,11 @@ impl<'a> Planner<'a> {
         Ok(())
     }
 
-    /// Docker Hub mirrors: daemon.json's `registry-mirrors` (merged, order kept), containerd's
-    /// `certs.d/docker.io/hosts.toml` and podman's mirror drop-in (both list exactly this run's
-    /// mirrors). An `https://` mirror gets `--ca-file` installed as its CA; a plain-HTTP mirror's
-    /// `HOST:PORT` also goes into docker's insecure-registries (see the note).
+    /// Mirrors: daemon.json's `registry-mirrors` for the Docker Hub mirrors without a path
+    /// (merged, order kept), and per mirrored registry containerd's `certs.d/REGISTRY/hosts.toml`
+    /// and podman's mirror drop-in (both list exactly this run's mirrors of that registry). An
+    /// `https://` mirror gets `--ca-file` installed as its CA; a plain-HTTP mirror's `HOST:PORT`
+    /// also goes into docker's insecure-registries (see the note).
     fn install_mirrors(&mut self, ca_pem: Option<&[u8]>) -> Result<(), ClientSetupError> {
         let request = self.request;
         let mirrors = &request.mirrors;
@@ -534,49 +535,65 @@ impl<'a> Planner<'a> {
         }
 
         if request.docker {
-            for mirror in mirrors {
+            for mirror in mirrors.iter().filter(|m| m.is_transparent()) {
                 let entry = mirror.to_string();
                 self.edit_daemon_json(|text| {
                     daemon_json::add_entry(text, daemon_json::REGISTRY_MIRRORS, &entry)
                 })?;
             }
-            for mirror in mirrors.iter().filter(|m| !m.tls) {
-                let addr = mirror.addr.to_string();
-                self.edit_daemon_json(|text| daemon_json::add_insecure_registry(text, &addr))?;
+            for mirror in mirrors.iter().filter(|m| !m.is_transparent()) {
                 self.plan.notes.push(format!(
-                    "{addr} was added to insecure-registries too: docker pulls Docker Hub images through the http:// mirror without it, but pushing to or pulling from {addr}/REPOSITORY (the mirror's local repositories) needs it"
+                    "{mirror} is not given to docker: docker uses mirrors only for Docker Hub and only without a path; pull through it by name ({}/{}/IMAGE)",
+                    mirror.addr,
+                    mirror.mirrored_registry()
                 ));
             }
-            self.plan.notes.push(
-                "docker uses registry-mirrors only for Docker Hub images (`docker pull nginx`, `docker pull docker.io/library/nginx`) and falls back to Docker Hub when no mirror answers".to_owned(),
-            );
-        }
-
-        if request.containerd {
-            let hosts = containerd::mirror_hosts_toml(mirrors, |mirror| {
-                ca_pem.map(|_| ca_target(containerd::CERTS_D, mirror))
-            });
-            if self.owned_file(
-                &format!(
-                    "{}/{}/hosts.toml",
-                    containerd::CERTS_D,
-                    containerd::DOCKER_HUB_NAMESPACE
-                ),
-                &hosts,
-                None,
-            )? {
-                self.containerd_note()?;
+            let mut insecure: Vec<String> = Vec::new();
+            for mirror in mirrors.iter().filter(|m| !m.tls) {
+                let addr = mirror.addr.to_string();
+                if !insecure.contains(&addr) {
+                    insecure.push(addr);
+                }
+            }
+            for addr in insecure {
+                self.edit_daemon_json(|text| daemon_json::add_insecure_registry(text, &addr))?;
+                self.plan.notes.push(format!(
+                    "{addr} was added to insecure-registries too: docker pulls Docker Hub images through an http:// mirror without it, but pushing to or pulling from {addr}/REPOSITORY (the mirror's own repositories) needs it"
+                ));
+            }
+            if mirrors.iter().any(MirrorUrl::is_transparent) {
+                self.plan.notes.push(
+                    "docker uses registry-mirrors only for Docker Hub images (`docker pull nginx`, `docker pull docker.io/library/nginx`) and falls back to Docker Hub when no mirror answers".to_owned(),
+                );
             }
         }
 
-        if request.podman {
-            let drop_in = podman::mirror_drop_in(mirrors);
-            if self.owned_file(
-                &format!("{}/{}", podman::DROP_IN_DIR, podman::MIRROR_DROP_IN),
-                &drop_in,
-                None,
-            )? {
-                self.podman_note();
+        for (registry, group) in by_registry(mirrors) {
+            if request.containerd {
+                let hosts = containerd::mirror_hosts_toml(registry, &group, |mirror| {
+                    ca_pem.map(|_| ca_target(containerd::CERTS_D, mirror))
+                });
+                if self.owned_file(
+                    &format!("{}/{registry}/hosts.toml", containerd::CERTS_D),
+                    &hosts,
+                    None,
+                )? {
+                    self.containerd_note()?;
+                }
+            }
+            if request.podman {
+                let drop_in = podman::mirror_drop_in(registry, &group);
+                if self.owned_file(
+                    &format!(
+                        "{}/{}",
+                        podman::DROP_IN_DIR,
+                        podman::mirror_drop_in_name(registry)
+                    ),
+                    &drop_in,
+                    None,
+                )? {
+                    self.podman_note();
+                }
             }
         }
         Ok(())
@@ -637,16 +654,16 @@ impl<'a> Planner<'a> {
     fn remove_mirrors(&mut self) -> Result<(), ClientSetupError> {
         let request = self.request;
         if request.docker {
-            for mirror in &request.mirrors {
+            for mirror in request.mirrors.iter().filter(|m| m.is_transparent()) {
                 let entry = mirror.to_string();
                 self.edit_daemon_json(|text| {
                     daemon_json::remove_entry(text, daemon_json::REGISTRY_MIRRORS, &entry)
                 })?;
-                if !mirror.tls && request.registry.as_ref() != Some(&mirror.addr) {
+            }
+            for mirror in request.mirrors.iter().filter(|m| !m.tls) {
+                if request.registry.as_ref() != Some(&mirror.addr) {
                     let addr = mirror.addr.to_string();
-                    self.edit_daemon_json(|text| {
-                        daemon_json::remove_insecure_registry(text, &addr)
-                    })?;
+                    self.edit_daemon_json(|text| daemon_json::remove_insecure_registry(text, &addr))?;
                 }
             }
         }
@@ -667,16 +684,18 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        self.remove_owned(&format!(
-            "{}/{}/hosts.toml",
-            containerd::CERTS_D,
-            containerd::DOCKER_HUB_NAMESPACE
-        ))?;
-        self.remove_owned(&format!(
-            "{}/{}",
-            podman::DROP_IN_DIR,
-            podman::MIRROR_DROP_IN
-        ))?;
+        for (registry, _) in by_registry(&request.mirrors) {
+            self.remove_owned(&format!("{}/{registry}/hosts.toml", containerd::CERTS_D))?;
+            let dir = self.on_disk(&format!("{}/{registry}", containerd::CERTS_D));
+            if dir.is_dir() && !self.plan.remove_dirs_if_empty.contains(&dir) {
+                self.plan.remove_dirs_if_empty.push(dir);
+            }
+            self.remove_owned(&format!(
+                "{}/{}",
+                podman::DROP_IN_DIR,
+                podman::mirror_drop_in_name(registry)
+            ))?;
+        }
         Ok(())
     }
 
@@ -805,6 +824,20 @@ impl<'a> Planner<'a> {
         }
         Ok(())
     }
+}
+
+/// `mirrors` grouped by the registry they stand in for, in order of first appearance, each
+/// group in the order given.
+fn by_registry(mirrors: &[MirrorUrl]) -> Vec<(&str, Vec<&MirrorUrl>)> {
+    let mut groups: Vec<(&str, Vec<&MirrorUrl>)> = Vec::new();
+    for mirror in mirrors {
+        let registry = mirror.mirrored_registry();
+        match groups.iter_mut().find(|(name, _)| *name == registry) {
+            Some((_, group)) => group.push(mirror),
+            None => groups.push((registry, vec![mirror])),
+        }
+    }
+    groups
 }
 
 /// A file's text, `None` when it does not exist.

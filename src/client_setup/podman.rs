@@ -28,23 +28,32 @@ pub fn drop_in(addr: &RegistryAddr, insecure: bool) -> String {
     )
 }
 
-/// The drop-in that lists Docker Hub mirrors (one file for all of them).
-pub const MIRROR_DROP_IN: &str = "50-regctl-mirror-docker.io.conf";
-
-/// Docker Hub (`docker.io`) with `mirrors` tried in order before it; a plain-HTTP mirror is
-/// `insecure` (only that mirror, not Docker Hub).
+/// `50-regctl-mirror-REGISTRY.conf`: the drop-in that lists the mirrors of `registry` (one
+/// file for all of them). The registry name was validated as a host name.
 #[must_use]
-pub fn mirror_drop_in(mirrors: &[MirrorUrl]) -> String {
+pub fn mirror_drop_in_name(registry: &str) -> String {
+    format!("50-regctl-mirror-{registry}.conf")
+}
+
+/// `registry` (e.g. `docker.io`) with `mirrors` tried in order before it; a mirror with a
+/// namespace is the location `HOST:PORT/REGISTRY` (regctl's `proxy.upstreams` prefix); a
+/// plain-HTTP mirror is `insecure` (only that mirror, not the registry).
+#[must_use]
+pub fn mirror_drop_in(registry: &str, mirrors: &[&MirrorUrl]) -> String {
     let mut out = format!(
-        "{OWNER_MARKER}: Docker Hub mirrors; `regctl client-setup --remove --mirror URL` deletes it.\n\
+        "{OWNER_MARKER}: mirrors of {registry}; `regctl client-setup --remove --mirror URL` deletes it.\n\
          [[registry]]\n\
-         prefix = \"docker.io\"\n\
-         location = \"docker.io\"\n"
+         prefix = \"{registry}\"\n\
+         location = \"{registry}\"\n"
     );
     for mirror in mirrors {
+        let location = match &mirror.namespace {
+            Some(namespace) => format!("{}/{namespace}", mirror.addr),
+            None => mirror.addr.to_string(),
+        };
         out.push_str(&format!(
-            "\n[[registry.mirror]]\nlocation = \"{}\"\ninsecure = {}\n",
-            mirror.addr, !mirror.tls
+            "\n[[registry.mirror]]\nlocation = \"{location}\"\ninsecure = {}\n",
+            !mirror.tls
         ));
     }
     out
@@ -70,7 +79,11 @@ mod tests {
     fn mirror_drop_in_lists_mirrors_in_order() {
         let plain: MirrorUrl = "http://127.0.0.1:5000".parse().unwrap();
         let tls: MirrorUrl = "https://m.lan:443".parse().unwrap();
-        let text = mirror_drop_in(&[plain, tls]);
+        let prefixed: MirrorUrl = "http://127.0.0.1:5000/docker.io".parse().unwrap();
+        assert!(mirror_drop_in("docker.io", &[&prefixed])
+            .contains("location = \"127.0.0.1:5000/docker.io\"\ninsecure = true\n"));
+        assert_eq!(mirror_drop_in_name("ghcr.io"), "50-regctl-mirror-ghcr.io.conf");
+        let text = mirror_drop_in("docker.io", &[&plain, &tls]);
         assert!(
             text.ends_with(
                 "[[registry]]\nprefix = \"docker.io\"\nlocation = \"docker.io\"\n\n\
