@@ -663,7 +663,9 @@ impl<'a> Planner<'a> {
             for mirror in request.mirrors.iter().filter(|m| !m.tls) {
                 if request.registry.as_ref() != Some(&mirror.addr) {
                     let addr = mirror.addr.to_string();
-                    self.edit_daemon_json(|text| daemon_json::remove_insecure_registry(text, &addr))?;
+                    self.edit_daemon_json(|text| {
+                        daemon_json::remove_insecure_registry(text, &addr)
+                    })?;
                 }
             }
         }

@@ -82,7 +82,10 @@ mod tests {
         let prefixed: MirrorUrl = "http://127.0.0.1:5000/docker.io".parse().unwrap();
         assert!(mirror_drop_in("docker.io", &[&prefixed])
             .contains("location = \"127.0.0.1:5000/docker.io\"\ninsecure = true\n"));
-        assert_eq!(mirror_drop_in_name("ghcr.io"), "50-regctl-mirror-ghcr.io.conf");
+        assert_eq!(
+            mirror_drop_in_name("ghcr.io"),
+            "50-regctl-mirror-ghcr.io.conf"
+        );
         let text = mirror_drop_in("docker.io", &[&plain, &tls]);
         assert!(
             text.ends_with(

@@ -553,6 +553,80 @@ fn many_upstreams_and_local_pushes_on_one_server() {
         assert_eq!(&std::fs::read_to_string(&link).unwrap(), want);
     }
 
+    // The clients' own mirror settings, written by `client-setup --mirror URL/REGISTRY`: skopeo
+    // (podman's drop-ins) and containerd (`ctr --hosts-dir`) resolve ghcr.io/… and docker.io/…
+    // through regctl's prefixes; neither registry is reachable here, so only the mirror answers.
+    let client_root = work.path().join("client");
+    let mirror_ghcr = format!("http://{}/ghcr.io", server.addr);
+    let mirror_hub = format!("http://{}/docker.io", server.addr);
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args([
+                "client-setup",
+                "--mirror",
+                &mirror_ghcr,
+                "--mirror",
+                &mirror_hub,
+            ])
+            .args(["--podman", "--containerd", "--no-docker", "--root"])
+            .arg(&client_root)
+            .output()
+            .unwrap(),
+    );
+    let home = work.path().join("home");
+    let drop_ins = home.join(".config/containers/registries.conf.d");
+    std::fs::create_dir_all(&drop_ins).unwrap();
+    for registry in ["ghcr.io", "docker.io"] {
+        let name = format!("50-regctl-mirror-{registry}.conf");
+        std::fs::copy(
+            client_root
+                .join("etc/containers/registries.conf.d")
+                .join(&name),
+            drop_ins.join(&name),
+        )
+        .unwrap();
+    }
+    for (reference, want) in [
+        ("docker://ghcr.io/team/tool:v2", &tool),
+        ("docker://docker.io/library/hello:v1", &hello),
+    ] {
+        let out = std::process::Command::new(crate::common::require_tool("skopeo", "skopeo"))
+            .env("HOME", &home)
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
+            .args(["inspect", "--raw", reference])
+            .output()
+            .unwrap();
+        let raw = crate::common::success_stdout(&out);
+        assert_eq!(&digest(raw.as_bytes()), want, "{reference}");
+    }
+    let engine = crate::common::dockerd::Dockerd::start();
+    let hosts_dir = client_root.join("etc/containerd/certs.d");
+    for reference in ["ghcr.io/team/tool:v2", "docker.io/library/hello:v1"] {
+        let out = std::process::Command::new(crate::common::require_tool("ctr", "containerd"))
+            .arg("--address")
+            .arg(engine.containerd_socket())
+            .args(["-n", "regctl-test", "content", "fetch", "--hosts-dir"])
+            .arg(&hosts_dir)
+            .arg(reference)
+            .output()
+            .unwrap();
+        crate::common::success_stdout(&out);
+    }
+    let fetched = std::process::Command::new("ctr")
+        .arg("--address")
+        .arg(engine.containerd_socket())
+        .args(["-n", "regctl-test", "content", "ls", "-q"])
+        .output()
+        .unwrap();
+    let fetched = crate::common::success_stdout(&fetched);
+    for want in [&tool, &hello] {
+        assert!(
+            fetched.contains(want.as_str()),
+            "containerd holds {want}:\n{fetched}"
+        );
+    }
+    drop(engine);
+
     // A local repository on the same server: push, pull back, delete.
     skopeo_push(
         &layouts.join("local"),
