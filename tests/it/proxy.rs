@@ -749,10 +749,15 @@ fn readme_mirror_section_runs_as_printed() {
     }
     let commands: Vec<String> = blocks("```sh\n")
         .iter()
-        .flat_map(|block| block.lines().map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|block| {
+            block
+                .lines()
+                .map(|line| line.trim_start().to_owned())
+                .collect::<Vec<_>>()
+        })
         .filter(|line| line.starts_with("sudo regctl client-setup"))
         .collect();
-    assert!(!commands.is_empty(), "{section}");
+    assert_eq!(commands.len(), 2, "{section}");
     let client_root = work.path().join("client");
     for command in commands {
         let args: Vec<&str> = command
@@ -774,7 +779,11 @@ fn readme_mirror_section_runs_as_printed() {
         daemon_json.contains("\"http://mirror.example:5000\""),
         "{daemon_json}"
     );
-    assert!(client_root
-        .join("etc/containerd/certs.d/docker.io/hosts.toml")
-        .exists());
+    let hosts =
+        std::fs::read_to_string(client_root.join("etc/containerd/certs.d/ghcr.io/hosts.toml"))
+            .unwrap();
+    assert!(
+        hosts.contains("[host.\"http://mirror.example:5000/v2/ghcr.io\"]"),
+        "{hosts}"
+    );
 }
