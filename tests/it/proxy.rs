@@ -353,7 +353,7 @@ fn docker_engine_pulls_docker_hub_images_through_the_mirror() {
     let mirror = format!("http://{}", proxy.addr);
     crate::common::success_stdout(
         &crate::common::regctl()
-            .args(["client-setup", "--mirror", &mirror, "--root"])
+            .args(["client-setup", "--mirror", &mirror, "--containerd", "--root"])
             .arg(&client_root)
             .output()
             .unwrap(),
@@ -403,6 +403,16 @@ fn docker_engine_pulls_docker_hub_images_through_the_mirror() {
         v2(&cache_root).join("repositories/library/mirrored/_manifests/tags/latest/current/link");
     wait_for(&tag_link);
     assert_eq!(std::fs::read_to_string(&tag_link).unwrap(), pushed_digest);
+    // containerd, with the hosts.toml the same command wrote, resolves docker.io through it.
+    let fetched = std::process::Command::new(crate::common::require_tool("ctr", "containerd"))
+        .arg("--address")
+        .arg(engine.containerd_socket())
+        .args(["-n", "regctl-test", "content", "fetch", "--hosts-dir"])
+        .arg(client_root.join("etc/containerd/certs.d"))
+        .arg("docker.io/library/mirrored:latest")
+        .output()
+        .unwrap();
+    crate::common::success_stdout(&fetched);
     let log = up.log();
     assert!(
         log.contains("GET /v2/library/mirrored/manifests/"),
