@@ -247,6 +247,27 @@ mod tests {
     }
 
     #[test]
+    fn upstreams_come_from_registry_variables_too() {
+        let env: Vec<(String, String)> = [
+            ("REGISTRY_PROXY_UPSTREAMS_0_PREFIX", "docker.io/"),
+            (
+                "REGISTRY_PROXY_UPSTREAMS_0_REMOTEURL",
+                "https://registry-1.docker.io",
+            ),
+            ("REGISTRY_PROXY_UPSTREAMS_0_TTL", "2m"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let text = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /r\n";
+        let proxy = crate::config::load_str(text, &env).unwrap().config.proxy;
+        let upstreams = settings(&proxy).unwrap().unwrap().upstreams;
+        assert_eq!(upstreams.len(), 1);
+        assert_eq!(upstreams[0].prefix, "docker.io/");
+        assert_eq!(upstreams[0].ttl.as_secs(), 120);
+    }
+
+    #[test]
     fn problems_name_their_keys() {
         let both = proxy_section(
             "  remoteurl: https://r\n  upstreams:\n    - prefix: a/\n      remoteurl: https://a\n",

@@ -353,7 +353,13 @@ fn docker_engine_pulls_docker_hub_images_through_the_mirror() {
     let mirror = format!("http://{}", proxy.addr);
     crate::common::success_stdout(
         &crate::common::regctl()
-            .args(["client-setup", "--mirror", &mirror, "--containerd", "--root"])
+            .args([
+                "client-setup",
+                "--mirror",
+                &mirror,
+                "--containerd",
+                "--root",
+            ])
             .arg(&client_root)
             .output()
             .unwrap(),
@@ -678,6 +684,19 @@ fn many_upstreams_and_local_pushes_on_one_server() {
         )
         .unwrap();
     assert_eq!(delete.status(), 405);
+
+    // registry:2 starts on the same config (it ignores proxy.upstreams) and serves the cache.
+    let addr = server.addr.clone();
+    drop(server);
+    let plain = DockerRegistry::start_with_config(&config, &addr);
+    let raw = skopeo(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{addr}/docker.io/hello:v1"),
+    ]);
+    assert_eq!(digest(raw.as_bytes()), hello);
+    drop(plain);
 }
 
 /// `proxy.remoteurl` with `proxy.upstreams` is refused by `config validate` and by `serve`.
