@@ -100,6 +100,17 @@ pub fn write_refusal(proxy: &Proxy) -> String {
     }
 }
 
+/// An upstream failure for logs and error bodies: the client's own wording, except where it
+/// advises a `regctl` CLI user (a refused connection names no `regctl serve` here), with causes.
+fn describe(err: &RemoteError) -> String {
+    match err {
+        RemoteError::ConnectionRefused { registry } => {
+            format!("{registry} refused the connection (nothing listens there)")
+        }
+        other => crate::report::error_chain(other),
+    }
+}
+
 /// What a manifest lookup through the cache found.
 pub struct Served {
     pub manifest: Arc<StoredManifest>,
@@ -238,12 +249,14 @@ impl Proxy {
             RemoteError::NotFound { .. } => ApiError::new(missing),
             RemoteError::Registry { status: 429, .. } => ApiError::new(ErrorCode::TooManyRequests)
                 .with_message(format!(
-                    "the upstream {} is rate-limiting this cache and the content is not cached: {err}",
-                    self.remote_url
+                    "the upstream {} is rate-limiting this cache and the content is not cached: {}",
+                    self.remote_url,
+                    describe(err)
                 )),
             _ => ApiError::new(ErrorCode::Unavailable).with_message(format!(
-                "the upstream {} of this pull-through cache is unavailable and the content is not cached: {err}",
-                self.remote_url
+                "the upstream {} of this pull-through cache is unavailable and the content is not cached: {}",
+                self.remote_url,
+                describe(err)
             )),
         }
     }
@@ -337,7 +350,7 @@ impl Proxy {
                             upstream = %self.remote_url,
                             repository = name.as_str(),
                             tag = tag.as_str(),
-                            error = %err,
+                            error = %describe(&err),
                             "serving a cached tag: the upstream failed"
                         );
                         return Ok(Served {
