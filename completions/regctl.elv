@@ -63,7 +63,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --no-docker 'Leave docker''s files alone (for hosts with only containerd or podman)'
             cand --remove 'Undo: drop HOST:PORT from insecure-registries (and each --mirror from registry-mirrors) and delete the files regctl wrote for them'
             cand --dry-run 'Print the diff of every file that would change and write nothing'
-            cand --no-probe 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)'
+            cand --no-probe 'Do not probe HOST:PORT (or an http:// mirror) for TLS before listing it as insecure (e.g. the registry is not running yet)'
             cand --restart 'Restart the services that need it (`systemctl restart docker`) after writing'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'

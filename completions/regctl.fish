@@ -61,7 +61,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l podman -d
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-docker -d 'Leave docker\'s files alone (for hosts with only containerd or podman)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l remove -d 'Undo: drop HOST:PORT from insecure-registries (and each --mirror from registry-mirrors) and delete the files regctl wrote for them'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l dry-run -d 'Print the diff of every file that would change and write nothing'
-complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-probe -d 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)'
+complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-probe -d 'Do not probe HOST:PORT (or an http:// mirror) for TLS before listing it as insecure (e.g. the registry is not running yet)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l restart -d 'Restart the services that need it (`systemctl restart docker`) after writing'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s q -l quiet -d 'Print only results and errors'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s v -l verbose -d 'Print more detail (repeat for more)'

@@ -62,7 +62,7 @@ pub struct ClientSetupArgs {
     /// Apply every path under DIR instead of / (for tests and for preparing images)
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
-    /// Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)
+    /// Do not probe HOST:PORT (or an http:// mirror) for TLS before listing it as insecure (e.g. the registry is not running yet)
     #[arg(long)]
     pub no_probe: bool,
     /// Restart the services that need it (`systemctl restart docker`) after writing
@@ -81,6 +81,25 @@ fn check_plain_http(registry: &RegistryAddr, printer: Printer) -> anyhow::Result
         Speaks::Unknown(why) => {
             printer.warn(format!(
                 "could not probe {registry} ({why}): listing it as a plain-HTTP registry; if it serves TLS, undo with --remove and use --ca-file instead"
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// An `http://` mirror must speak plain HTTP: clients would fail against a TLS one.
+fn check_plain_http_mirror(mirror: &MirrorUrl, printer: Printer) -> anyhow::Result<()> {
+    match probe::probe(&mirror.addr, std::time::Duration::from_secs(1)) {
+        Speaks::PlainHttp => Ok(()),
+        Speaks::Tls => anyhow::bail!(
+            "{} speaks TLS: give the mirror as https://{}{} (with --ca-file if a private CA signed its certificate); nothing was written",
+            mirror.addr,
+            mirror.addr,
+            mirror.namespace.as_deref().map(|n| format!("/{n}")).unwrap_or_default()
+        ),
+        Speaks::Unknown(why) => {
+            printer.warn(format!(
+                "could not probe the mirror {mirror} ({why}): setting it up as plain HTTP; if it serves TLS, undo with --remove and give it as https://"
             ));
             Ok(())
         }
@@ -146,7 +165,7 @@ pub fn run(args: &ClientSetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             check_plain_http(registry, printer)?;
         }
         for mirror in args.mirror.iter().filter(|m| !m.tls) {
-            check_plain_http(&mirror.addr, printer)?;
+            check_plain_http_mirror(mirror, printer)?;
         }
     }
     let plan = client_setup::plan(&request)?;

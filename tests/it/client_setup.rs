@@ -717,6 +717,15 @@ fn plain_setup_probes_the_server_and_refuses_a_tls_one() {
         "{err}"
     );
     assert!(snapshot(&root).is_empty(), "a refusal wrote files");
+    let mirror = format!("http://{}", tls.addr);
+    let refused = setup_probing(&root, &["--mirror", &mirror]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains(&format!("give the mirror as https://{}", tls.addr)),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(snapshot(&root).is_empty(), "a refusal wrote files");
     drop(tls);
 
     let plain = Server::start(&data, &[], &[]);
