@@ -821,12 +821,16 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__client__subcmd__setup)
-            opts="-c -o -q -v -h -V --ca-file --containerd --podman --no-docker --remove --dry-run --root --no-probe --restart --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --mirror --ca-file --containerd --podman --no-docker --remove --dry-run --root --no-probe --restart --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --mirror)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ca-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -51,6 +51,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'regctl;client-setup'= {
+            cand --mirror 'A mirror to use (repeat for several, tried in order): http(s)://HOST:PORT mirrors Docker Hub (docker''s registry-mirrors; containerd and podman with --containerd, --podman); http(s)://HOST:PORT/REGISTRY mirrors REGISTRY under regctl''s proxy.upstreams prefix REGISTRY/ (containerd and podman only)'
             cand --ca-file 'The registry''s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP'
             cand --root 'Apply every path under DIR instead of / (for tests and for preparing images)'
             cand -c 'Registry config file (distribution''s config.yml schema)'
@@ -60,9 +61,9 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --containerd 'Also configure containerd (certs.d/HOST:PORT/hosts.toml)'
             cand --podman 'Also configure podman, buildah and skopeo (a registries.conf.d drop-in)'
             cand --no-docker 'Leave docker''s files alone (for hosts with only containerd or podman)'
-            cand --remove 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it'
+            cand --remove 'Undo: drop HOST:PORT from insecure-registries (and each --mirror from registry-mirrors) and delete the files regctl wrote for them'
             cand --dry-run 'Print the diff of every file that would change and write nothing'
-            cand --no-probe 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)'
+            cand --no-probe 'Do not probe HOST:PORT (or an http:// mirror) for TLS before listing it as insecure (e.g. the registry is not running yet)'
             cand --restart 'Restart the services that need it (`systemctl restart docker`) after writing'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'

@@ -50,6 +50,7 @@ complete -c regctl -n "__fish_regctl_needs_command" -f -a "access" -d 'Show the 
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "token" -d 'Manage CI tokens: passwords limited to repositories and actions'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "serve" -d 'Run the registry server (registry:2 compatible storage, config and environment)'
 complete -c regctl -n "__fish_regctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l mirror -d 'A mirror to use (repeat for several, tried in order): http(s)://HOST:PORT mirrors Docker Hub (docker\'s registry-mirrors; containerd and podman with --containerd, --podman); http(s)://HOST:PORT/REGISTRY mirrors REGISTRY under regctl\'s proxy.upstreams prefix REGISTRY/ (containerd and podman only)' -r
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l ca-file -d 'The registry\'s CA certificate (PEM): set up TLS with a private CA instead of plain HTTP' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l root -d 'Apply every path under DIR instead of / (for tests and for preparing images)' -r -F
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s c -l config -d 'Registry config file (distribution\'s config.yml schema)' -r -F
@@ -58,9 +59,9 @@ json\t'Machine-readable JSON on stdout'"
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l containerd -d 'Also configure containerd (certs.d/HOST:PORT/hosts.toml)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l podman -d 'Also configure podman, buildah and skopeo (a registries.conf.d drop-in)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-docker -d 'Leave docker\'s files alone (for hosts with only containerd or podman)'
-complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l remove -d 'Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it'
+complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l remove -d 'Undo: drop HOST:PORT from insecure-registries (and each --mirror from registry-mirrors) and delete the files regctl wrote for them'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l dry-run -d 'Print the diff of every file that would change and write nothing'
-complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-probe -d 'Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)'
+complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l no-probe -d 'Do not probe HOST:PORT (or an http:// mirror) for TLS before listing it as insecure (e.g. the registry is not running yet)'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -l restart -d 'Restart the services that need it (`systemctl restart docker`) after writing'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s q -l quiet -d 'Print only results and errors'
 complete -c regctl -n "__fish_regctl_using_subcommand client-setup" -s v -l verbose -d 'Print more detail (repeat for more)'

@@ -128,7 +128,7 @@ impl Api {
             }
             Err(e) => return Err(digest_error(&e)),
         };
-        if let Some(proxy) = &self.opts.proxy {
+        if let Some(proxy) = self.proxy_for(Some(name)) {
             proxy.ensure_blob(&self.registry, name, digest).await?;
         }
         let head = parts.method == http::Method::HEAD;

@@ -73,7 +73,7 @@ impl Api {
             }
             other => other?,
         };
-        let (mut manifest, stale) = match &self.opts.proxy {
+        let (mut manifest, stale) = match self.proxy_for(Some(name)) {
             Some(proxy) => {
                 let served = proxy.manifest(&self.registry, name, reference).await?;
                 (served.manifest, served.stale)

@@ -101,8 +101,9 @@ pub struct ApiOptions {
     pub scheme: &'static str,
     /// Largest manifest accepted on push (413 above it).
     pub max_manifest_bytes: usize,
-    /// `proxy.remoteurl`: a pull-through cache; misses go to the upstream, writes are refused.
-    pub proxy: Option<Arc<crate::proxy::Proxy>>,
+    /// `proxy.remoteurl` / `proxy.upstreams`: repositories cached from upstreams (misses go to
+    /// the upstream, writes are refused); the others are local.
+    pub proxy: Option<Arc<crate::proxy::Upstreams>>,
     /// Not `storage.redirect.disable`: blob GETs answer 307 to the backend's download URL when it
     /// has one (S3), as registry:2 does.
     pub redirect: bool,
@@ -126,6 +127,13 @@ impl Default for ApiOptions {
 struct Api {
     registry: Arc<Registry>,
     opts: ApiOptions,
+}
+
+impl Api {
+    /// The upstream that caches repository `name`, if any (`None`: a local repository).
+    fn proxy_for(&self, name: Option<Name<'_>>) -> Option<&Arc<crate::proxy::Proxy>> {
+        self.opts.proxy.as_ref()?.for_repository(name?)
+    }
 }
 
 /// Every endpoint under `/v2`.
@@ -194,15 +202,10 @@ impl Api {
                 .with_message("the registry is in read-only mode")
                 .with_header(header::ALLOW, HeaderValue::from_static("GET, HEAD")));
         }
-        if let (true, Some(proxy), Some(_)) = (is_write, &self.opts.proxy, name) {
+        if let (true, Some(proxy)) = (is_write, self.proxy_for(name)) {
             // registry:2 in proxy mode answers every push and delete with 405 UNSUPPORTED.
             return Err(ApiError::new(ErrorCode::Unsupported)
-                .with_message(format!(
-                    "this registry is a pull-through cache of {} (proxy.remoteurl): pushes and \
-                     deletes are refused, as registry:2 refuses them; push to a registry without \
-                     proxy.remoteurl instead",
-                    proxy.remote_url()
-                ))
+                .with_message(crate::proxy::write_refusal(proxy))
                 .with_header(header::ALLOW, HeaderValue::from_static("GET, HEAD")));
         }
         access::authorize(parts, &route, name)?;

@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::{GlobalArgs, Printer};
 use crate::client_setup::probe::{self, Speaks};
 use crate::client_setup::{
-    self, ca::CaCertificate, Applied, ChangeKind, Operation, Plan, RegistryAddr, Request, Transport,
+    self, ca::CaCertificate, Applied, ChangeKind, MirrorUrl, Operation, Plan, RegistryAddr,
+    Request, Transport,
 };
 
 /// Configure docker (or containerd, podman) on this machine to use a registry
@@ -21,14 +22,25 @@ keeping every other setting, with a timestamped backup of the old file.\n\
 TLS with a private CA (--ca-file): installs the CA as /etc/docker/certs.d/HOST:PORT/ca.crt.\n\
 --containerd writes /etc/containerd/certs.d/HOST:PORT/hosts.toml; --podman writes a \
 /etc/containers/registries.conf.d drop-in (and the CA under /etc/containers/certs.d).\n\n\
+--mirror URL (repeatable, with or without HOST:PORT) makes the registry at URL a Docker Hub mirror: \
+docker's \"registry-mirrors\" in daemon.json (merged, order kept), with --containerd \
+/etc/containerd/certs.d/docker.io/hosts.toml and with --podman a docker.io mirror drop-in, both \
+listing exactly the mirrors of this run. --mirror URL/REGISTRY (e.g. http://HOST:PORT/ghcr.io) \
+mirrors REGISTRY through regctl's proxy.upstreams prefix REGISTRY/, for containerd and podman \
+(docker mirrors only Docker Hub, without a path). An http:// mirror's HOST:PORT is also added to \
+\"insecure-registries\", so its local repositories can be pushed to; an https:// mirror with a \
+private CA takes --ca-file.\n\n\
 It prints what to restart and restarts nothing unless --restart is given. --remove undoes \
 everything it did for HOST:PORT and deletes only files it wrote.",
-    after_help = "Examples:\n  regctl client-setup 192.168.0.106:5000 --dry-run\n  sudo regctl client-setup 192.168.0.106:5000 --restart\n  sudo regctl client-setup registry.example.com:5000 \\\n      --ca-file certs/ca.crt --containerd --podman\n  regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  sudo regctl client-setup 192.168.0.106:5000 --remove"
+    after_help = "Examples:\n  regctl client-setup 192.168.0.106:5000 --dry-run\n  sudo regctl client-setup 192.168.0.106:5000 --restart\n  sudo regctl client-setup registry.example.com:5000 \\\n      --ca-file certs/ca.crt --containerd --podman\n  regctl client-setup registry.lan:5000 --root ./image-rootfs --containerd\n  sudo regctl client-setup 192.168.0.106:5000 --remove\n  sudo regctl client-setup --mirror http://192.168.0.106:5000 \\\n      --containerd --podman --restart\n  sudo regctl client-setup --mirror http://192.168.0.106:5000 --remove"
 )]
 pub struct ClientSetupArgs {
     /// The registry as clients address it: hostname, IPv4 or [IPv6], and port
-    #[arg(value_name = "HOST:PORT", value_parser = parse_registry)]
-    pub registry: RegistryAddr,
+    #[arg(value_name = "HOST:PORT", value_parser = parse_registry, required_unless_present = "mirror")]
+    pub registry: Option<RegistryAddr>,
+    /// A mirror to use (repeat for several, tried in order): http(s)://HOST:PORT mirrors Docker Hub (docker's registry-mirrors; containerd and podman with --containerd, --podman); http(s)://HOST:PORT/REGISTRY mirrors REGISTRY under regctl's proxy.upstreams prefix REGISTRY/ (containerd and podman only)
+    #[arg(long, value_name = "URL", value_parser = parse_mirror)]
+    pub mirror: Vec<MirrorUrl>,
     /// The registry's CA certificate (PEM): set up TLS with a private CA instead of plain HTTP
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
@@ -41,7 +53,7 @@ pub struct ClientSetupArgs {
     /// Leave docker's files alone (for hosts with only containerd or podman)
     #[arg(long)]
     pub no_docker: bool,
-    /// Undo: drop HOST:PORT from insecure-registries and delete the files regctl wrote for it
+    /// Undo: drop HOST:PORT from insecure-registries (and each --mirror from registry-mirrors) and delete the files regctl wrote for them
     #[arg(long, conflicts_with = "ca_file")]
     pub remove: bool,
     /// Print the diff of every file that would change and write nothing
@@ -50,7 +62,7 @@ pub struct ClientSetupArgs {
     /// Apply every path under DIR instead of / (for tests and for preparing images)
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
-    /// Do not probe HOST:PORT for TLS before listing it as insecure (e.g. the registry is not running yet)
+    /// Do not probe HOST:PORT (or an http:// mirror) for TLS before listing it as insecure (e.g. the registry is not running yet)
     #[arg(long)]
     pub no_probe: bool,
     /// Restart the services that need it (`systemctl restart docker`) after writing
@@ -75,6 +87,31 @@ fn check_plain_http(registry: &RegistryAddr, printer: Printer) -> anyhow::Result
     }
 }
 
+/// An `http://` mirror must speak plain HTTP: clients would fail against a TLS one.
+fn check_plain_http_mirror(mirror: &MirrorUrl, printer: Printer) -> anyhow::Result<()> {
+    match probe::probe(&mirror.addr, std::time::Duration::from_secs(1)) {
+        Speaks::PlainHttp => Ok(()),
+        Speaks::Tls => anyhow::bail!(
+            "{} speaks TLS: give the mirror as https://{}{} (with --ca-file if a private CA signed its certificate); nothing was written",
+            mirror.addr,
+            mirror.addr,
+            mirror.namespace.as_deref().map(|n| format!("/{n}")).unwrap_or_default()
+        ),
+        Speaks::Unknown(why) => {
+            printer.warn(format!(
+                "could not probe the mirror {mirror} ({why}): setting it up as plain HTTP; if it serves TLS, undo with --remove and give it as https://"
+            ));
+            Ok(())
+        }
+    }
+}
+
+fn parse_mirror(input: &str) -> Result<MirrorUrl, String> {
+    input
+        .parse()
+        .map_err(|err: client_setup::MirrorUrlError| err.to_string())
+}
+
 fn parse_registry(input: &str) -> Result<RegistryAddr, String> {
     input
         .parse()
@@ -85,6 +122,7 @@ fn parse_registry(input: &str) -> Result<RegistryAddr, String> {
 #[derive(Serialize)]
 struct Report<'a> {
     registry: &'a str,
+    mirrors: &'a [String],
     operation: &'a str,
     transport: Option<Transport>,
     dry_run: bool,
@@ -109,6 +147,7 @@ pub fn run(args: &ClientSetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let request = Request {
         registry: args.registry.clone(),
+        mirrors: args.mirror.clone(),
         operation: if args.remove {
             Operation::Remove
         } else {
@@ -121,8 +160,13 @@ pub fn run(args: &ClientSetupArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         podman: args.podman,
         root: args.root.clone(),
     };
-    if !args.remove && args.ca_file.is_none() && !args.no_probe {
-        check_plain_http(&args.registry, printer)?;
+    if !args.remove && !args.no_probe {
+        if let (Some(registry), None) = (&args.registry, &args.ca_file) {
+            check_plain_http(registry, printer)?;
+        }
+        for mirror in args.mirror.iter().filter(|m| !m.tls) {
+            check_plain_http_mirror(mirror, printer)?;
+        }
     }
     let plan = client_setup::plan(&request)?;
 
@@ -167,6 +211,7 @@ fn report<'a>(
 ) -> Report<'a> {
     Report {
         registry: &plan.registry,
+        mirrors: &plan.mirrors,
         operation: plan.operation,
         transport: plan.transport,
         dry_run,

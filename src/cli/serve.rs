@@ -23,7 +23,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::api::{self, ApiOptions};
 use crate::config::{self, Loaded};
-use crate::proxy::Proxy;
+use crate::proxy::Upstreams;
 use crate::registry::{Registry, RegistryOptions};
 use crate::report::error_chain;
 use crate::server::{self, ServeSettings};
@@ -139,7 +139,7 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
         proxy: settings
             .proxy
             .as_ref()
-            .map(Proxy::new)
+            .map(Upstreams::new)
             .transpose()?
             .map(Arc::new),
         ..ApiOptions::default()

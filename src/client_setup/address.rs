@@ -14,6 +14,14 @@ pub struct AddressError {
     pub reason: String,
 }
 
+/// Why a `--mirror` URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid mirror URL `{input}`: {reason} (expected http(s)://HOST:PORT for a Docker Hub mirror, or http(s)://HOST:PORT/REGISTRY for a mirror of REGISTRY, e.g. http://192.168.0.106:5000 or http://192.168.0.106:5000/ghcr.io)")]
+pub struct MirrorUrlError {
+    pub input: String,
+    pub reason: String,
+}
+
 /// The host part of a registry address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistryHost {
@@ -107,6 +115,114 @@ impl FromStr for RegistryAddr {
             Ok(port) => port,
         };
         Ok(Self { host, port })
+    }
+}
+
+/// The registry a mirror without a path stands in for (dockerd's `registry-mirrors`).
+pub const DOCKER_HUB: &str = "docker.io";
+
+/// A registry mirror: `http://` or `https://`, then `HOST:PORT`, then optionally `/REGISTRY`.
+/// Without a path it is a transparent Docker Hub mirror, as dockerd's `registry-mirrors` takes it
+/// (dockerd refuses a path, query or credentials there). With `/REGISTRY` (e.g. `/ghcr.io`) it
+/// mirrors that registry under the repository prefix `REGISTRY/`, as regctl's
+/// `proxy.upstreams` serves it: `ghcr.io/owner/image` is `HOST:PORT/ghcr.io/owner/image`.
+/// `Display` gives the URL back in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirrorUrl {
+    /// `https://`; a plain `http://` mirror otherwise.
+    pub tls: bool,
+    pub addr: RegistryAddr,
+    /// The mirrored registry's host when the URL has a path (`ghcr.io`).
+    pub namespace: Option<String>,
+}
+
+impl MirrorUrl {
+    #[must_use]
+    pub fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The registry this mirror stands in for: its namespace, else Docker Hub.
+    #[must_use]
+    pub fn mirrored_registry(&self) -> &str {
+        self.namespace.as_deref().unwrap_or(DOCKER_HUB)
+    }
+
+    /// Whether dockerd can use it: a Docker Hub mirror without a path.
+    #[must_use]
+    pub fn is_transparent(&self) -> bool {
+        self.namespace.is_none()
+    }
+}
+
+impl fmt::Display for MirrorUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme(), self.addr)?;
+        match &self.namespace {
+            Some(namespace) => write!(f, "/{namespace}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl FromStr for MirrorUrl {
+    type Err = MirrorUrlError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let fail = |reason: &str| MirrorUrlError {
+            input: input.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (tls, rest) = if let Some(rest) = input.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = input.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(fail(
+                "a mirror is a URL: http://HOST:PORT for plain HTTP or https://HOST:PORT for TLS",
+            ));
+        };
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.contains(['?', '#']) {
+            return Err(fail("a mirror URL has no query or fragment"));
+        }
+        let (rest, namespace) = match rest.split_once('/') {
+            Some((addr, path)) => (addr, Some(path)),
+            None => (rest, None),
+        };
+        let namespace = namespace
+            .map(|path| {
+                let valid = !path.contains('/')
+                    && path.contains('.')
+                    && matches!(parse_host(path), Ok(RegistryHost::Name(_)))
+                    && path.bytes().all(|b| !b.is_ascii_uppercase());
+                if valid {
+                    Ok(path.to_owned())
+                } else {
+                    Err(fail(
+                        "the path names the mirrored registry, one lower-case host name such as /ghcr.io (regctl's proxy.upstreams prefix `ghcr.io/`)",
+                    ))
+                }
+            })
+            .transpose()?;
+        if rest.contains('@') {
+            return Err(fail(
+                "docker takes no credentials in a mirror URL; use `docker login HOST:PORT`",
+            ));
+        }
+        let addr = rest.parse::<RegistryAddr>().map_err(|e| MirrorUrlError {
+            input: input.to_owned(),
+            reason: format!("{} (in the URL's HOST:PORT)", e.reason),
+        })?;
+        Ok(Self {
+            tls,
+            addr,
+            namespace,
+        })
     }
 }
 
@@ -210,5 +326,35 @@ mod tests {
     fn file_stem_is_one_safe_path_component() {
         assert_eq!(ok("registry.local:5000").file_stem(), "registry.local_5000");
         assert_eq!(ok("[fd00::1]:5000").file_stem(), "fd00__1__5000");
+    }
+
+    #[test]
+    fn mirror_urls() {
+        let plain: MirrorUrl = "http://127.0.0.1:5000/".parse().unwrap();
+        assert!(!plain.tls);
+        assert_eq!(plain.to_string(), "http://127.0.0.1:5000");
+        let tls: MirrorUrl = "https://mirror.lan:443".parse().unwrap();
+        assert_eq!(tls.to_string(), "https://mirror.lan:443");
+        let prefixed: MirrorUrl = "http://m.lan:5000/ghcr.io/".parse().unwrap();
+        assert_eq!(prefixed.to_string(), "http://m.lan:5000/ghcr.io");
+        assert_eq!(prefixed.mirrored_registry(), "ghcr.io");
+        assert!(!prefixed.is_transparent());
+        assert_eq!(plain.mirrored_registry(), "docker.io");
+        for bad in [
+            "127.0.0.1:5000",
+            "ftp://m:1",
+            "http://m:1/v2/ghcr.io",
+            "http://m:1/v2",
+            "http://m:1/GHCR.io",
+            "http://m:1/ghcr.io:443",
+            "http://u:p@m:1",
+            "http://m",
+            "http://m:1?x",
+        ] {
+            assert!(
+                bad.parse::<MirrorUrl>().is_err(),
+                "{bad:?} should be refused"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! containerd's per-registry `hosts.toml` (containerd `docs/hosts.md`): one directory per
 //! registry host namespace under `certs.d`, named `HOST:PORT` on Unix.
 
-use super::address::RegistryAddr;
+use super::address::{MirrorUrl, RegistryAddr};
 use super::OWNER_MARKER;
 
 /// Where containerd looks for host namespaces (`config_path` in its CRI registry section).
@@ -27,6 +27,46 @@ pub fn hosts_toml(addr: &RegistryAddr, ca_path: Option<&str>) -> String {
          capabilities = [\"pull\", \"resolve\", \"push\"]\n\
          {trust}"
     )
+}
+
+/// Docker Hub's registry host, the `server` pulls of `docker.io/...` fall back to.
+pub const DOCKER_HUB_SERVER: &str = "https://registry-1.docker.io";
+
+/// `certs.d/REGISTRY/hosts.toml` with `mirrors` of `registry` as hosts, tried in order before the
+/// registry itself, each only for `pull` and `resolve` (pushes still go to the registry). A
+/// mirror with a namespace is the API root `URL/v2/REGISTRY` (`override_path`, so containerd asks
+/// for `/v2/ghcr.io/owner/image/...`, regctl's `proxy.upstreams` prefix); an `https://` mirror
+/// trusts the CA at `ca_path(mirror)` when one is installed.
+#[must_use]
+pub fn mirror_hosts_toml(
+    registry: &str,
+    mirrors: &[&MirrorUrl],
+    ca_path: impl Fn(&MirrorUrl) -> Option<String>,
+) -> String {
+    let server = if registry == super::address::DOCKER_HUB {
+        DOCKER_HUB_SERVER.to_owned()
+    } else {
+        format!("https://{registry}")
+    };
+    let mut out = format!(
+        "{OWNER_MARKER}: mirrors of {registry}; `regctl client-setup --remove --mirror URL` deletes it.\n\
+         server = \"{server}\"\n"
+    );
+    for mirror in mirrors {
+        match &mirror.namespace {
+            None => out.push_str(&format!("\n[host.\"{mirror}\"]\n")),
+            Some(namespace) => out.push_str(&format!(
+                "\n[host.\"{}://{}/v2/{namespace}\"]\n  override_path = true\n",
+                mirror.scheme(),
+                mirror.addr
+            )),
+        }
+        out.push_str("  capabilities = [\"pull\", \"resolve\"]\n");
+        if let Some(ca) = mirror.tls.then(|| ca_path(mirror)).flatten() {
+            out.push_str(&format!("  ca = \"{ca}\"\n"));
+        }
+    }
+    out
 }
 
 /// Whether containerd's config points its registry `config_path` at [`CERTS_D`]; without that,
@@ -98,5 +138,38 @@ mod tests {
         assert!(!config_path_includes_certs_d(
             "# config_path = \"/etc/containerd/certs.d\"\n"
         ));
+    }
+
+    #[test]
+    fn docker_hub_mirrors_in_order_pull_and_resolve_only() {
+        let plain: MirrorUrl = "http://127.0.0.1:5000".parse().unwrap();
+        let tls: MirrorUrl = "https://m.lan:443".parse().unwrap();
+        let toml = mirror_hosts_toml("docker.io", &[&plain, &tls], |m| {
+            Some(format!("/ca/{}", m.addr))
+        });
+        assert!(toml.starts_with(OWNER_MARKER), "{toml}");
+        assert!(
+            toml.contains(
+                "server = \"https://registry-1.docker.io\"\n\n\
+                 [host.\"http://127.0.0.1:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n\
+                 [host.\"https://m.lan:443\"]\n  capabilities = [\"pull\", \"resolve\"]\n  \
+                 ca = \"/ca/m.lan:443\"\n"
+            ),
+            "{toml}"
+        );
+    }
+
+    #[test]
+    fn a_namespaced_mirror_is_an_api_root_with_override_path() {
+        let mirror: MirrorUrl = "http://127.0.0.1:5000/ghcr.io".parse().unwrap();
+        let toml = mirror_hosts_toml("ghcr.io", &[&mirror], |_| None);
+        assert!(
+            toml.contains(
+                "server = \"https://ghcr.io\"\n\n\
+                 [host.\"http://127.0.0.1:5000/v2/ghcr.io\"]\n  override_path = true\n  \
+                 capabilities = [\"pull\", \"resolve\"]\n"
+            ),
+            "{toml}"
+        );
     }
 }

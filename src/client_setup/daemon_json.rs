@@ -1,5 +1,5 @@
-//! `insecure-registries` in docker's `daemon.json`: add or remove one entry and keep everything
-//! else. serde_json is built with `preserve_order`, so every other key keeps its position and value;
+//! `insecure-registries` and `registry-mirrors` in docker's `daemon.json`: add or remove one
+//! entry and keep everything else. serde_json is built with `preserve_order`, so every other key keeps its position and value;
 //! a file that changes is re-serialised with the indentation it already used.
 
 use serde::Serialize as _;
@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 
 /// The key dockerd reads (`dockerd --insecure-registry` as a config file option).
 pub const INSECURE_REGISTRIES: &str = "insecure-registries";
+/// The Docker Hub mirrors dockerd tries, in order, before Docker Hub itself
+/// (`dockerd --registry-mirror`).
+pub const REGISTRY_MIRRORS: &str = "registry-mirrors";
 
 /// Why an existing daemon.json cannot be edited safely.
 #[derive(Debug, thiserror::Error)]
@@ -15,8 +18,8 @@ pub enum DaemonJsonError {
     InvalidJson(#[source] serde_json::Error),
     #[error("its top level is not a JSON object")]
     NotAnObject,
-    #[error("`{INSECURE_REGISTRIES}` is not an array of strings")]
-    NotStringArray,
+    #[error("`{0}` is not an array of strings")]
+    NotStringArray(&'static str),
 }
 
 /// The file with `entry` added to `insecure-registries`, or `None` when it is already there.
@@ -28,18 +31,7 @@ pub fn add_insecure_registry(
     current: Option<&str>,
     entry: &str,
 ) -> Result<Option<String>, DaemonJsonError> {
-    let mut root = parse(current)?;
-    let list = string_list(&root)?;
-    if list.iter().any(|existing| existing == entry) {
-        return Ok(None);
-    }
-    let slot = root
-        .entry(INSECURE_REGISTRIES)
-        .or_insert_with(|| Value::Array(Vec::new()));
-    if let Value::Array(items) = slot {
-        items.push(Value::String(entry.to_owned()));
-    }
-    Ok(Some(render(&root, current)))
+    add_entry(current, INSECURE_REGISTRIES, entry)
 }
 
 /// The file with `entry` removed from `insecure-registries` (the key goes away with its last
@@ -51,33 +43,81 @@ pub fn remove_insecure_registry(
     current: Option<&str>,
     entry: &str,
 ) -> Result<Option<String>, DaemonJsonError> {
-    if current.is_none() {
-        return Ok(None);
-    }
-    let mut root = parse(current)?;
-    let list = string_list(&root)?;
-    if !list.iter().any(|existing| existing == entry) {
-        return Ok(None);
-    }
-    let remaining: Vec<Value> = list
-        .into_iter()
-        .filter(|existing| existing != entry)
-        .map(Value::String)
-        .collect();
-    if remaining.is_empty() {
-        root.shift_remove(INSECURE_REGISTRIES);
-    } else if let Some(slot) = root.get_mut(INSECURE_REGISTRIES) {
-        *slot = Value::Array(remaining);
-    }
-    Ok(Some(render(&root, current)))
+    remove_entry(current, INSECURE_REGISTRIES, entry)
 }
 
 /// Whether `entry` is listed; an unreadable file counts as not listing it.
 #[must_use]
 pub fn lists_insecure_registry(current: Option<&str>, entry: &str) -> bool {
     parse(current)
-        .and_then(|root| string_list(&root))
-        .is_ok_and(|list| list.iter().any(|existing| existing == entry))
+        .and_then(|root| string_list(&root, INSECURE_REGISTRIES))
+        .is_ok_and(|list| list.iter().any(|existing| same_entry(existing, entry)))
+}
+
+/// The file with `entry` appended to the list under `key` (`insecure-registries`,
+/// `registry-mirrors`), or `None` when it is already listed. dockerd normalises a mirror to end
+/// in `/`, so `http://m:5000` and `http://m:5000/` are the same entry.
+///
+/// # Errors
+/// When the existing text is not a JSON object or `key` is not an array of strings.
+pub fn add_entry(
+    current: Option<&str>,
+    key: &'static str,
+    entry: &str,
+) -> Result<Option<String>, DaemonJsonError> {
+    let mut root = parse(current)?;
+    let list = string_list(&root, key)?;
+    if list.iter().any(|existing| same_entry(existing, entry)) {
+        return Ok(None);
+    }
+    let slot = root.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(items) = slot {
+        items.push(Value::String(entry.to_owned()));
+    }
+    Ok(Some(render(&root, current)))
+}
+
+/// The file with `entry` removed from the list under `key` (the key goes away with its last
+/// entry, so add-then-remove gives back the original), or `None` when it is not listed.
+///
+/// # Errors
+/// As [`add_entry`].
+pub fn remove_entry(
+    current: Option<&str>,
+    key: &'static str,
+    entry: &str,
+) -> Result<Option<String>, DaemonJsonError> {
+    if current.is_none() {
+        return Ok(None);
+    }
+    let mut root = parse(current)?;
+    let list = string_list(&root, key)?;
+    if !list.iter().any(|existing| same_entry(existing, entry)) {
+        return Ok(None);
+    }
+    let remaining: Vec<Value> = list
+        .into_iter()
+        .filter(|existing| !same_entry(existing, entry))
+        .map(Value::String)
+        .collect();
+    if remaining.is_empty() {
+        root.shift_remove(key);
+    } else if let Some(slot) = root.get_mut(key) {
+        *slot = Value::Array(remaining);
+    }
+    Ok(Some(render(&root, current)))
+}
+
+/// The entries under `key`, in order; empty when the file or the key is absent.
+///
+/// # Errors
+/// As [`add_entry`].
+pub fn entries(current: Option<&str>, key: &'static str) -> Result<Vec<String>, DaemonJsonError> {
+    string_list(&parse(current)?, key)
+}
+
+fn same_entry(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
 fn parse(current: Option<&str>) -> Result<Map<String, Value>, DaemonJsonError> {
@@ -92,17 +132,20 @@ fn parse(current: Option<&str>) -> Result<Map<String, Value>, DaemonJsonError> {
     }
 }
 
-fn string_list(root: &Map<String, Value>) -> Result<Vec<String>, DaemonJsonError> {
-    match root.get(INSECURE_REGISTRIES) {
+fn string_list(
+    root: &Map<String, Value>,
+    key: &'static str,
+) -> Result<Vec<String>, DaemonJsonError> {
+    match root.get(key) {
         None => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
             .map(|item| match item {
                 Value::String(s) => Ok(s.clone()),
-                _ => Err(DaemonJsonError::NotStringArray),
+                _ => Err(DaemonJsonError::NotStringArray(key)),
             })
             .collect(),
-        Some(_) => Err(DaemonJsonError::NotStringArray),
+        Some(_) => Err(DaemonJsonError::NotStringArray(key)),
     }
 }
 
@@ -237,11 +280,11 @@ mod tests {
         ] {
             assert!(matches!(
                 add_insecure_registry(Some(bad), "b:2"),
-                Err(DaemonJsonError::NotStringArray)
+                Err(DaemonJsonError::NotStringArray(_))
             ));
             assert!(matches!(
                 remove_insecure_registry(Some(bad), "a:1"),
-                Err(DaemonJsonError::NotStringArray)
+                Err(DaemonJsonError::NotStringArray(_))
             ));
         }
     }
@@ -280,5 +323,36 @@ mod tests {
             remove_insecure_registry(Some(r#"{"insecure-registries": ["b:2"]}"#), "a:1").unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn mirrors_keep_their_order_and_a_trailing_slash_is_the_same_mirror() {
+        let old = r#"{"registry-mirrors": ["https://a.example/"]}"#;
+        let new = add_entry(Some(old), REGISTRY_MIRRORS, "http://127.0.0.1:5000")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            entries(Some(&new), REGISTRY_MIRRORS).unwrap(),
+            ["https://a.example/", "http://127.0.0.1:5000"]
+        );
+        assert_eq!(
+            add_entry(Some(&new), REGISTRY_MIRRORS, "https://a.example").unwrap(),
+            None
+        );
+        let back = remove_entry(Some(&new), REGISTRY_MIRRORS, "http://127.0.0.1:5000/")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            entries(Some(&back), REGISTRY_MIRRORS).unwrap(),
+            ["https://a.example/"]
+        );
+        assert!(matches!(
+            add_entry(
+                Some(r#"{"registry-mirrors": "x"}"#),
+                REGISTRY_MIRRORS,
+                "http://m:1"
+            ),
+            Err(DaemonJsonError::NotStringArray(REGISTRY_MIRRORS))
+        ));
     }
 }

@@ -23,7 +23,7 @@ use std::process::Command;
 
 use serde::Serialize;
 
-pub use address::{AddressError, RegistryAddr, RegistryHost};
+pub use address::{AddressError, MirrorUrl, MirrorUrlError, RegistryAddr, RegistryHost};
 use ca::CaCertificate;
 use daemon_json::DaemonJsonError;
 
@@ -66,6 +66,8 @@ pub enum ClientSetupError {
         "nothing to configure: docker is skipped and neither --containerd nor --podman was given"
     )]
     NoTarget,
+    #[error("nothing to configure: name a registry (HOST:PORT) or a --mirror URL")]
+    NothingNamed,
     #[error("{path} changed after regctl read it; run the command again")]
     ChangedMeanwhile { path: PathBuf },
     #[error("cannot back up {path} to {backup}")]
@@ -101,7 +103,10 @@ pub enum Operation {
 /// What the user asked for.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub registry: RegistryAddr,
+    /// The registry clients push to and pull from by name; `None` when only mirrors are set up.
+    pub registry: Option<RegistryAddr>,
+    /// Docker Hub mirrors (`--mirror`), in the order clients should try them.
+    pub mirrors: Vec<MirrorUrl>,
     pub operation: Operation,
     /// Configure docker (daemon.json or certs.d); off for hosts with only containerd or podman.
     pub docker: bool,
@@ -176,7 +181,10 @@ impl FileChange {
 /// Everything [`apply`] will do, computed without writing anything.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
+    /// The registry's `HOST:PORT`, or the mirrors' URLs when no registry was named.
     pub registry: String,
+    /// The Docker Hub mirrors set up or removed.
+    pub mirrors: Vec<String>,
     pub operation: &'static str,
     /// `None` for `--remove`.
     pub transport: Option<Transport>,
@@ -216,11 +224,17 @@ pub struct Applied {
 /// selected. Nothing has been written when this fails.
 pub fn plan(request: &Request) -> Result<Plan, ClientSetupError> {
     let mut planner = Planner::new(request);
-    match &request.operation {
-        Operation::Install { ca_file } => planner.install(ca_file.as_deref())?,
-        Operation::Remove => planner.remove()?,
-    }
-    Ok(planner.plan)
+    let install = match &request.operation {
+        Operation::Install { ca_file } => {
+            planner.install(ca_file.as_deref())?;
+            true
+        }
+        Operation::Remove => {
+            planner.remove()?;
+            false
+        }
+    };
+    Ok(planner.finish(install))
 }
 
 /// Carries out `plan`: backups first, then every write (temp file + fsync + rename), then every
@@ -295,17 +309,36 @@ pub fn restart_unit(systemctl: &str, unit: &str) -> Result<(), ClientSetupError>
 
 struct Planner<'a> {
     request: &'a Request,
-    addr: String,
     plan: Plan,
+    /// daemon.json as read (`None`: absent) and as edited so far; every edit of this run goes
+    /// into one change, so apply's "still as read" check holds.
+    daemon_json: Option<DaemonJsonDraft>,
+}
+
+/// daemon.json as read while planning and as this run's edits leave it.
+struct DaemonJsonDraft {
+    old: Option<String>,
+    new: Option<String>,
+    /// An edit was asked for (so an unchanged file is reported as already as wanted).
+    edited: bool,
 }
 
 impl<'a> Planner<'a> {
     fn new(request: &'a Request) -> Self {
-        let addr = request.registry.to_string();
+        let registry = match &request.registry {
+            Some(addr) => addr.to_string(),
+            None => request
+                .mirrors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
         Self {
             request,
             plan: Plan {
-                registry: addr.clone(),
+                registry,
+                mirrors: request.mirrors.iter().map(ToString::to_string).collect(),
                 operation: match request.operation {
                     Operation::Install { .. } => "install",
                     Operation::Remove => "remove",
@@ -318,7 +351,7 @@ impl<'a> Planner<'a> {
                 notes: Vec::new(),
                 ca_certificates: Vec::new(),
             },
-            addr,
+            daemon_json: None,
         }
     }
 
@@ -326,27 +359,97 @@ impl<'a> Planner<'a> {
         self.request.root.join(target.trim_start_matches('/'))
     }
 
+    /// daemon.json's text as this run has edited it so far.
+    fn daemon_json_text(&mut self) -> Result<Option<String>, ClientSetupError> {
+        if self.daemon_json.is_none() {
+            let current = read_text(&self.on_disk(DOCKER_DAEMON_JSON))?;
+            self.daemon_json = Some(DaemonJsonDraft {
+                old: current.clone(),
+                new: current,
+                edited: false,
+            });
+        }
+        Ok(self
+            .daemon_json
+            .as_ref()
+            .and_then(|draft| draft.new.clone()))
+    }
+
+    /// Applies one list edit to daemon.json (in memory, until [`Planner::finish`]).
+    fn edit_daemon_json(
+        &mut self,
+        edit: impl FnOnce(Option<&str>) -> Result<Option<String>, DaemonJsonError>,
+    ) -> Result<bool, ClientSetupError> {
+        let text = self.daemon_json_text()?;
+        let edited = edit(text.as_deref()).map_err(|source| ClientSetupError::DaemonJson {
+            path: self.on_disk(DOCKER_DAEMON_JSON),
+            source,
+        })?;
+        let changed = edited.is_some();
+        if let Some(draft) = self.daemon_json.as_mut() {
+            draft.edited = true;
+            if let Some(new) = edited {
+                draft.new = Some(new);
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Turns the daemon.json edits into one change (first in the plan: it is the file users
+    /// look at) and asks for docker's restart.
+    fn finish(mut self, install: bool) -> Plan {
+        if let Some(draft) = self.daemon_json.take().filter(|d| d.edited) {
+            let path = self.on_disk(DOCKER_DAEMON_JSON);
+            if draft.old == draft.new {
+                if install {
+                    self.plan.unchanged.insert(0, path);
+                }
+            } else {
+                let at = self.plan.changes.len();
+                self.push_change(path, DOCKER_DAEMON_JSON, draft.old, draft.new);
+                let change = self.plan.changes.remove(at);
+                self.plan.changes.insert(0, change);
+                self.plan.restart.push("docker".to_owned());
+            }
+        }
+        self.plan
+    }
+
     fn install(&mut self, ca_file: Option<&Path>) -> Result<(), ClientSetupError> {
         let request = self.request;
         if !request.docker && !request.containerd && !request.podman {
             return Err(ClientSetupError::NoTarget);
         }
+        if request.registry.is_none() && request.mirrors.is_empty() {
+            return Err(ClientSetupError::NothingNamed);
+        }
         let ca_pem = ca_file.map(|path| self.load_ca(path)).transpose()?;
-        self.plan.transport = Some(if ca_pem.is_some() {
-            Transport::Tls
-        } else {
-            Transport::PlainHttp
-        });
-        let addr = self.addr.clone();
-        let installed_ca = ca_pem
-            .as_deref()
-            .map(|pem| ca::installed_content(&addr, pem));
+        if let Some(registry) = &request.registry {
+            self.plan.transport = Some(if ca_pem.is_some() {
+                Transport::Tls
+            } else {
+                Transport::PlainHttp
+            });
+            self.install_registry(registry, ca_pem.as_deref())?;
+        }
+        if !request.mirrors.is_empty() {
+            self.install_mirrors(ca_pem.as_deref())?;
+        }
+        Ok(())
+    }
+
+    fn install_registry(
+        &mut self,
+        registry: &RegistryAddr,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<(), ClientSetupError> {
+        let request = self.request;
+        let addr = registry.to_string();
+        let installed_ca = ca_pem.map(|pem| ca::installed_content(&addr, pem));
         let ca_target = |certs_d: &str| format!("{certs_d}/{addr}/ca.crt");
 
         if request.docker {
-            let daemon_json = self.on_disk(DOCKER_DAEMON_JSON);
-            let current = read_text(&daemon_json)?;
-            match (&installed_ca, &ca_pem) {
+            match (&installed_ca, ca_pem) {
                 (Some(content), Some(pem)) => {
                     if self.owned_file(&ca_target(DOCKER_CERTS_D), content, Some(pem))? {
                         self.plan.notes.push(
@@ -354,39 +457,27 @@ impl<'a> Planner<'a> {
                                 .to_owned(),
                         );
                     }
+                    let current = self.daemon_json_text()?;
                     if daemon_json::lists_insecure_registry(current.as_deref(), &addr) {
                         self.plan.notes.push(format!(
                             "{addr} is still listed in insecure-registries of {}; docker then accepts it without verifying TLS. Run `regctl client-setup --remove {addr}` first to drop it.",
-                            daemon_json.display()
+                            self.on_disk(DOCKER_DAEMON_JSON).display()
                         ));
                     }
                 }
                 _ => {
-                    let merged = daemon_json::add_insecure_registry(current.as_deref(), &addr)
-                        .map_err(|source| ClientSetupError::DaemonJson {
-                            path: daemon_json.clone(),
-                            source,
-                        })?;
-                    match merged {
-                        Some(new) => {
-                            self.push_change(daemon_json, DOCKER_DAEMON_JSON, current, Some(new));
-                            self.plan.restart.push("docker".to_owned());
-                        }
-                        None => self.plan.unchanged.push(daemon_json),
-                    }
+                    self.edit_daemon_json(|text| daemon_json::add_insecure_registry(text, &addr))?;
                 }
             }
         }
 
         if request.containerd {
             let ca_path = ca_target(containerd::CERTS_D);
-            if let (Some(content), Some(pem)) = (&installed_ca, &ca_pem) {
+            if let (Some(content), Some(pem)) = (&installed_ca, ca_pem) {
                 self.owned_file(&ca_path, content, Some(pem))?;
             }
-            let hosts = containerd::hosts_toml(
-                &request.registry,
-                installed_ca.as_ref().map(|_| ca_path.as_str()),
-            );
+            let hosts =
+                containerd::hosts_toml(registry, installed_ca.as_ref().map(|_| ca_path.as_str()));
             if self.owned_file(
                 &format!("{}/{addr}/hosts.toml", containerd::CERTS_D),
                 &hosts,
@@ -397,47 +488,147 @@ impl<'a> Planner<'a> {
         }
 
         if request.podman {
-            if let (Some(content), Some(pem)) = (&installed_ca, &ca_pem) {
+            if let (Some(content), Some(pem)) = (&installed_ca, ca_pem) {
                 self.owned_file(&ca_target(podman::CERTS_D), content, Some(pem))?;
             }
-            let drop_in = podman::drop_in(&request.registry, installed_ca.is_none());
+            let drop_in = podman::drop_in(registry, installed_ca.is_none());
             if self.owned_file(
-                &format!(
-                    "{}/{}",
-                    podman::DROP_IN_DIR,
-                    podman::drop_in_name(&request.registry)
-                ),
+                &format!("{}/{}", podman::DROP_IN_DIR, podman::drop_in_name(registry)),
                 &drop_in,
                 None,
             )? {
-                self.plan.notes.push(
-                    "podman, buildah and skopeo read registries.conf.d on every run: no restart needed"
-                        .to_owned(),
-                );
+                self.podman_note();
             }
         }
         Ok(())
     }
 
+    /// Mirrors: daemon.json's `registry-mirrors` for the Docker Hub mirrors without a path
+    /// (merged, order kept), and per mirrored registry containerd's `certs.d/REGISTRY/hosts.toml`
+    /// and podman's mirror drop-in (both list exactly this run's mirrors of that registry). An
+    /// `https://` mirror gets `--ca-file` installed as its CA; a plain-HTTP mirror's `HOST:PORT`
+    /// also goes into docker's insecure-registries (see the note).
+    fn install_mirrors(&mut self, ca_pem: Option<&[u8]>) -> Result<(), ClientSetupError> {
+        let request = self.request;
+        let mirrors = &request.mirrors;
+        let ca_target =
+            |certs_d: &str, mirror: &MirrorUrl| format!("{certs_d}/{}/ca.crt", mirror.addr);
+        for mirror in mirrors.iter().filter(|m| m.tls) {
+            let Some(pem) = ca_pem else { break };
+            if request.registry.as_ref() == Some(&mirror.addr) {
+                continue; // install_registry put its CA in place already.
+            }
+            let content = ca::installed_content(&mirror.addr.to_string(), pem);
+            let mut certs_ds = Vec::new();
+            if request.docker {
+                certs_ds.push(DOCKER_CERTS_D);
+            }
+            if request.containerd {
+                certs_ds.push(containerd::CERTS_D);
+            }
+            if request.podman {
+                certs_ds.push(podman::CERTS_D);
+            }
+            for certs_d in certs_ds {
+                self.owned_file(&ca_target(certs_d, mirror), &content, Some(pem))?;
+            }
+        }
+
+        if request.docker {
+            for mirror in mirrors.iter().filter(|m| m.is_transparent()) {
+                let entry = mirror.to_string();
+                self.edit_daemon_json(|text| {
+                    daemon_json::add_entry(text, daemon_json::REGISTRY_MIRRORS, &entry)
+                })?;
+            }
+            for mirror in mirrors.iter().filter(|m| !m.is_transparent()) {
+                self.plan.notes.push(format!(
+                    "{mirror} is not given to docker: docker uses mirrors only for Docker Hub and only without a path; pull through it by name ({}/{}/IMAGE)",
+                    mirror.addr,
+                    mirror.mirrored_registry()
+                ));
+            }
+            let mut insecure: Vec<String> = Vec::new();
+            for mirror in mirrors.iter().filter(|m| !m.tls) {
+                let addr = mirror.addr.to_string();
+                if !insecure.contains(&addr) {
+                    insecure.push(addr);
+                }
+            }
+            for addr in insecure {
+                self.edit_daemon_json(|text| daemon_json::add_insecure_registry(text, &addr))?;
+                self.plan.notes.push(format!(
+                    "{addr} was added to insecure-registries too: docker pulls Docker Hub images through an http:// mirror without it, but pushing to or pulling from {addr}/REPOSITORY (the mirror's own repositories) needs it"
+                ));
+            }
+            if mirrors.iter().any(MirrorUrl::is_transparent) {
+                self.plan.notes.push(
+                    "docker uses registry-mirrors only for Docker Hub images (`docker pull nginx`, `docker pull docker.io/library/nginx`) and falls back to Docker Hub when no mirror answers".to_owned(),
+                );
+            }
+        }
+
+        for (registry, group) in by_registry(mirrors) {
+            if request.containerd {
+                let hosts = containerd::mirror_hosts_toml(registry, &group, |mirror| {
+                    ca_pem.map(|_| ca_target(containerd::CERTS_D, mirror))
+                });
+                if self.owned_file(
+                    &format!("{}/{registry}/hosts.toml", containerd::CERTS_D),
+                    &hosts,
+                    None,
+                )? {
+                    self.containerd_note()?;
+                }
+            }
+            if request.podman {
+                let drop_in = podman::mirror_drop_in(registry, &group);
+                if self.owned_file(
+                    &format!(
+                        "{}/{}",
+                        podman::DROP_IN_DIR,
+                        podman::mirror_drop_in_name(registry)
+                    ),
+                    &drop_in,
+                    None,
+                )? {
+                    self.podman_note();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn podman_note(&mut self) {
+        let note =
+            "podman, buildah and skopeo read registries.conf.d on every run: no restart needed";
+        if !self.plan.notes.iter().any(|n| n == note) {
+            self.plan.notes.push(note.to_owned());
+        }
+    }
+
     fn remove(&mut self) -> Result<(), ClientSetupError> {
-        let addr = self.addr.clone();
+        let request = self.request;
+        if request.registry.is_none() && request.mirrors.is_empty() {
+            return Err(ClientSetupError::NothingNamed);
+        }
+        if let Some(registry) = &request.registry {
+            self.remove_registry(registry)?;
+        }
+        if !request.mirrors.is_empty() {
+            self.remove_mirrors()?;
+        }
+        Ok(())
+    }
+
+    fn remove_registry(&mut self, registry: &RegistryAddr) -> Result<(), ClientSetupError> {
+        let addr = registry.to_string();
         // containerd's and podman's files go whatever flags are given (regctl only ever deletes
         // files carrying its marker); docker's are left alone with --no-docker.
         let mut certs_ds = vec![containerd::CERTS_D, podman::CERTS_D];
         if self.request.docker {
             certs_ds.insert(0, DOCKER_CERTS_D);
-            let daemon_json = self.on_disk(DOCKER_DAEMON_JSON);
-            let current = read_text(&daemon_json)?;
-            let pruned = daemon_json::remove_insecure_registry(current.as_deref(), &addr).map_err(
-                |source| ClientSetupError::DaemonJson {
-                    path: daemon_json.clone(),
-                    source,
-                },
-            )?;
-            if let Some(new) = pruned {
-                self.push_change(daemon_json, DOCKER_DAEMON_JSON, current, Some(new));
-                self.plan.restart.push("docker".to_owned());
-            }
+            self.edit_daemon_json(|text| daemon_json::remove_insecure_registry(text, &addr))?;
         }
         for certs_d in &certs_ds {
             self.remove_owned(&format!("{certs_d}/{addr}/ca.crt"))?;
@@ -446,13 +637,66 @@ impl<'a> Planner<'a> {
         self.remove_owned(&format!(
             "{}/{}",
             podman::DROP_IN_DIR,
-            podman::drop_in_name(&self.request.registry)
+            podman::drop_in_name(registry)
         ))?;
         for certs_d in certs_ds {
             let dir = self.on_disk(&format!("{certs_d}/{addr}"));
-            if dir.is_dir() {
+            if dir.is_dir() && !self.plan.remove_dirs_if_empty.contains(&dir) {
                 self.plan.remove_dirs_if_empty.push(dir);
             }
+        }
+        Ok(())
+    }
+
+    /// Undoes [`Planner::install_mirrors`]: each mirror leaves registry-mirrors (a plain-HTTP
+    /// one's HOST:PORT leaves insecure-registries too, as a registry's removal does), an
+    /// `https://` mirror's CA files go, and the docker.io mirror files regctl wrote are deleted.
+    fn remove_mirrors(&mut self) -> Result<(), ClientSetupError> {
+        let request = self.request;
+        if request.docker {
+            for mirror in request.mirrors.iter().filter(|m| m.is_transparent()) {
+                let entry = mirror.to_string();
+                self.edit_daemon_json(|text| {
+                    daemon_json::remove_entry(text, daemon_json::REGISTRY_MIRRORS, &entry)
+                })?;
+            }
+            for mirror in request.mirrors.iter().filter(|m| !m.tls) {
+                if request.registry.as_ref() != Some(&mirror.addr) {
+                    let addr = mirror.addr.to_string();
+                    self.edit_daemon_json(|text| {
+                        daemon_json::remove_insecure_registry(text, &addr)
+                    })?;
+                }
+            }
+        }
+        for mirror in request.mirrors.iter().filter(|m| m.tls) {
+            if request.registry.as_ref() == Some(&mirror.addr) {
+                continue;
+            }
+            let mut certs_ds = vec![containerd::CERTS_D, podman::CERTS_D];
+            if request.docker {
+                certs_ds.insert(0, DOCKER_CERTS_D);
+            }
+            for certs_d in certs_ds {
+                let target = format!("{certs_d}/{}/ca.crt", mirror.addr);
+                self.remove_owned(&target)?;
+                let dir = self.on_disk(&format!("{certs_d}/{}", mirror.addr));
+                if dir.is_dir() && !self.plan.remove_dirs_if_empty.contains(&dir) {
+                    self.plan.remove_dirs_if_empty.push(dir);
+                }
+            }
+        }
+        for (registry, _) in by_registry(&request.mirrors) {
+            self.remove_owned(&format!("{}/{registry}/hosts.toml", containerd::CERTS_D))?;
+            let dir = self.on_disk(&format!("{}/{registry}", containerd::CERTS_D));
+            if dir.is_dir() && !self.plan.remove_dirs_if_empty.contains(&dir) {
+                self.plan.remove_dirs_if_empty.push(dir);
+            }
+            self.remove_owned(&format!(
+                "{}/{}",
+                podman::DROP_IN_DIR,
+                podman::mirror_drop_in_name(registry)
+            ))?;
         }
         Ok(())
     }
@@ -584,6 +828,20 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// `mirrors` grouped by the registry they stand in for, in order of first appearance, each
+/// group in the order given.
+fn by_registry(mirrors: &[MirrorUrl]) -> Vec<(&str, Vec<&MirrorUrl>)> {
+    let mut groups: Vec<(&str, Vec<&MirrorUrl>)> = Vec::new();
+    for mirror in mirrors {
+        let registry = mirror.mirrored_registry();
+        match groups.iter_mut().find(|(name, _)| *name == registry) {
+            Some((_, group)) => group.push(mirror),
+            None => groups.push((registry, vec![mirror])),
+        }
+    }
+    groups
+}
+
 /// A file's text, `None` when it does not exist.
 fn read_text(path: &Path) -> Result<Option<String>, ClientSetupError> {
     match fs::read(path) {
@@ -679,7 +937,8 @@ mod tests {
 
     fn request(root: &Path, operation: Operation) -> Request {
         Request {
-            registry: "registry.lan:5000".parse().unwrap(),
+            registry: Some("registry.lan:5000".parse().unwrap()),
+            mirrors: Vec::new(),
             operation,
             docker: true,
             containerd: true,

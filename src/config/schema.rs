@@ -687,6 +687,24 @@ pub struct Proxy {
     pub ttl: Option<GoDuration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cachewritetimeout: Option<GoDuration>,
+    /// regctl's own (registry:2 ignores the key): repository-name prefixes mapped to upstreams,
+    /// every other repository local (src/proxy/routes.rs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstreams: Vec<ProxyUpstream>,
+}
+
+/// One entry of `proxy.upstreams`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProxyUpstream {
+    pub prefix: String,
+    pub remoteurl: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub username: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub password: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<GoDuration>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -657,6 +657,18 @@ static PROXY: Shape = Shape::Struct(&[
     ),
     f("TTL", "ttl", &DUR),
     f("CacheWriteTimeout", "cachewritetimeout", &DUR),
+    // regctl's own (src/proxy/routes.rs); registry:2's yaml parser ignores the key.
+    f(
+        "Upstreams",
+        "upstreams",
+        &Shape::Slice(&Shape::Struct(&[
+            f("Prefix", "prefix", &STR),
+            f("RemoteURL", "remoteurl", &STR),
+            f("Username", "username", &STR),
+            f("Password", "password", &STR),
+            f("TTL", "ttl", &DUR),
+        ])),
+    ),
 ]);
 
 static COMPATIBILITY: Shape = Shape::Struct(&[f(

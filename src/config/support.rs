@@ -133,6 +133,8 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("proxy.password", Honoured),
     ("proxy.exec", Unsupported("proxy credentials from a command (proxy.exec)")),
     ("proxy.ttl", Honoured),
+    // regctl's many-upstream cache (src/proxy/routes.rs); registry:2 ignores the key.
+    ("proxy.upstreams", Honoured),
     ("proxy.cachewritetimeout", NoOp("distribution 3 bounds its background cache write; regctl stores a blob before answering, within the upstream transfer")),
     ("compatibility.schema1", Unsupported("schema1 manifests")),
     (

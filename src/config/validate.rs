@@ -469,8 +469,13 @@ pub(crate) fn semantic(config: &Config) -> Vec<Diagnostic> {
     check_auth(config, &mut out);
     check_storage(config, &mut out);
     check_notifications(config, &mut out);
-    if !config.proxy.remoteurl.is_empty() {
-        check_url(&mut out, "proxy.remoteurl", &config.proxy.remoteurl);
+    // proxy.remoteurl and regctl's proxy.upstreams have one reader (src/proxy/routes.rs).
+    if let Err(problems) = crate::proxy::routes::settings(&config.proxy) {
+        out.extend(
+            problems
+                .into_iter()
+                .map(|p| Diagnostic::error(&p.key, p.message)),
+        );
     }
     out
 }

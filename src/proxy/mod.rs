@@ -1,4 +1,6 @@
-//! Pull-through cache: registry:2's `proxy` section (`remoteurl`, `username`, `password`, `ttl`).
+//! Pull-through cache: registry:2's `proxy` section (`remoteurl`, `username`, `password`, `ttl`),
+//! and regctl's `proxy.upstreams` (see [`routes`]): repository-name prefixes mapped to upstreams,
+//! every other repository local.
 //!
 //! The cache sits between the API handlers and the [`Registry`]: a manifest or blob GET/HEAD that
 //! misses locally is fetched from the upstream with [`crate::remote::Client`] (Basic or the Docker
@@ -29,6 +31,9 @@ use crate::oci::reference::{Name, Reference, Tag};
 use crate::registry::{Registry, RegistryError, StoredManifest};
 use crate::remote::{self, Client, ClientOptions, Credentials, RemoteError};
 
+pub mod routes;
+pub use routes::{ConfigProblem, Upstreams};
+
 /// The value of the `Warning` header on a tag served from the cache because the upstream failed.
 pub const STALE_WARNING: &str = "110 regctl \"Response is Stale: the upstream is unreachable\"";
 
@@ -36,10 +41,20 @@ pub const STALE_WARNING: &str = "110 regctl \"Response is Stale: the upstream is
 const INDEX_STORE_ATTEMPTS: u32 = 150;
 const INDEX_STORE_RETRY: Duration = Duration::from_secs(2);
 
-/// `proxy.*` of config.yml as the server uses it.
-#[derive(Clone, PartialEq, Eq)]
+/// `proxy.*` of config.yml as the server uses it: one upstream per repository-name prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProxySettings {
-    /// `proxy.remoteurl`, e.g. `https://registry-1.docker.io`.
+    /// registry:2's `proxy.remoteurl` is one upstream with the prefix `""` (every repository).
+    pub upstreams: Vec<UpstreamSettings>,
+}
+
+/// One upstream: `proxy.remoteurl` & co., or one entry of `proxy.upstreams`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UpstreamSettings {
+    /// Repositories whose name starts with this are cached from this upstream, under their
+    /// name without it (`docker.io/nginx` → `nginx`); `""` is every repository.
+    pub prefix: String,
+    /// `remoteurl`, e.g. `https://registry-1.docker.io`.
     pub remote_url: String,
     pub username: String,
     pub password: String,
@@ -47,10 +62,11 @@ pub struct ProxySettings {
     pub ttl: Duration,
 }
 
-impl std::fmt::Debug for ProxySettings {
+impl std::fmt::Debug for UpstreamSettings {
     // The upstream password never reaches logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProxySettings")
+        f.debug_struct("UpstreamSettings")
+            .field("prefix", &self.prefix)
             .field("remote_url", &self.remote_url)
             .field("username", &self.username)
             .field("ttl", &self.ttl)
@@ -65,6 +81,36 @@ pub enum ProxyError {
     InvalidRemoteUrl { url: String, reason: String },
 }
 
+/// Why a push or delete into a cached repository is refused (405 `UNSUPPORTED`, as registry:2
+/// in proxy mode).
+#[must_use]
+pub fn write_refusal(proxy: &Proxy) -> String {
+    if proxy.prefix.is_empty() {
+        format!(
+            "this registry is a pull-through cache of {} (proxy.remoteurl): pushes and deletes are \
+             refused, as registry:2 refuses them; push to a registry without proxy.remoteurl instead",
+            proxy.remote_url
+        )
+    } else {
+        format!(
+            "repositories under `{}` are a pull-through cache of {} (proxy.upstreams): pushes and \
+             deletes are refused there; push to a repository outside the cached prefixes",
+            proxy.prefix, proxy.remote_url
+        )
+    }
+}
+
+/// An upstream failure for logs and error bodies: the client's own wording, except where it
+/// advises a `regctl` CLI user (a refused connection names no `regctl serve` here), with causes.
+fn describe(err: &RemoteError) -> String {
+    match err {
+        RemoteError::ConnectionRefused { registry } => {
+            format!("{registry} refused the connection (nothing listens there)")
+        }
+        other => crate::report::error_chain(other),
+    }
+}
+
 /// What a manifest lookup through the cache found.
 pub struct Served {
     pub manifest: Arc<StoredManifest>,
@@ -74,6 +120,9 @@ pub struct Served {
 
 /// The cache of one upstream.
 pub struct Proxy {
+    prefix: String,
+    /// One-component names upstream get Docker Hub's `library/`.
+    hub_library: bool,
     remote_url: String,
     upstream: remote::Registry,
     options: ClientOptions,
@@ -91,6 +140,7 @@ pub struct Proxy {
 impl std::fmt::Debug for Proxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Proxy")
+            .field("prefix", &self.prefix)
             .field("remote_url", &self.remote_url)
             .field("ttl", &self.ttl)
             .finish_non_exhaustive()
@@ -106,7 +156,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Proxy {
     /// # Errors
     /// A `remoteurl` that is not `http(s)://HOST[:PORT]`.
-    pub fn new(settings: &ProxySettings) -> Result<Self, ProxyError> {
+    pub fn new(settings: &UpstreamSettings) -> Result<Self, ProxyError> {
         let invalid = |reason: String| ProxyError::InvalidRemoteUrl {
             url: settings.remote_url.clone(),
             reason,
@@ -136,7 +186,12 @@ impl Proxy {
             username: settings.username.clone(),
             password: settings.password.clone(),
         });
+        let hub_library = upstream.is_docker_hub()
+            || matches!(upstream.as_str(), "registry-1.docker.io")
+            || settings.prefix == routes::DOCKER_HUB_PREFIX;
         Ok(Self {
+            prefix: settings.prefix.clone(),
+            hub_library,
             remote_url: settings.remote_url.trim_end_matches('/').to_owned(),
             upstream,
             options: ClientOptions {
@@ -158,6 +213,12 @@ impl Proxy {
         &self.remote_url
     }
 
+    /// The repository-name prefix this upstream serves (`""`: every repository).
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     async fn client(&self) -> Result<Arc<Client>, RemoteError> {
         let mut slot = self.client.lock().await;
         if let Some(client) = slot.as_ref() {
@@ -168,14 +229,17 @@ impl Proxy {
         Ok(client)
     }
 
-    /// The repository's name upstream: Docker Hub keeps official images under `library/`.
+    /// The repository's name upstream: the local name without the prefix; Docker Hub keeps
+    /// official images under `library/` (`docker.io/nginx` → `library/nginx`).
     fn upstream_repo(&self, name: Name<'_>) -> String {
-        let hub = self.upstream.is_docker_hub()
-            || matches!(self.upstream.as_str(), "registry-1.docker.io");
-        if hub && !name.as_str().contains('/') {
-            format!("library/{}", name.as_str())
+        let rest = name
+            .as_str()
+            .strip_prefix(self.prefix.as_str())
+            .unwrap_or(name.as_str());
+        if self.hub_library && !rest.contains('/') {
+            format!("library/{rest}")
         } else {
-            name.as_str().to_owned()
+            rest.to_owned()
         }
     }
 
@@ -185,12 +249,14 @@ impl Proxy {
             RemoteError::NotFound { .. } => ApiError::new(missing),
             RemoteError::Registry { status: 429, .. } => ApiError::new(ErrorCode::TooManyRequests)
                 .with_message(format!(
-                    "the upstream {} is rate-limiting this cache and the content is not cached: {err}",
-                    self.remote_url
+                    "the upstream {} is rate-limiting this cache and the content is not cached: {}",
+                    self.remote_url,
+                    describe(err)
                 )),
             _ => ApiError::new(ErrorCode::Unavailable).with_message(format!(
-                "the upstream {} of this pull-through cache is unavailable and the content is not cached: {err}",
-                self.remote_url
+                "the upstream {} of this pull-through cache is unavailable and the content is not cached: {}",
+                self.remote_url,
+                describe(err)
             )),
         }
     }
@@ -284,7 +350,7 @@ impl Proxy {
                             upstream = %self.remote_url,
                             repository = name.as_str(),
                             tag = tag.as_str(),
-                            error = %err,
+                            error = %describe(&err),
                             "serving a cached tag: the upstream failed"
                         );
                         return Ok(Served {

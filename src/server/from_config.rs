@@ -66,6 +66,10 @@ pub enum SettingsError {
     Unsupported(Vec<Diagnostic>),
     #[error("{0} does not fit in a duration")]
     Duration(&'static str),
+    /// `proxy.remoteurl` / `proxy.upstreams` problems (`proxy::routes`, which `config validate`
+    /// reports too).
+    #[error("{0}")]
+    Proxy(String),
 }
 
 impl ServeSettings {
@@ -205,24 +209,18 @@ impl ServeSettings {
     }
 }
 
-/// `proxy.*` when `proxy.remoteurl` is set; an unset `ttl` re-resolves tags on every GET, as
-/// registry:2 does.
+/// `proxy.remoteurl` (one upstream for every repository) or regctl's `proxy.upstreams`, read by
+/// `proxy::routes`; an unset `ttl` re-resolves tags on every GET, as registry:2 does.
 fn proxy_settings(config: &Config) -> Result<Option<crate::proxy::ProxySettings>, SettingsError> {
-    let proxy = &config.proxy;
-    if proxy.remoteurl.is_empty() {
-        return Ok(None);
-    }
-    let ttl = proxy
-        .ttl
-        .map(|d| d.to_std().ok_or(SettingsError::Duration("proxy.ttl")))
-        .transpose()?
-        .unwrap_or_default();
-    Ok(Some(crate::proxy::ProxySettings {
-        remote_url: proxy.remoteurl.clone(),
-        username: proxy.username.clone(),
-        password: proxy.password.clone(),
-        ttl,
-    }))
+    crate::proxy::routes::settings(&config.proxy).map_err(|problems| {
+        SettingsError::Proxy(
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })
 }
 
 /// `health.*` as distribution's `RegisterHealthChecks` reads them: zero intervals are 10s, a
@@ -524,7 +522,8 @@ mod tests {
             "{BASE}proxy:\n  remoteurl: https://registry-1.docker.io\n  username: u\n  \
              password: p\n  ttl: 1h\n"
         );
-        let proxy = settings(&yaml, &[]).unwrap().proxy.unwrap();
+        let mut proxy = settings(&yaml, &[]).unwrap().proxy.unwrap();
+        let proxy = proxy.upstreams.remove(0);
         assert_eq!(proxy.remote_url, "https://registry-1.docker.io");
         assert_eq!(
             (proxy.username.as_str(), proxy.password.as_str()),
@@ -532,11 +531,32 @@ mod tests {
         );
         assert_eq!(proxy.ttl, std::time::Duration::from_secs(3600));
         let env = [("REGISTRY_PROXY_REMOTEURL", "http://127.0.0.1:1")];
-        let proxy = settings(BASE, &env).unwrap().proxy.unwrap();
+        let proxy = settings(BASE, &env).unwrap().proxy.unwrap().upstreams;
+        assert_eq!(proxy.len(), 1);
         assert_eq!(
-            (proxy.remote_url.as_str(), proxy.ttl),
+            (proxy[0].remote_url.as_str(), proxy[0].ttl),
             ("http://127.0.0.1:1", std::time::Duration::ZERO)
         );
         assert!(settings(BASE, &[]).unwrap().proxy.is_none());
+    }
+
+    #[test]
+    fn proxy_upstreams_become_settings_and_remoteurl_with_upstreams_is_refused() {
+        let yaml = format!(
+            "{BASE}proxy:\n  upstreams:\n    - prefix: docker.io/\n      \
+             remoteurl: https://registry-1.docker.io\n      ttl: 10m\n    - prefix: ghcr.io/\n      \
+             remoteurl: https://ghcr.io\n      username: u\n      password: p\n"
+        );
+        let proxy = settings(&yaml, &[]).unwrap().proxy.unwrap().upstreams;
+        let prefixes: Vec<&str> = proxy.iter().map(|u| u.prefix.as_str()).collect();
+        assert_eq!(prefixes, ["docker.io/", "ghcr.io/"]);
+        assert_eq!(proxy[0].ttl, std::time::Duration::from_secs(600));
+        assert_eq!(proxy[1].username, "u");
+        let both = format!("{yaml}  remoteurl: https://r\n");
+        let err = settings(&both, &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("proxy.upstreams: cannot be combined with proxy.remoteurl"),
+            "{err}"
+        );
     }
 }

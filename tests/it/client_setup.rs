@@ -15,7 +15,21 @@ use crate::common::{free_port, regctl, require_tool, success_stdout};
 
 const ADDR: &str = "192.168.0.106:5000";
 
+/// `regctl client-setup ARGS --root ROOT --no-probe`: the tests' addresses (192.168.0.106, names
+/// that do not resolve) are never contacted; only loopback servers are probed, by
+/// [`setup_probing`].
 fn setup(root: &Path, args: &[&str]) -> Output {
+    regctl()
+        .arg("client-setup")
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .arg("--no-probe")
+        .output()
+        .expect("run regctl client-setup")
+}
+
+fn setup_probing(root: &Path, args: &[&str]) -> Output {
     regctl()
         .arg("client-setup")
         .args(args)
@@ -695,7 +709,7 @@ fn plain_setup_probes_the_server_and_refuses_a_tls_one() {
     );
     let root = tmp.path().join("root");
     fs::create_dir_all(&root).unwrap();
-    let refused = setup(&root, &[&tls.addr]);
+    let refused = setup_probing(&root, &[&tls.addr]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     let err = stderr(&refused);
     assert!(
@@ -703,10 +717,19 @@ fn plain_setup_probes_the_server_and_refuses_a_tls_one() {
         "{err}"
     );
     assert!(snapshot(&root).is_empty(), "a refusal wrote files");
+    let mirror = format!("http://{}", tls.addr);
+    let refused = setup_probing(&root, &["--mirror", &mirror]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains(&format!("give the mirror as https://{}", tls.addr)),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(snapshot(&root).is_empty(), "a refusal wrote files");
     drop(tls);
 
     let plain = Server::start(&data, &[], &[]);
-    let listed = setup(&root, &[&plain.addr]);
+    let listed = setup_probing(&root, &[&plain.addr]);
     assert!(listed.status.success(), "{}", stderr(&listed));
     assert!(
         !stderr(&listed).contains("could not probe"),
@@ -718,7 +741,7 @@ fn plain_setup_probes_the_server_and_refuses_a_tls_one() {
         .contains(&plain.addr));
 
     let nobody = format!("127.0.0.1:{}", crate::common::free_port());
-    let guessed = setup(&root, &[&nobody]);
+    let guessed = setup_probing(&root, &[&nobody]);
     assert!(guessed.status.success(), "{}", stderr(&guessed));
     assert!(
         stderr(&guessed).contains("could not probe"),
@@ -728,4 +751,179 @@ fn plain_setup_probes_the_server_and_refuses_a_tls_one() {
     assert!(fs::read_to_string(daemon_json(&root))
         .unwrap()
         .contains(&nobody));
+}
+
+const MIRROR: &str = "http://192.168.0.106:5000";
+const TLS_MIRROR: &str = "https://mirror.lan:8443";
+
+/// `--mirror`: daemon.json's registry-mirrors merged in order (an http:// mirror's HOST:PORT in
+/// insecure-registries too), containerd's docker.io hosts.toml and podman's mirror drop-in; a
+/// second run changes nothing; `--remove` gives daemon.json back byte for byte.
+#[test]
+fn mirror_writes_registry_mirrors_hosts_toml_and_drop_in_and_remove_undoes_it() {
+    let root = tempfile::tempdir().unwrap();
+    let path = daemon_json(root.path());
+    let original =
+        "{\n  \"registry-mirrors\": [\n    \"https://mirror.gcr.io\"\n  ],\n  \"debug\": true\n}\n";
+    write(&path, original);
+    let args = [
+        "--mirror",
+        MIRROR,
+        "--mirror",
+        TLS_MIRROR,
+        "--containerd",
+        "--podman",
+    ];
+
+    let dry = setup(root.path(), &[&args[..], &["--dry-run"]].concat());
+    let shown = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        shown.contains("+    \"http://192.168.0.106:5000\"")
+            && shown.contains("+++ ")
+            && shown.contains("docker.io/hosts.toml"),
+        "{shown}"
+    );
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        original,
+        "dry run wrote"
+    );
+
+    let first = setup(root.path(), &args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let err = stderr(&first);
+    assert!(
+        err.contains("192.168.0.106:5000 was added to insecure-registries")
+            && err.contains("sudo systemctl restart docker"),
+        "{err}"
+    );
+    let merged: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        merged["registry-mirrors"],
+        serde_json::json!(["https://mirror.gcr.io", MIRROR, TLS_MIRROR])
+    );
+    assert_eq!(
+        merged["insecure-registries"],
+        serde_json::json!(["192.168.0.106:5000"])
+    );
+    assert_eq!(merged["debug"], true);
+    assert_eq!(backups(root.path()).len(), 1);
+
+    let hosts = fs::read_to_string(
+        root.path()
+            .join("etc/containerd/certs.d/docker.io/hosts.toml"),
+    )
+    .unwrap();
+    assert!(
+        hosts.starts_with("# Written by regctl client-setup")
+            && hosts.contains(
+                "server = \"https://registry-1.docker.io\"\n\n\
+                 [host.\"http://192.168.0.106:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n\
+                 [host.\"https://mirror.lan:8443\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+            ),
+        "{hosts}"
+    );
+    let drop_in = fs::read_to_string(
+        root.path()
+            .join("etc/containers/registries.conf.d/50-regctl-mirror-docker.io.conf"),
+    )
+    .unwrap();
+    assert!(
+        drop_in.contains(
+            "[[registry]]\nprefix = \"docker.io\"\nlocation = \"docker.io\"\n\n\
+             [[registry.mirror]]\nlocation = \"192.168.0.106:5000\"\ninsecure = true\n\n\
+             [[registry.mirror]]\nlocation = \"mirror.lan:8443\"\ninsecure = false\n"
+        ),
+        "{drop_in}"
+    );
+
+    let before = snapshot(root.path());
+    let second = setup(root.path(), &args);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("nothing to change"),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(snapshot(root.path()), before, "a second run writes nothing");
+
+    let removed = setup(
+        root.path(),
+        &["--remove", "--mirror", MIRROR, "--mirror", TLS_MIRROR],
+    );
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert_eq!(fs::read_to_string(&path).unwrap(), original);
+    assert!(!root
+        .path()
+        .join("etc/containerd/certs.d/docker.io/hosts.toml")
+        .exists());
+    assert!(!root
+        .path()
+        .join("etc/containers/registries.conf.d/50-regctl-mirror-docker.io.conf")
+        .exists());
+}
+
+#[test]
+fn a_mirror_that_is_not_a_bare_url_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    for bad in [
+        "192.168.0.106:5000",
+        "http://192.168.0.106:5000/v2/",
+        "ftp://m:1",
+    ] {
+        let out = setup(root.path(), &["--mirror", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("invalid mirror URL"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let neither = setup(root.path(), &["--containerd"]);
+    assert_eq!(neither.status.code(), Some(2), "{}", stderr(&neither));
+    assert!(snapshot(root.path()).is_empty());
+}
+
+/// The podman drop-in read by the real skopeo: `docker.io/library/hello` resolves through the
+/// plain-HTTP mirror (Docker Hub itself is out of reach here, so only the mirror can answer).
+#[test]
+fn skopeo_pulls_docker_hub_names_through_the_mirror_drop_in() {
+    use crate::common::oci::{oci_reference, write_oci_layout};
+    let dir = tempfile::tempdir().unwrap();
+    let registry = start_docker_registry(dir.path(), None);
+    let layout = dir.path().join("layout");
+    let manifest_digest = write_oci_layout(&layout, "v1", 1, 1000);
+    crate::common::registry::skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        &oci_reference(&layout, "v1"),
+        &format!("docker://{}/library/hello:v1", registry.addr),
+    ]);
+    let root = dir.path().join("root");
+    let mirror = format!("http://{}", registry.addr);
+    success_stdout(&setup_probing(
+        &root,
+        &["--mirror", &mirror, "--podman", "--no-docker"],
+    ));
+    let home = dir.path().join("home");
+    let user_drop_ins = home.join(".config/containers/registries.conf.d");
+    fs::create_dir_all(&user_drop_ins).unwrap();
+    fs::copy(
+        root.join("etc/containers/registries.conf.d/50-regctl-mirror-docker.io.conf"),
+        user_drop_ins.join("50-regctl-mirror-docker.io.conf"),
+    )
+    .unwrap();
+    let out = Command::new(require_tool("skopeo", "skopeo"))
+        .env("HOME", &home)
+        .env_remove("CONTAINERS_REGISTRIES_CONF")
+        .args(["inspect", "--raw", "docker://docker.io/library/hello:v1"])
+        .output()
+        .expect("run skopeo");
+    let raw = success_stdout(&out);
+    assert_eq!(
+        crate::common::registry::digest(raw.as_bytes()),
+        manifest_digest
+    );
 }

@@ -14,9 +14,15 @@ const PASSWORD: &str = "upstream-pass";
 
 /// distribution 2.8 with htpasswd auth and its access log on, serving `root`.
 fn upstream(work: &Path, root: &Path) -> DockerRegistry {
+    upstream_as(work, root, USER, PASSWORD)
+}
+
+/// [`upstream`] with its own user: its files go in `work`.
+fn upstream_as(work: &Path, root: &Path, user: &str, password: &str) -> DockerRegistry {
+    std::fs::create_dir_all(work).unwrap();
     let htpasswd = work.join("htpasswd");
     let out = std::process::Command::new(crate::common::require_tool("htpasswd", "apache2-utils"))
-        .args(["-Bbc", htpasswd.to_str().unwrap(), USER, PASSWORD])
+        .args(["-Bbc", htpasswd.to_str().unwrap(), user, password])
         .output()
         .unwrap();
     crate::common::success_stdout(&out);
@@ -309,4 +315,504 @@ fn pulls_through_an_upstream_that_uses_the_token_flow() {
         "the cache asked for a pull token as bob: {asked:?}"
     );
     wait_for(&v2(&cache_root).join("repositories/team/app/_manifests/tags/v1/current/link"));
+}
+
+/// `docker login HOST` with `password` on stdin, for `engine`.
+fn docker_login(engine: &crate::common::dockerd::Dockerd, host: &str, user: &str, password: &str) {
+    use std::io::Write as _;
+    let mut child = engine
+        .docker()
+        .args(["login", "-u", user, "--password-stdin", host])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(password.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    crate::common::success_stdout(&out);
+}
+
+/// The real Docker engine with the daemon.json `regctl client-setup --mirror` wrote: `docker pull
+/// NAME` (Docker Hub's `library/NAME`) goes to regctl, which fetches it from the "Docker Hub"
+/// stand-in (distribution 2.8 with htpasswd) and caches it; with the upstream stopped, the image
+/// pulls again from the cache.
+#[test]
+fn docker_engine_pulls_docker_hub_images_through_the_mirror() {
+    let work = tempfile::tempdir().unwrap();
+    let mut up = upstream(work.path(), &work.path().join("upstream"));
+    let cache_root = work.path().join("cache");
+    let proxy = start_proxy(&cache_root, &proxy_env(&up), &[]);
+
+    let client_root = work.path().join("client");
+    let mirror = format!("http://{}", proxy.addr);
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args([
+                "client-setup",
+                "--mirror",
+                &mirror,
+                "--containerd",
+                "--root",
+            ])
+            .arg(&client_root)
+            .output()
+            .unwrap(),
+    );
+    let daemon_json = client_root.join("etc/docker/daemon.json");
+    let engine = crate::common::dockerd::Dockerd::start_with_config(Some(&daemon_json));
+    let info = engine.ok(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"]);
+    assert!(
+        info.contains(&proxy.addr),
+        "dockerd took the mirror: {info}"
+    );
+
+    // Publish `library/mirrored:latest` on the stand-in, then forget it locally.
+    let published = format!("{}/library/mirrored:latest", up.addr);
+    engine.import_image(&published, b"pulled through regctl\n");
+    docker_login(&engine, &up.addr, USER, PASSWORD);
+    engine.ok(&["push", &published]);
+    let pushed_digest = engine
+        .ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{index .RepoDigests 0}}",
+            &published,
+        ])
+        .trim()
+        .rsplit('@')
+        .next()
+        .unwrap()
+        .to_owned();
+    engine.ok(&["rmi", &published]);
+
+    engine.ok(&["pull", "mirrored"]);
+    let repo_digest = engine.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .RepoDigests 0}}",
+        "mirrored",
+    ]);
+    assert_eq!(
+        repo_digest.trim(),
+        format!("mirrored@{pushed_digest}"),
+        "docker pulled the published image"
+    );
+    let tag_link =
+        v2(&cache_root).join("repositories/library/mirrored/_manifests/tags/latest/current/link");
+    wait_for(&tag_link);
+    assert_eq!(std::fs::read_to_string(&tag_link).unwrap(), pushed_digest);
+    // containerd, with the hosts.toml the same command wrote, resolves docker.io through it.
+    let fetched = std::process::Command::new(crate::common::require_tool("ctr", "containerd"))
+        .arg("--address")
+        .arg(engine.containerd_socket())
+        .args(["-n", "regctl-test", "content", "fetch", "--hosts-dir"])
+        .arg(client_root.join("etc/containerd/certs.d"))
+        .arg("docker.io/library/mirrored:latest")
+        .output()
+        .unwrap();
+    crate::common::success_stdout(&fetched);
+    let log = up.log();
+    assert!(
+        log.contains("GET /v2/library/mirrored/manifests/"),
+        "regctl fetched from the upstream:\n{log}"
+    );
+
+    // Docker Hub's stand-in goes away: the cache alone serves the image.
+    up.assert_running();
+    drop(up);
+    engine.ok(&["rmi", "mirrored"]);
+    engine.ok(&["pull", "mirrored"]);
+    let again = engine.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .RepoDigests 0}}",
+        "mirrored",
+    ]);
+    assert_eq!(again.trim(), format!("mirrored@{pushed_digest}"));
+}
+
+/// `skopeo copy` of layout `tag` to `dest` (a docker:// reference on a plain-HTTP registry).
+fn skopeo_push(layout: &Path, tag: &str, dest: &str, creds: Option<&str>) {
+    let reference = oci_reference(layout, tag);
+    let mut args = vec![
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        &reference,
+        dest,
+    ];
+    if let Some(creds) = creds {
+        args.splice(2..2, ["--dest-creds", creds]);
+    }
+    skopeo(&args);
+}
+
+/// The manifest digest skopeo pulls for `reference` (a full `docker://` copy, every blob).
+fn skopeo_pull_digest(reference: &str, into: &Path) -> String {
+    std::fs::create_dir_all(into).unwrap();
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        reference,
+        &format!("oci:{}:x", into.display()),
+    ]);
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(into.join("index.json")).unwrap()).unwrap();
+    index["manifests"][0]["digest"].as_str().unwrap().to_owned()
+}
+
+/// regctl's `proxy.upstreams`: `docker.io/…` from one distribution 2.8 (as Docker Hub: one-component
+/// names are `library/…` there) and `ghcr.io/…` from another, each with its own user; `team/…`
+/// is local on the same server and takes pushes and deletes, while a push under a cached prefix
+/// is refused. The config passes `config validate`.
+#[test]
+fn many_upstreams_and_local_pushes_on_one_server() {
+    let work = tempfile::tempdir().unwrap();
+    let hub = upstream_as(
+        &work.path().join("hub"),
+        &work.path().join("hub/data"),
+        "hubuser",
+        "hub-pass",
+    );
+    let ghcr = upstream_as(
+        &work.path().join("ghcr"),
+        &work.path().join("ghcr/data"),
+        "ghuser",
+        "gh-pass",
+    );
+    let layouts = work.path().join("layouts");
+    let hello = write_oci_layout(&layouts.join("hello"), "v1", 1, 20_000);
+    let tool = write_oci_layout(&layouts.join("tool"), "v2", 2, 30_000);
+    let local = write_oci_layout(&layouts.join("local"), "v3", 1, 40_000);
+    skopeo_push(
+        &layouts.join("hello"),
+        "v1",
+        &format!("docker://{}/library/hello:v1", hub.addr),
+        Some("hubuser:hub-pass"),
+    );
+    skopeo_push(
+        &layouts.join("tool"),
+        "v2",
+        &format!("docker://{}/team/tool:v2", ghcr.addr),
+        Some("ghuser:gh-pass"),
+    );
+
+    let cache_root = work.path().join("cache");
+    let config = work.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
+             http:\n  addr: 127.0.0.1:{}\nproxy:\n  upstreams:\n    - prefix: docker.io/\n      \
+             remoteurl: {}\n      username: hubuser\n      password: hub-pass\n    - prefix: ghcr.io/\n      \
+             remoteurl: {}\n      username: ghuser\n      password: gh-pass\n      ttl: 1h\n",
+            cache_root.display(),
+            crate::common::free_port(),
+            hub.base(),
+            ghcr.base()
+        ),
+    )
+    .unwrap();
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args(["config", "validate", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    let server =
+        Server::start_with_args(&["-c", config.to_str().unwrap(), "serve", "--no-web"], &[]);
+
+    let pulled = work.path().join("pulled");
+    assert_eq!(
+        skopeo_pull_digest(
+            &format!("docker://{}/docker.io/hello:v1", server.addr),
+            &pulled.join("hello")
+        ),
+        hello
+    );
+    assert_eq!(
+        skopeo_pull_digest(
+            &format!("docker://{}/ghcr.io/team/tool:v2", server.addr),
+            &pulled.join("tool")
+        ),
+        tool
+    );
+    assert!(
+        hub.log().contains("GET /v2/library/hello/manifests/"),
+        "docker.io/hello is library/hello upstream:\n{}",
+        hub.log()
+    );
+    assert!(
+        ghcr.log().contains("GET /v2/team/tool/manifests/"),
+        "{}",
+        ghcr.log()
+    );
+    for (repo, tag, want) in [
+        ("docker.io/hello", "v1", &hello),
+        ("ghcr.io/team/tool", "v2", &tool),
+    ] {
+        let link = v2(&cache_root).join(format!(
+            "repositories/{repo}/_manifests/tags/{tag}/current/link"
+        ));
+        wait_for(&link);
+        assert_eq!(&std::fs::read_to_string(&link).unwrap(), want);
+    }
+
+    // The clients' own mirror settings, written by `client-setup --mirror URL/REGISTRY`: skopeo
+    // (podman's drop-ins) and containerd (`ctr --hosts-dir`) resolve ghcr.io/… and docker.io/…
+    // through regctl's prefixes; neither registry is reachable here, so only the mirror answers.
+    let client_root = work.path().join("client");
+    let mirror_ghcr = format!("http://{}/ghcr.io", server.addr);
+    let mirror_hub = format!("http://{}/docker.io", server.addr);
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args([
+                "client-setup",
+                "--mirror",
+                &mirror_ghcr,
+                "--mirror",
+                &mirror_hub,
+            ])
+            .args(["--podman", "--containerd", "--no-docker", "--root"])
+            .arg(&client_root)
+            .output()
+            .unwrap(),
+    );
+    let home = work.path().join("home");
+    let drop_ins = home.join(".config/containers/registries.conf.d");
+    std::fs::create_dir_all(&drop_ins).unwrap();
+    for registry in ["ghcr.io", "docker.io"] {
+        let name = format!("50-regctl-mirror-{registry}.conf");
+        std::fs::copy(
+            client_root
+                .join("etc/containers/registries.conf.d")
+                .join(&name),
+            drop_ins.join(&name),
+        )
+        .unwrap();
+    }
+    for (reference, want) in [
+        ("docker://ghcr.io/team/tool:v2", &tool),
+        ("docker://docker.io/library/hello:v1", &hello),
+    ] {
+        let out = std::process::Command::new(crate::common::require_tool("skopeo", "skopeo"))
+            .env("HOME", &home)
+            .env_remove("CONTAINERS_REGISTRIES_CONF")
+            .args(["inspect", "--raw", reference])
+            .output()
+            .unwrap();
+        let raw = crate::common::success_stdout(&out);
+        assert_eq!(&digest(raw.as_bytes()), want, "{reference}");
+    }
+    let engine = crate::common::dockerd::Dockerd::start();
+    let hosts_dir = client_root.join("etc/containerd/certs.d");
+    for reference in ["ghcr.io/team/tool:v2", "docker.io/library/hello:v1"] {
+        let out = std::process::Command::new(crate::common::require_tool("ctr", "containerd"))
+            .arg("--address")
+            .arg(engine.containerd_socket())
+            .args(["-n", "regctl-test", "content", "fetch", "--hosts-dir"])
+            .arg(&hosts_dir)
+            .arg(reference)
+            .output()
+            .unwrap();
+        crate::common::success_stdout(&out);
+    }
+    let fetched = std::process::Command::new("ctr")
+        .arg("--address")
+        .arg(engine.containerd_socket())
+        .args(["-n", "regctl-test", "content", "ls", "-q"])
+        .output()
+        .unwrap();
+    let fetched = crate::common::success_stdout(&fetched);
+    for want in [&tool, &hello] {
+        assert!(
+            fetched.contains(want.as_str()),
+            "containerd holds {want}:\n{fetched}"
+        );
+    }
+    drop(engine);
+
+    // A local repository on the same server: push, pull back, delete.
+    skopeo_push(
+        &layouts.join("local"),
+        "v3",
+        &format!("docker://{}/team/app:v3", server.addr),
+        None,
+    );
+    assert_eq!(
+        skopeo_pull_digest(
+            &format!("docker://{}/team/app:v3", server.addr),
+            &pulled.join("local")
+        ),
+        local
+    );
+    let rt = runtime();
+    let reg = Reg::new(&server.base);
+    let deleted = rt
+        .block_on(
+            reg.delete(&format!("/v2/team/app/manifests/{local}"))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(deleted.status(), 202);
+
+    // Under a cached prefix, pushes and deletes are refused.
+    let push = rt
+        .block_on(reg.post("/v2/docker.io/mine/blobs/uploads/").send())
+        .unwrap();
+    assert_eq!(push.status(), 405);
+    let body = rt.block_on(push.text()).unwrap();
+    assert!(
+        body.contains("docker.io/") && body.contains("proxy.upstreams"),
+        "{body}"
+    );
+    let delete = rt
+        .block_on(
+            reg.delete(&format!("/v2/ghcr.io/team/tool/manifests/{tool}"))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(delete.status(), 405);
+
+    // registry:2 starts on the same config (it ignores proxy.upstreams) and serves the cache.
+    let addr = server.addr.clone();
+    drop(server);
+    let plain = DockerRegistry::start_with_config(&config, &addr);
+    let raw = skopeo(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{addr}/docker.io/hello:v1"),
+    ]);
+    assert_eq!(digest(raw.as_bytes()), hello);
+    drop(plain);
+}
+
+/// `proxy.remoteurl` with `proxy.upstreams` is refused by `config validate` and by `serve`.
+#[test]
+fn remoteurl_and_upstreams_together_are_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nproxy:\n  \
+             remoteurl: http://127.0.0.1:1\n  upstreams:\n    - prefix: docker.io/\n      \
+             remoteurl: http://127.0.0.1:2\n",
+            work.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    for args in [vec!["config", "validate"], vec!["serve"]] {
+        let out = crate::common::regctl()
+            .arg("-c")
+            .arg(&config)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} accepted it");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("proxy.upstreams")
+                && text.contains("cannot be combined with proxy.remoteurl"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+/// README's "A mirror of Docker Hub" section: each config passes `config validate` (with a
+/// scratch storage root), and the client-setup line runs as printed (under a scratch `--root`,
+/// without `sudo` and `--restart`, and without probing the example host).
+#[test]
+fn readme_mirror_section_runs_as_printed() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("## A mirror of Docker Hub")
+        .expect("README has the mirror section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let blocks = |fence: &str| -> Vec<String> {
+        section
+            .split(fence)
+            .skip(1)
+            .map(|rest| rest[..rest.find("```").expect("the block ends")].to_owned())
+            .collect()
+    };
+    let work = tempfile::tempdir().unwrap();
+    let configs = blocks("```yaml\n");
+    assert_eq!(configs.len(), 2, "remoteurl and upstreams examples");
+    for (i, yaml) in configs.iter().enumerate() {
+        let root = work.path().join(format!("data{i}"));
+        let yaml = yaml
+            .lines()
+            .map(|line| match line.find("rootdirectory: ") {
+                Some(at) => format!("{}rootdirectory: {}", &line[..at], root.display()),
+                None => line.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = work.path().join(format!("config{i}.yml"));
+        std::fs::write(&config, yaml).unwrap();
+        let out = crate::common::regctl()
+            .args(["config", "validate", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        crate::common::success_stdout(&out);
+    }
+    let commands: Vec<String> = blocks("```sh\n")
+        .iter()
+        .flat_map(|block| {
+            block
+                .lines()
+                .map(|line| line.trim_start().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .filter(|line| line.starts_with("sudo regctl client-setup"))
+        .collect();
+    assert_eq!(commands.len(), 2, "{section}");
+    let client_root = work.path().join("client");
+    for command in commands {
+        let args: Vec<&str> = command
+            .trim_start_matches("sudo regctl ")
+            .split_whitespace()
+            .filter(|arg| *arg != "--restart")
+            .collect();
+        let out = crate::common::regctl()
+            .args(&args)
+            .arg("--root")
+            .arg(&client_root)
+            .arg("--no-probe")
+            .output()
+            .unwrap();
+        crate::common::success_stdout(&out);
+    }
+    let daemon_json = std::fs::read_to_string(client_root.join("etc/docker/daemon.json")).unwrap();
+    assert!(
+        daemon_json.contains("\"http://mirror.example:5000\""),
+        "{daemon_json}"
+    );
+    let hosts =
+        std::fs::read_to_string(client_root.join("etc/containerd/certs.d/ghcr.io/hosts.toml"))
+            .unwrap();
+    assert!(
+        hosts.contains("[host.\"http://mirror.example:5000/v2/ghcr.io\"]"),
+        "{hosts}"
+    );
 }

@@ -161,6 +161,11 @@ impl Dockerd {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The socket of the containerd this dockerd started (under its exec root), for `ctr`.
+    pub fn containerd_socket(&self) -> PathBuf {
+        self._dir.path().join("exec/containerd/containerd.sock")
+    }
+
     /// The client configuration directory (`DOCKER_CONFIG`).
     pub fn config_dir(&self) -> &Path {
         &self.config_dir
