@@ -157,6 +157,61 @@ fn match_segments(segments: &[Segment], name: &[&str]) -> bool {
     }
 }
 
+/// A tag pattern: a tag with `*` wildcards (`v*`, `release-*-final`, `*`), matched against the
+/// whole tag. Same `*` as in a repository pattern's component; tags have no `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagPattern(Box<str>);
+
+/// Why a tag pattern was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TagPatternError {
+    #[error("a tag pattern cannot be empty")]
+    Empty,
+    #[error("a tag pattern has at most 128 bytes")]
+    TooLong,
+    #[error(
+        "{pattern:?} contains {found:?}: tags have only letters, digits, '_', '.' and '-' \
+         (patterns add '*')"
+    )]
+    InvalidCharacter { pattern: String, found: char },
+}
+
+impl TagPattern {
+    /// Compiles `source`.
+    ///
+    /// # Errors
+    /// When it is empty, longer than a tag can be, or has a character no tag can contain.
+    pub fn parse(source: &str) -> Result<Self, TagPatternError> {
+        if source.is_empty() {
+            return Err(TagPatternError::Empty);
+        }
+        if source.len() > 128 {
+            return Err(TagPatternError::TooLong);
+        }
+        if let Some(found) = source
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*')))
+        {
+            return Err(TagPatternError::InvalidCharacter {
+                pattern: source.to_owned(),
+                found,
+            });
+        }
+        Ok(Self(source.into()))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the whole of `tag` matches.
+    #[must_use]
+    pub fn matches(&self, tag: &str) -> bool {
+        glob_matches(self.0.as_bytes(), tag.as_bytes())
+    }
+}
+
 /// `*` matches any run of bytes; everything else itself. Greedy with one backtrack point, so
 /// linear in practice and never worse than `glob.len() * text.len()`.
 fn glob_matches(glob: &[u8], text: &[u8]) -> bool {

@@ -35,6 +35,9 @@ impl From<RegistryError> for ApiError {
             }
             RegistryError::ManifestBlobUnknown(d) => ApiError::new(ErrorCode::ManifestBlobUnknown)
                 .with_detail(serde_json::json!({ "digest": d.as_str() })),
+            RegistryError::TagImmutable { .. } => {
+                ApiError::new(ErrorCode::Denied).with_message(message)
+            }
             RegistryError::Io(e) => storage_error(&e),
         }
     }

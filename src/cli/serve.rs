@@ -128,7 +128,13 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
         .storage
         .open()
         .with_context(|| format!("cannot use storage {}", settings.storage.describe()))?;
-    let registry = Arc::new(Registry::open(&store, RegistryOptions::default()));
+    let registry = Arc::new(Registry::open(
+        &store,
+        RegistryOptions {
+            immutable_tags: settings.immutable_tags.clone(),
+            ..RegistryOptions::default()
+        },
+    ));
     let options = ApiOptions {
         delete_enabled: settings.delete_enabled,
         readonly: settings.readonly,

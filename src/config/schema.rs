@@ -670,6 +670,17 @@ pub struct Catalog {
 pub struct Tags {
     #[serde(skip_serializing_if = "is_default")]
     pub maxtags: i64,
+    /// regctl's own (`registry::immutable`); registry:2 ignores the key.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub immutable: Vec<ImmutableTagRule>,
+}
+
+/// One `tags.immutable` entry as written.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImmutableTagRule {
+    pub repository: String,
+    pub tag: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

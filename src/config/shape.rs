@@ -139,7 +139,18 @@ pub static ROOT: Shape = Shape::Struct(&[
     f(
         "Tags",
         "tags",
-        &Shape::Struct(&[f("MaxTags", "maxtags", &INT)]),
+        &Shape::Struct(&[
+            f("MaxTags", "maxtags", &INT),
+            // regctl's own (src/registry/immutable.rs); registry:2 ignores the key.
+            f(
+                "Immutable",
+                "immutable",
+                &Shape::Slice(&Shape::Struct(&[
+                    f("Repository", "repository", &STR),
+                    f("Tag", "tag", &STR),
+                ])),
+            ),
+        ]),
     ),
     f("Proxy", "proxy", &PROXY),
     // v2.8 only.

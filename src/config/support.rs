@@ -128,6 +128,7 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("health.tcp", Honoured),
     ("catalog.maxentries", Values(not_default_max)),
     ("tags.maxtags", Values(not_default_max)),
+    ("tags.immutable", Honoured),
     ("proxy.remoteurl", Honoured),
     ("proxy.username", Honoured),
     ("proxy.password", Honoured),

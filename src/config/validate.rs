@@ -469,6 +469,10 @@ pub(crate) fn semantic(config: &Config) -> Vec<Diagnostic> {
     check_auth(config, &mut out);
     check_storage(config, &mut out);
     check_notifications(config, &mut out);
+    // regctl's tags.immutable has one reader (src/registry/immutable.rs).
+    if let Err(problems) = crate::registry::immutable::from_config(&config.tags.immutable) {
+        out.extend(problems);
+    }
     // proxy.remoteurl and regctl's proxy.upstreams have one reader (src/proxy/routes.rs).
     if let Err(problems) = crate::proxy::routes::settings(&config.proxy) {
         out.extend(

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::blobs::{blob_size, linked_layer_size, linked_manifest_size};
+use super::immutable::ImmutableTags;
 use super::{read_link, write_link, Registry, RegistryError};
 use crate::digest::Digest;
 use crate::oci::manifest::{self, ManifestKind, ParsedManifest};
@@ -260,6 +261,28 @@ fn check_references(
     Ok(())
 }
 
+/// Refuses to move `tag` of `name` away from what it names (to `to`, or by deleting it with
+/// `None`) when an immutable rule covers it and it exists. Re-pushing the same digest is fine.
+fn check_tag_may_change(
+    s: &dyn Storage,
+    immutable: &ImmutableTags,
+    name: Name<'_>,
+    tag: Tag<'_>,
+    to: Option<&Digest>,
+) -> Result<(), RegistryError> {
+    let Some(rule) = immutable.rule_for(name.as_str(), tag.as_str()) else {
+        return Ok(());
+    };
+    match read_link(s, &paths::manifest_tag_current_link(name, tag))? {
+        Some(current) if Some(&current) != to => Err(RegistryError::TagImmutable {
+            repository: name.as_str().to_owned(),
+            tag: tag.as_str().to_owned(),
+            rule: format!("{} {}", rule.repository, rule.tag.as_str()),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Writes tag `tag` → `digest`: the index entry first, then `current`, as distribution does.
 fn write_tag(
     s: &dyn Storage,
@@ -408,6 +431,7 @@ impl Registry {
         let content_type = content_type.to_owned();
         let stored_bytes = bytes.clone();
         let locks = Arc::clone(&self.locks);
+        let immutable = self.opts.immutable_tags.clone();
         let (stored, subject) = self
             .blocking(move |s| {
                 let name = Name::parse(&repo).map_err(|_| RegistryError::NameUnknown)?;
@@ -419,6 +443,10 @@ impl Registry {
                     });
                 }
                 let parsed = manifest::parse(&bytes, &content_type)?;
+                for tag in &tags {
+                    let tag = Tag::parse(tag).map_err(|_| RegistryError::ManifestUnknown)?;
+                    check_tag_may_change(s, &immutable, name, tag, Some(&digest))?;
+                }
                 // From the check that every referenced blob is here to the last link: a gc
                 // sweeping meanwhile could delete a blob this manifest is about to reference.
                 let _guard = locks.reference_guard()?;
@@ -482,11 +510,26 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         let repo = name.as_str().to_owned();
         let limit = self.opts.max_manifest_read_bytes;
+        let immutable = self.opts.immutable_tags.clone();
         self.blocking(move |s| {
             let name = Name::parse(&repo).map_err(|_| RegistryError::NameUnknown)?;
             let Some(bytes) = load_manifest(s, name, &digest, limit)? else {
                 return Err(RegistryError::ManifestUnknown);
             };
+            // Deleting a manifest deletes the tags naming it: none of them may be immutable.
+            if !immutable.is_empty() {
+                for entry in s.list(&paths::manifest_tags(name))? {
+                    let Ok(tag) = Tag::parse(&entry.name) else {
+                        continue;
+                    };
+                    let current = paths::manifest_tag_current_link(name, tag);
+                    if immutable.rule_for(name.as_str(), tag.as_str()).is_some()
+                        && read_link(s, &current)? == Some(digest)
+                    {
+                        check_tag_may_change(s, &immutable, name, tag, None)?;
+                    }
+                }
+            }
             s.delete(&paths::manifest_revision_link(name, &digest))?;
             if let Ok(parsed) = manifest::parse(&bytes, "") {
                 if let Some(subject) = parsed.subject {
@@ -525,10 +568,15 @@ impl Registry {
     pub async fn delete_tag(&self, name: Name<'_>, tag: Tag<'_>) -> Result<(), RegistryError> {
         let current = paths::manifest_tag_current_link(name, tag);
         let dir = paths::manifest_tag(name, tag);
+        let immutable = self.opts.immutable_tags.clone();
+        let (repo, tag_name) = (name.as_str().to_owned(), tag.as_str().to_owned());
         self.blocking(move |s| {
             if read_link(s, &current)?.is_none() {
                 return Err(RegistryError::ManifestUnknown);
             }
+            let name = Name::parse(&repo).map_err(|_| RegistryError::NameUnknown)?;
+            let tag = Tag::parse(&tag_name).map_err(|_| RegistryError::ManifestUnknown)?;
+            check_tag_may_change(s, &immutable, name, tag, None)?;
             Ok(s.delete_tree(&dir)?)
         })
         .await?;

@@ -10,6 +10,7 @@
 mod blobs;
 mod browse;
 mod catalog;
+pub mod immutable;
 mod manifests;
 mod referrers;
 mod tags;
@@ -45,6 +46,8 @@ pub struct RegistryOptions {
     pub catalog_ttl: Duration,
     /// Largest stored manifest the registry will read back.
     pub max_manifest_read_bytes: u64,
+    /// `tags.immutable`: tags never moved or deleted once pushed.
+    pub immutable_tags: immutable::ImmutableTags,
 }
 
 impl Default for RegistryOptions {
@@ -54,6 +57,7 @@ impl Default for RegistryOptions {
             revalidate_after: Duration::from_secs(1),
             catalog_ttl: Duration::from_secs(10),
             max_manifest_read_bytes: 32 << 20,
+            immutable_tags: immutable::ImmutableTags::default(),
         }
     }
 }
@@ -84,6 +88,15 @@ pub enum RegistryError {
     ManifestInvalid(#[from] ManifestError),
     #[error("manifest references {0}, which is not in this repository")]
     ManifestBlobUnknown(Digest),
+    #[error(
+        "tag {tag} of {repository} is immutable (tags.immutable: {rule}): it cannot be moved to \
+         another manifest or deleted, nor the manifest it names; push a new tag instead"
+    )]
+    TagImmutable {
+        repository: String,
+        tag: String,
+        rule: String,
+    },
     #[error("storage error: {0}")]
     Io(#[from] io::Error),
 }

@@ -22,6 +22,9 @@ pub enum SettingsError {
          (registry:2's on-disk layout) or storage.s3 (registry:2's S3 layout)"
     )]
     StorageDriver(String),
+    /// Values regctl's own keys refuse (`config validate` reports the same).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Diagnostic>),
     #[error("storage.s3: {}", .0.iter().map(|p| format!("{}: {}", p.key, p.message)).collect::<Vec<_>>().join("; "))]
     S3(Vec<crate::config::s3::S3Problem>),
     #[error(
@@ -180,6 +183,8 @@ impl ServeSettings {
             addr: config.http_addr().map_or(defaults.addr, ToOwned::to_owned),
             storage,
             blob_redirects: !config.redirect_disabled(),
+            immutable_tags: crate::registry::immutable::from_config(&config.tags.immutable)
+                .map_err(SettingsError::Invalid)?,
             delete_enabled: config.delete_enabled(),
             readonly: config.readonly(),
             htpasswd,

@@ -173,6 +173,8 @@ pub struct ServeSettings {
     pub delete_enabled: bool,
     /// Not `storage.redirect.disable`: blob GETs redirect to the backend's download URL (S3).
     pub blob_redirects: bool,
+    /// `tags.immutable` (regctl's own key), compiled.
+    pub immutable_tags: crate::registry::immutable::ImmutableTags,
     /// `storage.maintenance.readonly.enabled`.
     pub readonly: bool,
     pub htpasswd: Option<HtpasswdSettings>,
@@ -223,6 +225,7 @@ impl Default for ServeSettings {
                 "./registry-data",
             )),
             blob_redirects: true,
+            immutable_tags: crate::registry::immutable::ImmutableTags::default(),
             delete_enabled: false,
             readonly: false,
             htpasswd: None,

@@ -13,6 +13,7 @@ mod fsck;
 mod gc;
 mod hardening;
 mod health;
+mod immutable;
 mod init;
 mod interop;
 mod metrics;
