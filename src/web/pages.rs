@@ -293,7 +293,7 @@ pub fn repository(chrome: Chrome<'_>, repo: &RepositoryPage<'_>) -> Markup {
             }
         }
         p.muted {
-            (repo.total_tags) " tags · sort by " (sort_link(Sort::Pushed, "push time")) " or " (sort_link(Sort::Name, "name"))
+            (repo.total_tags) (if repo.total_tags == 1 { " tag" } else { " tags" }) " · sort by " (sort_link(Sort::Pushed, "push time")) " or " (sort_link(Sort::Name, "name"))
         }
         @if repo.rows.is_empty() {
             p.empty { "This repository has no tags." }
