@@ -7,8 +7,9 @@ use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use super::error::{digest_error, is_unstorable_algorithm};
-use super::{empty_response, Api, Event};
+use super::{empty_response, Api, Event, Subject};
 use crate::digest::Digest;
+use crate::notify::Action;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::Name;
 use crate::storage::BlobSource;
@@ -156,6 +157,17 @@ impl Api {
             header::CACHE_CONTROL,
             HeaderValue::from_static("max-age=31536000"),
         );
+        // registry:2 notifies every blob GET and HEAD it serves as a pull (no event line).
+        Event {
+            action: Action::Pull,
+            repository: name.as_str(),
+            tag: "",
+            digest: digest.as_str(),
+            media_type: "",
+            size: Some(size),
+            subject: Subject::Blob { from: "" },
+        }
+        .notify(self, parts);
         if status == StatusCode::PARTIAL_CONTENT {
             let end = start + len - 1;
             if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
@@ -184,14 +196,15 @@ impl Api {
         };
         self.registry.delete_blob(name, digest).await?;
         Event {
-            action: "delete",
+            action: Action::Delete,
             repository: name.as_str(),
             tag: "",
             digest: digest.as_str(),
             media_type: "",
             size: None,
+            subject: Subject::Blob { from: "" },
         }
-        .emit(parts);
+        .emit(self, parts);
         Ok(empty_response(StatusCode::ACCEPTED))
     }
 }

@@ -23,6 +23,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::api::{self, ApiOptions};
 use crate::config::{self, Loaded};
+use crate::notify::{self, Notifier};
 use crate::proxy::Proxy;
 use crate::registry::{Registry, RegistryOptions};
 use crate::report::error_chain;
@@ -91,7 +92,8 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             }
         );
     }
-    let (app, registry) = build_app(&settings)?;
+    let (notifier, workers) = open_notifier(&settings)?;
+    let (app, registry) = build_app(&settings, notifier.clone())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("regctl-serve")
@@ -100,15 +102,47 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let outcome = runtime.block_on(async {
         start_health(&settings, &registry)?;
         spawn_upload_purger(&settings, registry);
-        serve(&settings, app, printer).await
+        if let Some(workers) = workers {
+            workers.spawn();
+        }
+        let debug_routes = match &notifier {
+            Some(notifier) => notifier.debug_routes(Router::new()),
+            None => Router::new(),
+        };
+        let served = serve(&settings, app, debug_routes, printer).await;
+        // Events published before the stop are on disk, so a restart delivers them.
+        if let Some(notifier) = &notifier {
+            notifier.flush(Duration::from_secs(5)).await;
+        }
+        served
     });
     // Connections cut off by a second signal may still hold blocking tasks (bcrypt): do not wait.
     runtime.shutdown_timeout(Duration::from_secs(1));
     outcome
 }
 
+/// `notifications` (src/notify): the endpoints' queues, opened before the server starts; also
+/// with only `http.debug.addr`, for `/debug/events`. `None` (no cost in the API) otherwise.
+fn open_notifier(
+    settings: &ServeSettings,
+) -> anyhow::Result<(Option<Arc<Notifier>>, Option<notify::Workers>)> {
+    if settings.notifications.is_none() && settings.debug.is_none() {
+        return Ok((None, None));
+    }
+    let (notifier, workers) = Notifier::open(
+        settings.notifications.as_ref(),
+        &settings.root,
+        notify::source_addr(&settings.addr),
+    )
+    .context("cannot set up notifications (notifications)")?;
+    Ok((Some(notifier), Some(workers)))
+}
+
 /// The registry API over the configured storage, as the router the server shell wraps.
-fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)> {
+fn build_app(
+    settings: &ServeSettings,
+    notifier: Option<Arc<Notifier>>,
+) -> anyhow::Result<(Router, Arc<Registry>)> {
     let registry = Registry::open_filesystem(&settings.root, RegistryOptions::default())
         .with_context(|| format!("cannot use storage root {}", settings.root.display()))?;
     let registry = Arc::new(registry);
@@ -124,6 +158,7 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
             .map(Proxy::new)
             .transpose()?
             .map(Arc::new),
+        notifier,
         ..ApiOptions::default()
     };
     let mut app = api::router(Arc::clone(&registry), options);
@@ -174,14 +209,19 @@ fn spawn_upload_purger(settings: &ServeSettings, registry: Arc<Registry>) {
     });
 }
 
-async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyhow::Result<()> {
+async fn serve(
+    settings: &ServeSettings,
+    app: Router,
+    debug_routes: Router,
+    printer: Printer,
+) -> anyhow::Result<()> {
     // Handlers are installed before the ready line so a signal right after it is not lost.
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
 
     // metrics hook (src/metrics.rs): before bind, so the public server's layer sees the metrics.
-    let _debug = regctl_metrics_start(settings).await?;
+    let _debug = regctl_metrics_start(settings, debug_routes).await?;
     let server = server::Server::bind(settings, app)
         .await
         .context("cannot start the registry server")?;
@@ -240,8 +280,9 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
 
 async fn regctl_metrics_start(
     settings: &ServeSettings,
+    debug_routes: Router,
 ) -> anyhow::Result<Option<crate::metrics::DebugServer>> {
-    crate::metrics::start(settings.debug.as_ref())
+    crate::metrics::start(settings.debug.as_ref(), debug_routes)
         .await
         .context("cannot start the debug listener (http.debug)")
 }

@@ -189,6 +189,7 @@ impl ServeSettings {
             health: health_checks(config)?,
             web_ui: defaults.web_ui,
             proxy: proxy_settings(config)?,
+            notifications: notify_settings(config)?,
         })
     }
 }
@@ -210,6 +211,70 @@ fn proxy_settings(config: &Config) -> Result<Option<crate::proxy::ProxySettings>
         username: proxy.username.clone(),
         password: proxy.password.clone(),
         ttl,
+    }))
+}
+
+/// `notifications.*` as distribution's `NewEndpoint` reads an endpoint: disabled ones are
+/// skipped, a zero or negative `timeout`, `threshold` or `backoff` takes registry:2's default
+/// (1s, 10, 1s), `ignoredmediatypes` and `ignore.mediatypes` are one list.
+fn notify_settings(
+    config: &Config,
+) -> Result<Option<crate::notify::NotifySettings>, SettingsError> {
+    use crate::notify::{EndpointRules, EndpointSettings, NotifySettings};
+    let notifications = &config.notifications;
+    let positive = |d: Option<crate::config::GoDuration>, key: &'static str, default| {
+        d.map(|d| d.to_std().ok_or(SettingsError::Duration(key)))
+            .transpose()
+            .map(|d| d.filter(|d| !d.is_zero()).unwrap_or(default))
+    };
+    let mut endpoints = Vec::new();
+    for endpoint in &notifications.endpoints {
+        if endpoint.disabled {
+            tracing::info!(endpoint = %endpoint.name, "notification endpoint disabled, skipping");
+            continue;
+        }
+        endpoints.push(EndpointSettings {
+            name: endpoint.name.clone(),
+            url: endpoint.url.clone(),
+            headers: endpoint
+                .headers
+                .iter()
+                .map(|(name, values)| (name.clone(), values.clone()))
+                .collect(),
+            timeout: positive(
+                endpoint.timeout,
+                "notifications.endpoints.timeout",
+                crate::notify::DEFAULT_TIMEOUT,
+            )?,
+            threshold: u32::try_from(endpoint.threshold)
+                .ok()
+                .filter(|t| *t > 0)
+                .unwrap_or(crate::notify::DEFAULT_THRESHOLD),
+            backoff: positive(
+                endpoint.backoff,
+                "notifications.endpoints.backoff",
+                crate::notify::DEFAULT_BACKOFF,
+            )?,
+            rules: EndpointRules::new(
+                endpoint.ignoredmediatypes.iter().map(String::as_str),
+                endpoint.ignore.mediatypes.iter().map(String::as_str),
+                endpoint.ignore.actions.iter().map(String::as_str),
+            ),
+        });
+    }
+    if endpoints.is_empty() {
+        return Ok(None);
+    }
+    let queue = &notifications.queue;
+    Ok(Some(NotifySettings {
+        endpoints,
+        include_references: notifications.events.includereferences,
+        queue_directory: Some(PathBuf::from(&queue.directory))
+            .filter(|d| !d.as_os_str().is_empty()),
+        queue_max_events: usize::try_from(queue.maxevents)
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or(crate::notify::DEFAULT_QUEUE_MAX_EVENTS),
     }))
 }
 
