@@ -16,6 +16,7 @@ mod health;
 mod init;
 mod interop;
 mod metrics;
+mod notify;
 mod proxy;
 mod readme;
 mod remote;
