@@ -589,4 +589,56 @@ mod tests {
         );
         assert!(settings(BASE, &[]).unwrap().proxy.is_none());
     }
+
+    #[test]
+    fn notification_endpoints_get_registry2s_defaults_and_skip_disabled_ones() {
+        use std::time::Duration;
+        let yaml = format!(
+            "{BASE}notifications:\n  events:\n    includereferences: true\n  queue:\n    \
+             directory: /q\n  endpoints:\n    - name: ci\n      url: http://ci/hook\n      \
+             headers:\n        Authorization: [Bearer x]\n      timeout: 0s\n      threshold: -1\n      \
+             ignoredmediatypes: [a]\n      ignore:\n        mediatypes: [b]\n        actions: [pull]\n    \
+             - name: off\n      disabled: true\n      url: http://off/\n    - name: tuned\n      \
+             url: http://t/\n      timeout: 3s\n      threshold: 2\n      backoff: 250ms\n"
+        );
+        let notify = settings(&yaml, &[]).unwrap().notifications.unwrap();
+        assert!(notify.include_references);
+        assert_eq!(
+            notify.queue_directory.as_deref(),
+            Some(std::path::Path::new("/q"))
+        );
+        assert_eq!(
+            notify.queue_max_events,
+            crate::notify::DEFAULT_QUEUE_MAX_EVENTS
+        );
+        let names: Vec<&str> = notify.endpoints.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["ci", "tuned"]);
+        let ci = &notify.endpoints[0];
+        assert_eq!(
+            (ci.timeout, ci.threshold, ci.backoff),
+            (Duration::from_secs(1), 10, Duration::from_secs(1))
+        );
+        assert_eq!(
+            ci.headers,
+            [("Authorization".to_owned(), vec!["Bearer x".to_owned()])]
+        );
+        assert_eq!(
+            ci.rules,
+            crate::notify::EndpointRules::new(["a"], ["b"], ["pull"])
+        );
+        let tuned = &notify.endpoints[1];
+        assert_eq!(
+            (tuned.timeout, tuned.threshold, tuned.backoff),
+            (Duration::from_secs(3), 2, Duration::from_millis(250))
+        );
+        let only_disabled = format!(
+            "{BASE}notifications:\n  endpoints:\n    - name: off\n      disabled: true\n      \
+             url: http://off/\n"
+        );
+        assert!(settings(&only_disabled, &[])
+            .unwrap()
+            .notifications
+            .is_none());
+        assert!(settings(BASE, &[]).unwrap().notifications.is_none());
+    }
 }
