@@ -11,6 +11,9 @@ use crate::notify::{Event, EVENTS_PATH};
 
 /// Show the events (pushes, pulls, deletes, mounts) of a running server
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  regctl events tail -c /etc/regctl/config.yml\n  regctl events tail --addr 127.0.0.1:5001 -o json"
+)]
 pub struct EventsArgs {
     #[command(subcommand)]
     pub command: EventsCommand,
