@@ -585,3 +585,71 @@ async fn events_tail_shows_a_push_of_a_running_server() {
     );
     drop(server);
 }
+
+/// README's webhook config, run as printed with only a test's changes: scratch directories for
+/// /var/lib, free loopback ports, and the test's receiver as the endpoint.
+#[tokio::test(flavor = "multi_thread")]
+async fn readme_webhook_config_runs_as_printed() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Webhooks")
+        .expect("README has a Webhooks section")..];
+    let open = section.find("```yaml\n").expect("a yaml block") + "```yaml\n".len();
+    let close = section[open..].find("```").expect("the block ends");
+    let block = &section[open..open + close];
+    let work = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start(free_port()).await;
+    let debug_addr = format!("127.0.0.1:{}", free_port());
+    let scratch = work.path().join("lib");
+    let yaml = block
+        .replace("/var/lib", scratch.to_str().unwrap())
+        .replace("addr: :5000", "addr: 127.0.0.1:0")
+        .replace("127.0.0.1:5001", &debug_addr)
+        .replace(
+            "https://ci.example.com/registry-hook",
+            &receiver.url("/hook"),
+        );
+    assert_ne!(yaml, block, "the substitutions apply");
+    let config = work.path().join("config.yml");
+    std::fs::write(&config, &yaml).unwrap();
+    let validate = regctl()
+        .args(["config", "validate", "-c", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(validate.status.success(), "{validate:?}");
+    let server = Server::start_with_args(&["-c", config.to_str().unwrap(), "serve"], &[]);
+    let reg = Reg::new(&server.base);
+    let (manifest, digest) = reg.push_image("team/app", "v1", &[b"a layer"]).await;
+    let push = receiver
+        .wait_for("/hook", "the README's push", |e| {
+            is_manifest_push(e, &digest)
+        })
+        .await;
+    let delivery = receiver.deliveries("/hook").remove(0);
+    assert_eq!(delivery.header("authorization"), Some("Bearer change-me"));
+    assert_eq!(push["target"]["size"], manifest.len());
+    // includereferences: the config and the layer.
+    assert_eq!(push["target"]["references"].as_array().unwrap().len(), 2);
+    // Manifests only: no blob pushes came first, and a pull is not sent.
+    assert!(is_manifest_push(&receiver.events("/hook")[0], &digest));
+    let r = reg.get("/v2/team/app/manifests/v1").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = reg
+        .delete(&format!("/v2/team/app/manifests/{digest}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    receiver
+        .wait_for("/hook", "the delete", |e| e["action"] == "delete")
+        .await;
+    assert_eq!(
+        receiver.events("/hook").len(),
+        2,
+        "{:#?}",
+        receiver.events("/hook")
+    );
+    assert!(scratch.join("registry-notifications/ci").is_dir());
+    drop(server);
+}
