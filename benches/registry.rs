@@ -25,6 +25,8 @@ mod limits;
 mod report;
 #[path = "registry/servers.rs"]
 mod servers;
+#[path = "registry/webhook.rs"]
+mod webhook;
 #[path = "registry/workloads.rs"]
 mod workloads;
 
@@ -72,6 +74,10 @@ struct Args {
     /// Rounds of A B per workload (default: 2, or 1 with --quick).
     #[arg(long)]
     rounds: Option<u32>,
+    /// Give both servers a notification endpoint (a receiver in this program): compare a run
+    /// with it to one without to see what webhooks cost.
+    #[arg(long)]
+    webhook: bool,
     /// Passed by `cargo bench`; without it (under `cargo test`) the program exits at once.
     #[arg(long, hide = true)]
     bench: bool,
@@ -158,6 +164,15 @@ async fn run(args: Args) -> Result<()> {
     eprintln!("generating content...");
     let payloads = Payloads::generate(&selected, &scale);
 
+    let receiver = if args.webhook {
+        let receiver = webhook::Receiver::start().await?;
+        eprintln!("webhook receiver at {}", receiver.url);
+        Some(receiver)
+    } else {
+        None
+    };
+    let hook = receiver.as_ref().map(|r| r.url.as_str());
+
     let mut summaries = Vec::new();
     for &workload in &selected {
         let mut samples = [Vec::new(), Vec::new()];
@@ -191,6 +206,7 @@ async fn run(args: Args) -> Result<()> {
                     run_dir.path(),
                     round,
                     shared_root,
+                    hook,
                 )
                 .await
                 .with_context(|| {
@@ -232,6 +248,9 @@ async fn run(args: Args) -> Result<()> {
         ));
     }
 
+    if let Some(receiver) = &receiver {
+        eprintln!("webhook receiver got {} POSTs", receiver.posts());
+    }
     let limits = limit_samples.summarize(run_dir.path());
     let report = Report::new(mode, args.self_test, rounds, scale, limits, summaries);
     report.print();
@@ -254,6 +273,7 @@ async fn run_once(
     run_dir: &Path,
     round: u32,
     shared_root: Option<&Path>,
+    webhook: Option<&str>,
 ) -> Result<Sample> {
     let workdir = tempfile::tempdir_in(run_dir)?;
     let root = match shared_root {
@@ -278,7 +298,7 @@ async fn run_once(
         }
         other => other,
     };
-    let server = Server::start(side, workdir.path(), &root, auth.as_ref()).await?;
+    let server = Server::start(side, workdir.path(), &root, auth.as_ref(), webhook).await?;
     if auth.is_some() {
         // Otherwise an auth workload would silently measure an open server.
         let anonymous = Registry::new(&server.base, None)?.ping().await?;

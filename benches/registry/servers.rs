@@ -137,6 +137,7 @@ impl Server {
         workdir: &Path,
         root: &Path,
         auth: Option<&Htpasswd>,
+        webhook: Option<&str>,
     ) -> Result<Self> {
         let log = workdir.join("server.log");
         let log_file =
@@ -158,7 +159,13 @@ impl Server {
             Flavor::Reference => {
                 let port = free_port()?;
                 let config = workdir.join("config.yml");
-                fs::write(&config, reference_config(root, port))
+                let mut text = reference_config(root, port);
+                if let Some(url) = webhook {
+                    text.push_str(&format!(
+                        "notifications:\n  endpoints:\n    - name: bench\n      url: {url}\n"
+                    ));
+                }
+                fs::write(&config, text)
                     .with_context(|| format!("writing {}", config.display()))?;
                 command.arg("serve").arg(&config).stdout(log_file);
                 let child = command
@@ -173,6 +180,15 @@ impl Server {
             Flavor::Regctl => {
                 if let Some(policy) = auth.and_then(|a| a.policy.as_ref()) {
                     command.env("REGISTRY_AUTH_HTPASSWD_POLICY", policy);
+                }
+                if let Some(url) = webhook {
+                    command
+                        .env("REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME", "bench")
+                        .env("REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL", url)
+                        .env(
+                            "REGISTRY_NOTIFICATIONS_QUEUE_DIRECTORY",
+                            workdir.join("notifications"),
+                        );
                 }
                 command
                     .args(["serve", "--addr", "127.0.0.1:0", "--root"])
