@@ -149,7 +149,7 @@ impl Event<'_> {
         };
         for tag in others {
             let mut event = base.clone();
-            event.id = uuid::Uuid::new_v4().to_string();
+            event.id = crate::notify::event::new_id();
             event.target.tag = (*tag).to_owned();
             notifier.publish(event);
         }
@@ -183,7 +183,7 @@ fn request_record(parts: &Parts) -> crate::notify::RequestRecord {
             .unwrap_or_default(),
     };
     crate::notify::RequestRecord {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: crate::notify::event::new_id(),
         addr,
         host: header(header::HOST)
             .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))

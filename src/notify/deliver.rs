@@ -10,7 +10,7 @@ use http::{HeaderName, HeaderValue};
 use tokio::sync::mpsc;
 
 use super::event::{Envelope, Event, EVENTS_MEDIA_TYPE};
-use super::queue::DiskQueue;
+use super::queue::{DiskQueue, Queued};
 use super::rules::Backoff;
 use super::EndpointSettings;
 use crate::metrics::NotificationOutcome;
@@ -68,8 +68,12 @@ pub(super) fn persist(
     let mut flushes = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         let mut next = Some(first);
+        let room = queue.room();
+        let mut full = 0u64;
         while let Some(message) = next.take() {
             match message {
+                // A full queue drops before spending an encoding on the event.
+                Message::Event(_) if lines.len() >= room => full += 1,
                 Message::Event(event) => match serde_json::to_vec(&*event) {
                     Ok(line) => lines.push(line),
                     Err(err) => tracing::error!(endpoint, error = %err, "cannot encode an event"),
@@ -79,6 +83,9 @@ pub(super) fn persist(
             if lines.len() < BATCH {
                 next = rx.try_recv().ok();
             }
+        }
+        if full > 0 {
+            drops.dropped(endpoint, full, "the queue is full");
         }
         if !lines.is_empty() {
             match queue.append(&lines) {
@@ -185,9 +192,20 @@ pub(super) struct SendLoop {
 }
 
 impl SendLoop {
-    async fn next(&self) -> Option<super::queue::Queued> {
+    /// Records the delivery of `delivered` (if any) and reads the next event, in one hop to the
+    /// blocking pool.
+    async fn next(&self, delivered: Option<Queued>) -> Option<Queued> {
         let queue = Arc::clone(&self.queue);
-        match tokio::task::spawn_blocking(move || queue.peek()).await {
+        let name = self.name.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            if let Some(delivered) = delivered {
+                if let Err(err) = queue.ack(&delivered) {
+                    tracing::warn!(endpoint = %name, error = %err, "cannot record a delivery (the event may be sent again after a restart)");
+                }
+            }
+            queue.peek()
+        });
+        match read.await {
             Ok(Ok(item)) => item,
             Ok(Err(err)) => {
                 tracing::error!(endpoint = %self.name, error = %err, "cannot read the notification queue");
@@ -198,8 +216,9 @@ impl SendLoop {
     }
 
     pub(super) async fn run(mut self) {
+        let mut delivered = None;
         loop {
-            let Some(item) = self.next().await else {
+            let Some(item) = self.next(delivered.take()).await else {
                 // Woken by the persister; the timeout also retries a queue that failed to read.
                 let _ = tokio::time::timeout(Duration::from_secs(5), self.ready.notified()).await;
                 continue;
@@ -211,7 +230,7 @@ impl SendLoop {
                 .to_body(),
                 Err(err) => {
                     tracing::warn!(endpoint = %self.name, error = %err, "skipping an unreadable queued event");
-                    self.ack(item).await;
+                    delivered = Some(item);
                     continue;
                 }
             };
@@ -241,18 +260,7 @@ impl SendLoop {
                     }
                 }
             }
-            self.ack(item).await;
+            delivered = Some(item);
         }
-    }
-
-    async fn ack(&self, item: super::queue::Queued) {
-        let queue = Arc::clone(&self.queue);
-        let name = self.name.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            if let Err(err) = queue.ack(&item) {
-                tracing::warn!(endpoint = %name, error = %err, "cannot record a delivery (the event may be sent again after a restart)");
-            }
-        })
-        .await;
     }
 }

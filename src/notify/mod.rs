@@ -120,6 +120,7 @@ pub enum NotifyError {
 struct Endpoint {
     name: String,
     rules: EndpointRules,
+    queue: Arc<queue::DiskQueue>,
     tx: mpsc::Sender<deliver::Message>,
     drops: Arc<deliver::DropLog>,
 }
@@ -224,7 +225,9 @@ impl Notifier {
                 }
                 let name = endpoint.name.clone();
                 let persist_drops = Arc::clone(&drops);
+                let worker_queue = Arc::clone(&queue);
                 start.push(Box::new(move || {
+                    let queue = worker_queue;
                     let sender = make_sender(Arc::clone(&queue), Arc::clone(&ready));
                     tokio::spawn(sender.run());
                     let thread = std::thread::Builder::new()
@@ -239,6 +242,7 @@ impl Notifier {
                 endpoints.push(Endpoint {
                     name: endpoint.name.clone(),
                     rules: endpoint.rules.clone(),
+                    queue: Arc::clone(&queue),
                     tx,
                     drops,
                 });
@@ -295,8 +299,9 @@ impl Notifier {
         }
     }
 
-    /// Waits (up to `timeout`) until every event published so far is in its on-disk queue: at
-    /// shutdown, so a restart delivers them.
+    /// Waits (up to `timeout`) until every event published so far is in its on-disk queue and
+    /// every delivery so far is in its cursor: at shutdown, so a restart delivers exactly what
+    /// is left.
     pub async fn flush(&self, timeout: Duration) {
         let flushes = self.endpoints.iter().map(|endpoint| async move {
             let (done, wait) = tokio::sync::oneshot::channel();
@@ -307,6 +312,11 @@ impl Notifier {
                 .is_ok()
             {
                 let _ = wait.await;
+            }
+            let queue = Arc::clone(&endpoint.queue);
+            let synced = tokio::task::spawn_blocking(move || queue.sync()).await;
+            if let Ok(Err(err)) = synced {
+                tracing::warn!(endpoint = %endpoint.name, error = %err, "cannot record the deliveries (they may be sent again after a restart)");
             }
         });
         if tokio::time::timeout(timeout, futures_util::future::join_all(flushes))

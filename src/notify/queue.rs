@@ -44,7 +44,14 @@ struct State {
     reader: Option<(u64, BufReader<File>, u64)>,
     /// Complete lines not delivered yet.
     pending: usize,
+    /// When the cursor file was last written, and whether it lags the cursor.
+    cursor_written: Option<std::time::Instant>,
+    cursor_dirty: bool,
 }
+
+/// How often the cursor file is rewritten while events are delivered back to back: a crash
+/// resends at most this much (at-least-once), and a busy endpoint costs no file per event.
+const CURSOR_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// A bounded queue of event lines in `dir`.
 #[derive(Debug)]
@@ -158,6 +165,8 @@ impl DiskQueue {
                 cursor,
                 reader: None,
                 pending,
+                cursor_written: None,
+                cursor_dirty: false,
             }),
         })
     }
@@ -172,6 +181,12 @@ impl DiskQueue {
     #[must_use]
     pub fn pending(&self) -> usize {
         self.lock().pending
+    }
+
+    /// How many more events fit (the persister drops the rest before encoding them).
+    #[must_use]
+    pub fn room(&self) -> usize {
+        self.max_events.saturating_sub(self.lock().pending)
     }
 
     /// Appends as many of `lines` (each without its newline) as fit under the bound, durably;
@@ -258,7 +273,9 @@ impl DiskQueue {
         Ok(None)
     }
 
-    /// Marks the event `peek` returned as delivered.
+    /// Marks the event `peek` returned as delivered. The cursor file is rewritten when the
+    /// queue is empty or [`CURSOR_INTERVAL`] has passed since it last was ([`Self::sync`] at
+    /// shutdown writes the rest).
     ///
     /// # Errors
     /// When the cursor cannot be written (the event may then be delivered again after a restart).
@@ -266,10 +283,36 @@ impl DiskQueue {
         let mut state = self.lock();
         state.cursor = queued.next;
         state.pending = state.pending.saturating_sub(1);
-        let text = format!("{} {}\n", queued.next.segment, queued.next.offset);
+        state.cursor_dirty = true;
+        let due = state
+            .cursor_written
+            .is_none_or(|at| at.elapsed() >= CURSOR_INTERVAL);
+        if state.pending == 0 || due {
+            self.write_cursor(&mut state)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the cursor file if it lags the deliveries.
+    ///
+    /// # Errors
+    /// When the cursor cannot be written.
+    pub fn sync(&self) -> std::io::Result<()> {
+        let mut state = self.lock();
+        if state.cursor_dirty {
+            self.write_cursor(&mut state)?;
+        }
+        Ok(())
+    }
+
+    fn write_cursor(&self, state: &mut State) -> std::io::Result<()> {
+        let text = format!("{} {}\n", state.cursor.segment, state.cursor.offset);
         let tmp = self.dir.join(format!("{CURSOR_FILE}.tmp"));
         std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, self.dir.join(CURSOR_FILE))
+        std::fs::rename(&tmp, self.dir.join(CURSOR_FILE))?;
+        state.cursor_written = Some(std::time::Instant::now());
+        state.cursor_dirty = false;
+        Ok(())
     }
 }
 
@@ -302,6 +345,7 @@ mod tests {
         assert_eq!(queue.peek().unwrap().unwrap().line, b"a");
         queue.ack(&first).unwrap();
         assert_eq!(queue.append(&[b"e".to_vec()]).unwrap(), 1);
+        queue.sync().unwrap();
         drop(queue);
 
         let queue = DiskQueue::open(dir.path(), 3).unwrap();
