@@ -113,6 +113,7 @@ async fn run(args: Args) -> Result<()> {
         label: "reference".to_owned(),
         flavor: Flavor::Reference,
         binary: args.reference.clone(),
+        webhook: None,
     };
     let candidate = if args.self_test {
         Side {
@@ -124,6 +125,7 @@ async fn run(args: Args) -> Result<()> {
             label: "regctl".to_owned(),
             flavor: Flavor::Regctl,
             binary: args.regctl.clone(),
+            webhook: None,
         }
     };
     reference.check()?;
@@ -171,7 +173,17 @@ async fn run(args: Args) -> Result<()> {
     } else {
         None
     };
-    let hook = receiver.as_ref().map(|r| r.url.as_str());
+    let webhook = receiver.as_ref().map(|r| r.url.clone());
+    let (reference, candidate) = (
+        Side {
+            webhook: webhook.clone(),
+            ..reference
+        },
+        Side {
+            webhook,
+            ..candidate
+        },
+    );
 
     let mut summaries = Vec::new();
     for &workload in &selected {
@@ -206,7 +218,6 @@ async fn run(args: Args) -> Result<()> {
                     run_dir.path(),
                     round,
                     shared_root,
-                    hook,
                 )
                 .await
                 .with_context(|| {
@@ -273,7 +284,6 @@ async fn run_once(
     run_dir: &Path,
     round: u32,
     shared_root: Option<&Path>,
-    webhook: Option<&str>,
 ) -> Result<Sample> {
     let workdir = tempfile::tempdir_in(run_dir)?;
     let root = match shared_root {
@@ -298,7 +308,7 @@ async fn run_once(
         }
         other => other,
     };
-    let server = Server::start(side, workdir.path(), &root, auth.as_ref(), webhook).await?;
+    let server = Server::start(side, workdir.path(), &root, auth.as_ref()).await?;
     if auth.is_some() {
         // Otherwise an auth workload would silently measure an open server.
         let anonymous = Registry::new(&server.base, None)?.ping().await?;

@@ -34,6 +34,8 @@ pub struct Side {
     pub label: String,
     pub flavor: Flavor,
     pub binary: PathBuf,
+    /// `--webhook`: the URL of the notification endpoint the server gets.
+    pub webhook: Option<String>,
 }
 
 impl Side {
@@ -137,8 +139,8 @@ impl Server {
         workdir: &Path,
         root: &Path,
         auth: Option<&Htpasswd>,
-        webhook: Option<&str>,
     ) -> Result<Self> {
+        let webhook = side.webhook.as_deref();
         let log = workdir.join("server.log");
         let log_file =
             fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
