@@ -78,6 +78,10 @@ struct Args {
     /// with it to one without to see what webhooks cost.
     #[arg(long)]
     webhook: bool,
+    /// Like --webhook but to this URL instead of the built-in receiver (e.g. a closed port, to
+    /// measure the request path and the queue without deliveries).
+    #[arg(long, value_name = "URL")]
+    webhook_url: Option<String>,
     /// Passed by `cargo bench`; without it (under `cargo test`) the program exits at once.
     #[arg(long, hide = true)]
     bench: bool,
@@ -173,7 +177,10 @@ async fn run(args: Args) -> Result<()> {
     } else {
         None
     };
-    let webhook = receiver.as_ref().map(|r| r.url.clone());
+    let webhook = args
+        .webhook_url
+        .clone()
+        .or_else(|| receiver.as_ref().map(|r| r.url.clone()));
     let (reference, candidate) = (
         Side {
             webhook: webhook.clone(),
