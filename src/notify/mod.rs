@@ -15,6 +15,7 @@ pub mod queue;
 pub mod rules;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -129,6 +130,9 @@ struct Endpoint {
 pub struct Notifier {
     endpoints: Vec<Endpoint>,
     tap: broadcast::Sender<Arc<Event>>,
+    /// Open `/debug/events` streams: an atomic the request path reads (the broadcast channel's
+    /// own count takes a lock).
+    readers: Arc<AtomicUsize>,
     include_references: bool,
     source: SourceRecord,
 }
@@ -252,6 +256,7 @@ impl Notifier {
         let notifier = Self {
             endpoints,
             tap,
+            readers: Arc::new(AtomicUsize::new(0)),
             include_references: settings.is_some_and(|s| s.include_references),
             source: SourceRecord {
                 addr: source_addr,
@@ -265,7 +270,7 @@ impl Notifier {
     /// builds no event otherwise.
     #[must_use]
     pub fn is_listening(&self) -> bool {
-        !self.endpoints.is_empty() || self.tap.receiver_count() > 0
+        !self.endpoints.is_empty() || self.readers.load(Ordering::Relaxed) > 0
     }
 
     /// `notifications.events.includereferences`.
@@ -294,7 +299,7 @@ impl Notifier {
                 endpoint.drops.dropped(&endpoint.name, 1, why);
             }
         }
-        if self.tap.receiver_count() > 0 {
+        if self.readers.load(Ordering::Relaxed) > 0 {
             let _ = self.tap.send(event);
         }
     }
@@ -335,7 +340,8 @@ impl Notifier {
             EVENTS_PATH,
             axum::routing::get(move || {
                 let rx = notifier.tap.subscribe();
-                async move { event_stream(rx) }
+                let reader = Reader::new(&notifier.readers);
+                async move { event_stream(rx, reader) }
             }),
         )
     }
@@ -350,14 +356,33 @@ fn deliver_queue(dir: &Path, max_events: usize) -> Result<Arc<queue::DiskQueue>,
         })
 }
 
-fn event_stream(rx: broadcast::Receiver<Arc<Event>>) -> Response {
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+/// Counts one open `/debug/events` stream while alive.
+struct Reader(Arc<AtomicUsize>);
+
+impl Reader {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+fn event_stream(rx: broadcast::Receiver<Arc<Event>>, reader: Reader) -> Response {
+    let stream = futures_util::stream::unfold((rx, reader), |(mut rx, reader)| async move {
         loop {
             match rx.recv().await {
                 Ok(event) => {
                     let mut line = serde_json::to_vec(&*event).unwrap_or_default();
                     line.push(b'\n');
-                    return Some((Ok::<_, std::io::Error>(bytes::Bytes::from(line)), rx));
+                    return Some((
+                        Ok::<_, std::io::Error>(bytes::Bytes::from(line)),
+                        (rx, reader),
+                    ));
                 }
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(
