@@ -105,11 +105,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         if let Some(workers) = workers {
             workers.spawn();
         }
-        let debug_routes = match &notifier {
-            Some(notifier) => notifier.debug_routes(Router::new()),
-            None => Router::new(),
-        };
-        let served = serve(&settings, app, debug_routes, printer).await;
+        let served = serve(&settings, app, notifier.as_ref(), printer).await;
         // Events published before the stop are on disk, so a restart delivers them.
         if let Some(notifier) = &notifier {
             notifier.flush(Duration::from_secs(5)).await;
@@ -212,7 +208,7 @@ fn spawn_upload_purger(settings: &ServeSettings, registry: Arc<Registry>) {
 async fn serve(
     settings: &ServeSettings,
     app: Router,
-    debug_routes: Router,
+    notifier: Option<&Arc<Notifier>>,
     printer: Printer,
 ) -> anyhow::Result<()> {
     // Handlers are installed before the ready line so a signal right after it is not lost.
@@ -221,7 +217,12 @@ async fn serve(
     let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
 
     // metrics hook (src/metrics.rs): before bind, so the public server's layer sees the metrics.
+    let debug_routes = notifier.map_or_else(Router::new, |n| n.debug_routes(Router::new()));
     let _debug = regctl_metrics_start(settings, debug_routes).await?;
+    if let Some(notifier) = notifier {
+        // Every endpoint's series exist from the start, so a first drop shows as an increase.
+        notifier.register_metrics();
+    }
     let server = server::Server::bind(settings, app)
         .await
         .context("cannot start the registry server")?;

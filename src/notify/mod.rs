@@ -273,6 +273,16 @@ impl Notifier {
         !self.endpoints.is_empty() || self.readers.load(Ordering::Relaxed) > 0
     }
 
+    /// Creates every endpoint's counters at zero (once the metrics are installed).
+    pub fn register_metrics(&self) {
+        use crate::metrics::NotificationOutcome::{Delivered, Dropped, Failed};
+        for endpoint in &self.endpoints {
+            for outcome in [Delivered, Failed, Dropped] {
+                crate::metrics::notification(&endpoint.name, outcome, 0);
+            }
+        }
+    }
+
     /// `notifications.events.includereferences`.
     #[must_use]
     pub fn include_references(&self) -> bool {

@@ -400,6 +400,17 @@ async fn events_for_a_dead_receiver_are_delivered_after_a_restart_of_both() {
     // Delivered while the receiver is up.
     let receiver = Receiver::start(port).await;
     let server = start();
+    // The endpoint's series exist from the start, so a first drop shows as an increase.
+    let scrape = reqwest::get(format!("http://{debug_addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        scrape.contains("regctl_notification_events_dropped_total{endpoint=\"hook\"} 0"),
+        "{scrape}"
+    );
     let first_layout = work.path().join("first");
     let first = write_oci_layout(&first_layout, "v1", 1, 500);
     skopeo(&[
