@@ -25,6 +25,8 @@ mod limits;
 mod report;
 #[path = "registry/servers.rs"]
 mod servers;
+#[path = "registry/webhook.rs"]
+mod webhook;
 #[path = "registry/workloads.rs"]
 mod workloads;
 
@@ -78,6 +80,14 @@ struct Args {
     /// Rounds of A B per workload (default: 2, or 1 with --quick).
     #[arg(long)]
     rounds: Option<u32>,
+    /// Give both servers a notification endpoint (a receiver in this program): compare a run
+    /// with it to one without to see what webhooks cost.
+    #[arg(long)]
+    webhook: bool,
+    /// Like --webhook but to this URL instead of the built-in receiver (e.g. a closed port, to
+    /// measure the request path and the queue without deliveries).
+    #[arg(long, value_name = "URL")]
+    webhook_url: Option<String>,
     /// Passed by `cargo bench`; without it (under `cargo test`) the program exits at once.
     #[arg(long, hide = true)]
     bench: bool,
@@ -113,6 +123,7 @@ async fn run(args: Args) -> Result<()> {
         label: "reference".to_owned(),
         flavor: Flavor::Reference,
         binary: args.reference.clone(),
+        webhook: None,
     };
     let candidate = if args.self_test {
         Side {
@@ -124,6 +135,7 @@ async fn run(args: Args) -> Result<()> {
             label: "regctl".to_owned(),
             flavor: Flavor::Regctl,
             binary: args.regctl.clone(),
+            webhook: None,
         }
     };
     reference.check()?;
@@ -182,6 +194,28 @@ async fn run(args: Args) -> Result<()> {
     eprintln!("  {}", limit_samples.latest());
     eprintln!("generating content...");
     let payloads = Payloads::generate(&selected, &scale);
+
+    let receiver = if args.webhook {
+        let receiver = webhook::Receiver::start().await?;
+        eprintln!("webhook receiver at {}", receiver.url);
+        Some(receiver)
+    } else {
+        None
+    };
+    let webhook = args
+        .webhook_url
+        .clone()
+        .or_else(|| receiver.as_ref().map(|r| r.url.clone()));
+    let (reference, candidate) = (
+        Side {
+            webhook: webhook.clone(),
+            ..reference
+        },
+        Side {
+            webhook,
+            ..candidate
+        },
+    );
 
     let mut summaries = Vec::new();
     for &workload in &selected {
@@ -260,6 +294,9 @@ async fn run(args: Args) -> Result<()> {
         ));
     }
 
+    if let Some(receiver) = &receiver {
+        eprintln!("webhook receiver got {} POSTs", receiver.posts());
+    }
     let limits = limit_samples.summarize(run_dir.path());
     let report = Report::new(&mode, args.self_test, rounds, scale, limits, summaries);
     report.print();

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand tags 'List the tags of a repository with digest, media type and image size'
             cand manifest 'Show a manifest, or the one an index holds for a platform'
             cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand events 'Show the events (pushes, pulls, deletes, mounts) of a running server'
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
@@ -383,6 +384,46 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'regctl;events'= {
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand tail 'Stream the events of a running server as they happen'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;events;tail'= {
+            cand --addr 'The debug listener as HOST:PORT (default: http.debug.addr of the config)'
+            cand --count 'Stop after N events'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;events;help'= {
+            cand tail 'Stream the events of a running server as they happen'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'regctl;events;help;tail'= {
+        }
+        &'regctl;events;help;help'= {
         }
         &'regctl;login'= {
             cand --ca-file 'Trust the CA certificates in this PEM file (for a registry with a private CA). Without it: `ca.crt` next to the local config''s TLS certificate, then `$REGCTL_CERTS_D` (default /etc/docker/certs.d)/HOST:PORT/ca.crt; `-v` names the one used'
@@ -811,6 +852,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand tags 'List the tags of a repository with digest, media type and image size'
             cand manifest 'Show a manifest, or the one an index holds for a platform'
             cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand events 'Show the events (pushes, pulls, deletes, mounts) of a running server'
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
             cand completions 'Print a shell completion script, or write all of them to a directory'
@@ -861,6 +903,11 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;manifest'= {
         }
         &'regctl;help;delete'= {
+        }
+        &'regctl;help;events'= {
+            cand tail 'Stream the events of a running server as they happen'
+        }
+        &'regctl;help;events;tail'= {
         }
         &'regctl;help;login'= {
         }

@@ -181,6 +181,23 @@ struct ResultLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabels {
+    /// A `notifications.endpoints` name: bounded by the config.
+    endpoint: String,
+}
+
+/// What happened to notification events, counted per endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationOutcome {
+    /// POSTed and answered 2xx/3xx.
+    Delivered,
+    /// One failed POST (the event stays queued and is retried).
+    Failed,
+    /// Never queued: the endpoint's queue or writer was full.
+    Dropped,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -196,6 +213,7 @@ pub struct Metrics {
     bytes_sent: Counter,
     open_connections: Gauge<i64, AtomicI64>,
     auth: [Counter; 3],
+    notifications: [Family<EndpointLabels, Counter>; 3],
 }
 
 impl std::fmt::Debug for Metrics {
@@ -269,6 +287,23 @@ impl Metrics {
             "htpasswd authentication outcomes (challenge: a request without credentials)",
             auth_family,
         );
+        let notifications: [Family<EndpointLabels, Counter>; 3] = Default::default();
+        for (family, (name, help)) in notifications.iter().zip([
+            (
+                "notification_events_delivered",
+                "Notification events delivered, by endpoint",
+            ),
+            (
+                "notification_delivery_failures",
+                "Failed notification POSTs (each is retried), by endpoint",
+            ),
+            (
+                "notification_events_dropped",
+                "Notification events dropped because the endpoint's queue was full, by endpoint",
+            ),
+        ]) {
+            registry.register(name, help, family.clone());
+        }
         registry.register(
             "build",
             "The running regctl",
@@ -284,6 +319,7 @@ impl Metrics {
             bytes_sent,
             open_connections,
             auth,
+            notifications,
         }
     }
 
@@ -332,6 +368,18 @@ pub fn connection_opened() -> Option<ConnectionGuard> {
 pub fn auth(outcome: AuthOutcome) {
     if let Some(metrics) = installed() {
         metrics.auth[outcome as usize].inc();
+    }
+}
+
+/// Hook for the notification workers: `count` events of `endpoint` had `outcome`.
+pub fn notification(endpoint: &str, outcome: NotificationOutcome, count: u64) {
+    if let Some(metrics) = installed() {
+        let labels = EndpointLabels {
+            endpoint: endpoint.to_owned(),
+        };
+        metrics.notifications[outcome as usize]
+            .get_or_create(&labels)
+            .inc_by(count);
     }
 }
 
@@ -401,9 +449,9 @@ async fn scrape() -> Response {
 }
 
 /// The debug listener's routes: the metrics path with prometheus, otherwise only 404s.
-fn debug_router(settings: &DebugSettings) -> Router {
+fn debug_router(settings: &DebugSettings, extra: Router) -> Router {
     // health: /debug/health, /livez, /readyz (src/health.rs).
-    let router = crate::health::debug_routes(Router::new());
+    let router = crate::health::debug_routes(extra);
     match &settings.prometheus_path {
         Some(path) => router.route(path, axum::routing::get(scrape)),
         None => router,
@@ -432,11 +480,15 @@ impl Drop for DebugServer {
 }
 
 /// With `http.debug.addr` set: installs the metrics when prometheus is enabled (call before the
-/// public server is bound, so its layer sees them) and starts the debug listener.
+/// public server is bound, so its layer sees them) and starts the debug listener, which also
+/// serves `extra` (the notifier's `/debug/events`).
 ///
 /// # Errors
 /// When the debug address cannot be bound or the path is not absolute.
-pub async fn start(settings: Option<&DebugSettings>) -> Result<Option<DebugServer>, MetricsError> {
+pub async fn start(
+    settings: Option<&DebugSettings>,
+    extra: Router,
+) -> Result<Option<DebugServer>, MetricsError> {
     let Some(settings) = settings else {
         return Ok(None);
     };
@@ -462,7 +514,7 @@ pub async fn start(settings: Option<&DebugSettings>) -> Result<Option<DebugServe
     };
     let listener = TcpListener::bind(&addr).await.map_err(bind_error)?;
     let local_addr = listener.local_addr().map_err(bind_error)?;
-    let router = debug_router(settings);
+    let router = debug_router(settings, extra);
     let task = tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, router).await {
             tracing::error!(error = %err, "the debug listener stopped");
@@ -544,6 +596,16 @@ mod tests {
         assert!(text.contains("regctl_build_info{version="), "{text}");
         assert!(text.contains("regctl_open_connections 0"), "{text}");
         assert!(text.contains(r#"regctl_auth_attempts_total{result="failure"} 0"#));
+        metrics.notifications[NotificationOutcome::Dropped as usize]
+            .get_or_create(&EndpointLabels {
+                endpoint: "ci".to_owned(),
+            })
+            .inc_by(2);
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"regctl_notification_events_dropped_total{endpoint="ci"} 2"#),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"));
     }
 }

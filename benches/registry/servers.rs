@@ -34,6 +34,8 @@ pub struct Side {
     pub label: String,
     pub flavor: Flavor,
     pub binary: PathBuf,
+    /// `--webhook`: the URL of the notification endpoint the server gets.
+    pub webhook: Option<String>,
 }
 
 impl Side {
@@ -186,6 +188,7 @@ impl Server {
         storage: &Storage,
         auth: Option<&Htpasswd>,
     ) -> Result<Self> {
+        let webhook = side.webhook.as_deref();
         let log = workdir.join("server.log");
         let log_file =
             fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
@@ -209,7 +212,13 @@ impl Server {
             Flavor::Reference => {
                 let port = free_port()?;
                 let config = workdir.join("config.yml");
-                fs::write(&config, reference_config(storage, port))
+                let mut text = reference_config(storage, port);
+                if let Some(url) = webhook {
+                    text.push_str(&format!(
+                        "notifications:\n  endpoints:\n    - name: bench\n      url: {url}\n"
+                    ));
+                }
+                fs::write(&config, text)
                     .with_context(|| format!("writing {}", config.display()))?;
                 command.arg("serve").arg(&config).stdout(log_file);
                 let child = command
@@ -239,6 +248,15 @@ impl Server {
                         .with_context(|| format!("writing {}", config.display()))?;
                         command.arg("-c").arg(config);
                     }
+                }
+                if let Some(url) = webhook {
+                    command
+                        .env("REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME", "bench")
+                        .env("REGISTRY_NOTIFICATIONS_ENDPOINTS_0_URL", url)
+                        .env(
+                            "REGISTRY_NOTIFICATIONS_QUEUE_DIRECTORY",
+                            workdir.join("notifications"),
+                        );
                 }
                 command
                     .env("REGISTRY_STORAGE_DELETE_ENABLED", "true")

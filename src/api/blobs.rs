@@ -7,8 +7,9 @@ use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use super::error::{digest_error, is_unstorable_algorithm};
-use super::{empty_response, Api, Event};
+use super::{empty_response, Api, Event, Subject};
 use crate::digest::Digest;
+use crate::notify::Action;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::Name;
 use crate::registry::BlobRead;
@@ -143,7 +144,11 @@ impl Api {
                 .await?
             {
                 BlobRead::Source(source) => (source.len(), Some(source)),
-                BlobRead::Redirect(url) => return Ok(temporary_redirect(&url)),
+                BlobRead::Redirect { url, size } => {
+                    // registry:2 notifies a redirected GET as a pull too.
+                    self.pull_event(name, digest, size, parts);
+                    return Ok(temporary_redirect(&url));
+                }
             }
         };
         let range = match range {
@@ -188,6 +193,7 @@ impl Api {
             header::CACHE_CONTROL,
             HeaderValue::from_static("max-age=31536000"),
         );
+        self.pull_event(name, digest, size, parts);
         if status == StatusCode::PARTIAL_CONTENT {
             let end = start + len - 1;
             if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
@@ -195,6 +201,20 @@ impl Api {
             }
         }
         Ok(response)
+    }
+
+    /// registry:2 notifies every blob GET and HEAD it serves as a pull (no event line).
+    fn pull_event(&self, name: Name<'_>, digest: Digest, size: u64, parts: &Parts) {
+        Event {
+            action: Action::Pull,
+            repository: name.as_str(),
+            tag: "",
+            digest: digest.as_str(),
+            media_type: "",
+            size: Some(size),
+            subject: Subject::Blob { from: "" },
+        }
+        .notify(self, parts);
     }
 
     pub(super) async fn delete_blob(
@@ -216,14 +236,15 @@ impl Api {
         };
         self.registry.delete_blob(name, digest).await?;
         Event {
-            action: "delete",
+            action: Action::Delete,
             repository: name.as_str(),
             tag: "",
             digest: digest.as_str(),
             media_type: "",
             size: None,
+            subject: Subject::Blob { from: "" },
         }
-        .emit(parts);
+        .emit(self, parts);
         Ok(empty_response(StatusCode::ACCEPTED))
     }
 }

@@ -13,7 +13,8 @@ use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use super::error::{is_unstorable_algorithm, reference_error};
-use super::{empty_response, query_params, Api, Event};
+use super::{empty_response, query_params, Api, Event, Subject};
+use crate::notify::Action;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::manifest::{AcceptSet, ManifestKind};
 use crate::oci::reference::{Name, Reference, ReferenceError, Tag};
@@ -108,21 +109,24 @@ impl Api {
             set_digest_headers(headers, &manifest, &etag);
             return Ok(response);
         }
+        let pulled = Event {
+            action: Action::Pull,
+            repository: name.as_str(),
+            tag: match reference {
+                Reference::Tag(tag) => tag.as_str(),
+                Reference::Digest(_) => "",
+            },
+            digest: manifest.digest.as_str(),
+            media_type: &manifest.media_type,
+            size: Some(manifest.bytes.len() as u64),
+            subject: Subject::Manifest(Some(&manifest.bytes)),
+        };
+        // registry:2 notifies a HEAD as a pull too; the event line is for GET only.
         let body = if parts.method == http::Method::HEAD {
+            pulled.notify(self, parts);
             Body::empty()
         } else {
-            Event {
-                action: "pull",
-                repository: name.as_str(),
-                tag: match reference {
-                    Reference::Tag(tag) => tag.as_str(),
-                    Reference::Digest(_) => "",
-                },
-                digest: manifest.digest.as_str(),
-                media_type: &manifest.media_type,
-                size: Some(manifest.bytes.len() as u64),
-            }
-            .emit(parts);
+            pulled.emit(self, parts);
             Body::from(manifest.bytes.clone())
         };
         let mut response = Response::new(body);
@@ -221,17 +225,18 @@ impl Api {
             .unwrap_or("");
         let pushed = self
             .registry
-            .put_manifest(name, reference, content_type, bytes, &extra_tags)
+            .put_manifest(name, reference, content_type, bytes.clone(), &extra_tags)
             .await?;
         Event {
-            action: "push",
+            action: Action::Push,
             repository: name.as_str(),
             tag: &pushed.tags.join(","),
             digest: pushed.digest.as_str(),
             media_type: pushed.media_type,
             size: Some(pushed.size as u64),
+            subject: Subject::Manifest(Some(&bytes)),
         }
-        .emit(parts);
+        .emit(self, parts);
         let mut response = empty_response(StatusCode::CREATED);
         let path = format!("/v2/{}/manifests/{}", name.as_str(), pushed.digest);
         let headers = response.headers_mut();
@@ -276,14 +281,15 @@ impl Api {
             }
         };
         Event {
-            action: "delete",
+            action: Action::Delete,
             repository: name.as_str(),
             tag,
             digest: &digest,
             media_type: "",
             size: None,
+            subject: Subject::Manifest(None),
         }
-        .emit(parts);
+        .emit(self, parts);
         Ok(empty_response(StatusCode::ACCEPTED))
     }
 }

@@ -31,22 +31,33 @@ use crate::server::AuthenticatedUser;
 /// The tracing target of event lines: one per successful push, pull, delete or mount.
 pub const EVENT_TARGET: &str = "regctl::event";
 
-/// What an event line says; written only once the operation succeeded.
+/// What an event says; emitted only once the operation succeeded.
 struct Event<'a> {
-    /// `push`, `pull`, `delete` or `mount`.
-    action: &'static str,
+    action: crate::notify::Action,
     repository: &'a str,
     /// Tags involved, comma-separated; empty when by digest.
     tag: &'a str,
     digest: &'a str,
     media_type: &'a str,
     size: Option<u64>,
+    /// What the notification's target is.
+    subject: Subject<'a>,
+}
+
+/// The kind of object an event is about, as registry:2's bridge tells them apart.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    /// A manifest, with its bytes when they are at hand (for `includereferences`).
+    Manifest(Option<&'a [u8]>),
+    /// A blob; for a mount, the repository it came from.
+    Blob { from: &'a str },
 }
 
 impl Event<'_> {
-    /// The user comes from the shell's auth layer (`AuthenticatedUser` in the request's
-    /// extensions); `-` without authentication.
-    fn emit(&self, parts: &Parts) {
+    /// The event line (`regctl::event`) and the notification. The user comes from the shell's
+    /// auth layer (`AuthenticatedUser` in the request's extensions); `-` without
+    /// authentication.
+    fn emit(&self, api: &Api, parts: &Parts) {
         let user = parts
             .extensions
             .get::<AuthenticatedUser>()
@@ -61,7 +72,7 @@ impl Event<'_> {
         match self.size {
             Some(size) => tracing::info!(
                 target: EVENT_TARGET,
-                action = self.action,
+                action = self.action.as_str(),
                 user,
                 repository = self.repository,
                 tag = or_dash(self.tag),
@@ -72,7 +83,7 @@ impl Event<'_> {
             ),
             None => tracing::info!(
                 target: EVENT_TARGET,
-                action = self.action,
+                action = self.action.as_str(),
                 user,
                 repository = self.repository,
                 tag = or_dash(self.tag),
@@ -81,6 +92,105 @@ impl Event<'_> {
                 "event"
             ),
         }
+        self.notify(api, parts);
+    }
+
+    /// Only the notification: the events registry:2 sends that have no event line (blob pushes
+    /// and pulls, HEAD of a manifest).
+    fn notify(&self, api: &Api, parts: &Parts) {
+        let Some(notifier) = api.opts.notifier.as_deref() else {
+            return;
+        };
+        if !notifier.is_listening() {
+            return;
+        }
+        let mut base = crate::notify::Event::new(self.action);
+        base.request = request_record(parts);
+        if let Some(user) = parts.extensions.get::<AuthenticatedUser>() {
+            base.actor.name.clone_from(&user.0);
+        }
+        let target = &mut base.target;
+        target.repository = self.repository.to_owned();
+        target.digest = self.digest.to_owned();
+        let size = self.size.unwrap_or(0);
+        target.size = size;
+        target.length = size;
+        let deleted = self.action == crate::notify::Action::Delete;
+        match self.subject {
+            Subject::Manifest(bytes) => {
+                target.media_type = self.media_type.to_owned();
+                if !deleted && !self.digest.is_empty() {
+                    target.url = api.url(
+                        parts,
+                        &format!("/v2/{}/manifests/{}", self.repository, self.digest),
+                    );
+                }
+                if let (true, Some(bytes)) = (notifier.include_references(), bytes) {
+                    target.references = crate::notify::manifest_references(bytes);
+                }
+            }
+            Subject::Blob { from } => {
+                if !deleted {
+                    // registry:2's blob descriptors carry no type of their own.
+                    target.media_type = crate::notify::BLOB_MEDIA_TYPE.to_owned();
+                    target.url = api.url(
+                        parts,
+                        &format!("/v2/{}/blobs/{}", self.repository, self.digest),
+                    );
+                }
+                target.from_repository = from.to_owned();
+            }
+        }
+        // registry:2 sends one event per tag; a push with several tags (`?tag=`) is several.
+        let tags: Vec<&str> = self.tag.split(',').filter(|t| !t.is_empty()).collect();
+        let Some((last, others)) = tags.split_last() else {
+            notifier.publish(base);
+            return;
+        };
+        for tag in others {
+            let mut event = base.clone();
+            event.id = crate::notify::event::new_id();
+            event.target.tag = (*tag).to_owned();
+            notifier.publish(event);
+        }
+        base.target.tag = (*last).to_owned();
+        notifier.publish(base);
+    }
+}
+
+/// registry:2's `request` record: a fresh id, the client address (`X-Forwarded-For`'s first
+/// entry, then `X-Real-Ip`, then the peer), `Host`, method and user agent.
+fn request_record(parts: &Parts) -> crate::notify::RequestRecord {
+    let header = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let forwarded = header(HeaderName::from_static("x-forwarded-for"))
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .or_else(|| header(HeaderName::from_static("x-real-ip")));
+    let addr = match forwarded {
+        Some(addr) => addr.to_owned(),
+        None => parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.to_string())
+            .unwrap_or_default(),
+    };
+    crate::notify::RequestRecord {
+        id: crate::notify::event::new_id(),
+        addr,
+        host: header(header::HOST)
+            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
+            .unwrap_or_default()
+            .to_owned(),
+        method: parts.method.to_string(),
+        useragent: header(header::USER_AGENT).unwrap_or_default().to_owned(),
     }
 }
 
@@ -107,6 +217,9 @@ pub struct ApiOptions {
     /// Not `storage.redirect.disable`: blob GETs answer 307 to the backend's download URL when it
     /// has one (S3), as registry:2 does.
     pub redirect: bool,
+    /// `notifications`: where events go besides the event line (src/notify); `None` costs
+    /// nothing.
+    pub notifier: Option<Arc<crate::notify::Notifier>>,
 }
 
 impl Default for ApiOptions {
@@ -120,6 +233,7 @@ impl Default for ApiOptions {
             max_manifest_bytes: 4 << 20,
             proxy: None,
             redirect: false,
+            notifier: None,
         }
     }
 }

@@ -7,8 +7,9 @@ use http::request::Parts;
 use http::{header, HeaderValue, StatusCode};
 
 use super::error::digest_error;
-use super::{empty_response, query_param, Api, Event};
+use super::{empty_response, query_param, Api, Event, Subject};
 use crate::digest::Digest;
+use crate::notify::Action;
 use crate::oci::error::{ApiError, ErrorCode};
 use crate::oci::reference::{Name, UploadId};
 use crate::registry::{BlobInfo, RegistryError, UploadStatus};
@@ -117,6 +118,20 @@ impl Api {
         response
     }
 
+    /// A finished upload: registry:2 notifies a blob push (no event line).
+    fn notify_pushed(&self, name: Name<'_>, blob: &BlobInfo, parts: &Parts) {
+        Event {
+            action: Action::Push,
+            repository: name.as_str(),
+            tag: "",
+            digest: blob.digest.as_str(),
+            media_type: "",
+            size: Some(blob.size),
+            subject: Subject::Blob { from: "" },
+        }
+        .notify(self, parts);
+    }
+
     fn created_response(&self, name: Name<'_>, blob: &BlobInfo, parts: &Parts) -> Response {
         let mut response = empty_response(StatusCode::CREATED);
         let headers = response.headers_mut();
@@ -165,14 +180,17 @@ impl Api {
                 }
                 if let Some(blob) = self.registry.mount_blob(name, from, digest).await? {
                     Event {
-                        action: "mount",
+                        action: Action::Mount,
                         repository: name.as_str(),
                         tag: "",
                         digest: blob.digest.as_str(),
                         media_type: "",
                         size: Some(blob.size),
+                        subject: Subject::Blob {
+                            from: from.as_str(),
+                        },
                     }
-                    .emit(parts);
+                    .emit(self, parts);
                     return Ok(self.created_response(name, &blob, parts));
                 }
             }
@@ -184,6 +202,7 @@ impl Api {
                 .registry
                 .put_blob(name, body.into_data_stream(), digest)
                 .await?;
+            self.notify_pushed(name, &blob, parts);
             return Ok(self.created_response(name, &blob, parts));
         }
         let upload = self.registry.start_upload(name).await?;
@@ -238,6 +257,7 @@ impl Api {
             .finish_upload(name, upload_id, range, body.into_data_stream(), digest)
             .await
             .map_err(|e| self.range_error(e, name, id, parts))?;
+        self.notify_pushed(name, &blob, parts);
         Ok(self.created_response(name, &blob, parts))
     }
 

@@ -23,6 +23,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::api::{self, ApiOptions};
 use crate::config::{self, Loaded};
+use crate::notify::{self, Notifier};
 use crate::proxy::Upstreams;
 use crate::registry::{Registry, RegistryOptions};
 use crate::report::error_chain;
@@ -92,6 +93,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             }
         );
     }
+    let (notifier, workers) = open_notifier(&settings)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("regctl-serve")
@@ -100,7 +102,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     // Inside the runtime, so an object-store backend runs its client on it.
     let (app, registry) = {
         let _enter = runtime.enter();
-        build_app(&settings)?
+        build_app(&settings, notifier.clone())?
     };
     let outcome = runtime.block_on(async {
         // A store that does not answer (wrong bucket, endpoint or credentials) is said at once,
@@ -115,15 +117,48 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
         start_health(&settings, &registry)?;
         spawn_upload_purger(&settings, registry);
-        serve(&settings, app, printer).await
+        if let Some(workers) = workers {
+            workers.spawn();
+        }
+        let served = serve(&settings, app, notifier.as_ref(), printer).await;
+        // Events published before the stop are on disk, so a restart delivers them.
+        if let Some(notifier) = &notifier {
+            notifier.flush(Duration::from_secs(5)).await;
+        }
+        served
     });
     // Connections cut off by a second signal may still hold blocking tasks (bcrypt): do not wait.
     runtime.shutdown_timeout(Duration::from_secs(1));
     outcome
 }
 
+/// `notifications` (src/notify): the endpoints' queues, opened before the server starts; also
+/// with only `http.debug.addr`, for `/debug/events`. `None` (no cost in the API) otherwise.
+fn open_notifier(
+    settings: &ServeSettings,
+) -> anyhow::Result<(Option<Arc<Notifier>>, Option<notify::Workers>)> {
+    if settings.notifications.is_none() && settings.debug.is_none() {
+        return Ok((None, None));
+    }
+    let (notifier, workers) = Notifier::open(
+        settings.notifications.as_ref(),
+        // Queues are local files next to a filesystem store; an object-store replica keeps
+        // them in its working directory unless notifications.queue.directory says where.
+        settings
+            .storage
+            .filesystem_root()
+            .unwrap_or(Path::new("./regctl")),
+        notify::source_addr(&settings.addr),
+    )
+    .context("cannot set up notifications (notifications)")?;
+    Ok((Some(notifier), Some(workers)))
+}
+
 /// The registry API over the configured storage, as the router the server shell wraps.
-fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)> {
+fn build_app(
+    settings: &ServeSettings,
+    notifier: Option<Arc<Notifier>>,
+) -> anyhow::Result<(Router, Arc<Registry>)> {
     let store = settings
         .storage
         .open()
@@ -148,6 +183,7 @@ fn build_app(settings: &ServeSettings) -> anyhow::Result<(Router, Arc<Registry>)
             .map(Upstreams::new)
             .transpose()?
             .map(Arc::new),
+        notifier,
         ..ApiOptions::default()
     };
     let mut app = api::router(Arc::clone(&registry), options);
@@ -198,14 +234,24 @@ fn spawn_upload_purger(settings: &ServeSettings, registry: Arc<Registry>) {
     });
 }
 
-async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyhow::Result<()> {
+async fn serve(
+    settings: &ServeSettings,
+    app: Router,
+    notifier: Option<&Arc<Notifier>>,
+    printer: Printer,
+) -> anyhow::Result<()> {
     // Handlers are installed before the ready line so a signal right after it is not lost.
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
 
     // metrics hook (src/metrics.rs): before bind, so the public server's layer sees the metrics.
-    let _debug = regctl_metrics_start(settings).await?;
+    let debug_routes = notifier.map_or_else(Router::new, |n| n.debug_routes(Router::new()));
+    let _debug = regctl_metrics_start(settings, debug_routes).await?;
+    if let Some(notifier) = notifier {
+        // Every endpoint's series exist from the start, so a first drop shows as an increase.
+        notifier.register_metrics();
+    }
     let server = server::Server::bind(settings, app)
         .await
         .context("cannot start the registry server")?;
@@ -264,8 +310,9 @@ async fn serve(settings: &ServeSettings, app: Router, printer: Printer) -> anyho
 
 async fn regctl_metrics_start(
     settings: &ServeSettings,
+    debug_routes: Router,
 ) -> anyhow::Result<Option<crate::metrics::DebugServer>> {
-    crate::metrics::start(settings.debug.as_ref())
+    crate::metrics::start(settings.debug.as_ref(), debug_routes)
         .await
         .context("cannot start the debug listener (http.debug)")
 }

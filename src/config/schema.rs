@@ -503,6 +503,21 @@ pub struct Notifications {
     pub events: Events,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub endpoints: Vec<Endpoint>,
+    /// regctl's own: where undelivered events are kept (src/notify).
+    #[serde(skip_serializing_if = "is_default")]
+    pub queue: NotificationQueue,
+}
+
+/// `notifications.queue` (regctl's): the on-disk queue of undelivered events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotificationQueue {
+    /// One subdirectory per endpoint; unset: beside the storage root (`<root>-notifications`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub directory: String,
+    /// Undelivered events kept per endpoint; 0 or unset: 10000.
+    #[serde(skip_serializing_if = "is_default")]
+    pub maxevents: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

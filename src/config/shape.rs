@@ -538,6 +538,15 @@ static NOTIFICATIONS: Shape = Shape::Struct(&[
         &Shape::Struct(&[f("IncludeReferences", "includereferences", &BOOL)]),
     ),
     f("Endpoints", "endpoints", &Shape::Slice(&ENDPOINT)),
+    // regctl's own (src/notify): the on-disk queue registry:2 does not have (it ignores the key).
+    f(
+        "Queue",
+        "queue",
+        &Shape::Struct(&[
+            f("Directory", "directory", &STR),
+            f("MaxEvents", "maxevents", &INT),
+        ]),
+    ),
 ]);
 
 static ENDPOINT: Shape = Shape::Struct(&[

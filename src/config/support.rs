@@ -115,11 +115,12 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
         "http.h2c.enabled",
         NoOp("regctl always accepts HTTP/2 with prior knowledge on plain connections"),
     ),
-    (
-        "notifications.events.includereferences",
-        NoOp("shapes notification events, which are refused without endpoints"),
-    ),
-    ("notifications.endpoints", Unsupported("notifications")),
+    // notifications: src/notify (delivery workers, on-disk queue, /debug/events).
+    ("notifications.events.includereferences", Honoured),
+    ("notifications.endpoints", Honoured),
+    // regctl's own: the on-disk queue registry:2 does not have.
+    ("notifications.queue.directory", Honoured),
+    ("notifications.queue.maxevents", Honoured),
     ("redis", Unsupported("redis")),
     // health: src/health.rs (periodic checks, /debug/health, 503 while failing).
     ("health.storagedriver", Honoured),
@@ -388,10 +389,7 @@ mod tests {
              http:\n  debug:\n    prometheus:\n      enabled: true\n  net: unix\n  addr: /s\n\
              notifications:\n  endpoints:\n    - name: a\n      url: http://x/\n"
         );
-        assert_eq!(
-            problems(&yaml),
-            ["http.net", "notifications.endpoints", "redis"]
-        );
+        assert_eq!(problems(&yaml), ["http.net", "redis"]);
         assert_eq!(
             problems("version: 0.1\nstorage:\n  gcs:\n    bucket: b\n"),
             ["storage.gcs"]

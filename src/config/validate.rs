@@ -966,6 +966,38 @@ fn check_notifications(config: &Config, out: &mut Vec<Diagnostic>) {
         } else {
             check_url(out, &format!("{base}.url"), &endpoint.url);
         }
+        // regctl keeps one queue per endpoint name (src/notify).
+        if !endpoint.name.is_empty()
+            && config.notifications.endpoints[..index]
+                .iter()
+                .any(|e| e.name == endpoint.name)
+        {
+            out.push(Diagnostic::error(
+                format!("{base}.name"),
+                format!(
+                    "{:?} names an earlier endpoint too; regctl keeps a queue of undelivered \
+                     events per endpoint name, so names must be unique",
+                    endpoint.name
+                ),
+            ));
+        }
+        for (i, action) in endpoint.ignore.actions.iter().enumerate() {
+            if crate::notify::Action::parse(action).is_none() {
+                out.push(Diagnostic::warning(
+                    format!("{base}.ignore.actions[{i}]"),
+                    format!(
+                        "{action:?} is not an event action (push, pull, delete, mount): it \
+                         ignores nothing"
+                    ),
+                ));
+            }
+        }
+    }
+    if config.notifications.queue.maxevents < 0 {
+        out.push(Diagnostic::error(
+            "notifications.queue.maxevents",
+            "must be a positive count of events (0 or unset: 10000)",
+        ));
     }
 }
 
@@ -1031,6 +1063,33 @@ mod tests {
             Some("rootdirectory")
         );
         assert_eq!(did_you_mean("x", std::iter::empty()), None);
+    }
+
+    #[test]
+    fn notification_endpoints_are_checked_with_key_paths() {
+        let yaml = "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /r\nhttp:\n  addr: \
+                    127.0.0.1:5000\nnotifications:\n  queue:\n    maxevents: -1\n  endpoints:\n    \
+                    - name: a\n      url: ftp//x\n      ignore:\n        actions: [push, tag]\n    \
+                    - name: a\n      url: http://hook/\n    - url: http://other/\n";
+        let diagnostics: Vec<(String, bool)> = match crate::config::load_str(yaml, &[]) {
+            Ok(loaded) => crate::config::validate(&loaded)
+                .into_iter()
+                .map(|d| (d.path.clone(), d.is_error()))
+                .collect(),
+            Err(e) => panic!("{e}"),
+        };
+        for (path, error) in [
+            ("notifications.endpoints[0].url", true),
+            ("notifications.endpoints[0].ignore.actions[1]", false),
+            ("notifications.endpoints[1].name", true),
+            ("notifications.endpoints[2].name", true),
+            ("notifications.queue.maxevents", true),
+        ] {
+            assert!(
+                diagnostics.contains(&(path.to_owned(), error)),
+                "{path} in {diagnostics:?}"
+            );
+        }
     }
 
     #[test]

@@ -84,6 +84,15 @@ pub struct Event {
     pub source: SourceRecord,
 }
 
+/// A fresh random (version 4) UUID, as registry:2's event and request ids are: drawn from the
+/// thread's userspace generator, not a system call per id (an event is built per request).
+#[must_use]
+pub fn new_id() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
+}
+
 impl Event {
     /// An event with a new id and the current time; the caller fills in the records.
     #[must_use]
@@ -92,7 +101,7 @@ impl Event {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
         Self {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: new_id(),
             timestamp,
             action,
             target: Target::default(),

@@ -14,8 +14,11 @@ use crate::storage::paths::{self, Key};
 /// How a blob GET is answered: its bytes, or a redirect to where the client downloads them.
 pub enum BlobRead {
     Source(Box<dyn BlobSource>),
-    /// A URL from [`Storage::download_url`].
-    Redirect(String),
+    /// A URL from [`Storage::download_url`], and the blob's size.
+    Redirect {
+        url: String,
+        size: u64,
+    },
 }
 
 /// A blob's digest and size.
@@ -185,7 +188,7 @@ impl Registry {
                 if let Some(url) = s.download_url(&data)? {
                     // The URL works whether or not the object exists; registry:2 stats first.
                     return match blob_size(s, &digest)? {
-                        Some(_) => Ok(BlobRead::Redirect(url)),
+                        Some(size) => Ok(BlobRead::Redirect { url, size }),
                         None => Err(RegistryError::BlobUnknown(digest)),
                     };
                 }

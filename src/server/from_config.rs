@@ -210,6 +210,7 @@ impl ServeSettings {
             health: health_checks(config)?,
             web_ui: defaults.web_ui,
             proxy: proxy_settings(config)?,
+            notifications: notify_settings(config)?,
         })
     }
 }
@@ -226,6 +227,70 @@ fn proxy_settings(config: &Config) -> Result<Option<crate::proxy::ProxySettings>
                 .join("; "),
         )
     })
+}
+
+/// `notifications.*` as distribution's `NewEndpoint` reads an endpoint: disabled ones are
+/// skipped, a zero or negative `timeout`, `threshold` or `backoff` takes registry:2's default
+/// (1s, 10, 1s), `ignoredmediatypes` and `ignore.mediatypes` are one list.
+fn notify_settings(
+    config: &Config,
+) -> Result<Option<crate::notify::NotifySettings>, SettingsError> {
+    use crate::notify::{EndpointRules, EndpointSettings, NotifySettings};
+    let notifications = &config.notifications;
+    let positive = |d: Option<crate::config::GoDuration>, key: &'static str, default| {
+        d.map(|d| d.to_std().ok_or(SettingsError::Duration(key)))
+            .transpose()
+            .map(|d| d.filter(|d| !d.is_zero()).unwrap_or(default))
+    };
+    let mut endpoints = Vec::new();
+    for endpoint in &notifications.endpoints {
+        if endpoint.disabled {
+            tracing::info!(endpoint = %endpoint.name, "notification endpoint disabled, skipping");
+            continue;
+        }
+        endpoints.push(EndpointSettings {
+            name: endpoint.name.clone(),
+            url: endpoint.url.clone(),
+            headers: endpoint
+                .headers
+                .iter()
+                .map(|(name, values)| (name.clone(), values.clone()))
+                .collect(),
+            timeout: positive(
+                endpoint.timeout,
+                "notifications.endpoints.timeout",
+                crate::notify::DEFAULT_TIMEOUT,
+            )?,
+            threshold: u32::try_from(endpoint.threshold)
+                .ok()
+                .filter(|t| *t > 0)
+                .unwrap_or(crate::notify::DEFAULT_THRESHOLD),
+            backoff: positive(
+                endpoint.backoff,
+                "notifications.endpoints.backoff",
+                crate::notify::DEFAULT_BACKOFF,
+            )?,
+            rules: EndpointRules::new(
+                endpoint.ignoredmediatypes.iter().map(String::as_str),
+                endpoint.ignore.mediatypes.iter().map(String::as_str),
+                endpoint.ignore.actions.iter().map(String::as_str),
+            ),
+        });
+    }
+    if endpoints.is_empty() {
+        return Ok(None);
+    }
+    let queue = &notifications.queue;
+    Ok(Some(NotifySettings {
+        endpoints,
+        include_references: notifications.events.includereferences,
+        queue_directory: Some(PathBuf::from(&queue.directory))
+            .filter(|d| !d.as_os_str().is_empty()),
+        queue_max_events: usize::try_from(queue.maxevents)
+            .ok()
+            .filter(|n| *n > 0)
+            .unwrap_or(crate::notify::DEFAULT_QUEUE_MAX_EVENTS),
+    }))
 }
 
 /// `health.*` as distribution's `RegisterHealthChecks` reads them: zero intervals are 10s, a
@@ -563,5 +628,57 @@ mod tests {
             err.contains("proxy.upstreams: cannot be combined with proxy.remoteurl"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn notification_endpoints_get_registry2s_defaults_and_skip_disabled_ones() {
+        use std::time::Duration;
+        let yaml = format!(
+            "{BASE}notifications:\n  events:\n    includereferences: true\n  queue:\n    \
+             directory: /q\n  endpoints:\n    - name: ci\n      url: http://ci/hook\n      \
+             headers:\n        Authorization: [Bearer x]\n      timeout: 0s\n      threshold: -1\n      \
+             ignoredmediatypes: [a]\n      ignore:\n        mediatypes: [b]\n        actions: [pull]\n    \
+             - name: off\n      disabled: true\n      url: http://off/\n    - name: tuned\n      \
+             url: http://t/\n      timeout: 3s\n      threshold: 2\n      backoff: 250ms\n"
+        );
+        let notify = settings(&yaml, &[]).unwrap().notifications.unwrap();
+        assert!(notify.include_references);
+        assert_eq!(
+            notify.queue_directory.as_deref(),
+            Some(std::path::Path::new("/q"))
+        );
+        assert_eq!(
+            notify.queue_max_events,
+            crate::notify::DEFAULT_QUEUE_MAX_EVENTS
+        );
+        let names: Vec<&str> = notify.endpoints.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["ci", "tuned"]);
+        let ci = &notify.endpoints[0];
+        assert_eq!(
+            (ci.timeout, ci.threshold, ci.backoff),
+            (Duration::from_secs(1), 10, Duration::from_secs(1))
+        );
+        assert_eq!(
+            ci.headers,
+            [("Authorization".to_owned(), vec!["Bearer x".to_owned()])]
+        );
+        assert_eq!(
+            ci.rules,
+            crate::notify::EndpointRules::new(["a"], ["b"], ["pull"])
+        );
+        let tuned = &notify.endpoints[1];
+        assert_eq!(
+            (tuned.timeout, tuned.threshold, tuned.backoff),
+            (Duration::from_secs(3), 2, Duration::from_millis(250))
+        );
+        let only_disabled = format!(
+            "{BASE}notifications:\n  endpoints:\n    - name: off\n      disabled: true\n      \
+             url: http://off/\n"
+        );
+        assert!(settings(&only_disabled, &[])
+            .unwrap()
+            .notifications
+            .is_none());
+        assert!(settings(BASE, &[]).unwrap().notifications.is_none());
     }
 }

@@ -215,6 +215,9 @@ pub struct ServeSettings {
 
     /// `proxy.*`: serve as a pull-through cache of `proxy.remoteurl` (src/proxy).
     pub proxy: Option<crate::proxy::ProxySettings>,
+
+    /// `notifications.*`: webhooks (src/notify); `None` without an enabled endpoint.
+    pub notifications: Option<crate::notify::NotifySettings>,
 }
 
 impl Default for ServeSettings {
@@ -248,6 +251,8 @@ impl Default for ServeSettings {
             web_ui: true,
 
             proxy: None,
+
+            notifications: None,
         }
     }
 }

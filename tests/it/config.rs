@@ -599,10 +599,6 @@ fn unsupported_keys_fail_validate_and_serve_with_the_same_message() {
             "proxy.exec",
             "proxy:\n  remoteurl: http://127.0.0.1:9\n  exec:\n    command: /bin/true\n",
         ),
-        (
-            "notifications.endpoints",
-            "notifications:\n  endpoints:\n    - name: l\n      url: http://127.0.0.1:9/e\n",
-        ),
         ("redis", "redis:\n  addr: 127.0.0.1:6379\n"),
         ("storage.gcs", ""),
         (

@@ -17,6 +17,7 @@ mod immutable;
 mod init;
 mod interop;
 mod metrics;
+mod notify;
 mod proxy;
 mod readme;
 mod remote;
