@@ -95,3 +95,21 @@ fn quick_start_runs_as_printed() {
     // curl's catalog, printed after the push, names the pushed repository.
     assert!(stdout.contains("\"alpine\""), "{stdout}");
 }
+
+/// The screenshot README shows is committed and is a PNG.
+#[test]
+fn readme_screenshot_is_a_committed_png() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("](tests/screenshots/")
+        .expect("README shows a screenshot")
+        + 2;
+    let end = start + readme[start..].find(')').unwrap();
+    let png = std::fs::read(root.join(&readme[start..end])).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        &readme[start..end]
+    );
+}
