@@ -123,16 +123,22 @@ impl Registry {
         n: usize,
         last: Option<&str>,
     ) -> Result<(Vec<String>, bool), RegistryError> {
-        let list = match self.catalog.get(self.opts.catalog_ttl) {
-            Some(list) => list,
-            None => {
-                let built = Instant::now();
-                let list = Arc::new(self.blocking(list_repositories).await?);
-                self.catalog.set(built, Arc::clone(&list));
-                list
-            }
-        };
+        let list = self.repositories().await?;
         Ok(page(&list, n, last, catalog_cmp))
+    }
+
+    /// Every repository, in catalog order, shared with the cache (no copy per call).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn repositories(&self) -> Result<Arc<Vec<String>>, RegistryError> {
+        if let Some(list) = self.catalog.get(self.opts.catalog_ttl) {
+            return Ok(list);
+        }
+        let built = Instant::now();
+        let list = Arc::new(self.blocking(list_repositories).await?);
+        self.catalog.set(built, Arc::clone(&list));
+        Ok(list)
     }
 }
 

@@ -356,10 +356,11 @@ async fn repositories(
         return html(StatusCode::OK, &pages::login("/", None));
     };
     let result = async {
-        let (all, _) = web.registry.catalog(usize::MAX, None).await?;
+        // The names only (shared with the registry's catalog cache); rows are built for one page.
+        let all = web.registry.repositories().await?;
         let needle = query.q.as_deref().unwrap_or("").trim().to_lowercase();
         let visible = all
-            .into_iter()
+            .iter()
             .filter(|r| viewer.may(r, Action::Pull))
             .collect::<Vec<_>>();
         let total = visible.len();
@@ -375,7 +376,7 @@ async fn repositories(
             .iter()
             .skip(start)
             .take(REPOSITORIES_PER_PAGE)
-            .cloned()
+            .map(|r| (*r).clone())
             .collect();
         let next = (start + page.len() < matching.len())
             .then(|| page.last().cloned())
