@@ -128,6 +128,9 @@ impl From<RegistryError> for WebError {
         match e {
             RegistryError::NameUnknown => Self::NotFound("No such repository.".into()),
             RegistryError::ManifestUnknown => Self::NotFound("No such tag or manifest.".into()),
+            immutable @ RegistryError::TagImmutable { .. } => {
+                Self::Forbidden(immutable.to_string())
+            }
             other => Self::Storage(other),
         }
     }
