@@ -8,6 +8,7 @@
 //! open connections, accept errors back off instead of ending the server, and on shutdown the
 //! listener closes first, then in-flight requests get up to the drain timeout to finish.
 
+pub mod audit;
 pub mod auth;
 mod from_config;
 pub mod letsencrypt;
@@ -470,6 +471,8 @@ pub fn wrap(settings: &ServeSettings, app: Router) -> Result<Router, ServerError
     if !settings.health.is_empty() {
         app = app.layer(axum::middleware::from_fn(crate::health::gate));
     }
+    // One audit line per write, whatever its outcome (src/server/audit.rs).
+    app = app.layer(axum::middleware::from_fn(audit::audit));
     if !settings.log.accesslog_disabled {
         app = app.layer(axum::middleware::from_fn(logging::access_log));
     }

@@ -364,3 +364,116 @@ fn push_and_pull_write_event_lines_with_the_authenticated_user() {
         "no event for HEADs or blob traffic:\n{text}"
     );
 }
+
+/// One `regctl::audit` line per write, refused ones included: a skopeo push gives `push-blob`
+/// lines and a `push` with the user, client address and stored digest; a delete while deletes
+/// are disabled and a push without credentials are audited as refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_are_audited_whatever_their_outcome() {
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("layout");
+    let manifest_digest = write_oci_layout(&layout, "v1", 1, 1000);
+    let htpasswd = work.path().join("htpasswd");
+    let out = std::process::Command::new(crate::common::require_tool("htpasswd", "apache2-utils"))
+        .args(["-Bbc", htpasswd.to_str().unwrap(), "alice", "s3cret-pass"])
+        .output()
+        .unwrap();
+    crate::common::success_stdout(&out);
+    let log = work.path().join("serve.log");
+    let root = work.path().join("root");
+    let server = Server::start_with_stderr(
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--root",
+            root.to_str().unwrap(),
+        ],
+        &[
+            ("REGISTRY_AUTH", "htpasswd"),
+            ("REGISTRY_AUTH_HTPASSWD_REALM", "test"),
+            ("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.to_str().unwrap()),
+            // The audit trail does not depend on the access log.
+            ("REGISTRY_LOG_ACCESSLOG_DISABLED", "true"),
+        ],
+        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let addr = server.addr.clone();
+    let layout_ref = oci_reference(&layout, "v1");
+    tokio::task::spawn_blocking(move || {
+        skopeo(&[
+            "copy",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+            "--dest-creds",
+            "alice:s3cret-pass",
+            &layout_ref,
+            &format!("docker://{addr}/team/app:v1"),
+        ])
+    })
+    .await
+    .unwrap();
+    let reg = Reg::new(&format!("http://{}", server.addr));
+    let r = reg
+        .delete("/v2/team/app/manifests/v1")
+        .basic_auth("alice", Some("s3cret-pass"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405, "deletes are disabled");
+    let r = reg
+        .put("/v2/team/app/manifests/v2")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let audit: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("regctl::audit"))
+        .collect();
+    let push: Vec<&&str> = audit
+        .iter()
+        .filter(|l| l.contains("action=\"push\""))
+        .collect();
+    assert!(!push.is_empty(), "a push line:\n{text}");
+    let ok = push
+        .iter()
+        .find(|l| l.contains("result=\"ok\""))
+        .expect("an ok push");
+    for field in [
+        "user=\"alice\"".to_owned(),
+        "remote=127.0.0.1:".to_owned(),
+        "repository=\"team/app\"".to_owned(),
+        "reference=\"v1\"".to_owned(),
+        format!("digest=\"{manifest_digest}\""),
+        "status=201".to_owned(),
+    ] {
+        assert!(ok.contains(&field), "{field} in {ok}");
+    }
+    assert!(
+        audit
+            .iter()
+            .filter(|l| l.contains("action=\"push-blob\"") && l.contains("result=\"ok\""))
+            .count()
+            >= 2,
+        "config and layer commits:\n{text}"
+    );
+    assert!(
+        audit.iter().any(|l| l.contains("action=\"untag\"")
+            && l.contains("result=\"refused\"")
+            && l.contains("status=405")
+            && l.contains("user=\"alice\"")),
+        "the refused delete:\n{text}"
+    );
+    assert!(
+        audit.iter().any(|l| l.contains("action=\"push\"")
+            && l.contains("reference=\"v2\"")
+            && l.contains("status=401")
+            && l.contains("user=\"-\"")),
+        "the push without credentials:\n{text}"
+    );
+    assert!(!text.contains("regctl::access"), "the access log is off");
+}
