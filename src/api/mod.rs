@@ -161,37 +161,11 @@ impl Event<'_> {
 /// registry:2's `request` record: a fresh id, the client address (`X-Forwarded-For`'s first
 /// entry, then `X-Real-Ip`, then the peer), `Host`, method and user agent.
 fn request_record(parts: &Parts) -> crate::notify::RequestRecord {
-    let header = |name: header::HeaderName| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    let forwarded = header(HeaderName::from_static("x-forwarded-for"))
-        .and_then(|v| v.split(',').next())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .or_else(|| header(HeaderName::from_static("x-real-ip")));
-    let addr = match forwarded {
-        Some(addr) => addr.to_owned(),
-        None => parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.to_string())
-            .unwrap_or_default(),
-    };
-    crate::notify::RequestRecord {
-        id: crate::notify::event::new_id(),
-        addr,
-        host: header(header::HOST)
-            .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
-            .unwrap_or_default()
-            .to_owned(),
-        method: parts.method.to_string(),
-        useragent: header(header::USER_AGENT).unwrap_or_default().to_owned(),
-    }
+    let remote = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    crate::notify::RequestRecord::of(&parts.method, &parts.uri, &parts.headers, remote)
 }
 
 /// How the API behaves (from distribution's config: `storage.delete.enabled`,

@@ -183,7 +183,7 @@ fn build_app(
             .map(Upstreams::new)
             .transpose()?
             .map(Arc::new),
-        notifier,
+        notifier: notifier.clone(),
         ..ApiOptions::default()
     };
     let mut app = api::router(Arc::clone(&registry), options);
@@ -197,6 +197,7 @@ fn build_app(
                 secure_cookies: settings.is_tls(),
                 public_host: settings.host.clone(),
                 storage_root: settings.storage.filesystem_root().map(Path::to_path_buf),
+                notifier: notifier.clone(),
             },
         ));
     }

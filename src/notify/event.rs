@@ -212,6 +212,47 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+impl RequestRecord {
+    /// registry:2's request record of a request: a fresh id, the client address
+    /// (`X-Forwarded-For`'s first, then `X-Real-Ip`, then the peer), `Host`, method and user agent.
+    #[must_use]
+    pub fn of(
+        method: &http::Method,
+        uri: &http::Uri,
+        headers: &http::HeaderMap,
+        remote: Option<std::net::SocketAddr>,
+    ) -> Self {
+        let header = |name: http::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let forwarded = header(http::HeaderName::from_static("x-forwarded-for"))
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .or_else(|| header(http::HeaderName::from_static("x-real-ip")));
+        let addr = match forwarded {
+            Some(addr) => addr.to_owned(),
+            None => remote.map(|addr| addr.to_string()).unwrap_or_default(),
+        };
+        Self {
+            id: new_id(),
+            addr,
+            host: header(http::header::HOST)
+                .or_else(|| uri.authority().map(http::uri::Authority::as_str))
+                .unwrap_or_default()
+                .to_owned(),
+            method: method.to_string(),
+            useragent: header(http::header::USER_AGENT)
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,6 +71,9 @@ pub struct WebOptions {
     pub public_host: Option<String>,
     /// The filesystem storage root, for the registry page's gc dry run.
     pub storage_root: Option<PathBuf>,
+    /// Where a delete's notification goes (the API's notifier), so webhooks see deletes made
+    /// on the pages too.
+    pub notifier: Option<Arc<crate::notify::Notifier>>,
 }
 
 struct Web {
@@ -766,6 +769,42 @@ async fn confirm_page(
     }
 }
 
+/// What a delete on the pages removed.
+enum DeletedTarget<'a> {
+    Tag(&'a str),
+    Manifest(&'a Digest),
+}
+
+impl Web {
+    /// The delete notification registry:2 sends for the same API request: a tag delete names the
+    /// tag, a manifest delete the digest. The request record is the form's POST.
+    fn notify_delete(
+        &self,
+        viewer: &Viewer,
+        name: Name<'_>,
+        target: DeletedTarget<'_>,
+        uri: &Uri,
+        headers: &HeaderMap,
+        remote: Option<std::net::SocketAddr>,
+    ) {
+        let Some(notifier) = self.opts.notifier.as_deref().filter(|n| n.is_listening()) else {
+            return;
+        };
+        let mut event = crate::notify::Event::new(crate::notify::Action::Delete);
+        event.request =
+            crate::notify::RequestRecord::of(&axum::http::Method::POST, uri, headers, remote);
+        if let Some(user) = &viewer.user {
+            event.actor.name.clone_from(user);
+        }
+        event.target.repository = name.as_str().to_owned();
+        match target {
+            DeletedTarget::Tag(tag) => event.target.tag = tag.to_owned(),
+            DeletedTarget::Manifest(digest) => event.target.digest = digest.as_str().to_owned(),
+        }
+        notifier.publish(event);
+    }
+}
+
 #[derive(Deserialize)]
 struct DeleteForm {
     csrf: Option<String>,
@@ -777,6 +816,7 @@ async fn repository_post(
     State(web): State<Arc<Web>>,
     headers: HeaderMap,
     auth: Option<axum::Extension<Arc<HtpasswdAuth>>>,
+    remote: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     uri: Uri,
     Path(rest): Path<String>,
     Form(form): Form<DeleteForm>,
@@ -805,11 +845,13 @@ async fn repository_post(
             (Some(tag), None) => {
                 let tag = Tag::parse(tag).map_err(|_| WebError::BadRequest("Not a tag name.".into()))?;
                 web.registry.delete_tag(name, tag).await?;
+                web.notify_delete(&viewer, name, DeletedTarget::Tag(tag.as_str()), &uri, &headers, remote.as_deref().map(|c| c.0));
                 tracing::info!(user, repository = name.as_str(), tag = tag.as_str(), "web: tag deleted");
             }
             (None, Some(digest)) => {
                 let digest = Digest::parse(digest).map_err(|_| WebError::BadRequest("Not a digest.".into()))?;
                 web.registry.delete_manifest(name, digest).await?;
+                web.notify_delete(&viewer, name, DeletedTarget::Manifest(&digest), &uri, &headers, remote.as_deref().map(|c| c.0));
                 tracing::info!(user, repository = name.as_str(), digest = %digest, "web: manifest deleted");
             }
             _ => return Err(WebError::BadRequest("Say which tag or digest to delete.".into())),

@@ -664,3 +664,91 @@ async fn readme_webhook_config_runs_as_printed() {
     assert!(scratch.join("registry-notifications/ci").is_dir());
     drop(server);
 }
+
+/// A tag deleted on the web pages reaches the endpoint as registry:2 would send the same API
+/// delete: action delete, the repository and tag, the signed-in user.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_on_the_web_pages_is_notified() {
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("layout");
+    write_oci_layout(&layout, "v1", 1, 1000);
+    let receiver = Receiver::start(free_port()).await;
+    let config = work.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\n\
+             http:\n  addr: 127.0.0.1:0\nauth:\n  htpasswd:\n    realm: test\n    path: {htpasswd}\n\
+             notifications:\n  endpoints:\n    - name: all\n      url: {all}\n",
+            root = work.path().join("data").display(),
+            htpasswd = htpasswd(work.path()).display(),
+            all = receiver.url("/all"),
+        ),
+    )
+    .unwrap();
+    let server = Server::start_with_args(&["-c", config.to_str().unwrap(), "serve"], &[]);
+    skopeo(&[
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        "alice:s3cret-pass",
+        &oci_reference(&layout, "v1"),
+        &format!("docker://{}/team/app:v1", server.addr),
+    ]);
+    let base = format!("http://{}", server.addr);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("{base}/-/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("user=alice&password=s3cret-pass&next=%2F")
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';')
+                .next()
+                .filter(|c| c.starts_with("regctl_session="))
+        })
+        .expect("a session cookie")
+        .to_owned();
+    let confirm = client
+        .get(format!("{base}/r/team/app/-/delete?tag=v1"))
+        .header("cookie", &cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = confirm
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form's token")
+        .to_owned();
+    let deleted = client
+        .post(format!("{base}/r/team/app/-/delete"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("tag=v1&csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 303, "{}", deleted.text().await.unwrap());
+    let event = receiver
+        .wait_for("/all", "the web delete", |e| e["action"] == "delete")
+        .await;
+    assert_eq!(event["target"]["repository"], "team/app", "{event:#}");
+    assert_eq!(event["target"]["tag"], "v1", "{event:#}");
+    assert_eq!(event["actor"]["name"], "alice", "{event:#}");
+    assert_eq!(event["request"]["method"], "POST", "{event:#}");
+}
