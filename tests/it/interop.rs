@@ -5,35 +5,14 @@
 use std::path::Path;
 
 use crate::common::docker_registry::DockerRegistry;
-use crate::common::oci::{layout_blobs, oci_reference, write_oci_layout};
+use crate::common::oci::{
+    layout_blobs, oci_reference, skopeo_pull as pull, skopeo_push as push, write_oci_layout,
+};
 use crate::common::registry::{digest, header, skopeo, v2, Reg};
 use crate::common::server::Server;
 
 fn serve(root: &Path) -> Server {
     Server::start(root, &[], &[("REGISTRY_STORAGE_DELETE_ENABLED", "true")])
-}
-
-/// Copies `oci:<layout>:<tag>` to `docker://<addr>/<repo>:<tag>` keeping digests.
-fn push(layout: &Path, tag: &str, addr: &str, repo: &str) {
-    skopeo(&[
-        "copy",
-        "--preserve-digests",
-        "--dest-tls-verify=false",
-        &oci_reference(layout, tag),
-        &format!("docker://{addr}/{repo}:{tag}"),
-    ]);
-}
-
-/// Copies `docker://<addr>/<repo>:<tag>` to a fresh OCI layout and returns its blob names.
-fn pull(addr: &str, repo: &str, tag: &str, into: &Path) -> Vec<String> {
-    skopeo(&[
-        "copy",
-        "--preserve-digests",
-        "--src-tls-verify=false",
-        &format!("docker://{addr}/{repo}:{tag}"),
-        &oci_reference(into, tag),
-    ]);
-    layout_blobs(into)
 }
 
 #[test]

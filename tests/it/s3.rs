@@ -12,7 +12,9 @@ use regctl::storage::s3::S3Storage;
 
 use crate::common::docker_registry::DockerRegistry;
 use crate::common::free_port;
-use crate::common::oci::{layout_blobs, oci_reference, write_oci_layout};
+use crate::common::oci::{
+    layout_blobs, skopeo_pull as pull, skopeo_push as push, write_oci_layout,
+};
 use crate::common::registry::{digest, header, skopeo, Reg};
 use crate::common::s3::{self as s3server, ACCESS_KEY, REGION, SECRET_KEY};
 use crate::common::server::Server;
@@ -322,27 +324,6 @@ fn s3_config(
     )
     .unwrap();
     config
-}
-
-fn push(layout: &std::path::Path, tag: &str, addr: &str, repo: &str) {
-    skopeo(&[
-        "copy",
-        "--preserve-digests",
-        "--dest-tls-verify=false",
-        &oci_reference(layout, tag),
-        &format!("docker://{addr}/{repo}:{tag}"),
-    ]);
-}
-
-fn pull(addr: &str, repo: &str, tag: &str, into: &std::path::Path) -> Vec<String> {
-    skopeo(&[
-        "copy",
-        "--preserve-digests",
-        "--src-tls-verify=false",
-        &format!("docker://{addr}/{repo}:{tag}"),
-        &oci_reference(into, tag),
-    ]);
-    layout_blobs(into)
 }
 
 fn list_tags(addr: &str, repo: &str) -> serde_json::Value {

@@ -12,6 +12,31 @@ pub fn oci_reference(dir: &Path, tag: &str) -> String {
     format!("oci:{}:{tag}", dir.display())
 }
 
+/// `skopeo copy --preserve-digests oci:<layout>:<tag> docker://<addr>/<repo>:<tag>` over plain
+/// HTTP.
+pub fn skopeo_push(layout: &Path, tag: &str, addr: &str, repo: &str) {
+    super::registry::skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        &oci_reference(layout, tag),
+        &format!("docker://{addr}/{repo}:{tag}"),
+    ]);
+}
+
+/// Copies `docker://<addr>/<repo>:<tag>` to a fresh OCI layout at `into` keeping digests;
+/// returns its blob names.
+pub fn skopeo_pull(addr: &str, repo: &str, tag: &str, into: &Path) -> Vec<String> {
+    super::registry::skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        &format!("docker://{addr}/{repo}:{tag}"),
+        &oci_reference(into, tag),
+    ]);
+    layout_blobs(into)
+}
+
 /// Writes an OCI image layout at `dir` with one image tagged `tag`: a config and `layer_count`
 /// plain tar layers (made with `tar`). Returns the manifest digest.
 pub fn write_oci_layout(dir: &Path, tag: &str, layer_count: usize, layer_size: usize) -> String {
