@@ -259,21 +259,23 @@ async fn tags_list_skips_tags_left_half_written_by_a_crash() {
     );
 }
 
-/// One `regctl::event` line per push and pull, with the user the auth layer authenticated, the
-/// repository, tag, digest, media type and size; none for HEAD.
-#[test]
-fn push_and_pull_write_event_lines_with_the_authenticated_user() {
-    let work = tempfile::tempdir().unwrap();
-    let layout = work.path().join("layout");
-    let manifest_digest = write_oci_layout(&layout, "v1", 1, 1000);
-    let htpasswd = work.path().join("htpasswd");
+/// `regctl serve` with htpasswd user alice (`s3cret-pass`, made by Apache's `htpasswd`) and
+/// `envs`, its log written to `serve.log` under `work`.
+fn serve_as_alice(work: &Path, envs: &[(&str, &str)]) -> (Server, std::path::PathBuf) {
+    let htpasswd = work.join("htpasswd");
     let out = std::process::Command::new(crate::common::require_tool("htpasswd", "apache2-utils"))
         .args(["-Bbc", htpasswd.to_str().unwrap(), "alice", "s3cret-pass"])
         .output()
         .unwrap();
     crate::common::success_stdout(&out);
-    let log = work.path().join("serve.log");
-    let root = work.path().join("root");
+    let log = work.join("serve.log");
+    let root = work.join("root");
+    let mut all_envs = vec![
+        ("REGISTRY_AUTH", "htpasswd"),
+        ("REGISTRY_AUTH_HTPASSWD_REALM", "test"),
+        ("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.to_str().unwrap()),
+    ];
+    all_envs.extend_from_slice(envs);
     let server = Server::start_with_stderr(
         &[
             "serve",
@@ -282,13 +284,20 @@ fn push_and_pull_write_event_lines_with_the_authenticated_user() {
             "--root",
             root.to_str().unwrap(),
         ],
-        &[
-            ("REGISTRY_AUTH", "htpasswd"),
-            ("REGISTRY_AUTH_HTPASSWD_REALM", "test"),
-            ("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.to_str().unwrap()),
-        ],
+        &all_envs,
         std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
     );
+    (server, log)
+}
+
+/// One `regctl::event` line per push and pull, with the user the auth layer authenticated, the
+/// repository, tag, digest, media type and size; none for HEAD.
+#[test]
+fn push_and_pull_write_event_lines_with_the_authenticated_user() {
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("layout");
+    let manifest_digest = write_oci_layout(&layout, "v1", 1, 1000);
+    let (server, log) = serve_as_alice(work.path(), &[]);
     skopeo(&[
         "copy",
         "--preserve-digests",
@@ -352,31 +361,8 @@ async fn writes_are_audited_whatever_their_outcome() {
     let work = tempfile::tempdir().unwrap();
     let layout = work.path().join("layout");
     let manifest_digest = write_oci_layout(&layout, "v1", 1, 1000);
-    let htpasswd = work.path().join("htpasswd");
-    let out = std::process::Command::new(crate::common::require_tool("htpasswd", "apache2-utils"))
-        .args(["-Bbc", htpasswd.to_str().unwrap(), "alice", "s3cret-pass"])
-        .output()
-        .unwrap();
-    crate::common::success_stdout(&out);
-    let log = work.path().join("serve.log");
-    let root = work.path().join("root");
-    let server = Server::start_with_stderr(
-        &[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--root",
-            root.to_str().unwrap(),
-        ],
-        &[
-            ("REGISTRY_AUTH", "htpasswd"),
-            ("REGISTRY_AUTH_HTPASSWD_REALM", "test"),
-            ("REGISTRY_AUTH_HTPASSWD_PATH", htpasswd.to_str().unwrap()),
-            // The audit trail does not depend on the access log.
-            ("REGISTRY_LOG_ACCESSLOG_DISABLED", "true"),
-        ],
-        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
-    );
+    // The audit trail does not depend on the access log.
+    let (server, log) = serve_as_alice(work.path(), &[("REGISTRY_LOG_ACCESSLOG_DISABLED", "true")]);
     let addr = server.addr.clone();
     let layout_ref = oci_reference(&layout, "v1");
     tokio::task::spawn_blocking(move || {
