@@ -31,7 +31,6 @@ use crate::oci::manifest::ManifestError;
 use crate::storage::backend::{Durability, Storage};
 use crate::storage::coordinator::Coordinator;
 use crate::storage::paths::Key;
-use crate::storage::FsStorage;
 
 /// Tuning of the in-memory caches.
 #[derive(Debug, Clone)]
@@ -156,9 +155,9 @@ impl Registry {
     /// # Errors
     /// If `root` cannot be created.
     pub fn open_filesystem(root: &Path, opts: RegistryOptions) -> Result<Self, RegistryError> {
-        let storage = FsStorage::new(root)?;
-        let locks = Arc::new(storage.coordinator());
-        Ok(Self::new(Arc::new(storage), locks, opts))
+        let store =
+            crate::storage::settings::StorageSettings::Filesystem(root.to_path_buf()).open()?;
+        Ok(Self::open(&store, opts))
     }
 
     /// One cheap storage round trip (listing the v2 root), for health and readiness checks.
@@ -211,6 +210,7 @@ fn write_link(storage: &dyn Storage, key: &Key, digest: &Digest) -> Result<(), R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::FsStorage;
     use crate::oci::reference::{Name, Reference, Tag};
     use bytes::Bytes;
 

@@ -61,7 +61,11 @@ pub async fn audit(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();
     let method = method.clone();
-    let Some(action) = Route::parse(&path).and_then(|route| action(&method, &route, &query)) else {
+    let route = Route::parse(&path);
+    let Some(action) = route
+        .as_ref()
+        .and_then(|route| action(&method, route, &query))
+    else {
         return next.run(request).await;
     };
     let remote = request
@@ -71,7 +75,6 @@ pub async fn audit(request: Request, next: Next) -> Response {
     let body = request.extensions().get::<Arc<RequestBodyStats>>().cloned();
     let response = next.run(request).await;
     let status = response.status();
-    let route = Route::parse(&path);
     let (repository, reference) = match route {
         Some(
             Route::Manifest { name, reference }
