@@ -210,8 +210,8 @@ fn write_link(storage: &dyn Storage, key: &Key, digest: &Digest) -> Result<(), R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::FsStorage;
     use crate::oci::reference::{Name, Reference, Tag};
+    use crate::storage::FsStorage;
     use bytes::Bytes;
 
     fn body(data: &[u8]) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Unpin {
