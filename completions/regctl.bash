@@ -1380,7 +1380,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__fsck)
-            opts="-c -o -q -v -h -V --root --verify-content --repair --config --output --quiet --verbose --help --version"
+            opts="-c -o -q -v -h -V --root --verify-content --repair --offline --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1414,7 +1414,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__gc)
-            opts="-m -d -c -o -q -v -h -V --root --delete-untagged --dry-run --grace --uploads-older-than --lock-timeout --config --output --quiet --verbose --help --version"
+            opts="-m -d -c -o -q -v -h -V --root --delete-untagged --dry-run --grace --uploads-older-than --lock-timeout --offline --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

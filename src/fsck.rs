@@ -1,4 +1,5 @@
-//! `regctl fsck`: check a registry:2 filesystem store end to end, and repair what is safe.
+//! `regctl fsck`: check a registry:2 store end to end, and repair what is safe, through the
+//! store's [`Storage`] and [`Coordinator`] (the filesystem or S3 alike).
 //!
 //! The walk is gc's (`crate::gc::scan`): repositories, links, uploads and the blob inventory,
 //! read leniently. On top of it fsck follows every tag: its `current/link` must name a linked
@@ -14,9 +15,7 @@
 //! hashed under the lock and found not to match its digest.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs;
-use std::io::{self, Read as _};
-use std::path::{Path, PathBuf};
+use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -24,12 +23,15 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 
 use crate::digest::{Digest, Hasher};
-use crate::fsutil;
-use crate::gc::layout::Layout;
 use crate::gc::scan::{self, Link, RepoState};
 use crate::gc::{self, refs, GcError, Problem};
 use crate::oci::manifest::{self, ManifestError};
-use crate::oci::reference::Name;
+use crate::oci::reference::{Name, Tag};
+use crate::storage::backend::{Durability, Storage};
+#[cfg(doc)]
+use crate::storage::coordinator::Coordinator;
+use crate::storage::paths::{self, Key};
+use crate::storage::settings::Store;
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -42,6 +44,9 @@ pub struct Options {
     pub threads: usize,
     /// Longest wait for the registry's pushes in progress before repairing.
     pub lock_timeout: Duration,
+    /// No server writes meanwhile ([`gc::Options::offline`]): needed to repair a store whose
+    /// locks bind only this process (S3 today).
+    pub offline: bool,
 }
 
 impl Default for Options {
@@ -51,6 +56,7 @@ impl Default for Options {
             repair: false,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             lock_timeout: gc::DEFAULT_LOCK_TIMEOUT,
+            offline: false,
         }
     }
 }
@@ -58,13 +64,12 @@ impl Default for Options {
 /// Why a run could not complete.
 #[derive(Debug, thiserror::Error)]
 pub enum FsckError {
-    #[error("storage root {0} does not exist (pass --root DIR or -c CONFIG)")]
-    NoStorage(PathBuf),
     #[error(transparent)]
     Store(#[from] GcError),
     #[error("cannot repair {path}")]
     Repair {
-        path: PathBuf,
+        /// The key, relative to the storage root.
+        path: String,
         #[source]
         source: io::Error,
     },
@@ -161,33 +166,41 @@ pub trait Observer {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// Checks (and with [`Options::repair`] repairs) the registry:2 storage under `root`.
+/// Checks (and with [`Options::repair`] repairs) a registry:2 store (open it with
+/// [`gc::open`]).
 ///
 /// # Errors
-/// When the root is missing, a directory cannot be listed, the locks cannot be taken or a
-/// repair fails.
+/// When a prefix cannot be listed, the locks cannot be taken or a repair fails.
 pub fn check(
-    root: &Path,
+    store: &Store,
     options: &Options,
     observer: &mut dyn Observer,
 ) -> Result<Report, FsckError> {
-    if !root.is_dir() {
-        return Err(FsckError::NoStorage(root.to_path_buf()));
-    }
-    let layout = Layout::new(root);
+    let storage = &*store.data;
     let mut report = Report {
         verify_content: options.verify_content,
         repair: options.repair,
         ..Report::default()
     };
-    if !layout.v2().is_dir() {
+    let root = paths::root();
+    if storage
+        .list(&root)
+        .map_err(|source| GcError::Io {
+            path: root.relative().to_owned(),
+            source,
+        })?
+        .is_empty()
+    {
         return Ok(report);
     }
-    let mut found = structure(&layout, &mut report)?;
+    if options.repair {
+        gc::check_coordinated(store, options.offline, "fsck --repair")?;
+    }
+    let mut found = structure(storage, &mut report)?;
     let mut mismatched = Vec::new();
     if options.verify_content {
-        let blobs = scan::blobs(&layout, &mut Vec::new())?;
-        mismatched = verify(&layout, &blobs, options.threads, &mut report, observer);
+        let blobs = scan::blobs(storage, &mut Vec::new())?;
+        mismatched = verify(storage, &blobs, options.threads, &mut report, observer);
         for (digest, actual) in &mismatched {
             found.push(Finding {
                 kind: Kind::DigestMismatch,
@@ -195,17 +208,17 @@ pub fn check(
                 key: digest.to_string(),
                 detail: format!("content hashes to {actual}"),
                 repair: None,
-                path: Some(rel(&layout, &layout.blob_data(digest))),
+                path: Some(rel(&paths::blob_data(digest))),
             });
         }
     }
     if options.repair && found.iter().any(|f| f.kind.is_problem()) {
         // Everything is decided again under the locks: a push may have fixed (or a gc changed)
         // what the unlocked check saw.
-        let _gc_lock = gc::lock(&layout)?;
-        let _reference_lock = gc::lock_references(&layout, options.lock_timeout)?;
+        let _gc_lock = gc::lock(&*store.locks)?;
+        let _reference_lock = gc::lock_references(&*store.locks, options.lock_timeout)?;
         let mut fresh_report = Report::default();
-        let mut fresh = structure(&layout, &mut fresh_report)?;
+        let mut fresh = structure(storage, &mut fresh_report)?;
         let suspects: Vec<Digest> = mismatched
             .iter()
             .map(|(d, _)| *d)
@@ -216,7 +229,7 @@ pub fn check(
                     .filter_map(|f| Digest::parse(&f.key).ok()),
             )
             .collect();
-        let quarantined = quarantine(&layout, &suspects)?;
+        let quarantined = quarantine(storage, &suspects)?;
         for f in found.iter_mut().filter(|f| f.kind == Kind::DigestMismatch) {
             if let Some(to) = quarantined.get(&f.key) {
                 f.repair = Some(format!("quarantined to {to}"));
@@ -230,8 +243,8 @@ pub fn check(
                 }
             }
         }
-        repair_links(&layout, &mut fresh)?;
-        remove_empty_repositories(&layout, &mut fresh)?;
+        repair_links(storage, &mut fresh)?;
+        remove_empty_repositories(storage, &mut fresh)?;
         let verified: Vec<Finding> = found
             .into_iter()
             .filter(|f| f.kind == Kind::DigestMismatch)
@@ -251,11 +264,9 @@ pub fn check(
     Ok(report)
 }
 
-fn rel(layout: &Layout, path: &Path) -> String {
-    path.strip_prefix(layout.root())
-        .unwrap_or(path)
-        .display()
-        .to_string()
+/// A key as findings show it: relative to the storage root.
+fn rel(key: &Key) -> String {
+    key.relative().to_owned()
 }
 
 /// What a repository's tags need: revisions (tagged manifests and their children) and blobs.
@@ -306,32 +317,32 @@ fn parse_manifest(bytes: &[u8]) -> Parsed {
 }
 
 /// The structural check: everything but content hashing.
-fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckError> {
+fn structure(storage: &dyn Storage, report: &mut Report) -> Result<Vec<Finding>, FsckError> {
     let mut problems = Vec::new();
     let mut findings = Vec::new();
-    let (names, invalid) = scan::repositories(layout, &mut problems)?;
+    let (names, invalid) = scan::repositories(storage, &mut problems)?;
     problems.extend(invalid);
-    let blobs: HashMap<Digest, u64> = scan::blobs(layout, &mut problems)?
+    let blobs: HashMap<Digest, u64> = scan::blobs(storage, &mut problems)?
         .into_iter()
         .map(|b| (b.digest, b.size))
         .collect();
     report.blobs = blobs.len();
     report.bytes = blobs.values().sum();
     report.repositories = names.len();
-    let mut add = |kind, repository: &str, key: String, detail: String, path: Option<PathBuf>| {
+    let mut add = |kind, repository: &str, key: String, detail: String, path: Option<Key>| {
         findings.push(Finding {
             kind,
             repository: repository.to_owned(),
             key,
             detail,
             repair: None,
-            path: path.map(|p| rel(layout, &p)),
+            path: path.as_ref().map(rel),
         });
     };
     let now = SystemTime::now();
     for name in &names {
         // Link problems are findings of their own below; the scanner's wording is not needed.
-        let state = scan::repository(layout, name, &mut Vec::new())?;
+        let state = scan::repository(storage, name, &mut Vec::new())?;
         let Ok(repo) = Name::parse(name) else {
             continue;
         };
@@ -339,7 +350,6 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
         let mut needed = Needed::default();
         let mut visited = HashSet::new();
         for tag in &state.tags {
-            let tag_dir = layout.tags(repo).join(&tag.name);
             let Some(current) = tag.current else {
                 let detail = if tag.current_corrupt {
                     "current/link is empty or malformed; push the tag again"
@@ -351,7 +361,9 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                     name,
                     tag.name.clone(),
                     detail.to_owned(),
-                    Some(tag_dir.join("current/link")),
+                    Tag::parse(&tag.name)
+                        .ok()
+                        .map(|t| paths::manifest_tag_current_link(repo, t)),
                 );
                 continue;
             };
@@ -376,7 +388,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                         name,
                         key,
                         format!("manifest {digest} is not in the blob store; push it again"),
-                        Some(layout.blob_data(&digest)),
+                        Some(paths::blob_data(&digest)),
                     );
                     continue;
                 }
@@ -386,11 +398,11 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                         name,
                         key,
                         format!("manifest {digest} has no revision link in {name}"),
-                        Some(layout.revision_dir(repo, &digest).join("link")),
+                        Some(paths::manifest_revision_link(repo, &digest)),
                     );
                 }
                 report.manifests_checked += 1;
-                let bytes = match read_manifest(layout, &digest) {
+                let bytes = match read_manifest(storage, &digest) {
                     Ok(bytes) => bytes,
                     Err(why) => {
                         add(
@@ -398,7 +410,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                             name,
                             digest.to_string(),
                             why,
-                            Some(layout.blob_data(&digest)),
+                            Some(paths::blob_data(&digest)),
                         );
                         continue;
                     }
@@ -410,7 +422,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                         name,
                         digest.to_string(),
                         error,
-                        Some(layout.blob_data(&digest)),
+                        Some(paths::blob_data(&digest)),
                     );
                 }
                 for (blob, size) in parsed.blobs {
@@ -421,7 +433,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                             name,
                             blob.to_string(),
                             format!("{digest} needs it; push the blob again"),
-                            Some(layout.blob_data(&blob)),
+                            Some(paths::blob_data(&blob)),
                         ),
                         Some(actual) => {
                             if size.is_some_and(|s| s != *actual) {
@@ -433,7 +445,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                                         "{actual} bytes, {digest} says {}",
                                         size.unwrap_or_default()
                                     ),
-                                    Some(layout.blob_data(&blob)),
+                                    Some(paths::blob_data(&blob)),
                                 );
                             }
                             let linked = state
@@ -446,7 +458,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                                     name,
                                     blob.to_string(),
                                     format!("{digest} needs it; registry:2 cannot serve it here"),
-                                    Some(layout.layer_link(repo, &blob)),
+                                    Some(paths::layer_link(repo, &blob)),
                                 );
                             }
                         }
@@ -459,7 +471,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
             }
         }
         for (digest, entry) in &state.layers {
-            let path = layout.layer_link(repo, digest);
+            let path = paths::layer_link(repo, digest);
             link_findings(
                 &mut add,
                 (name, digest, path),
@@ -470,7 +482,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
             );
         }
         for (digest, entry) in &state.revisions {
-            let path = layout.revision_dir(repo, digest).join("link");
+            let path = paths::manifest_revision_link(repo, digest);
             link_findings(
                 &mut add,
                 (name, digest, path),
@@ -486,7 +498,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                 name,
                 String::new(),
                 "no manifests".to_owned(),
-                Some(layout.repository(repo)),
+                Some(paths::repository(repo)),
             );
         }
         for upload in &state.uploads {
@@ -498,7 +510,7 @@ fn structure(layout: &Layout, report: &mut Report) -> Result<Vec<Finding>, FsckE
                 name,
                 upload.id.clone(),
                 format!("started {age} ago, {} bytes", upload.bytes),
-                Some(layout.uploads(repo).join(&upload.id)),
+                paths::child(&paths::uploads_root(repo), &upload.id),
             );
         }
     }
@@ -521,8 +533,8 @@ fn store_problem(problem: Problem) -> Finding {
 
 /// Findings of one `_layers` or `revisions` link; `needed` says whether a tag needs its digest.
 fn link_findings(
-    add: &mut impl FnMut(Kind, &str, String, String, Option<PathBuf>),
-    (name, digest, path): (&str, &Digest, PathBuf),
+    add: &mut impl FnMut(Kind, &str, String, String, Option<Key>),
+    (name, digest, path): (&str, &Digest, Key),
     valid: bool,
     blob_exists: bool,
     needed: bool,
@@ -548,34 +560,39 @@ fn link_findings(
     }
 }
 
-fn read_manifest(layout: &Layout, digest: &Digest) -> Result<Vec<u8>, String> {
-    let path = layout.blob_data(digest);
-    let meta = fs::metadata(&path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > refs::MAX_MANIFEST {
-        return Err(format!("{} bytes: too large for a manifest", meta.len()));
+fn read_manifest(storage: &dyn Storage, digest: &Digest) -> Result<Vec<u8>, String> {
+    let key = paths::blob_data(digest);
+    let meta = storage
+        .head(&key)
+        .map_err(|e| format!("cannot read: {e}"))?
+        .ok_or("cannot read: gone")?;
+    if meta.len > refs::MAX_MANIFEST {
+        return Err(format!("{} bytes: too large for a manifest", meta.len));
     }
-    fs::read(&path).map_err(|e| format!("cannot read: {e}"))
+    storage
+        .get(&key, refs::MAX_MANIFEST)
+        .map_err(|e| format!("cannot read: {e}"))?
+        .ok_or_else(|| "cannot read: gone".to_owned())
 }
 
-/// The digest of a file's content.
-fn hash_file(path: &Path) -> io::Result<(Digest, u64)> {
-    let mut file = fs::File::open(path)?;
+/// The digest of a blob's content, streamed (ranged GETs on S3); `None` if it is gone.
+fn hash_blob(storage: &dyn Storage, digest: &Digest) -> io::Result<Option<(Digest, u64)>> {
+    let Some(source) = storage.open(&paths::blob_data(digest))? else {
+        return Ok(None);
+    };
+    let len = source.len();
+    let mut chunks = source.chunks(0, len)?;
     let mut hasher = Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
+    while let Some(chunk) = chunks.next_chunk()? {
+        hasher.update(&chunk);
     }
     let len = hasher.len();
-    Ok((hasher.finish(), len))
+    Ok(Some((hasher.finish(), len)))
 }
 
 /// Hashes every blob on `threads` threads; returns the blobs whose content has another digest.
 fn verify(
-    layout: &Layout,
+    storage: &dyn Storage,
     blobs: &[scan::BlobState],
     threads: usize,
     report: &mut Report,
@@ -596,7 +613,7 @@ fn verify(
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(blob) = blobs.get(i) else { break };
                     // A blob gone since the inventory (gc) is not a finding.
-                    if let Ok((actual, len)) = hash_file(&layout.blob_data(&blob.digest)) {
+                    if let Ok(Some((actual, len))) = hash_blob(storage, &blob.digest) {
                         bytes.fetch_add(len, Ordering::Relaxed);
                         if actual != blob.digest {
                             if let Ok(mut bad) = bad.lock() {
@@ -639,80 +656,102 @@ fn verify(
     bad
 }
 
-/// The directory quarantined blobs go to: under `v2/` but outside `blobs/` and `repositories/`,
-/// so registry:2 never lists it and the digest can be pushed again.
-#[must_use]
-pub fn quarantine_dir(root: &Path) -> PathBuf {
-    Layout::new(root).v2().join(".regctl-quarantine")
-}
-
-/// Hashes each suspect again (the lock is held) and moves the blob directory of each whose
-/// content does not match its digest into quarantine. Returns digest → quarantine path.
-fn quarantine(layout: &Layout, suspects: &[Digest]) -> Result<BTreeMap<String, String>, FsckError> {
+/// Hashes each suspect again (the lock is held) and moves the data of each whose content does
+/// not match its digest into quarantine ([`paths::quarantined_blob`]: outside `blobs/` and
+/// `repositories/`, so registry:2 never lists it and the digest can be pushed again), copying it
+/// through an upload so it is never held in memory. Returns digest → quarantine key.
+fn quarantine(
+    storage: &dyn Storage,
+    suspects: &[Digest],
+) -> Result<BTreeMap<String, String>, FsckError> {
     let mut moved = BTreeMap::new();
-    let target_root = quarantine_dir(layout.root());
     let stamp = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
     for digest in suspects {
-        let key = digest.to_string();
-        if moved.contains_key(&key) {
+        let name = digest.to_string();
+        if moved.contains_key(&name) {
             continue;
         }
-        let Ok((actual, _)) = hash_file(&layout.blob_data(digest)) else {
+        let data = paths::blob_data(digest);
+        let err = |key: &Key| {
+            let path = rel(key);
+            move |source| FsckError::Repair { path, source }
+        };
+        let Some((actual, _)) = hash_blob(storage, digest).map_err(err(&data))? else {
             continue;
         };
         if actual == *digest {
             continue;
         }
-        let err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| FsckError::Repair { path, source }
-        };
-        fs::create_dir_all(&target_root).map_err(err(&target_root))?;
-        let target = target_root.join(format!("sha256-{}-{stamp}", digest.hex()));
-        let from = layout.blob_dir(digest);
-        fs::rename(&from, &target).map_err(err(&from))?;
-        if let Some(parent) = from.parent() {
-            let _ = fsutil::fsync_dir(parent);
-        }
-        moved.insert(key, rel(layout, &target));
+        let target = paths::quarantined_blob(digest, stamp);
+        copy(storage, &data, &paths::quarantine_staging(digest), &target).map_err(err(&target))?;
+        storage.delete(&data).map_err(err(&data))?;
+        moved.insert(name, rel(&target));
     }
     Ok(moved)
 }
 
+/// Copies the file `from` to `to` (created if absent), streaming through an upload at `staging`.
+fn copy(storage: &dyn Storage, from: &Key, staging: &Key, to: &Key) -> io::Result<()> {
+    let Some(source) = storage.open(from)? else {
+        return Err(io::ErrorKind::NotFound.into());
+    };
+    let len = source.len();
+    let mut chunks = source.chunks(0, len)?;
+    let mut upload = storage.open_upload(staging, 0)?;
+    while let Some(chunk) = chunks.next_chunk()? {
+        upload.append(&chunk)?;
+    }
+    upload.seal(len)?;
+    upload.commit(to)?;
+    Ok(())
+}
+
 /// Removes dangling and corrupt links no tag needs, rewrites corrupt links a tag needs whose
 /// blob exists, and links blobs a tagged manifest needs that exist but are not linked.
-fn repair_links(layout: &Layout, findings: &mut [Finding]) -> Result<(), FsckError> {
+fn repair_links(storage: &dyn Storage, findings: &mut [Finding]) -> Result<(), FsckError> {
     for f in findings.iter_mut() {
         let Some(rel_path) = f.path.clone() else {
             continue;
         };
-        let path = layout.root().join(&rel_path);
+        let Some(key) = link_key(f) else {
+            continue;
+        };
         let needed = f.detail.ends_with("a tag needs it");
         let Ok(digest) = Digest::parse(&f.key) else {
             continue;
         };
-        let blob_exists = layout.blob_data(&digest).is_file();
         let err = |source| FsckError::Repair {
-            path: path.clone(),
+            path: rel_path.clone(),
             source,
+        };
+        let blob_exists = storage
+            .head(&paths::blob_data(&digest))
+            .map_err(err)?
+            .is_some();
+        let write = |what: &str| -> Result<String, FsckError> {
+            storage
+                .put(&key, paths::link_content(&digest), Durability::Durable)
+                .map_err(|source| FsckError::Repair {
+                    path: rel_path.clone(),
+                    source,
+                })?;
+            Ok(format!("wrote the {what}"))
         };
         match f.kind {
             Kind::DanglingLayerLink | Kind::DanglingRevisionLink | Kind::CorruptLink if !needed => {
-                remove_link(&path).map_err(err)?;
+                storage.delete(&key).map_err(err)?;
                 f.repair = Some("removed the link".to_owned());
             }
             Kind::CorruptLink | Kind::LayerLinkMissing if blob_exists => {
-                fsutil::atomic_write(&path, digest.to_string().as_bytes(), None).map_err(err)?;
-                f.repair = Some("wrote the link".to_owned());
+                f.repair = Some(write("link")?);
             }
             Kind::ChildMissing | Kind::TagBroken
                 if blob_exists && f.detail.contains("no revision link") =>
             {
-                fsutil::atomic_write(&path, digest.to_string().as_bytes(), None).map_err(err)?;
-                f.repair = Some("wrote the revision link".to_owned());
+                f.repair = Some(write("revision link")?);
             }
             _ => {}
         }
@@ -720,36 +759,38 @@ fn repair_links(layout: &Layout, findings: &mut [Finding]) -> Result<(), FsckErr
     Ok(())
 }
 
-/// Removes `dir/link` and then `dir` if it is empty.
-fn remove_link(path: &Path) -> io::Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    if let Some(dir) = path.parent() {
-        match fs::remove_dir(dir) {
-            Err(e)
-                if !matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
-                ) =>
-            {
-                return Err(e)
-            }
-            _ => {}
+/// The link a finding is about, rebuilt from its repository and digest (findings carry keys
+/// as text, for the report): a layer link or a revision link.
+fn link_key(f: &Finding) -> Option<Key> {
+    let name = Name::parse(&f.repository).ok()?;
+    let tag_digest = f.key.rsplit_once('@').map_or(f.key.as_str(), |(_, d)| d);
+    let digest = Digest::parse(tag_digest).ok()?;
+    let key = match f.kind {
+        Kind::DanglingLayerLink | Kind::LayerLinkMissing => paths::layer_link(name, &digest),
+        Kind::DanglingRevisionLink | Kind::ChildMissing | Kind::TagBroken => {
+            paths::manifest_revision_link(name, &digest)
         }
-    }
-    Ok(())
+        Kind::CorruptLink => {
+            let layer = paths::layer_link(name, &digest);
+            if f.path.as_deref() == Some(layer.relative()) {
+                layer
+            } else {
+                paths::manifest_revision_link(name, &digest)
+            }
+        }
+        _ => return None,
+    };
+    (f.path.as_deref() == Some(key.relative())).then_some(key)
 }
 
 /// Removes repositories that hold nothing any more (no tag, manifest, upload or layer link).
 fn remove_empty_repositories(
-    layout: &Layout,
+    storage: &dyn Storage,
     findings: &mut Vec<Finding>,
 ) -> Result<(), FsckError> {
-    let (names, _) = scan::repositories(layout, &mut Vec::new())?;
+    let (names, _) = scan::repositories(storage, &mut Vec::new())?;
     for name in names {
-        let state: RepoState = scan::repository(layout, &name, &mut Vec::new())?;
+        let state: RepoState = scan::repository(storage, &name, &mut Vec::new())?;
         if !(state.tags.is_empty()
             && state.revisions.is_empty()
             && state.uploads.is_empty()
@@ -760,24 +801,19 @@ fn remove_empty_repositories(
         let Ok(repo) = Name::parse(&name) else {
             continue;
         };
-        let dir = layout.repository(repo);
-        for sub in ["_manifests", "_layers", "_uploads"] {
-            let path = dir.join(sub);
-            match fs::remove_dir_all(&path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(FsckError::Repair { path, source: e })
-                }
-                _ => {}
-            }
-        }
-        // Nested names: empty parents go up to `repositories/`, never one holding another.
-        let top = layout.repositories();
-        let mut current = Some(dir.as_path());
-        while let Some(d) = current.filter(|d| *d != top && d.starts_with(&top)) {
-            if fs::remove_dir(d).is_err() {
-                break;
-            }
-            current = d.parent();
+        // Only the repository's own data: a nested repository below it stays.
+        let own = [
+            Some(paths::manifests_root(repo)),
+            paths::child(&paths::repository(repo), "_layers"),
+            Some(paths::uploads_root(repo)),
+        ];
+        for key in own.into_iter().flatten() {
+            storage
+                .delete_tree(&key)
+                .map_err(|source| FsckError::Repair {
+                    path: rel(&key),
+                    source,
+                })?;
         }
         let repair = Some("removed the repository".to_owned());
         match findings
@@ -791,7 +827,7 @@ fn remove_empty_repositories(
                 key: String::new(),
                 detail: "nothing left after repairs".to_owned(),
                 repair,
-                path: Some(rel(layout, &dir)),
+                path: Some(rel(&paths::repository(repo))),
             }),
         }
     }

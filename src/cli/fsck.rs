@@ -8,6 +8,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 use super::{GlobalArgs, Printer};
 use crate::fsck::{self, Observer, Options, Report};
+use crate::storage::settings::StorageSettings;
 
 /// Check a store end to end; with --repair fix what is safe
 #[derive(Debug, Args)]
@@ -24,8 +25,9 @@ its digest to docker/registry/v2/.regctl-quarantine/ (registry:2 never lists it;
 again). It never deletes anything a tag needs, and takes gc's locks, so it is safe while regctl \
 serve runs.\n\n\
 Exit status: 0 when no problem is found (or all were repaired), 1 when problems remain or the \
-check fails. The storage is chosen as for regctl gc: --root DIR, else the config's \
-rootdirectory, with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking precedence.",
+check fails. The storage is chosen as for regctl gc: --root DIR, else the config's storage \
+(filesystem rootdirectory, with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking precedence, or \
+s3). On S3, --repair needs --offline: no server may write meanwhile.",
     after_help = "Examples:\n  regctl fsck --root /var/lib/registry\n  regctl fsck -c /etc/docker/registry/config.yml --verify-content\n  regctl fsck --root ./data --repair -o json"
 )]
 pub struct FsckArgs {
@@ -38,6 +40,9 @@ pub struct FsckArgs {
     /// Fix what is safely fixable (never removes what a tag needs)
     #[arg(long)]
     pub repair: bool,
+    /// No server writes to the store meanwhile (needed for --repair on S3)
+    #[arg(long)]
+    pub offline: bool,
 }
 
 struct Progress {
@@ -67,18 +72,20 @@ impl Observer for Progress {
 /// When the storage cannot be found or read, a repair fails, or problems remain (exit 1).
 pub fn run(args: &FsckArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
-    let root = match &args.root {
-        Some(root) => root.clone(),
-        None => super::gc::root_from_config(global, "fsck")?,
+    let settings = match &args.root {
+        Some(root) => StorageSettings::Filesystem(root.clone()),
+        None => super::gc::store_from_config(global, "fsck")?,
     };
     let options = Options {
         verify_content: args.verify_content,
         repair: args.repair,
+        offline: args.offline,
         ..Options::default()
     };
     let mut progress = Progress { printer, bar: None };
-    let report = fsck::check(&root, &options, &mut progress)
-        .with_context(|| format!("fsck of {} failed", root.display()))?;
+    let failed = || format!("fsck of {} failed", settings.describe());
+    let store = crate::gc::open(&settings).with_context(failed)?;
+    let report = fsck::check(&store, &options, &mut progress).with_context(failed)?;
     if printer.is_json() {
         printer.json(&report)?;
     } else {

@@ -9,6 +9,7 @@ use clap::Args;
 use super::{GlobalArgs, Printer};
 use crate::config;
 use crate::gc::{self, Observer, Options, Report};
+use crate::storage::settings::StorageSettings;
 
 /// Failure injection for the crash tests: stop after this many deletions.
 const INTERRUPT_ENV: &str = "REGCTL_GC_INTERRUPT_AFTER";
@@ -30,13 +31,17 @@ without current/link (a killed manifest PUT) and the partial data of killed mono
 (POST ?digest=, whose id no client knows). Uploads a client could resume go after \
 --uploads-older-than, registry:2's purge age.\n\n\
 Works on any registry:2 filesystem storage (regctl serve, docker-registry, registry:2) and needs no \
-read-only window: anything changed within --grace of the start is kept, and the sweep marks again \
+read-only window there: anything changed within --grace of the start is kept, and the sweep marks again \
 under a lock that regctl serve takes around every push, mount and upload commit (waiting at most \
 --lock-timeout for those in progress), so nothing referenced meanwhile is deleted. A second lock \
 keeps two runs apart.\n\n\
-The storage is --root DIR, else storage.filesystem.rootdirectory of the config (-c, default \
-./config.yml), with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking precedence as in registry:2.",
-    after_help = "Examples:\n  regctl gc --dry-run -c /etc/docker/registry/config.yml\n  regctl gc --root /var/lib/registry --delete-untagged\n  regctl gc --root ./data --grace 10m --uploads-older-than 2h -o json"
+On S3 (storage.s3 in the config) the servers' locks do not reach gc yet, so deleting needs \
+registry:2's read-only window: every server in storage.maintenance.readonly (or stopped), then \
+--offline; --dry-run works any time.\n\n\
+The storage is --root DIR, else the config's storage (-c, default ./config.yml): \
+storage.filesystem.rootdirectory, with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking \
+precedence as in registry:2, or storage.s3.",
+    after_help = "Examples:\n  regctl gc --dry-run -c /etc/docker/registry/config.yml\n  regctl gc --root /var/lib/registry --delete-untagged\n  regctl gc --root ./data --grace 10m --uploads-older-than 2h -o json\n  regctl gc -c /etc/docker/registry/config.yml --offline"
 )]
 pub struct GcArgs {
     /// Storage root (registry:2's rootdirectory) instead of the config's
@@ -57,6 +62,9 @@ pub struct GcArgs {
     /// Longest wait for the registry's pushes in progress before sweeping (then gc fails)
     #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
     pub lock_timeout: Duration,
+    /// No server writes to the store during the run (registry:2's read-only window); needed on S3
+    #[arg(long)]
+    pub offline: bool,
 }
 
 fn parse_pause(text: &str) -> Option<gc::Pause> {
@@ -82,9 +90,9 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 /// When the storage cannot be found or gc fails.
 pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
-    let root = match &args.root {
-        Some(root) => root.clone(),
-        None => root_from_config(global, "gc")?,
+    let settings = match &args.root {
+        Some(root) => StorageSettings::Filesystem(root.clone()),
+        None => store_from_config(global, "gc")?,
     };
     let options = Options {
         delete_untagged: args.delete_untagged,
@@ -95,6 +103,7 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .ok()
             .and_then(|n| n.parse().ok()),
         lock_timeout: args.lock_timeout,
+        offline: args.offline,
         pause: std::env::var(PAUSE_ENV)
             .ok()
             .as_deref()
@@ -110,8 +119,9 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         ));
     }
     let mut progress = Progress { printer, bar: None };
-    let report = gc::collect(&root, &options, &mut progress)
-        .with_context(|| format!("garbage collection of {} failed", root.display()))?;
+    let failed = || format!("garbage collection of {} failed", settings.describe());
+    let store = gc::open(&settings).with_context(failed)?;
+    let report = gc::collect(&store, &options, &mut progress).with_context(failed)?;
     if let Some(bar) = progress.bar.take() {
         bar.finish_and_clear();
     }
@@ -155,7 +165,10 @@ fn grace_text(seconds: u64) -> String {
 
 /// `storage.filesystem.rootdirectory` of the config, after the `REGISTRY_*` overrides (so
 /// `$REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY` wins, as in registry:2).
-pub(super) fn root_from_config(global: &GlobalArgs, command: &str) -> anyhow::Result<PathBuf> {
+pub(super) fn store_from_config(
+    global: &GlobalArgs,
+    command: &str,
+) -> anyhow::Result<StorageSettings> {
     let path = config::resolve_path(global.config.as_deref());
     let loaded = config::load(&path).with_context(|| {
         format!(
@@ -163,13 +176,14 @@ pub(super) fn root_from_config(global: &GlobalArgs, command: &str) -> anyhow::Re
             path.display()
         )
     })?;
-    match loaded.config.storage_root() {
-        Some(root) => Ok(root),
+    match crate::server::storage_settings(&loaded.config)
+        .with_context(|| format!("regctl {command} cannot use {}", path.display()))?
+    {
+        Some(settings) => Ok(settings),
         None => bail!(
-            "{} uses the {} storage driver; regctl {command} supports the filesystem driver \
-             only so far (pass --root DIR for a filesystem store)",
-            path.display(),
-            loaded.config.storage_driver().unwrap_or("(none)")
+            "{} names no storage driver; regctl {command} needs storage.filesystem or storage.s3 \
+             (or pass --root DIR for a filesystem store)",
+            path.display()
         ),
     }
 }

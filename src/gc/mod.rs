@@ -24,14 +24,13 @@
 //! A referrer whose subject is gone (an orphan) is collected with `delete_untagged` unless a tag
 //! names it, like any untagged manifest; without the flag no manifest is ever deleted.
 
-pub(crate) mod layout;
 pub(crate) mod refs;
 pub(crate) mod scan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -41,11 +40,13 @@ use serde::Serialize;
 
 use crate::digest::Digest;
 use crate::oci::reference::{Name, Tag};
+use crate::storage::backend::Storage;
 use crate::storage::coordinator::{Coordinator, Guard, LockError as CoordinatorLockError};
-use crate::storage::fs::FsCoordinator;
+use crate::storage::paths::{self, Key};
+use crate::storage::settings::{StorageSettings, Store};
 use crate::upload_purge;
-use layout::Layout;
 use refs::References;
+use scan::io_err;
 use scan::{BlobState, Link, RepoState};
 
 /// How a run behaves.
@@ -67,6 +68,10 @@ pub struct Options {
     pub lock_timeout: Duration,
     /// Test hook for the interleaving tests: stop at this point until the file is removed.
     pub pause: Option<Pause>,
+    /// The operator says no server writes to the store during the run (registry:2's read-only
+    /// window: every replica in `storage.maintenance.readonly` or stopped). Needed to delete on a
+    /// store whose locks bind only this process ([`Coordinator::spans_processes`]: S3 today).
+    pub offline: bool,
     /// Test hook: the run's start `T0` instead of the clock, so tests can make files look old
     /// whose ctime they cannot set back. `None` in every real run.
     pub now: Option<SystemTime>,
@@ -110,6 +115,7 @@ impl Default for Options {
             interrupt_after: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             pause: None,
+            offline: false,
             now: None,
         }
     }
@@ -120,17 +126,29 @@ impl Default for Options {
 pub enum GcError {
     #[error("storage root {0} does not exist")]
     NoStorage(PathBuf),
-    #[error("another regctl gc holds {0}; wait for it to finish")]
-    Locked(PathBuf),
+    #[error("cannot open the storage {store}")]
+    Open {
+        store: String,
+        #[source]
+        source: io::Error,
+    },
     #[error(
-        "the registry kept pushes in progress on {} for {}; gc stopped before deleting anything (retry, or raise the timeout)",
-        path.display(),
+        "{store} has no locks shared between processes, so {command} cannot see the pushes of \
+         running servers: put every server of this store in read-only mode \
+         (storage.maintenance.readonly.enabled: true) or stop them, then pass --offline"
+    )]
+    NeedsOffline { store: String, command: String },
+    #[error("another regctl gc holds {0}; wait for it to finish")]
+    Locked(String),
+    #[error(
+        "the registry kept pushes in progress on {path} for {}; gc stopped before deleting anything (retry, or raise the timeout)",
         humantime::format_duration(*waited)
     )]
-    ServerBusy { path: PathBuf, waited: Duration },
+    ServerBusy { path: String, waited: Duration },
     #[error("cannot read or delete {path}")]
     Io {
-        path: PathBuf,
+        /// The key, relative to the storage root.
+        path: String,
         #[source]
         source: io::Error,
     },
@@ -147,14 +165,9 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn new(layout: &Layout, path: &Path, problem: &str) -> Self {
-        let root = layout.root();
+    pub(crate) fn at(key: &Key, problem: &str) -> Self {
         Self {
-            path: path
-                .strip_prefix(root)
-                .unwrap_or(path)
-                .display()
-                .to_string(),
+            path: key.relative().to_owned(),
             problem: problem.to_owned(),
         }
     }
@@ -268,21 +281,34 @@ pub trait Observer {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// Runs gc on the registry:2 storage under `root` (distribution's `rootdirectory`).
+/// Opens the store `settings` names for gc or fsck: a filesystem root must exist (gc never
+/// creates an empty store to collect).
 ///
 /// # Errors
-/// [`GcError`] when the root is missing, another gc holds the lock, a directory cannot be
-/// listed, or a deletion fails. A failure mid-sweep leaves a consistent store: every deletion
-/// is of something nothing live needs, in an order that keeps that true at every step.
+/// [`GcError::NoStorage`] for a missing root, [`GcError::Open`] when the backend cannot start.
+pub fn open(settings: &StorageSettings) -> Result<Store, GcError> {
+    if let Some(root) = settings.filesystem_root() {
+        if !root.is_dir() {
+            return Err(GcError::NoStorage(root.to_path_buf()));
+        }
+    }
+    settings.open().map_err(|source| GcError::Open {
+        store: settings.describe(),
+        source,
+    })
+}
+
+/// Runs gc on a registry:2 store through its [`Storage`] and [`Coordinator`].
+///
+/// # Errors
+/// [`GcError`] when another gc holds the lock, a prefix cannot be listed, or a deletion fails.
+/// A failure mid-sweep leaves a consistent store: every deletion is of something nothing live
+/// needs, in an order that keeps that true at every step.
 pub fn collect(
-    root: &Path,
+    store: &Store,
     options: &Options,
     observer: &mut dyn Observer,
 ) -> Result<Report, GcError> {
-    if !root.is_dir() {
-        return Err(GcError::NoStorage(root.to_path_buf()));
-    }
-    let layout = Layout::new(root);
     let report = Report {
         dry_run: options.dry_run,
         delete_untagged: options.delete_untagged,
@@ -290,17 +316,23 @@ pub fn collect(
         uploads_older_than_seconds: options.uploads_older_than.as_secs(),
         ..Report::default()
     };
-    if !layout.v2().is_dir() {
+    let storage = &*store.data;
+    if !options.dry_run {
+        check_coordinated(store, options.offline, "gc")?;
+    }
+    let root = paths::root();
+    if storage.list(&root).map_err(io_err(&root))?.is_empty() {
         return Ok(report);
     }
     let _lock = if options.dry_run {
         None
     } else {
-        Some(lock(&layout)?)
+        Some(lock(&*store.locks)?)
     };
     let started = options.now.unwrap_or_else(SystemTime::now);
     let mut run = Run {
-        layout,
+        storage,
+        locks: &*store.locks,
         options,
         cutoff: started.checked_sub(options.grace).unwrap_or(started),
         manifests: HashMap::new(),
@@ -312,33 +344,49 @@ pub fn collect(
     Ok(run.report)
 }
 
-/// The one-collector lock, through the store's [`Coordinator`] (on the filesystem, `flock` on
+/// Refuses to change a store next to running servers when its locks do not reach them, unless
+/// the operator vouches that none writes (`offline`).
+///
+/// # Errors
+/// [`GcError::NeedsOffline`].
+pub(crate) fn check_coordinated(
+    store: &Store,
+    offline: bool,
+    command: &str,
+) -> Result<(), GcError> {
+    if offline || store.locks.spans_processes() {
+        return Ok(());
+    }
+    Err(GcError::NeedsOffline {
+        store: store.data.describe(),
+        command: command.to_owned(),
+    })
+}
+
+/// The one-collector lock ([`Coordinator::collector_lock`]; on the filesystem, `flock` on
 /// `.regctl-gc.lock`, tried without waiting).
-pub(crate) fn lock(layout: &Layout) -> Result<Guard, GcError> {
-    let coordinator = FsCoordinator::new(layout.root());
-    coordinator.collector_lock().map_err(|e| match e {
-        CoordinatorLockError::Busy { .. } => GcError::Locked(layout.gc_lock()),
-        CoordinatorLockError::Io { source, .. } => GcError::Io {
-            path: layout.gc_lock(),
-            source,
-        },
+pub(crate) fn lock(locks: &dyn Coordinator) -> Result<Guard, GcError> {
+    let key = paths::collector_lock();
+    locks.collector_lock().map_err(|e| match e {
+        CoordinatorLockError::Busy { .. } => GcError::Locked(key.relative().to_owned()),
+        CoordinatorLockError::Io { source, .. } => io_err(&key)(source),
     })
 }
 
 /// Takes the reference lock exclusively ([`Coordinator::sweep_lock`]), waiting for the
 /// registry's in-flight operations (each holds it shared for milliseconds) but at most `timeout`.
 /// Polled, so a run that gives up leaves no thread behind that could take the lock later.
-pub(crate) fn lock_references(layout: &Layout, timeout: Duration) -> Result<Guard, GcError> {
-    let coordinator = FsCoordinator::new(layout.root());
-    coordinator.sweep_lock(timeout).map_err(|e| match e {
+pub(crate) fn lock_references(
+    locks: &dyn Coordinator,
+    timeout: Duration,
+) -> Result<Guard, GcError> {
+    let key = paths::reference_lock();
+    locks.sweep_lock(timeout).map_err(|e| match e {
         CoordinatorLockError::Busy { waited, .. } => GcError::ServerBusy {
-            path: layout.reference_lock(),
+            path: key.relative().to_owned(),
             waited,
         },
-        CoordinatorLockError::Io { source, .. } => GcError::Io {
-            path: layout.reference_lock(),
-            source,
-        },
+        CoordinatorLockError::Io { source, .. } => io_err(&key)(source),
     })
 }
 
@@ -357,7 +405,8 @@ struct RepoPlan {
 }
 
 struct Run<'a> {
-    layout: Layout,
+    storage: &'a dyn Storage,
+    locks: &'a dyn Coordinator,
     options: &'a Options,
     cutoff: SystemTime,
     manifests: HashMap<Digest, Result<Rc<References>, Unavailable>>,
@@ -368,7 +417,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn execute(&mut self, started: SystemTime, observer: &mut dyn Observer) -> Result<(), GcError> {
-        let (names, invalid) = scan::repositories(&self.layout, &mut self.report.problems)?;
+        let (names, invalid) = scan::repositories(self.storage, &mut self.report.problems)?;
         if let Some(first) = invalid.first() {
             self.report
                 .blob_sweep_skipped
@@ -380,7 +429,7 @@ impl Run<'_> {
         let mut states = BTreeMap::new();
         let mut plans = BTreeMap::new();
         for name in &names {
-            let state = scan::repository(&self.layout, name, &mut self.report.problems)?;
+            let state = scan::repository(self.storage, name, &mut self.report.problems)?;
             let plan = self.plan(&state, true);
             self.report.manifests_live += plan.live.len();
             plans.insert(name.clone(), plan);
@@ -388,7 +437,7 @@ impl Run<'_> {
             observer.advance();
         }
 
-        let blobs = scan::blobs(&self.layout, &mut self.report.problems)?;
+        let blobs = scan::blobs(self.storage, &mut self.report.problems)?;
         self.report.blobs_scanned = blobs.len();
         self.report.bytes_scanned = blobs.iter().map(|b| b.size).sum();
         let unmarked: Vec<BlobState> = blobs
@@ -410,7 +459,7 @@ impl Run<'_> {
         let _reference_lock = if self.options.dry_run {
             None
         } else {
-            Some(lock_references(&self.layout, self.options.lock_timeout)?)
+            Some(lock_references(self.locks, self.options.lock_timeout)?)
         };
         if !self.options.dry_run {
             (states, plans) = self.remark(&plans, observer)?;
@@ -467,7 +516,7 @@ impl Run<'_> {
     ) -> Result<(BTreeMap<String, RepoState>, BTreeMap<String, RepoPlan>), GcError> {
         // Problems were reported by the first mark; what changed since is the registry's doing.
         let mut ignored = Vec::new();
-        let (names, invalid) = scan::repositories(&self.layout, &mut ignored)?;
+        let (names, invalid) = scan::repositories(self.storage, &mut ignored)?;
         if let Some(first) = invalid.first() {
             self.report
                 .blob_sweep_skipped
@@ -478,7 +527,7 @@ impl Run<'_> {
         let mut states = BTreeMap::new();
         let mut plans = BTreeMap::new();
         for name in names {
-            let state = scan::repository(&self.layout, &name, &mut ignored)?;
+            let state = scan::repository(self.storage, &name, &mut ignored)?;
             let mut plan = self.plan(&state, false);
             plan.deletable = first.get(&name).map_or_else(BTreeSet::new, |before| {
                 before
@@ -512,14 +561,14 @@ impl Run<'_> {
         if let Some(known) = self.manifests.get(digest) {
             return known.clone();
         }
-        let path = self.layout.blob_data(digest);
-        let result = match fs::metadata(&path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Unavailable::Missing),
+        let key = paths::blob_data(digest);
+        let result = match self.storage.head(&key) {
+            Ok(None) => Err(Unavailable::Missing),
             Err(e) => Err(Unavailable::Unreadable(e.to_string())),
-            Ok(meta) if meta.len() > refs::MAX_MANIFEST => Ok(Rc::new(References::default())),
-            Ok(_) => match fs::read(&path) {
-                Ok(bytes) => Ok(Rc::new(refs::parse(&bytes))),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Unavailable::Missing),
+            Ok(Some(meta)) if meta.len > refs::MAX_MANIFEST => Ok(Rc::new(References::default())),
+            Ok(Some(_)) => match self.storage.get(&key, refs::MAX_MANIFEST) {
+                Ok(Some(bytes)) => Ok(Rc::new(refs::parse(&bytes))),
+                Ok(None) => Err(Unavailable::Missing),
                 Err(e) => Err(Unavailable::Unreadable(e.to_string())),
             },
         };
@@ -596,10 +645,8 @@ impl Run<'_> {
             self.marked.insert(*digest);
             if let Ok(refs) = self.references(digest) {
                 if refs.fallback && report_problems {
-                    let path = self.layout.blob_data(digest);
-                    self.report.problems.push(Problem::new(
-                        &self.layout,
-                        &path,
+                    self.report.problems.push(Problem::at(
+                        &paths::blob_data(digest),
                         &format!(
                             "manifest {digest} of {} is not a format gc knows; every digest it \
                              mentions is kept",
@@ -632,14 +679,13 @@ impl Run<'_> {
                 .tags
                 .iter()
                 .any(|t| t.current.as_ref() == Some(digest));
-        let path = self.layout.blob_data(digest);
+        let key = paths::blob_data(digest);
         match why {
             // An index child or tag target never pushed here, or a manifest whose blob is already
             // gone: nothing it referenced can be found from it, and it cannot be served anyway.
             Unavailable::Missing if linked && report_problems => {
-                self.report.problems.push(Problem::new(
-                    &self.layout,
-                    &path,
+                self.report.problems.push(Problem::at(
+                    &key,
                     &format!(
                         "manifest {digest} linked in {} has no data; its references are unknown",
                         state.name
@@ -650,9 +696,7 @@ impl Run<'_> {
             Unavailable::Unreadable(error) => {
                 let reason = format!("manifest {digest} of {} is unreadable: {error}", state.name);
                 if report_problems {
-                    self.report
-                        .problems
-                        .push(Problem::new(&self.layout, &path, &reason));
+                    self.report.problems.push(Problem::at(&key, &reason));
                 }
                 // Fail closed: its blobs are unknown, so no blob may be deleted.
                 self.report.blob_sweep_skipped.get_or_insert(reason);
@@ -664,32 +708,26 @@ impl Run<'_> {
         count_deletion(&self.deletions, self.options.interrupt_after)
     }
 
-    fn remove_tree(&mut self, path: &Path) -> Result<(), GcError> {
+    /// Deletes the file `key` (counted for failure injection).
+    fn delete(&self, key: &Key) -> Result<(), GcError> {
         self.deleting()?;
-        match fs::remove_dir_all(path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(GcError::Io {
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
+        self.storage.delete(key).map_err(io_err(key))
     }
 
-    fn remove_file_and_dir(&self, dir: &Path, file: &str) -> Result<(), GcError> {
-        remove_file_and_dir(&self.deletions, self.options.interrupt_after, dir, file)
+    /// Deletes everything below `prefix` (counted for failure injection).
+    fn delete_tree(&self, prefix: &Key) -> Result<(), GcError> {
+        self.deleting()?;
+        self.storage.delete_tree(prefix).map_err(io_err(prefix))
     }
 
     /// Removes a tree that a registry may be writing into right now (an upload, a repository):
     /// failing is reported and the run goes on.
-    fn remove_tree_or_report(&mut self, path: &Path) -> Result<bool, GcError> {
-        match self.remove_tree(path) {
+    fn delete_tree_or_report(&mut self, prefix: &Key) -> Result<bool, GcError> {
+        match self.delete_tree(prefix) {
             Ok(()) => Ok(true),
             Err(GcError::Io { path, source }) => {
                 let problem = format!("changed while gc was removing it ({source}); left in place");
-                self.report
-                    .problems
-                    .push(Problem::new(&self.layout, &path, &problem));
+                self.report.problems.push(Problem { path, problem });
                 Ok(false)
             }
             Err(other) => Err(other),
@@ -715,8 +753,7 @@ impl Run<'_> {
                         continue;
                     };
                     if tag.index.contains(&digest) {
-                        let entry = self.layout.tag_index_entry(repo, tag_name, &digest);
-                        self.remove_tree(&entry)?;
+                        self.delete(&paths::manifest_tag_index_link(repo, tag_name, &digest))?;
                     }
                 }
                 if let Ok(refs) = self.references(&digest) {
@@ -724,10 +761,9 @@ impl Run<'_> {
                         self.remove_referrer_entries(repo, subject, &digest)?;
                     }
                 }
-                // Only the link: the directory goes when empty, so a `_referrers` index of a
-                // tagged referrer, or a link re-pushed this instant, is left alone.
-                let dir = self.layout.revision_dir(repo, &digest);
-                self.remove_file_and_dir(&dir, "link")?;
+                // Only the link: a `_referrers` index of a tagged referrer below the same
+                // revision, or a link re-pushed this instant, is left alone.
+                self.delete(&paths::manifest_revision_link(repo, &digest))?;
             }
             self.report.manifests_removed.push(RemovedManifest {
                 repository: name.clone(),
@@ -739,22 +775,22 @@ impl Run<'_> {
     }
 
     /// Removes `referrer` from the referrers index regctl keeps under its subject's revision
-    /// (`_referrers/_<artifactType>/sha256/<hex>`, distribution PR #4828).
+    /// (`_referrers/_<artifactType>/sha256/<hex>/link`, distribution PR #4828).
     fn remove_referrer_entries(
         &mut self,
         name: Name<'_>,
         subject: &Digest,
         referrer: &Digest,
     ) -> Result<(), GcError> {
-        let dir = self.layout.referrers(name, subject);
-        let types = scan::subdirs(&dir).map_err(|source| GcError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        for artifact_type in types {
-            let entry = dir.join(artifact_type).join("sha256").join(referrer.hex());
-            if entry.exists() {
-                self.remove_tree(&entry)?;
+        let dir = paths::referrers_dir(name, subject);
+        for artifact_type in scan::prefixes(self.storage, &dir)? {
+            let link = paths::referrers_of_type(&dir, &artifact_type)
+                .and_then(|of_type| paths::child(&of_type, referrer.hex()))
+                .and_then(|entry| paths::child(&entry, "link"));
+            if let Some(link) = link {
+                if self.storage.head(&link).map_err(io_err(&link))?.is_some() {
+                    self.delete(&link)?;
+                }
             }
         }
         Ok(())
@@ -774,7 +810,7 @@ impl Run<'_> {
                 }
                 let dangling = !candidates.contains_key(digest)
                     && !self.marked.contains(digest)
-                    && !self.layout.blob_dir(digest).exists();
+                    && scan::blob(self.storage, digest)?.is_none();
                 if candidates.contains_key(digest) || dangling {
                     links.push((name.clone(), *digest));
                 }
@@ -783,20 +819,21 @@ impl Run<'_> {
         let removed: Vec<bool> = if self.options.dry_run {
             vec![true; links.len()]
         } else {
-            let (layout, cutoff) = (&self.layout, self.cutoff);
+            let (storage, cutoff) = (self.storage, self.cutoff);
             let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
             parallel(&links, |(name, digest)| {
                 let Ok(repo) = Name::parse(name) else {
                     return Ok(false);
                 };
-                let link = layout.layer_link(repo, digest);
-                let dir = link.parent().unwrap_or(&link).to_path_buf();
+                let link = paths::layer_link(repo, digest);
                 // Re-check: a push that relinked the blob since the mark rewrote the link.
-                let fresh = fs::metadata(&link).map(|m| scan::changed(&m));
-                if fresh.is_ok_and(|changed| changed >= cutoff) {
+                let fresh = storage.head(&link).map_err(io_err(&link))?;
+                if fresh.is_some_and(|meta| meta.changed >= cutoff) {
                     return Ok(false);
                 }
-                remove_file_and_dir(deletions, limit, &dir, "link").map(|()| true)
+                count_deletion(deletions, limit)?;
+                storage.delete(&link).map_err(io_err(&link))?;
+                Ok(true)
             })?
         };
         for ((repository, digest), removed) in links.into_iter().zip(removed) {
@@ -810,7 +847,7 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Deletes blobs unmarked in both marks, each after a fresh stat (still old, still there).
+    /// Deletes blobs unmarked in both marks, each after a fresh look (still old, still there).
     /// No repository can link one of them meanwhile: the reference lock is held.
     fn sweep_blobs(
         &mut self,
@@ -822,17 +859,18 @@ impl Run<'_> {
             let outcomes: Vec<BlobOutcome> = if self.options.dry_run {
                 chunk.iter().map(|b| BlobOutcome::Removed(b.size)).collect()
             } else {
-                let (layout, cutoff) = (&self.layout, self.cutoff);
+                let (storage, cutoff) = (self.storage, self.cutoff);
                 let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
                 parallel(chunk, |planned| {
-                    let Some(now) = scan::blob(layout, &planned.digest) else {
+                    let Some(now) = scan::blob(storage, &planned.digest)? else {
                         return Ok(BlobOutcome::Gone);
                     };
                     if now.changed >= cutoff {
                         return Ok(BlobOutcome::Young);
                     }
-                    let dir = layout.blob_dir(&planned.digest);
-                    remove_file_and_dir(deletions, limit, &dir, "data")?;
+                    count_deletion(deletions, limit)?;
+                    let data = paths::blob_data(&planned.digest);
+                    storage.delete(&data).map_err(io_err(&data))?;
                     Ok(BlobOutcome::Removed(now.size))
                 })?
             };
@@ -885,8 +923,10 @@ impl Run<'_> {
                     let Ok(repo) = Name::parse(name) else {
                         continue;
                     };
-                    let dir = self.layout.uploads(repo).join(&upload.id);
-                    if !self.remove_tree_or_report(&dir)? {
+                    let Some(key) = paths::child(&paths::uploads_root(repo), &upload.id) else {
+                        continue;
+                    };
+                    if !self.delete_tree_or_report(&key)? {
                         continue;
                     }
                 }
@@ -903,15 +943,15 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Removes tag directories without `current/link` whose every entry is older than the grace
-    /// period (a killed tag write: neither regctl nor registry:2 serves them as tags). Files go
-    /// one by one, each re-checked to be old, and directories only once empty, so a tag being
-    /// written this instant keeps what it wrote. Returns every tag directory without
-    /// `current/link` it looked at, removed or kept, so their temp files are not counted twice.
+    /// Removes tags without `current/link` whose every file (crash leftovers included) is older
+    /// than the grace period: a killed tag write, which neither regctl nor registry:2 serves as
+    /// a tag. Runs under the reference lock, which every regctl tag write holds, so the check
+    /// that `current/link` is still absent cannot be overtaken by one. Returns the keys of every
+    /// such tag it looked at, removed or kept, so their temp files are not counted twice.
     fn sweep_unfinished_tags(
         &mut self,
         states: &BTreeMap<String, RepoState>,
-    ) -> Result<Vec<PathBuf>, GcError> {
+    ) -> Result<Vec<Key>, GcError> {
         let mut handled = Vec::new();
         for (name, state) in states {
             let Ok(repo) = Name::parse(name) else {
@@ -924,50 +964,36 @@ impl Run<'_> {
                 let Ok(tag) = Tag::parse(&tag_state.name) else {
                     continue;
                 };
-                let dir = self.layout.tags(repo).join(&tag_state.name);
-                let entries = scan::walk(&dir, true, &|_| false, &|_| true)?;
-                let newest = entries
-                    .iter()
-                    .map(|e| e.modified)
-                    .chain(fs::metadata(&dir).and_then(|m| m.modified()))
-                    .max()
-                    .unwrap_or(SystemTime::UNIX_EPOCH);
-                handled.push(dir.clone());
+                let key = paths::manifest_tag(repo, tag);
+                let (mut files, mut size, mut newest) = (0u64, 0u64, SystemTime::UNIX_EPOCH);
+                let mut count = |meta: &crate::storage::backend::Meta| {
+                    files += 1;
+                    size += meta.len;
+                    newest = newest.max(meta.modified);
+                };
+                self.storage
+                    .walk(&key, &|_| true, &mut |entry| count(&entry.meta))
+                    .map_err(io_err(&key))?;
+                self.storage
+                    .crash_leftovers(&key, &|_| true, &mut |entry| count(&entry.meta))
+                    .map_err(io_err(&key))?;
+                handled.push(key.clone());
                 if newest >= self.cutoff {
                     self.report.kept.young_leftovers += 1;
                     continue;
                 }
-                let files: Vec<&scan::Entry> = entries.iter().filter(|e| !e.is_dir).collect();
-                let size: u64 = files.iter().map(|e| e.size).sum();
                 if !self.options.dry_run {
                     // A tag write that began since the scan makes the tag real: leave it.
-                    if self.layout.tag_current_link(repo, tag).exists() {
+                    let current = paths::manifest_tag_current_link(repo, tag);
+                    if self
+                        .storage
+                        .head(&current)
+                        .map_err(io_err(&current))?
+                        .is_some()
+                    {
                         continue;
                     }
-                    for file in &files {
-                        let still_old = fs::symlink_metadata(&file.path)
-                            .and_then(|m| m.modified())
-                            .is_ok_and(|m| m < self.cutoff);
-                        if still_old {
-                            self.remove_file(&file.path)?;
-                        }
-                    }
-                    // Deepest first; a directory something was written into stays.
-                    let mut dirs: Vec<&Path> = entries
-                        .iter()
-                        .filter(|e| e.is_dir)
-                        .map(|e| e.path.as_path())
-                        .collect();
-                    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-                    for d in dirs.into_iter().chain([dir.as_path()]) {
-                        let _ = fs::remove_dir(d);
-                    }
-                    if dir.exists() {
-                        self.report.problems.push(Problem::new(
-                            &self.layout,
-                            &dir,
-                            "tag without current/link changed while gc was removing it; left in place",
-                        ));
+                    if !self.delete_tree_or_report(&key)? {
                         continue;
                     }
                 }
@@ -975,7 +1001,7 @@ impl Run<'_> {
                 self.report.unfinished_tags_removed.push(RemovedTag {
                     repository: name.clone(),
                     tag: tag_state.name.clone(),
-                    files: files.len() as u64,
+                    files,
                     size,
                 });
                 self.report.repositories_touched.insert(name.clone());
@@ -984,52 +1010,34 @@ impl Run<'_> {
         Ok(handled)
     }
 
-    /// Removes temp files of atomic writes (`.<name>.tmp-<hex>`) under `repositories/` and
-    /// `blobs/` older than the grace period, and their directory when that leaves it empty.
-    /// Uploads are skipped (a stale upload goes as a whole), and so are the tag directories
+    /// Removes the backend's crash leftovers ([`Storage::crash_leftovers`]: temp files of atomic
+    /// writes on the filesystem, nothing on S3) under `repositories/` and `blobs/` older than the
+    /// grace period. Uploads are skipped (a stale upload goes as a whole), and so are the tags
     /// [`Self::sweep_unfinished_tags`] looked at.
-    fn sweep_temp_files(&mut self, handled: &[PathBuf]) -> Result<(), GcError> {
-        let skip = |dir: &Path| {
-            dir.file_name().is_some_and(|n| n == "_uploads") || handled.iter().any(|h| h == dir)
-        };
+    fn sweep_temp_files(&mut self, handled: &[Key]) -> Result<(), GcError> {
+        let enter = |dir: &Key| dir.name() != "_uploads" && !handled.contains(dir);
         let mut temps = Vec::new();
-        for top in [self.layout.repositories(), self.layout.blobs_sha256()] {
-            temps.extend(scan::walk(&top, false, &skip, &scan::is_temp_name)?);
+        for top in [paths::repositories_root(), paths::blobs_sha256_root()] {
+            self.storage
+                .crash_leftovers(&top, &enter, &mut |entry| temps.push(entry))
+                .map_err(io_err(&top))?;
         }
-        temps.sort_by(|a, b| a.path.cmp(&b.path));
+        temps.sort_by(|a, b| a.key.cmp(&b.key));
         for temp in temps {
-            if temp.modified >= self.cutoff {
+            if temp.meta.modified >= self.cutoff {
                 self.report.kept.young_leftovers += 1;
                 continue;
             }
             if !self.options.dry_run {
-                self.remove_file(&temp.path)?;
-                if let Some(parent) = temp.path.parent() {
-                    // Only the leaf directory the write was for (`<hex>/`, `current/`), and
-                    // only if the temp file was all it held.
-                    let _ = fs::remove_dir(parent);
-                }
+                self.delete(&temp.key)?;
             }
-            self.report.bytes_reclaimed += temp.size;
-            let path = Problem::new(&self.layout, &temp.path, "").path;
+            self.report.bytes_reclaimed += temp.meta.len;
             self.report.temp_files_removed.push(RemovedFile {
-                path,
-                size: temp.size,
+                path: temp.key.relative().to_owned(),
+                size: temp.meta.len,
             });
         }
         Ok(())
-    }
-
-    fn remove_file(&self, path: &Path) -> Result<(), GcError> {
-        self.deleting()?;
-        match fs::remove_file(path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(GcError::Io {
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
     }
 
     /// Removes repositories with no tags, manifests or uploads left (and no recently written
@@ -1066,36 +1074,32 @@ impl Run<'_> {
                 predicted
             } else {
                 let mut ignored = Vec::new();
-                scan::repository(&self.layout, name, &mut ignored)?
+                scan::repository(self.storage, name, &mut ignored)?
             };
-            // Any tag directory left keeps the repository: a live or corrupt tag, or one
-            // without `current/link` still inside the grace period (a tag write in progress).
+            // Any tag left keeps the repository: a live or corrupt tag, or one without
+            // `current/link` still inside the grace period (a tag write in progress).
             let tagged = !state.tags.is_empty();
             let busy = state.layers.values().any(|l| l.changed >= self.cutoff);
             if tagged || !state.revisions.is_empty() || !state.uploads.is_empty() || busy {
                 continue;
             }
             if !self.options.dry_run {
-                let Ok(repo_name) = Name::parse(name) else {
+                let Ok(repo) = Name::parse(name) else {
                     continue;
                 };
-                let repo = self.layout.repository(repo_name);
+                // Only the repository's own data: a nested repository below it (`a/b` under
+                // `a`) is a sibling prefix of these and stays.
+                let own = [
+                    Some(paths::manifests_root(repo)),
+                    paths::child(&paths::repository(repo), "_layers"),
+                    Some(paths::uploads_root(repo)),
+                ];
                 let mut removed = true;
-                for sub in ["_manifests", "_layers", "_uploads"] {
-                    removed = removed && self.remove_tree_or_report(&repo.join(sub))?;
+                for key in own.into_iter().flatten() {
+                    removed = removed && self.delete_tree_or_report(&key)?;
                 }
                 if !removed {
                     continue;
-                }
-                // Nested names: remove now-empty parents up to `repositories/`, never a
-                // directory that still holds another repository.
-                let top = self.layout.repositories();
-                let mut dir = Some(repo.as_path());
-                while let Some(current) = dir.filter(|d| *d != top && d.starts_with(&top)) {
-                    if fs::remove_dir(current).is_err() {
-                        break;
-                    }
-                    dir = current.parent();
                 }
             }
             self.report.repositories_removed.push(name.clone());
@@ -1115,8 +1119,8 @@ enum BlobOutcome {
 /// Blobs deleted between two progress updates.
 const BLOB_CHUNK: usize = 256;
 
-/// Deletions run on this many threads: an unlink can wait for the journal (or a discard on
-/// SSD-backed disks), so overlapping them pays off even with few cores.
+/// Deletions run on this many threads: an unlink can wait for the journal, an object store's
+/// DELETE for a round trip, so overlapping them pays off even with few cores.
 const DELETE_THREADS: usize = 8;
 
 /// Counts one deletion; with failure injection, refuses the one past the limit, so exactly
@@ -1126,39 +1130,6 @@ fn count_deletion(deletions: &AtomicU64, limit: Option<u64>) -> Result<(), GcErr
     match limit {
         Some(limit) if done >= limit => Err(GcError::Interrupted(limit)),
         _ => Ok(()),
-    }
-}
-
-/// Removes `dir/file`, then `dir` only if nothing else is in it: a registry writing into the
-/// same directory at this moment (a blob committed again, a link rewritten) keeps its file
-/// instead of losing it to a recursive delete.
-fn remove_file_and_dir(
-    deletions: &AtomicU64,
-    limit: Option<u64>,
-    dir: &Path,
-    file: &str,
-) -> Result<(), GcError> {
-    count_deletion(deletions, limit)?;
-    let path = dir.join(file);
-    match fs::remove_file(&path) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => return Err(GcError::Io { path, source }),
-    }
-    match fs::remove_dir(dir) {
-        Ok(()) => Ok(()),
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::NotFound | io::ErrorKind::DirectoryNotEmpty
-            ) =>
-        {
-            Ok(())
-        }
-        Err(source) => Err(GcError::Io {
-            path: dir.to_path_buf(),
-            source,
-        }),
     }
 }
 
@@ -1207,22 +1178,27 @@ mod tests {
     }
 
     /// Writes registry:2's layout directly.
-    struct Store {
+    struct Fixture {
         root: tempfile::TempDir,
     }
 
-    impl Store {
+    impl Fixture {
         fn new() -> Self {
             Self {
                 root: tempfile::tempdir().unwrap(),
             }
         }
 
-        fn layout(&self) -> Layout {
-            Layout::new(self.root.path())
+        /// The file a key names under this store's root.
+        fn path(&self, key: &Key) -> std::path::PathBuf {
+            self.root.path().join(key.relative())
         }
 
-        fn write(path: &Path, bytes: &[u8]) {
+        fn open(&self) -> Store {
+            super::open(&StorageSettings::Filesystem(self.root.path().to_path_buf())).unwrap()
+        }
+
+        fn write(path: &std::path::Path, bytes: &[u8]) {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(path, bytes).unwrap();
         }
@@ -1233,7 +1209,7 @@ mod tests {
                 hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
             ))
             .unwrap();
-            Self::write(&self.layout().blob_data(&digest), bytes);
+            Self::write(&self.path(&paths::blob_data(&digest)), bytes);
             digest
         }
 
@@ -1245,11 +1221,13 @@ mod tests {
             tag: Option<&str>,
             subject: Option<&Digest>,
         ) -> Digest {
-            let l = self.layout();
             let config = self.blob(format!("{{\"n\":\"{name}\"}}").as_bytes());
             let layer = self.blob(format!("layer of {name}").as_bytes());
             for d in [&config, &layer] {
-                Self::write(&l.layer_link(n(repo), d), d.as_str().as_bytes());
+                Self::write(
+                    &self.path(&paths::layer_link(n(repo), d)),
+                    d.as_str().as_bytes(),
+                );
             }
             let subject = subject.map_or(String::new(), |s| {
                 format!(r#","subject":{{"digest":"{s}","size":1}}"#)
@@ -1265,25 +1243,24 @@ mod tests {
         }
 
         fn link_manifest(&self, repo: &str, manifest: &Digest, tag: Option<&str>) {
-            let l = self.layout();
             Self::write(
-                &l.revision_link(n(repo), manifest),
+                &self.path(&paths::manifest_revision_link(n(repo), manifest)),
                 manifest.as_str().as_bytes(),
             );
             if let Some(tag) = tag {
                 Self::write(
-                    &l.tag_index_entry(n(repo), t(tag), manifest).join("link"),
+                    &self.path(&paths::manifest_tag_index_link(n(repo), t(tag), manifest)),
                     manifest.as_str().as_bytes(),
                 );
                 Self::write(
-                    &l.tag_current_link(n(repo), t(tag)),
+                    &self.path(&paths::manifest_tag_current_link(n(repo), t(tag))),
                     manifest.as_str().as_bytes(),
                 );
             }
         }
 
         fn unlink_manifest(&self, repo: &str, manifest: &Digest) {
-            fs::remove_file(self.layout().revision_link(n(repo), manifest)).unwrap();
+            fs::remove_file(self.path(&paths::manifest_revision_link(n(repo), manifest))).unwrap();
         }
 
         fn gc(&self, delete_untagged: bool) -> Report {
@@ -1292,11 +1269,11 @@ mod tests {
                 grace: Duration::ZERO,
                 ..Options::default()
             };
-            collect(self.root.path(), &options, &mut Silent).unwrap()
+            collect(&self.open(), &options, &mut Silent).unwrap()
         }
 
         fn has_blob(&self, digest: &Digest) -> bool {
-            self.layout().blob_data(digest).exists()
+            self.path(&paths::blob_data(digest)).exists()
         }
     }
 
@@ -1306,7 +1283,7 @@ mod tests {
 
     #[test]
     fn referrers_live_with_their_subject_and_orphans_go() {
-        let s = Store::new();
+        let s = Fixture::new();
         let subject = s.image("r", "subject", Some("v1"), None);
         let signature = s.image("r", "signature", None, Some(&subject));
         let signature_of_signature = s.image("r", "sig-of-sig", None, Some(&signature));
@@ -1330,7 +1307,7 @@ mod tests {
 
     #[test]
     fn index_children_live_with_a_tagged_index_and_go_with_an_untagged_one() {
-        let s = Store::new();
+        let s = Fixture::new();
         let child_a = s.image("multi", "a", None, None);
         let child_b = s.image("multi", "b", None, None);
         let index_body = format!(
@@ -1344,7 +1321,7 @@ mod tests {
         let untagged_index = s.blob(untagged_body.as_bytes());
         s.link_manifest("other", &untagged_index, None);
         s.link_manifest("other", &untagged_index, Some("tmp"));
-        fs::remove_dir_all(s.layout().tags(n("other")).join("tmp")).unwrap();
+        fs::remove_dir_all(s.path(&paths::manifest_tag(n("other"), t("tmp")))).unwrap();
 
         let report = s.gc(true);
         assert_eq!(
@@ -1353,20 +1330,20 @@ mod tests {
         );
         assert!(s.has_blob(&child_a) && s.has_blob(&child_b) && s.has_blob(&index));
         assert_eq!(report.repositories_removed, vec!["other".to_owned()]);
-        assert!(!s.layout().repository(n("other")).exists());
+        assert!(!s.path(&paths::repository(n("other"))).exists());
     }
 
     #[test]
     fn a_tag_without_current_link_goes_and_its_manifest_is_judged_untagged() {
-        let s = Store::new();
+        let s = Fixture::new();
         let kept = s.image("r", "kept", Some("v1"), None);
         let broken = s.image("r", "broken", Some("b"), None);
-        let tag_dir = s.layout().tags(n("r")).join("b");
-        fs::remove_file(s.layout().tag_current_link(n("r"), t("b"))).unwrap();
-        Store::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"sha");
+        let tag_dir = s.path(&paths::manifest_tag(n("r"), t("b")));
+        fs::remove_file(s.path(&paths::manifest_tag_current_link(n("r"), t("b")))).unwrap();
+        Fixture::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"sha");
 
         let dry = collect(
-            s.root.path(),
+            &s.open(),
             &Options {
                 dry_run: true,
                 grace: Duration::ZERO,
@@ -1389,16 +1366,16 @@ mod tests {
 
     #[test]
     fn a_young_tag_without_current_link_keeps_its_repository() {
-        let s = Store::new();
-        let tag_dir = s.layout().tags(n("fresh")).join("t");
-        Store::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"");
-        fs::create_dir_all(s.layout().blobs_sha256()).unwrap();
+        let s = Fixture::new();
+        let tag_dir = s.path(&paths::manifest_tag(n("fresh"), t("t")));
+        Fixture::write(&tag_dir.join("current/.link.tmp-0123456789abcdef"), b"");
+        fs::create_dir_all(s.path(&paths::blobs_sha256_root())).unwrap();
         for dry_run in [true, false] {
             let options = Options {
                 dry_run,
                 ..Options::default()
             };
-            let report = collect(s.root.path(), &options, &mut Silent).unwrap();
+            let report = collect(&s.open(), &options, &mut Silent).unwrap();
             assert!(report.repositories_removed.is_empty(), "dry run {dry_run}");
             assert!(report.unfinished_tags_removed.is_empty());
             assert_eq!(report.kept.young_leftovers, 1);
@@ -1408,20 +1385,20 @@ mod tests {
 
     #[test]
     fn nested_names_and_a_second_run_finds_nothing() {
-        let s = Store::new();
+        let s = Fixture::new();
         s.image("a", "parent", Some("t"), None);
         s.image("a/b/c", "nested", Some("t"), None);
         let dropped = s.image("a/b", "middle", Some("t"), None);
         s.unlink_manifest("a/b", &dropped);
-        fs::remove_dir_all(s.layout().tags(n("a/b"))).unwrap();
+        fs::remove_dir_all(s.path(&paths::manifest_tags(n("a/b")))).unwrap();
 
         let report = s.gc(false);
         assert_eq!(report.repositories_scanned, 3);
         assert_eq!(report.repositories_removed, vec!["a/b".to_owned()]);
         assert_eq!(report.blobs_removed.len(), 3);
         // `a/b` leaves the catalog but its directory still holds `a/b/c`.
-        assert!(!s.layout().repository(n("a/b")).join("_manifests").exists());
-        assert!(s.layout().revisions(n("a/b/c")).exists());
+        assert!(!s.path(&paths::manifests_root(n("a/b"))).exists());
+        assert!(s.path(&paths::manifest_revisions(n("a/b/c"))).exists());
         let again = s.gc(true);
         assert!(again.blobs_removed.is_empty() && again.manifests_removed.is_empty());
         assert!(again.problems.is_empty(), "{:?}", again.problems);

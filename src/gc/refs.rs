@@ -2,8 +2,8 @@
 //! registry:2 ever accepted (OCI and Docker schema2 images and indexes, artifacts with `subject`,
 //! Docker schema1), and must never under-mark because a manifest is unusual.
 
-use super::layout::{digest_from_hex, parse_digest};
 use crate::digest::Digest;
+use crate::storage::tree::digest_from_hex;
 
 /// The references of one manifest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub fn parse(bytes: &[u8]) -> References {
         descriptor
             .get(field)
             .and_then(serde_json::Value::as_str)
-            .and_then(parse_digest)
+            .and_then(|text| Digest::parse(text).ok())
     };
     let mut refs = References::default();
     let mut unknown_digest = false;

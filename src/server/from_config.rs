@@ -75,6 +75,24 @@ pub enum SettingsError {
     Proxy(String),
 }
 
+/// The store a config's `storage` section names (the one reading of it for `serve`, `gc` and
+/// `fsck`); `None` when it names no driver, and the caller's default applies.
+///
+/// # Errors
+/// A driver regctl has no backend for, or `storage.s3` parameters it cannot use.
+pub fn storage_settings(config: &Config) -> Result<Option<StorageSettings>, SettingsError> {
+    Ok(match config.storage_driver() {
+        Some("filesystem") => config.storage_root().map(StorageSettings::Filesystem),
+        Some("s3") => match config.s3() {
+            Some(Ok(s3)) => Some(StorageSettings::S3(Box::new(s3))),
+            Some(Err(problems)) => return Err(SettingsError::S3(problems)),
+            None => return Err(SettingsError::StorageDriver("s3".to_owned())),
+        },
+        Some(other) => return Err(SettingsError::StorageDriver(other.to_owned())),
+        None => None,
+    })
+}
+
 impl ServeSettings {
     /// The settings a config asks for; flags are applied by the caller afterwards.
     ///
@@ -86,19 +104,7 @@ impl ServeSettings {
             return Err(SettingsError::Unsupported(unsupported));
         }
         let defaults = Self::default();
-        let storage = match config.storage_driver() {
-            Some("filesystem") => match config.storage_root() {
-                Some(root) => StorageSettings::Filesystem(root),
-                None => defaults.storage,
-            },
-            Some("s3") => match config.s3() {
-                Some(Ok(s3)) => StorageSettings::S3(Box::new(s3)),
-                Some(Err(problems)) => return Err(SettingsError::S3(problems)),
-                None => return Err(SettingsError::StorageDriver("s3".to_owned())),
-            },
-            Some(other) => return Err(SettingsError::StorageDriver(other.to_owned())),
-            None => defaults.storage,
-        };
+        let storage = storage_settings(config)?.unwrap_or(defaults.storage);
         let htpasswd = match config.auth.as_ref() {
             None => None,
             Some(auth) if auth.kind == "htpasswd" => {

@@ -43,7 +43,7 @@ use crate::certs::challenge::ACME_TLS_ALPN_PROTOCOL;
 use crate::report::error_chain;
 
 pub use auth::{AuthError, AuthenticatedUser, HtpasswdAuth};
-pub use from_config::SettingsError;
+pub use from_config::{storage_settings, SettingsError};
 pub use letsencrypt::AcmeCertificates;
 use logging::CountedBody;
 pub use logging::{LogFormatter, LogLevel, LogSettings, LoggingError, RequestBodyStats};

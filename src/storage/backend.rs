@@ -221,6 +221,24 @@ pub trait Storage: Send + Sync + 'static {
         visit: &mut dyn FnMut(WalkEntry),
     ) -> io::Result<()>;
 
+    /// Visits the files a writer of this backend killed mid-write left below `prefix`, which
+    /// [`Storage::list`] and [`Storage::walk`] never show (the filesystem's temp files of atomic
+    /// writes, `.<name>.tmp-<16 hex>`), entering only directories `enter` accepts. An object
+    /// store's writes are atomic, so it has none. gc deletes those older than its grace period
+    /// with [`Storage::delete`].
+    ///
+    /// # Errors
+    /// I/O errors listing what exists.
+    fn crash_leftovers(
+        &self,
+        prefix: &Key,
+        enter: &dyn Fn(&Key) -> bool,
+        visit: &mut dyn FnMut(WalkEntry),
+    ) -> io::Result<()> {
+        let _ = (prefix, enter, visit);
+        Ok(())
+    }
+
     /// Deletes the file `key`; absent is fine. A backend with directories also removes the
     /// directory that held it if that leaves it empty (one level: `<digest>/` after its `link`
     /// or `data`), never more.

@@ -74,4 +74,9 @@ pub trait Coordinator: Send + Sync + 'static {
     /// # Errors
     /// [`LockError::Busy`] when another collector holds it; [`LockError::Io`].
     fn collector_lock(&self) -> Result<Guard, LockError>;
+
+    /// Whether these locks bind every process serving the store (the filesystem's `flock`s do),
+    /// or only this one (the in-process coordinator S3 stores use until a shared one exists).
+    /// A collector on locks that do not span processes is safe only while no server writes.
+    fn spans_processes(&self) -> bool;
 }

@@ -433,6 +433,10 @@ impl Coordinator for MemoryCoordinator {
             Held::Collector,
         )))
     }
+
+    fn spans_processes(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

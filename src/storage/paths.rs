@@ -138,6 +138,28 @@ pub fn collector_lock() -> Key {
     Key::new(format!("{ROOT}/.regctl-gc.lock"))
 }
 
+/// `/docker/registry/v2/.regctl-quarantine/sha256-<hex>-<secs>`: where `fsck --repair` moves a
+/// blob whose content does not match its digest. Outside `blobs/` and `repositories/`, so
+/// registry:2 never lists it and the digest can be pushed again.
+#[must_use]
+pub fn quarantined_blob(digest: &Digest, secs: u64) -> Key {
+    Key::new(format!(
+        "{ROOT}/.regctl-quarantine/{}-{}-{secs}",
+        digest.algorithm(),
+        digest.hex()
+    ))
+}
+
+/// `/docker/registry/v2/.regctl-quarantine/_staging/<hex>`: the upload a quarantined blob is
+/// copied through.
+#[must_use]
+pub fn quarantine_staging(digest: &Digest) -> Key {
+    Key::new(format!(
+        "{ROOT}/.regctl-quarantine/_staging/{}",
+        digest.hex()
+    ))
+}
+
 /// `/docker/registry/v2/repositories`
 #[must_use]
 pub fn repositories_root() -> Key {

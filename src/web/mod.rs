@@ -308,7 +308,9 @@ impl Web {
         };
         let grace = options.grace;
         let facts = tokio::task::spawn_blocking(move || {
-            crate::gc::collect(&root, &options, &mut crate::gc::Silent)
+            let store =
+                crate::gc::open(&crate::storage::settings::StorageSettings::Filesystem(root))?;
+            crate::gc::collect(&store, &options, &mut crate::gc::Silent)
         })
         .await
         .map_err(|e| e.to_string())
