@@ -167,6 +167,7 @@ fn build_app(
         &store,
         RegistryOptions {
             immutable_tags: settings.immutable_tags.clone(),
+            revalidate_after: settings.storage.cache_trust(),
             ..RegistryOptions::default()
         },
     ));

@@ -63,6 +63,20 @@ impl StorageSettings {
     ///
     /// # Errors
     /// A root directory that cannot be created; S3 settings the client refuses.
+    /// How long a server may answer a tag or manifest from its cache before reading the link
+    /// again ([`crate::registry::RegistryOptions::revalidate_after`]). On S3 several replicas are
+    /// the point, and none may answer what another's acknowledged write changed: every request
+    /// reads the tag's and the revision's link (two small GETs; manifest bytes, immutable per
+    /// digest, stay cached). A filesystem store has one server, whose own writes update its cache
+    /// at once; other processes on the same directory (docker-registry) are seen within a second.
+    #[must_use]
+    pub fn cache_trust(&self) -> std::time::Duration {
+        match self {
+            Self::Filesystem(_) => std::time::Duration::from_secs(1),
+            Self::S3(_) => std::time::Duration::ZERO,
+        }
+    }
+
     pub fn open(&self) -> io::Result<Store> {
         match self {
             Self::Filesystem(root) => {
