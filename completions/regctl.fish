@@ -305,7 +305,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand gc" -s o -l output -d 'Out
 json\t'Machine-readable JSON on stdout'"
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s m -l delete-untagged -d 'Also delete manifests that no tag points to (keeps index children and referrers)'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s d -l dry-run -d 'Show what would be deleted and how many bytes it frees; delete nothing'
-complete -c regctl -n "__fish_regctl_using_subcommand gc" -l offline -d 'No server writes to the store during the run (registry:2\'s read-only window); needed on S3'
+complete -c regctl -n "__fish_regctl_using_subcommand gc" -l offline -d 'No server writes to the store during the run (registry:2\'s read-only window); takes no lock'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s q -l quiet -d 'Print only results and errors'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -316,7 +316,7 @@ complete -c regctl -n "__fish_regctl_using_subcommand fsck" -s o -l output -d 'O
 json\t'Machine-readable JSON on stdout'"
 complete -c regctl -n "__fish_regctl_using_subcommand fsck" -l verify-content -d 'Also hash every blob and compare with its digest (reads all data)'
 complete -c regctl -n "__fish_regctl_using_subcommand fsck" -l repair -d 'Fix what is safely fixable (never removes what a tag needs)'
-complete -c regctl -n "__fish_regctl_using_subcommand fsck" -l offline -d 'No server writes to the store meanwhile (needed for --repair on S3)'
+complete -c regctl -n "__fish_regctl_using_subcommand fsck" -l offline -d 'No server writes to the store meanwhile: --repair takes no lock (S3 without conditional writes)'
 complete -c regctl -n "__fish_regctl_using_subcommand fsck" -s q -l quiet -d 'Print only results and errors'
 complete -c regctl -n "__fish_regctl_using_subcommand fsck" -s v -l verbose -d 'Print more detail (repeat for more)'
 complete -c regctl -n "__fish_regctl_using_subcommand fsck" -s h -l help -d 'Print help (see more with \'--help\')'

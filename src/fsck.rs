@@ -215,8 +215,14 @@ pub fn check(
     if options.repair && found.iter().any(|f| f.kind.is_problem()) {
         // Everything is decided again under the locks: a push may have fixed (or a gc changed)
         // what the unlocked check saw.
-        let _gc_lock = gc::lock(&*store.locks)?;
-        let _reference_lock = gc::lock_references(&*store.locks, options.lock_timeout)?;
+        let locks = if options.offline {
+            None
+        } else {
+            Some((
+                gc::lock(&*store.locks)?,
+                gc::lock_references(&*store.locks, options.lock_timeout)?,
+            ))
+        };
         let mut fresh_report = Report::default();
         let mut fresh = structure(storage, &mut fresh_report)?;
         let suspects: Vec<Digest> = mismatched
@@ -254,6 +260,7 @@ pub fn check(
         report.repositories = fresh_report.repositories;
         report.tags = fresh_report.tags;
         report.manifests_checked = fresh_report.manifests_checked;
+        drop(locks);
     }
     found.sort_by(|a, b| (a.kind, &a.repository, &a.key).cmp(&(b.kind, &b.repository, &b.key)));
     report.unrepaired = found

@@ -27,7 +27,7 @@ serve runs.\n\n\
 Exit status: 0 when no problem is found (or all were repaired), 1 when problems remain or the \
 check fails. The storage is chosen as for regctl gc: --root DIR, else the config's storage \
 (filesystem rootdirectory, with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking precedence, or \
-s3). On S3, --repair needs --offline: no server may write meanwhile.",
+s3).",
     after_help = "Examples:\n  regctl fsck --root /var/lib/registry\n  regctl fsck -c /etc/docker/registry/config.yml --verify-content\n  regctl fsck --root ./data --repair -o json"
 )]
 pub struct FsckArgs {
@@ -40,7 +40,7 @@ pub struct FsckArgs {
     /// Fix what is safely fixable (never removes what a tag needs)
     #[arg(long)]
     pub repair: bool,
-    /// No server writes to the store meanwhile (needed for --repair on S3)
+    /// No server writes to the store meanwhile: --repair takes no lock (S3 without conditional writes)
     #[arg(long)]
     pub offline: bool,
 }

@@ -31,13 +31,15 @@ without current/link (a killed manifest PUT) and the partial data of killed mono
 (POST ?digest=, whose id no client knows). Uploads a client could resume go after \
 --uploads-older-than, registry:2's purge age.\n\n\
 Works on any registry:2 filesystem storage (regctl serve, docker-registry, registry:2) and needs no \
-read-only window there: anything changed within --grace of the start is kept, and the sweep marks again \
+read-only window: anything changed within --grace of the start is kept, and the sweep marks again \
 under a lock that regctl serve takes around every push, mount and upload commit (waiting at most \
 --lock-timeout for those in progress), so nothing referenced meanwhile is deleted. A second lock \
 keeps two runs apart.\n\n\
-On S3 (storage.s3 in the config) the servers' locks do not reach gc yet, so deleting needs \
-registry:2's read-only window: every server in storage.maintenance.readonly (or stopped), then \
---offline; --dry-run works any time.\n\n\
+On S3 (storage.s3 in the config) the same two locks are objects under \
+docker/registry/v2/.regctl/gc/ written with conditional PUTs, so gc runs next to any number of \
+regctl serve replicas; an S3 server without conditional writes (If-None-Match, If-Match) needs \
+registry:2's read-only window instead: every server in storage.maintenance.readonly (or \
+stopped), then --offline, which takes no lock.\n\n\
 The storage is --root DIR, else the config's storage (-c, default ./config.yml): \
 storage.filesystem.rootdirectory, with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking \
 precedence as in registry:2, or storage.s3.",
@@ -62,7 +64,7 @@ pub struct GcArgs {
     /// Longest wait for the registry's pushes in progress before sweeping (then gc fails)
     #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration)]
     pub lock_timeout: Duration,
-    /// No server writes to the store during the run (registry:2's read-only window); needed on S3
+    /// No server writes to the store during the run (registry:2's read-only window); takes no lock
     #[arg(long)]
     pub offline: bool,
 }

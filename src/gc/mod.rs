@@ -41,7 +41,7 @@ use serde::Serialize;
 use crate::digest::Digest;
 use crate::oci::reference::{Name, Tag};
 use crate::storage::backend::Storage;
-use crate::storage::coordinator::{Coordinator, Guard, LockError as CoordinatorLockError};
+use crate::storage::coordinator::{Coordinator, Fence, Guard, LockError as CoordinatorLockError};
 use crate::storage::paths::{self, Key};
 use crate::storage::settings::{StorageSettings, Store};
 use crate::upload_purge;
@@ -324,7 +324,9 @@ pub fn collect(
     if storage.list(&root).map_err(io_err(&root))?.is_empty() {
         return Ok(report);
     }
-    let _lock = if options.dry_run {
+    // Offline, no server writes (the operator's word): no lock is needed, or possible on a
+    // server without conditional writes.
+    let _lock = if options.dry_run || options.offline {
         None
     } else {
         Some(lock(&*store.locks)?)
@@ -338,6 +340,7 @@ pub fn collect(
         manifests: HashMap::new(),
         marked: HashSet::new(),
         deletions: AtomicU64::new(0),
+        fence: Guard::none().fence(),
         report,
     };
     run.execute(started, observer)?;
@@ -412,6 +415,8 @@ struct Run<'a> {
     manifests: HashMap<Digest, Result<Rc<References>, Unavailable>>,
     marked: HashSet<Digest>,
     deletions: AtomicU64,
+    /// Whether the sweep lock is still held (always, for `flock`).
+    fence: Fence,
     report: Report,
 }
 
@@ -456,10 +461,12 @@ impl Run<'_> {
         // From here to the end of the sweep no registry taking part in the protocol can make a
         // blob referenced: the re-mark below sees everything they did before, and nothing
         // happens after until the sweep is over. A dry run changes nothing and takes no lock.
-        let _reference_lock = if self.options.dry_run {
+        let _reference_lock = if self.options.dry_run || self.options.offline {
             None
         } else {
-            Some(lock_references(self.locks, self.options.lock_timeout)?)
+            let guard = lock_references(self.locks, self.options.lock_timeout)?;
+            self.fence = guard.fence();
+            Some(guard)
         };
         if !self.options.dry_run {
             (states, plans) = self.remark(&plans, observer)?;
@@ -705,7 +712,7 @@ impl Run<'_> {
     }
 
     fn deleting(&self) -> Result<(), GcError> {
-        count_deletion(&self.deletions, self.options.interrupt_after)
+        count_deletion(&self.deletions, self.options.interrupt_after, &self.fence)
     }
 
     /// Deletes the file `key` (counted for failure injection).
@@ -820,7 +827,8 @@ impl Run<'_> {
             vec![true; links.len()]
         } else {
             let (storage, cutoff) = (self.storage, self.cutoff);
-            let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
+            let (deletions, limit, fence) =
+                (&self.deletions, self.options.interrupt_after, &self.fence);
             parallel(&links, |(name, digest)| {
                 let Ok(repo) = Name::parse(name) else {
                     return Ok(false);
@@ -831,7 +839,7 @@ impl Run<'_> {
                 if fresh.is_some_and(|meta| meta.changed >= cutoff) {
                     return Ok(false);
                 }
-                count_deletion(deletions, limit)?;
+                count_deletion(deletions, limit, fence)?;
                 storage.delete(&link).map_err(io_err(&link))?;
                 Ok(true)
             })?
@@ -860,7 +868,8 @@ impl Run<'_> {
                 chunk.iter().map(|b| BlobOutcome::Removed(b.size)).collect()
             } else {
                 let (storage, cutoff) = (self.storage, self.cutoff);
-                let (deletions, limit) = (&self.deletions, self.options.interrupt_after);
+                let (deletions, limit, fence) =
+                    (&self.deletions, self.options.interrupt_after, &self.fence);
                 parallel(chunk, |planned| {
                     let Some(now) = scan::blob(storage, &planned.digest)? else {
                         return Ok(BlobOutcome::Gone);
@@ -868,7 +877,7 @@ impl Run<'_> {
                     if now.changed >= cutoff {
                         return Ok(BlobOutcome::Young);
                     }
-                    count_deletion(deletions, limit)?;
+                    count_deletion(deletions, limit, fence)?;
                     let data = paths::blob_data(&planned.digest);
                     storage.delete(&data).map_err(io_err(&data))?;
                     Ok(BlobOutcome::Removed(now.size))
@@ -1125,7 +1134,9 @@ const DELETE_THREADS: usize = 8;
 
 /// Counts one deletion; with failure injection, refuses the one past the limit, so exactly
 /// `limit` deletions happen whatever the threads do.
-fn count_deletion(deletions: &AtomicU64, limit: Option<u64>) -> Result<(), GcError> {
+fn count_deletion(deletions: &AtomicU64, limit: Option<u64>, fence: &Fence) -> Result<(), GcError> {
+    // The sweep lock must still be ours (an object-store lease can be lost while stalled).
+    fence().map_err(io_err(&paths::sweep_marker()))?;
     let done = deletions.fetch_add(1, Ordering::SeqCst);
     match limit {
         Some(limit) if done >= limit => Err(GcError::Interrupted(limit)),
@@ -1402,5 +1413,67 @@ mod tests {
         let again = s.gc(true);
         assert!(again.blobs_removed.is_empty() && again.manifests_removed.is_empty());
         assert!(again.problems.is_empty(), "{:?}", again.problems);
+    }
+
+    /// gc through the seam on a backend with no directories at all (like S3), on locks that
+    /// bind only this process: it collects exactly what the filesystem run would, and deleting
+    /// is refused unless the operator vouches that no server writes (`offline`).
+    #[test]
+    fn on_a_directoryless_store_with_in_process_locks_deleting_needs_offline() {
+        use crate::storage::backend::Durability;
+        use crate::storage::memory::{MemoryCoordinator, MemoryStorage};
+        let data = std::sync::Arc::new(MemoryStorage::new());
+        let store = Store {
+            data: data.clone(),
+            locks: std::sync::Arc::new(MemoryCoordinator::new()),
+        };
+        let put = |key: &Key, bytes: &[u8]| data.put(key, bytes, Durability::Durable).unwrap();
+        let blob = |bytes: &[u8]| {
+            let digest = Digest::of(bytes);
+            put(&paths::blob_data(&digest), bytes);
+            digest
+        };
+        let layer = blob(b"kept layer");
+        let orphan = blob(b"nobody needs me");
+        let manifest = blob(
+            format!(
+                r#"{{"schemaVersion":2,"config":{{"digest":"{layer}","size":1}},"layers":[]}}"#
+            )
+            .as_bytes(),
+        );
+        put(
+            &paths::manifest_revision_link(n("r"), &manifest),
+            manifest.as_str().as_bytes(),
+        );
+        put(
+            &paths::manifest_tag_current_link(n("r"), t("v1")),
+            manifest.as_str().as_bytes(),
+        );
+        put(
+            &paths::layer_link(n("r"), &orphan),
+            orphan.as_str().as_bytes(),
+        );
+        let options = Options {
+            grace: Duration::ZERO,
+            ..Options::default()
+        };
+        let refused = collect(&store, &options, &mut Silent).unwrap_err();
+        assert!(matches!(refused, GcError::NeedsOffline { .. }), "{refused}");
+        assert!(refused.to_string().contains("pass --offline"));
+        let report = collect(
+            &store,
+            &Options {
+                offline: true,
+                ..options
+            },
+            &mut Silent,
+        )
+        .unwrap();
+        let removed: Vec<Digest> = report.blobs_removed.iter().map(|b| b.digest).collect();
+        assert_eq!(removed, vec![orphan]);
+        assert_eq!(report.layer_links_removed.len(), 1);
+        assert!(data.head(&paths::blob_data(&orphan)).unwrap().is_none());
+        assert!(data.head(&paths::blob_data(&layer)).unwrap().is_some());
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
     }
 }

@@ -234,7 +234,7 @@ impl Registry {
         let locks = std::sync::Arc::clone(&self.locks);
         self.blocking(move |s| {
             // The blob found in `from` must still exist when `name`'s link to it is written.
-            let _guard = locks.reference_guard()?;
+            let guard = locks.reference_guard()?;
             if read_link(s, &from_link)? != Some(digest) {
                 return Ok(None);
             }
@@ -242,6 +242,7 @@ impl Registry {
                 return Ok(None);
             };
             write_link(s, &to_link, &digest)?;
+            guard.confirm()?;
             Ok(Some(BlobInfo { digest, size }))
         })
         .await

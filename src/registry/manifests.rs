@@ -449,7 +449,7 @@ impl Registry {
                 }
                 // From the check that every referenced blob is here to the last link: a gc
                 // sweeping meanwhile could delete a blob this manifest is about to reference.
-                let _guard = locks.reference_guard()?;
+                let guard = locks.reference_guard()?;
                 check_references(s, name, &parsed)?;
                 let blob = paths::blob_data(&digest);
                 if blob_size(s, &digest)? != Some(bytes.len() as u64) {
@@ -469,6 +469,7 @@ impl Registry {
                         &digest,
                     )?;
                 }
+                guard.confirm()?;
                 let stored = StoredManifest {
                     digest,
                     media_type: parsed.kind.media_type().to_owned(),

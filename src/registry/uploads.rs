@@ -295,7 +295,7 @@ fn commit(
     let guard = locks.reference_guard()?;
     sealed.commit(&paths::blob_data(&expected))?;
     write_link(storage, layer_link, &expected)?;
-    drop(guard);
+    guard.confirm()?;
     storage.delete_tree(upload_dir)?;
     Ok(BlobInfo {
         digest: expected,

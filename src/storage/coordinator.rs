@@ -10,30 +10,80 @@
 //! The filesystem implementation is `flock` on two files registry:2 never lists
 //! (`docker/registry/v2/.regctl-reference.lock`, `.regctl-gc.lock`), byte-compatible with every
 //! regctl release that used them; the kernel drops a dead holder's lock. An in-memory one serves
-//! tests and single-process use. An object-store implementation may need leases instead.
+//! tests and single-process use. On S3 (`storage::s3::coordinator`) the same three locks are
+//! objects written with conditional PUTs, with leases a collector may take from a dead holder,
+//! fenced by [`Guard::confirm`].
 
 use std::io;
 use std::time::Duration;
 
 /// Held while a lock is; dropping it releases the lock.
 #[must_use = "the lock is held only while the guard lives"]
-pub struct Guard(Option<Box<dyn std::any::Any + Send>>);
+pub struct Guard {
+    held: Option<Box<dyn std::any::Any + Send>>,
+    fence: Option<Fence>,
+}
+
+/// How a guard tells whether it is still held (an `Err` once it was taken away).
+pub type Fence = std::sync::Arc<dyn Fn() -> io::Result<()> + Send + Sync>;
 
 impl Guard {
     /// A guard that excludes nothing.
     pub fn none() -> Self {
-        Self(None)
+        Self {
+            held: None,
+            fence: None,
+        }
     }
 
     /// A guard whose exclusion ends when `held` is dropped.
     pub fn holding(held: impl std::any::Any + Send) -> Self {
-        Self(Some(Box::new(held)))
+        Self {
+            held: Some(Box::new(held)),
+            fence: None,
+        }
+    }
+
+    /// A guard that can be taken from its holder (an object-store lease a collector declared
+    /// dead): `fence` says, before release, whether it still held.
+    pub fn fenced(
+        held: impl std::any::Any + Send,
+        fence: impl Fn() -> io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            held: Some(Box::new(held)),
+            fence: Some(std::sync::Arc::new(fence)),
+        }
+    }
+
+    /// The check of [`Self::confirm`], callable while the guard is held (a collector calls it
+    /// before each deletion, so one whose lease was taken stops); always `Ok` for locks that
+    /// cannot be taken away.
+    #[must_use]
+    pub fn fence(&self) -> Fence {
+        self.fence
+            .clone()
+            .unwrap_or_else(|| std::sync::Arc::new(|| Ok(())))
+    }
+
+    /// Releases the guard after checking it was held until now. An operation whose result a
+    /// client will be told of calls this instead of dropping the guard: when the lock was taken
+    /// away meanwhile (a holder stalled past its lease), the operation must fail rather than be
+    /// acknowledged, because a collector may have swept what it referenced.
+    ///
+    /// # Errors
+    /// `TimedOut` when the guard was taken away; I/O errors checking it.
+    pub fn confirm(mut self) -> io::Result<()> {
+        let fence = self.fence.take();
+        let checked = fence.map_or(Ok(()), |fence| fence());
+        drop(self.held.take());
+        checked
     }
 }
 
 impl std::fmt::Debug for Guard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Guard").field(&self.0.is_some()).finish()
+        f.debug_tuple("Guard").field(&self.held.is_some()).finish()
     }
 }
 

@@ -160,6 +160,26 @@ pub fn quarantine_staging(digest: &Digest) -> Key {
     ))
 }
 
+/// `/docker/registry/v2/.regctl/gc/lease`: the one-collector lease on an object store (a
+/// conditional PUT; registry:2 never lists `v2/` itself).
+#[must_use]
+pub fn collector_lease() -> Key {
+    Key::new(format!("{ROOT}/.regctl/gc/lease"))
+}
+
+/// `/docker/registry/v2/.regctl/gc/sweep`: present while a collector sweeps an object store.
+#[must_use]
+pub fn sweep_marker() -> Key {
+    Key::new(format!("{ROOT}/.regctl/gc/sweep"))
+}
+
+/// `/docker/registry/v2/.regctl/gc/holders`: one object per reference operation in progress on
+/// an object store.
+#[must_use]
+pub fn reference_holders() -> Key {
+    Key::new(format!("{ROOT}/.regctl/gc/holders"))
+}
+
 /// `/docker/registry/v2/repositories`
 #[must_use]
 pub fn repositories_root() -> Key {

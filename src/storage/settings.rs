@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::backend::Storage;
 use super::coordinator::Coordinator;
 use super::fs::FsStorage;
-use super::memory::MemoryCoordinator;
+use super::s3::coordinator::S3Coordinator;
 use super::s3::S3Storage;
 use crate::config::s3::S3Settings;
 
@@ -87,10 +87,16 @@ impl StorageSettings {
                     locks,
                 })
             }
-            Self::S3(settings) => Ok(Store {
-                data: Arc::new(S3Storage::connect((**settings).clone())?),
-                locks: Arc::new(MemoryCoordinator::new()),
-            }),
+            Self::S3(settings) => {
+                let s3 = S3Storage::connect((**settings).clone())?;
+                // Replicas need only plain PUT/HEAD/DELETE for their side of the locks; the
+                // collector probes the conditional writes its side needs when it starts.
+                let locks: Arc<dyn Coordinator> = Arc::new(S3Coordinator::new(s3.clone()));
+                Ok(Store {
+                    data: Arc::new(s3),
+                    locks,
+                })
+            }
         }
     }
 }

@@ -1303,16 +1303,21 @@ fn gc_on_a_store_written_by_regctl_serve() {
 
 /// `regctl gc` started with `REGCTL_GC_PAUSE=<at>:<file>`: it stops at `at` until `file` is
 /// removed. Killed on drop.
-struct PausedGc {
+pub(crate) struct PausedGc {
     child: Option<Child>,
     file: PathBuf,
 }
 
 impl PausedGc {
     fn start(root: &Path, at: &str, file: &Path) -> Self {
+        Self::start_with(&["--root", root.to_str().unwrap()], at, file)
+    }
+
+    /// `regctl gc -o json --grace 0s ARGS…`, paused at `at`.
+    pub(crate) fn start_with(args: &[&str], at: &str, file: &Path) -> Self {
         let child = regctl()
-            .args(["gc", "-o", "json", "--grace", "0s", "--root"])
-            .arg(root)
+            .args(["gc", "-o", "json", "--grace", "0s"])
+            .args(args)
             .env("REGCTL_GC_PAUSE", format!("{at}:{}", file.display()))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1331,7 +1336,7 @@ impl PausedGc {
     }
 
     /// Lets gc go on and returns its JSON report.
-    fn resume(mut self) -> serde_json::Value {
+    pub(crate) fn resume(mut self) -> serde_json::Value {
         fs::remove_file(&self.file).unwrap();
         let out = self.child.take().unwrap().wait_with_output().unwrap();
         serde_json::from_str(&success_stdout(&out)).unwrap()
@@ -1348,7 +1353,7 @@ impl Drop for PausedGc {
 }
 
 /// Polls `done` until it holds; the deadline only turns a hang into a failure.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !done() {
         assert!(Instant::now() < deadline, "gave up waiting for {what}");

@@ -581,13 +581,14 @@ async fn replicas_on_one_bucket_share_uploads_images_and_deletes() {
     assert_eq!(status, 404, "A still serves the tag B deleted");
 }
 
-/// gc and fsck on an S3 store, through the same storage seam as on disk. fsck and a gc dry run
-/// work at any time; deleting needs registry:2's read-only window (`--offline`), since the
-/// servers' locks do not reach gc on S3 yet. The dry run and the real run remove the same blobs,
-/// fsck finds the store clean before and after, and docker-registry's s3 driver and regctl then
-/// serve every kept image intact.
+/// gc and fsck on an S3 store while `regctl serve` runs on it, through the S3 locks
+/// (`storage::s3::coordinator`): fsck and the dry run agree with the real run; a push during the
+/// mark keeps the blobs it references again; a push during the sweep waits for it and is never
+/// acknowledged with a swept blob; afterwards fsck finds the bucket clean and docker-registry's
+/// s3 driver and regctl serve every image intact.
 #[test]
-fn gc_and_fsck_run_on_s3_and_deleting_needs_the_read_only_window() {
+fn gc_and_fsck_run_on_s3_next_to_a_running_server() {
+    use crate::gc::{wait_until, PausedGc};
     let work = tempfile::tempdir().unwrap();
     let bucket = s3server::bucket();
     let (kept, dropped) = (work.path().join("kept"), work.path().join("dropped"));
@@ -597,13 +598,16 @@ fn gc_and_fsck_run_on_s3_and_deleting_needs_the_read_only_window() {
     let config = s3_config(work.path(), &bucket, &addr, false);
     let config = config.to_str().unwrap();
     let server = Server::start_with_args(&["serve", "-c", config, "--no-web"], &[]);
+    let delete_dropped = || {
+        skopeo(&[
+            "delete",
+            "--tls-verify=false",
+            &format!("docker://{}/app:v2", server.addr),
+        ]);
+    };
     push(&kept, "v1", &server.addr, "app");
     push(&dropped, "v2", &server.addr, "app");
-    skopeo(&[
-        "delete",
-        "--tls-verify=false",
-        &format!("docker://{}/app:v2", server.addr),
-    ]);
+    delete_dropped();
     let gone: std::collections::BTreeSet<String> = layout_blobs(&dropped)
         .into_iter()
         .filter(|b| !layout_blobs(&kept).contains(b))
@@ -630,20 +634,6 @@ fn gc_and_fsck_run_on_s3_and_deleting_needs_the_read_only_window() {
 
     let fsck = json(regctl(&["fsck", "-c", config, "-o", "json"]));
     assert_eq!(fsck["unrepaired"], 0, "{fsck:#}");
-    assert_eq!(fsck["repositories"], 1, "{fsck:#}");
-
-    let refused = regctl(&["gc", "-c", config, "--grace", "0s"]);
-    assert_eq!(refused.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        stderr.contains("storage.maintenance.readonly.enabled: true")
-            && stderr.contains("pass --offline"),
-        "{stderr}"
-    );
-    let repair = regctl(&["fsck", "-c", config, "--repair"]);
-    assert_eq!(repair.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&repair.stderr).contains("pass --offline"));
-
     let dry = json(regctl(&[
         "gc",
         "-c",
@@ -655,54 +645,149 @@ fn gc_and_fsck_run_on_s3_and_deleting_needs_the_read_only_window() {
         "json",
     ]));
     assert_eq!(removed(&dry), gone, "{dry:#}");
-    let real = json(regctl(&[
-        "gc",
-        "-c",
-        config,
-        "--offline",
-        "--grace",
-        "0s",
-        "-o",
-        "json",
-    ]));
-    assert_eq!(removed(&real), gone, "dry run and real run agree");
-    assert!(real["problems"].as_array().unwrap().is_empty(), "{real:#}");
-    let again = json(regctl(&[
-        "gc",
-        "-c",
-        config,
-        "--offline",
-        "--grace",
-        "0s",
-        "-o",
-        "json",
-    ]));
-    assert!(removed(&again).is_empty(), "{again:#}");
+
+    // Pushed again while gc marks: the re-mark under the lock sees the new manifest.
+    let pause = work.path().join("pause");
+    let paused = PausedGc::start_with(&["-c", config], "marked", &pause);
+    push(&dropped, "v2", &server.addr, "app");
+    let report = paused.resume();
+    assert!(removed(&report).is_disjoint(&gone), "{report:#}");
+    assert_eq!(
+        pull(&server.addr, "app", "v2", &work.path().join("out0")),
+        layout_blobs(&dropped)
+    );
+
+    // Pushed while gc sweeps: the manifest PUT waits for the sweep, then either finds its blobs
+    // or is refused (never acknowledged without them); a second push then uploads them again.
+    delete_dropped();
+    let paused = PausedGc::start_with(&["-c", config], "locked", &pause);
+    let front = server.addr.clone();
+    let dropped_dir = dropped.clone();
+    let pusher = std::thread::spawn(move || {
+        Command::new(crate::common::require_tool("skopeo", "skopeo"))
+            .args(["copy", "--dest-tls-verify=false"])
+            .arg(crate::common::oci::oci_reference(&dropped_dir, "v2"))
+            .arg(format!("docker://{front}/app:v2"))
+            .env("HOME", std::env::temp_dir())
+            .output()
+            .unwrap()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !pusher.is_finished(),
+        "the manifest PUT waits for the sweep"
+    );
+    let report = paused.resume();
+    assert_eq!(removed(&report), gone, "{report:#}");
+    let first = pusher.join().unwrap();
+    if !first.status.success() {
+        let stderr = String::from_utf8_lossy(&first.stderr);
+        assert!(stderr.contains("manifest blob unknown"), "{stderr}");
+        push(&dropped, "v2", &server.addr, "app");
+    }
+    assert_eq!(
+        pull(&server.addr, "app", "v2", &work.path().join("out1")),
+        layout_blobs(&dropped)
+    );
+    wait_until("the sweep marker and holders to go", || {
+        let rt = runtime();
+        let storage = backend(&rt, &bucket, "/registry", "");
+        rt.block_on(async {
+            let left: Vec<_> = storage
+                .walk("/docker/registry/v2/.regctl/gc")
+                .try_collect()
+                .await
+                .unwrap();
+            left.is_empty()
+        })
+    });
 
     let fsck = json(regctl(&["fsck", "-c", config, "-o", "json"]));
     assert_eq!(fsck["unrepaired"], 0, "{fsck:#}");
-    assert_eq!(
-        pull(&server.addr, "app", "v1", &work.path().join("out1")),
-        layout_blobs(&kept)
-    );
     let peer_addr = format!("127.0.0.1:{}", free_port());
     let peer = DockerRegistry::start_with_config(
         &s3_config(work.path(), &bucket, &peer_addr, false),
         &peer_addr,
     );
-    assert_eq!(
-        pull(&peer.addr, "app", "v1", &work.path().join("out2")),
-        layout_blobs(&kept),
-        "docker-registry serves what gc kept"
-    );
-    for digest in &gone {
-        let status = Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-I"])
-            .arg(format!("http://{}/v2/app/blobs/{digest}", peer.addr))
-            .output()
-            .unwrap();
-        assert_eq!(String::from_utf8_lossy(&status.stdout), "404", "{digest}");
+    for (repo_tag, layout) in [("v1", &kept), ("v2", &dropped)] {
+        assert_eq!(
+            pull(
+                &peer.addr,
+                "app",
+                repo_tag,
+                &work.path().join(format!("peer-{repo_tag}"))
+            ),
+            layout_blobs(layout),
+            "docker-registry serves what gc kept"
+        );
     }
+}
+
+/// The S3 locks against a real S3 server: the coordinator promises every backend keeps, a
+/// reference guard that waits while a sweep holds the lock, and the fences: a holder a collector
+/// declared dead cannot confirm, and a collector whose marker was taken over stops.
+#[test]
+fn s3_locks_keep_the_coordinator_promises_and_fence_lost_leases() {
+    use regctl::storage::coordinator::Coordinator as _;
+    use regctl::storage::s3::coordinator::S3Coordinator;
+    let rt = runtime();
+    let bucket = s3server::bucket();
+    let storage = backend(&rt, &bucket, "/registry", "");
+    assert!(
+        S3Coordinator::probe(&storage).unwrap(),
+        "moto honours conditional writes"
+    );
+    let locks = S3Coordinator::new(storage.clone());
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| regctl::storage::conformance::run_coordinator(&locks))
+            .join()
+            .unwrap();
+
+        let sweep = locks.sweep_lock(std::time::Duration::from_secs(5)).unwrap();
+        let waiter = scope.spawn(|| {
+            let guard = locks.reference_guard().unwrap();
+            let at = std::time::Instant::now();
+            guard.confirm().unwrap();
+            at
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert!(
+            !waiter.is_finished(),
+            "a reference waits while a sweep holds the lock"
+        );
+        sweep.fence()().unwrap();
+        let released = std::time::Instant::now();
+        drop(sweep);
+        assert!(waiter.join().unwrap() >= released);
+
+        // A holder deleted by a collector (it looked dead) can no longer be confirmed.
+        let guard = locks.reference_guard().unwrap();
+        let holders: Vec<(String, _)> = rt.block_on(async {
+            storage
+                .walk("/docker/registry/v2/.regctl/gc/holders")
+                .try_collect()
+                .await
+                .unwrap()
+        });
+        assert_eq!(holders.len(), 1);
+        rt.block_on(storage.delete(&format!(
+            "/docker/registry/v2/.regctl/gc/holders/{}",
+            holders[0].0
+        )))
+        .unwrap();
+        let refused = guard.confirm().unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::TimedOut, "{refused}");
+
+        // A sweep marker rewritten by another collector (a takeover) stops this one.
+        let sweep = locks.sweep_lock(std::time::Duration::from_secs(5)).unwrap();
+        rt.block_on(storage.put(
+            "/docker/registry/v2/.regctl/gc/sweep",
+            bytes::Bytes::from_static(b"someone else"),
+        ))
+        .unwrap();
+        assert!(sweep.fence()().is_err(), "a lost lease is noticed");
+    });
 }
 
 /// A bucket that does not exist is reported when the server starts, not at the first push.

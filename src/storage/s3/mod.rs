@@ -19,6 +19,7 @@
 
 mod backend;
 mod client;
+pub mod coordinator;
 mod multipart;
 mod upload;
 
@@ -263,7 +264,71 @@ impl S3Storage {
         }
     }
 
+    /// Replaces `key` only if its ETag is still `etag` (`If-Match`); `false` if it changed.
+    ///
+    /// # Errors
+    /// S3 errors.
+    pub async fn put_if_match(&self, key: &str, data: Bytes, etag: &str) -> io::Result<bool> {
+        Ok(self.replace_if_match(key, data, etag).await?.is_some())
+    }
+
+    /// Like [`Self::put_if_absent`], returning the new object's ETag (`None` if it existed).
+    ///
+    /// # Errors
+    /// S3 errors.
+    pub async fn create(&self, key: &str, data: Bytes) -> io::Result<Option<String>> {
+        match self.put_tagged(key, data, PutMode::Create).await {
+            Ok(etag) => self.etag_or_head(key, etag).await.map(Some),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Like [`Self::put_if_match`], returning the new ETag (`None` if `etag` was not current).
+    ///
+    /// # Errors
+    /// S3 errors.
+    pub async fn replace_if_match(
+        &self,
+        key: &str,
+        data: Bytes,
+        etag: &str,
+    ) -> io::Result<Option<String>> {
+        let mode = PutMode::Update(object_store::UpdateVersion {
+            e_tag: Some(etag.to_owned()),
+            version: None,
+        });
+        match self.put_tagged(key, data, mode).await {
+            Ok(etag) => self.etag_or_head(key, etag).await.map(Some),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn etag_or_head(&self, key: &str, etag: Option<String>) -> io::Result<String> {
+        if let Some(etag) = etag {
+            return Ok(etag);
+        }
+        let info = self.head(key).await?;
+        info.and_then(|i| i.etag).ok_or_else(|| {
+            StorageError::wrap(
+                "write",
+                key,
+                io::Error::other("the S3 server returned no ETag for a conditional write"),
+            )
+        })
+    }
+
     async fn put_with(&self, key: &str, data: Bytes, mode: PutMode) -> io::Result<()> {
+        self.put_tagged(key, data, mode).await.map(drop)
+    }
+
+    async fn put_tagged(
+        &self,
+        key: &str,
+        data: Bytes,
+        mode: PutMode,
+    ) -> io::Result<Option<String>> {
         let path = self.path("write", key)?;
         let mut options = PutOptions::from(mode);
         if let Some(class) = &self.settings.storage_class {
@@ -275,7 +340,7 @@ impl S3Storage {
             .store
             .put_opts(&path, PutPayload::from_bytes(data), options)
             .await
-            .map(drop)
+            .map(|result| result.e_tag)
             .map_err(|e| io_error("write", key, e))
     }
 
