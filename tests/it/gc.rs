@@ -1092,12 +1092,22 @@ fn a_second_gc_waits_for_the_lock_and_the_config_names_the_root() {
 /// `regctl gc --delete-untagged` runs in a loop with a short grace period; afterwards every image
 /// whose push the registry accepted pulls intact. A manifest the registry refused (a blob gc
 /// removed before the manifest arrived) is pushed again, as a client would.
-fn pushes_survive_a_gc_loop(registry_base: &str, registry_addr: &str, root: &Path) {
+/// Pushes images sharing layers with deleted ones, round-robin through `bases` (replicas of one
+/// store), while `regctl gc --delete-untagged STORE_ARGS…` loops; then every acknowledged image
+/// must pull intact through `registry_addr` and the deleted images' configs must be gone from
+/// `remaining()`, the store's blob digests (`sha256:<hex>`).
+pub(crate) fn pushes_survive_a_gc_loop(
+    bases: &[&str],
+    registry_addr: &str,
+    store_args: &[&str],
+    remaining: &dyn Fn() -> BTreeSet<String>,
+) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
 
     const GRACE_SECS: u64 = 3;
-    let p = Pusher::new(registry_base);
+    let pushers: Vec<Pusher> = bases.iter().map(|base| Pusher::new(base)).collect();
+    let p = &pushers[0];
     let shared: Vec<Vec<u8>> = (0..6)
         .map(|i| layer(&format!("shared{i}"), 20_000))
         .collect();
@@ -1118,15 +1128,15 @@ fn pushes_survive_a_gc_loop(registry_base: &str, registry_addr: &str, root: &Pat
     let stop = Arc::new(AtomicBool::new(false));
     let runs = Arc::new(AtomicUsize::new(0));
     let gc_loop = {
-        let (stop, runs, root) = (stop.clone(), runs.clone(), root.to_path_buf());
+        let (stop, runs) = (stop.clone(), runs.clone());
+        let store_args: Vec<String> = store_args.iter().map(|a| (*a).to_owned()).collect();
         std::thread::spawn(move || {
             let mut failures = Vec::new();
             while !stop.load(Ordering::SeqCst) {
                 let out = regctl()
                     .args(["gc", "-q", "--delete-untagged", "--grace"])
                     .arg(format!("{GRACE_SECS}s"))
-                    .arg("--root")
-                    .arg(&root)
+                    .args(&store_args)
                     .output()
                     .unwrap();
                 if !out.status.success() {
@@ -1149,6 +1159,7 @@ fn pushes_survive_a_gc_loop(registry_base: &str, registry_addr: &str, root: &Pat
         let mut attempts = 0;
         loop {
             attempts += 1;
+            let p = &pushers[n % pushers.len()];
             match p.try_image(&repo, Some(&tag), &layers, &config(&tag), None) {
                 Ok(_) => break,
                 Err(e) => {
@@ -1189,7 +1200,7 @@ fn pushes_survive_a_gc_loop(registry_base: &str, registry_addr: &str, root: &Pat
         );
     }
     // The deleted images' own configs are gone: the loop reclaimed space while pushes ran.
-    let remaining: BTreeSet<String> = blob_set(root).into_keys().collect();
+    let remaining = remaining();
     for i in 0..3 {
         let churn_config = sha256(&config(&format!("churn{i}")));
         assert!(
@@ -1204,7 +1215,12 @@ fn pushes_into_docker_registry_while_gc_runs_pull_intact() {
     let store = tempfile::tempdir().unwrap();
     let root = store.path().join("store");
     let registry = Distribution::start(&root);
-    pushes_survive_a_gc_loop(&registry.base, &registry.addr, &root);
+    pushes_survive_a_gc_loop(
+        &[&registry.base],
+        &registry.addr,
+        &["--root", root.to_str().unwrap()],
+        &|| blob_set(&root).into_keys().collect(),
+    );
 }
 
 const DELETE_ENABLED: (&str, &str) = ("REGISTRY_STORAGE_DELETE_ENABLED", "true");
@@ -1214,7 +1230,12 @@ fn pushes_into_regctl_serve_while_gc_runs_pull_intact() {
     let store = tempfile::tempdir().unwrap();
     let root = store.path().join("store");
     let server = Server::start(&root, &[], &[DELETE_ENABLED]);
-    pushes_survive_a_gc_loop(&server.base, &server.addr, &root);
+    pushes_survive_a_gc_loop(
+        &[&server.base],
+        &server.addr,
+        &["--root", root.to_str().unwrap()],
+        &|| blob_set(&root).into_keys().collect(),
+    );
 }
 
 /// The referrers `regctl serve` lists for `subject` in `repo`.

@@ -901,3 +901,51 @@ fn skopeo_pushes_and_pulls_through_two_replicas_behind_nginx() {
         "no request failed:\n{log}"
     );
 }
+
+/// The soak: two `regctl serve` replicas on one bucket take pushes of images that share layers
+/// with deleted ones while `regctl gc --delete-untagged` loops on the bucket; afterwards every
+/// acknowledged image pulls intact with skopeo, and the deleted images' blobs were collected.
+#[test]
+fn pushes_through_two_replicas_while_gc_loops_on_the_bucket_pull_intact() {
+    let work = tempfile::tempdir().unwrap();
+    let bucket = s3server::bucket();
+    let addrs: Vec<String> = (0..2)
+        .map(|_| format!("127.0.0.1:{}", free_port()))
+        .collect();
+    let configs: Vec<std::path::PathBuf> = addrs
+        .iter()
+        .map(|addr| s3_config(work.path(), &bucket, addr, false))
+        .collect();
+    let servers: Vec<Server> = configs
+        .iter()
+        .map(|config| {
+            Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
+        })
+        .collect();
+    let bases: Vec<&str> = servers.iter().map(|s| s.base.as_str()).collect();
+    let remaining = || {
+        let rt = runtime();
+        let storage = backend(&rt, &bucket, "/registry", "");
+        rt.block_on(async {
+            let listed: Vec<_> = storage
+                .walk("/docker/registry/v2/blobs/sha256")
+                .try_collect()
+                .await
+                .unwrap();
+            listed
+                .into_iter()
+                .filter_map(|(key, _)| {
+                    key.strip_suffix("/data")
+                        .and_then(|k| k.rsplit('/').next())
+                        .map(|hex| format!("sha256:{hex}"))
+                })
+                .collect()
+        })
+    };
+    crate::gc::pushes_survive_a_gc_loop(
+        &bases,
+        &servers[1].addr,
+        &["-c", configs[0].to_str().unwrap()],
+        &remaining,
+    );
+}
