@@ -15,7 +15,7 @@ impl From<RegistryError> for ApiError {
             RegistryError::ManifestUnknown => ApiError::new(ErrorCode::ManifestUnknown),
             RegistryError::NameUnknown => ApiError::new(ErrorCode::NameUnknown),
             RegistryError::UploadUnknown => ApiError::new(ErrorCode::BlobUploadUnknown),
-            RegistryError::RangeInvalid { .. } => {
+            RegistryError::RangeInvalid { .. } | RegistryError::UploadInUse { .. } => {
                 ApiError::new(ErrorCode::RangeInvalid).with_message(message)
             }
             RegistryError::SizeInvalid { .. } => {

@@ -148,7 +148,9 @@ impl Api {
     /// A 416 that also says where the upload stands, so the client can resume.
     fn range_error(&self, e: RegistryError, name: Name<'_>, id: &str, parts: &Parts) -> ApiError {
         let offset = match &e {
-            RegistryError::RangeInvalid { offset, .. } => Some(*offset),
+            RegistryError::RangeInvalid { offset, .. } | RegistryError::UploadInUse { offset } => {
+                Some(*offset)
+            }
             _ => None,
         };
         let mut error = ApiError::from(e);

@@ -74,6 +74,10 @@ pub enum RegistryError {
     UploadUnknown,
     #[error("chunk starts at {requested} but the upload is at {offset}")]
     RangeInvalid { offset: u64, requested: u64 },
+    #[error(
+        "another request is writing this upload (on another server); continue from offset {offset} once it is done"
+    )]
+    UploadInUse { offset: u64 },
     #[error("the request body was {received} bytes but its range said {expected}")]
     SizeInvalid { expected: u64, received: u64 },
     #[error("digest {expected} does not match the uploaded content ({actual})")]

@@ -519,6 +519,7 @@ impl Registry {
     {
         let session = self.session(name, id).await?;
         let mut state = session.state.lock().await;
+        let writer = self.claim_writer(name, id, state.offset).await?;
         self.revalidate_or_forget(name, id, &mut state).await?;
         let (mut sink, pending, mut result) =
             self.receive(name, id, &mut state, range, body).await?;
@@ -551,6 +552,9 @@ impl Registry {
                         s.delete(&paths::hash_state_in(&hash_states, old))?;
                     }
                 }
+                // Released before the answer, so the client's next request, on any server,
+                // finds the upload free.
+                writer.confirm()?;
                 Ok((sink, Ok(()), true))
             })
             .await?;
@@ -589,6 +593,7 @@ impl Registry {
     {
         let session = self.session(name, id).await?;
         let mut state = session.state.lock().await;
+        let writer = self.claim_writer(name, id, state.offset).await?;
         self.revalidate_or_forget(name, id, &mut state).await?;
         let (mut sink, pending, mut result) =
             self.receive(name, id, &mut state, range, body).await?;
@@ -605,6 +610,8 @@ impl Registry {
                     return Ok((sink, Err((e, false))));
                 }
                 let outcome = commit(s, &*locks, &mut sink, expected, &layer_link, &upload_dir);
+                // The upload is gone with its directory; only a failed commit leaves a claim.
+                let _ = writer.confirm();
                 // Whatever went wrong after the data was complete, the session cannot continue.
                 Ok((sink, outcome.map_err(|e| (e, true))))
             })
@@ -680,6 +687,24 @@ impl Registry {
             Err(result.err().unwrap_or(RegistryError::UploadUnknown))
         })
         .await
+    }
+
+    /// Claims upload `id` for this request against requests on other servers
+    /// ([`Coordinator::upload_writer`]).
+    ///
+    /// # Errors
+    /// [`RegistryError::UploadInUse`] while another request writes it.
+    async fn claim_writer(
+        &self,
+        name: Name<'_>,
+        id: UploadId<'_>,
+        offset: u64,
+    ) -> Result<crate::storage::coordinator::Guard, RegistryError> {
+        let dir = paths::upload_dir(name, id);
+        let locks = Arc::clone(&self.locks);
+        self.blocking(move |_| Ok(locks.upload_writer(&dir)?))
+            .await?
+            .ok_or(RegistryError::UploadInUse { offset })
     }
 
     /// Cancels upload `id` (`DELETE` on the upload URL) and removes its data.

@@ -17,6 +17,8 @@
 use std::io;
 use std::time::Duration;
 
+use super::paths;
+
 /// Held while a lock is; dropping it releases the lock.
 #[must_use = "the lock is held only while the guard lives"]
 pub struct Guard {
@@ -124,6 +126,18 @@ pub trait Coordinator: Send + Sync + 'static {
     /// # Errors
     /// [`LockError::Busy`] when another collector holds it; [`LockError::Io`].
     fn collector_lock(&self) -> Result<Guard, LockError>;
+
+    /// Claims the upload under `dir` for one request's writes, so two requests on two servers
+    /// never append to one upload at once (the second is told the upload is busy); `None` while
+    /// another request holds it. A server serialises its own requests per upload already, so
+    /// only a store shared by several servers needs more than this default.
+    ///
+    /// # Errors
+    /// I/O errors creating the claim.
+    fn upload_writer(&self, dir: &paths::Key) -> io::Result<Option<Guard>> {
+        let _ = dir;
+        Ok(Some(Guard::none()))
+    }
 
     /// Whether these locks bind every process serving the store (the filesystem's `flock`s do),
     /// or only this one (the in-process coordinator S3 stores use until a shared one exists).

@@ -18,7 +18,8 @@
 //! one's ETag). A holder older than [`HOLDER_LEASE`] is deleted by the collector. Both sides are
 //! fenced, so a process that lost its lease while stalled never acts on it:
 //! - a replica calls [`Guard::confirm`] before acknowledging: its holder must still exist, else
-//!   the operation fails (nothing unacknowledged is lost by a sweep);
+//!   the operation fails (nothing unacknowledged is lost by a sweep); an operation that took less
+//!   than half of [`HOLDER_LEASE`] skips the check, assuming clocks within five minutes;
 //! - the collector checks its marker (its own ETag, renewed in time) before its deletions
 //!   (`Guard::fence`, at most once a second). What remains is the window of one deletion request
 //!   after that check: a collector stalled for more than [`COLLECTOR_LEASE`] exactly there could
@@ -60,6 +61,8 @@ const FENCE_EVERY: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct S3Coordinator {
     s3: S3Storage,
+    /// [`HOLDER_LEASE`]; shorter only in tests, which cannot wait ten minutes for a fence.
+    holder_lease: Duration,
 }
 
 /// A lease object's content: unique per write, because S3's ETag is the content's MD5 and a
@@ -84,7 +87,18 @@ fn lock_io(key: &Key) -> impl FnOnce(io::Error) -> LockError + '_ {
 impl S3Coordinator {
     #[must_use]
     pub fn new(s3: S3Storage) -> Self {
-        Self { s3 }
+        Self {
+            s3,
+            holder_lease: HOLDER_LEASE,
+        }
+    }
+
+    /// This coordinator with holders declared dead after `lease` instead of [`HOLDER_LEASE`]
+    /// (tests of the fences).
+    #[must_use]
+    pub fn with_holder_lease(mut self, lease: Duration) -> Self {
+        self.holder_lease = lease;
+        self
     }
 
     /// Whether the server honours the conditional writes the locks need: a second create of one
@@ -154,9 +168,13 @@ struct Holder {
 
 impl Drop for Holder {
     fn drop(&mut self) {
-        // A holder left behind (S3 unreachable now) only delays the next sweep until the
-        // collector declares it dead.
-        let _ = self.s3.block_on(self.s3.delete(self.key.as_str()));
+        // In the background, off the request's path: a holder that lingers a little only makes
+        // a collector wait a little longer (it never makes one proceed early). One left behind
+        // (S3 unreachable, the process exiting) delays sweeps until it is declared dead.
+        let (s3, key) = (self.s3.clone(), self.key.clone());
+        self.s3.spawn_detached(async move {
+            let _ = s3.delete(key.as_str()).await;
+        });
     }
 }
 
@@ -317,7 +335,74 @@ impl Drop for Lease {
     }
 }
 
+/// How long an upload's writer claim is honoured without its request ending: a PATCH may stream
+/// a large layer over a slow link for a long time.
+pub const WRITER_LEASE: Duration = Duration::from_secs(900);
+
+/// One request's claim on an upload (`_uploads/<id>/.regctl-writer`). Released synchronously by
+/// [`Guard::confirm`] at the end of the request's last blocking step, so the client's next
+/// request finds the upload free on any server; dropped otherwise (an early error), the delete
+/// runs on the runtime in the background.
+struct WriterClaim {
+    s3: S3Storage,
+    key: Key,
+    released: Arc<AtomicBool>,
+}
+
+impl Drop for WriterClaim {
+    fn drop(&mut self) {
+        if self.released.load(Ordering::SeqCst) {
+            return;
+        }
+        let (s3, key) = (self.s3.clone(), self.key.clone());
+        self.s3.spawn_detached(async move {
+            let _ = s3.delete(key.as_str()).await;
+        });
+    }
+}
+
 impl Coordinator for S3Coordinator {
+    fn upload_writer(&self, dir: &Key) -> io::Result<Option<Guard>> {
+        let Some(key) = paths::child(dir, ".regctl-writer") else {
+            return Ok(None);
+        };
+        let claimed = self.s3.block_on(async {
+            if self.s3.create(key.as_str(), lease_body()).await?.is_some() {
+                return Ok::<_, io::Error>(true);
+            }
+            match self.s3.head(key.as_str()).await? {
+                // A writer that died mid-request: taken over, one taker wins.
+                Some(info) if age(info.modified) >= WRITER_LEASE => match info.etag {
+                    Some(dead) => Ok(self
+                        .s3
+                        .replace_if_match(key.as_str(), lease_body(), &dead)
+                        .await?
+                        .is_some()),
+                    None => Ok(false),
+                },
+                Some(_) => Ok(false),
+                // Released meanwhile: the client retries.
+                None => Ok(false),
+            }
+        })?;
+        if !claimed {
+            return Ok(None);
+        }
+        let released = Arc::new(AtomicBool::new(false));
+        let claim = WriterClaim {
+            s3: self.s3.clone(),
+            key: key.clone(),
+            released: Arc::clone(&released),
+        };
+        let s3 = self.s3.clone();
+        Ok(Some(Guard::fenced(claim, move || {
+            if !released.swap(true, Ordering::SeqCst) {
+                s3.block_on(s3.delete(key.as_str()))?;
+            }
+            Ok(())
+        })))
+    }
+
     fn reference_guard(&self) -> io::Result<Guard> {
         let Some(key) = paths::child(
             &paths::reference_holders(),
@@ -334,8 +419,15 @@ impl Coordinator for S3Coordinator {
                 key: key.clone(),
             };
             if !self.sweeping()? {
-                let (s3, held) = (self.s3.clone(), key.clone());
+                let (s3, held, taken) = (self.s3.clone(), key.clone(), Instant::now());
+                let lease = self.holder_lease;
                 return Ok(Guard::fenced(holder, move || {
+                    // A collector deletes only holders older than HOLDER_LEASE by S3's clock;
+                    // an operation done in half that time cannot have lost its holder (clocks
+                    // may differ by minutes, not by five), so the check costs no request.
+                    if taken.elapsed() < lease / 2 {
+                        return Ok(());
+                    }
                     match s3.block_on(s3.head(held.as_str()))? {
                         Some(_) => Ok(()),
                         None => Err(io::Error::new(
@@ -379,7 +471,7 @@ impl Coordinator for S3Coordinator {
         loop {
             let mut live = 0;
             for (relative, held_for) in self.holders().map_err(lock_io(&holders))? {
-                if held_for < HOLDER_LEASE {
+                if held_for < self.holder_lease {
                     live += 1;
                     continue;
                 }

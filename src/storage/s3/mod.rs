@@ -170,6 +170,11 @@ impl S3Storage {
         self.runtime.handle().block_on(future)
     }
 
+    /// Runs `future` on this storage's runtime without waiting for it.
+    pub fn spawn_detached<F: std::future::Future<Output = ()> + Send + 'static>(&self, future: F) {
+        drop(self.runtime.handle().spawn(future));
+    }
+
     /// The S3 object key of a storage key (`/docker/registry/v2/...`): distribution's
     /// `TrimLeft(TrimRight(root, "/") + key, "/")`.
     #[must_use]
