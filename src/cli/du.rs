@@ -44,8 +44,14 @@ pub struct DuArgs {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 enum Reclaimable {
-    Known { bytes: u64, blobs: usize, manifests: usize },
-    Unavailable { reason: String },
+    Known {
+        bytes: u64,
+        blobs: usize,
+        manifests: usize,
+    },
+    Unavailable {
+        reason: String,
+    },
 }
 
 /// The one call into gc (a dry run with `regctl gc`'s defaults). gc works on filesystem stores
@@ -128,7 +134,14 @@ fn render(
         printer.info("no repositories in the store");
     }
     printer.key_table(
-        &["REPOSITORY", "SIZE", "UNIQUE", "SHARED", "TAGS", "MANIFESTS"],
+        &[
+            "REPOSITORY",
+            "SIZE",
+            "UNIQUE",
+            "SHARED",
+            "TAGS",
+            "MANIFESTS",
+        ],
         usage.repositories.iter().map(|r| {
             vec![
                 r.repository.clone(),

@@ -241,7 +241,8 @@ fn render(printer: Printer, plan: &Plan, args: &PruneArgs) -> anyhow::Result<()>
                 vec![
                     repo.repository.clone(),
                     removed.tag.clone(),
-                    removed.pushed.replace('T', " ").trim_end_matches('Z').to_owned(),
+                    // Minutes are enough to tell pushes apart at a glance (JSON has seconds).
+                    removed.pushed.replace('T', " ").chars().take(16).collect(),
                     super::output::short_digest(removed.digest.as_str(), args.wide),
                 ]
             })
@@ -268,7 +269,10 @@ fn render(printer: Printer, plan: &Plan, args: &PruneArgs) -> anyhow::Result<()>
         })
         .collect();
     if !summary.is_empty() && !printer.quiet {
-        printer.table(&["REPOSITORY", "TAGS REMOVED", "PROTECTED", "FREED"], summary)?;
+        printer.table(
+            &["REPOSITORY", "TAGS REMOVED", "PROTECTED", "FREED"],
+            summary,
+        )?;
     }
     let across = if plan.bytes_freed_across_repositories > 0 {
         format!(

@@ -164,7 +164,7 @@ pub static ROOT: Shape = Shape::Struct(&[
             "repository",
             &Shape::Struct(&[f("Classes", "classes", &STRS)]),
         )]),
-    ),    // regctl's own (src/retention); registry:2's yaml parser ignores the key.
+    ), // regctl's own (src/retention); registry:2's yaml parser ignores the key.
     f("Retention", "retention", &RETENTION),
 ]);
 

@@ -120,9 +120,9 @@ pub fn read(
                     inventory.sizes.insert(digest, size);
                     inventory.manifests.insert(digest, refs);
                 }
-                None => inventory
-                    .problems
-                    .push(format!("manifest {digest} is linked but its blob is missing")),
+                None => inventory.problems.push(format!(
+                    "manifest {digest} is linked but its blob is missing"
+                )),
             }
         }
     }
@@ -184,7 +184,10 @@ fn read_repository(
                 pushed: meta.modified,
             }),
             LinkContent::Empty | LinkContent::Corrupt => {
-                problems.push(format!("{repo}:{} has an unreadable current/link", child.name));
+                problems.push(format!(
+                    "{repo}:{} has an unreadable current/link",
+                    child.name
+                ));
             }
         }
     }

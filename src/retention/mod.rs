@@ -31,7 +31,9 @@ pub enum RetentionError {
 /// RFC 3339 (UTC, seconds) of a push time, as the reports show it.
 #[must_use]
 pub fn timestamp(at: std::time::SystemTime) -> String {
-    let at = time::OffsetDateTime::from(at).replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let at = time::OffsetDateTime::from(at)
+        .replace_nanosecond(0)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

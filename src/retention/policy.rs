@@ -265,9 +265,7 @@ impl Policies {
             let mut taken = 0usize;
             for &i in &by_recency {
                 let t = &tags[i];
-                if !selector.names(&t.tag)
-                    || selector.pushed_within.is_some_and(|d| age(t) > d)
-                {
+                if !selector.names(&t.tag) || selector.pushed_within.is_some_and(|d| age(t) > d) {
                     continue;
                 }
                 if let Some(n) = selector.newest {
@@ -282,9 +280,10 @@ impl Policies {
         tags.iter()
             .enumerate()
             .map(|(i, t)| {
-                let chosen = applying.iter().flat_map(|p| &p.delete).find(|s| {
-                    s.names(&t.tag) && s.older_than.is_none_or(|d| age(t) > d)
-                });
+                let chosen = applying
+                    .iter()
+                    .flat_map(|p| &p.delete)
+                    .find(|s| s.names(&t.tag) && s.older_than.is_none_or(|d| age(t) > d));
                 let Some(chosen) = chosen else {
                     return Fate::Untouched;
                 };
@@ -390,7 +389,9 @@ policies:
             tag: TagPattern::parse("main").unwrap(),
         }]);
         let fates = p.decide("ci/app", &tags, now, &immutable);
-        assert!(matches!(&fates[6], Fate::Protected { by, .. } if by.starts_with("tags.immutable")));
+        assert!(
+            matches!(&fates[6], Fate::Protected { by, .. } if by.starts_with("tags.immutable"))
+        );
     }
 
     #[test]

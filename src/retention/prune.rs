@@ -195,9 +195,9 @@ pub async fn apply(registry: &Registry, plan: &Plan) -> Result<Applied, Registry
             match registry.resolve_tag(name, tag).await {
                 Ok(digest) if digest == removed.digest => {}
                 Ok(digest) => {
-                    applied.skipped.push(skip(format!(
-                        "pushed again since the plan (now {digest})"
-                    )));
+                    applied
+                        .skipped
+                        .push(skip(format!("pushed again since the plan (now {digest})")));
                     continue;
                 }
                 Err(RegistryError::ManifestUnknown) => {

@@ -51,10 +51,16 @@ async fn du_counts_each_blob_once_and_splits_unique_from_shared() {
     assert_eq!(repos[0]["repository"], "team/a", "largest first: {du}");
     assert_eq!(repos[0]["bytes"].as_u64(), Some(a_bytes));
     assert_eq!(repos[0]["shared_bytes"].as_u64(), Some(len(&base)));
-    assert_eq!(repos[0]["unique_bytes"].as_u64(), Some(a_bytes - len(&base)));
+    assert_eq!(
+        repos[0]["unique_bytes"].as_u64(),
+        Some(a_bytes - len(&base))
+    );
     assert_eq!(repos[0]["manifests"], 2);
     assert_eq!(repos[1]["bytes"].as_u64(), Some(b_bytes));
-    assert_eq!(repos[1]["unique_bytes"].as_u64(), Some(b_bytes - len(&base)));
+    assert_eq!(
+        repos[1]["unique_bytes"].as_u64(),
+        Some(b_bytes - len(&base))
+    );
     assert_eq!(
         du["referenced_bytes"].as_u64(),
         Some(a_bytes + b_bytes - len(&base))
@@ -80,7 +86,10 @@ async fn du_counts_each_blob_once_and_splits_unique_from_shared() {
         .unwrap();
     let text = success_stdout(&out);
     assert!(text.contains("team/a:t2"), "{text}");
-    assert!(!text.contains("team/b "), "only the named repository: {text}");
+    assert!(
+        !text.contains("team/b "),
+        "only the named repository: {text}"
+    );
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("gc would reclaim now: 0 B"), "{stderr}");

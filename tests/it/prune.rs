@@ -93,7 +93,9 @@ async fn push_store(reg: &Reg) -> Vec<(&'static str, &'static str, u64)> {
         }],
     }))
     .unwrap();
-    let r = reg.put_manifest("ci/app", "bundle", OCI_INDEX, &index).await;
+    let r = reg
+        .put_manifest("ci/app", "bundle", OCI_INDEX, &index)
+        .await;
     assert_eq!(r.status(), 201);
     out.push(("ci/app", "bundle", 0));
     out
@@ -237,7 +239,15 @@ async fn dry_run_and_real_run_remove_the_same_tags_and_gc_frees_exactly_the_prom
     assert!(removed_in(&prune(&config, true)).is_empty());
 
     let gc = regctl()
-        .args(["gc", "--delete-untagged", "--grace", "0s", "-o", "json", "--root"])
+        .args([
+            "gc",
+            "--delete-untagged",
+            "--grace",
+            "0s",
+            "-o",
+            "json",
+            "--root",
+        ])
         .arg(&root)
         .output()
         .unwrap();
@@ -303,8 +313,10 @@ async fn prune_works_on_s3() {
     let real = prune(&s3_config, false);
     assert_eq!(removed_in(&real), removed_in(&dry));
     assert!(removed_in(&prune(&s3_config, true)).is_empty());
-    let server =
-        Server::start_with_args(&["serve", "-c", s3_config.to_str().unwrap(), "--no-web"], &[]);
+    let server = Server::start_with_args(
+        &["serve", "-c", s3_config.to_str().unwrap(), "--no-web"],
+        &[],
+    );
     let tags: Value = Reg::new(&server.base)
         .get("/v2/ci/app/tags/list")
         .send()
