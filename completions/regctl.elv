@@ -43,6 +43,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
             cand fsck 'Check a store end to end; with --repair fix what is safe'
+            cand prune 'Remove the tags the retention policies of the config expire'
+            cand du 'Show how much storage each repository and tag uses'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
@@ -514,6 +516,41 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'regctl;prune'= {
+            cand --root 'Storage root (registry:2''s rootdirectory) instead of the config''s'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand -d 'Show what would be removed and the bytes it frees; remove nothing'
+            cand --dry-run 'Show what would be removed and the bytes it frees; remove nothing'
+            cand --wide 'Show the full digests'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;du'= {
+            cand --root 'Storage root (registry:2''s rootdirectory) instead of the config''s'
+            cand --top 'How many of the largest images to list'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --wide 'Show the full digests'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'regctl;init'= {
             cand --addr 'Address and port to listen on [default: 0.0.0.0:5000; 127.0.0.1:5000 for loopback hosts; port 443 with ACME]'
             cand --host 'Host name or IP clients use: put in the certificate and the printed commands (repeat for several; the first is the main one) [default: 127.0.0.1 with a loopback --addr, else this machine''s address]'
@@ -860,6 +897,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand gc 'Delete blobs and manifests nothing needs, safely while the registry runs'
             cand fsck 'Check a store end to end; with --repair fix what is safe'
+            cand prune 'Remove the tags the retention policies of the config expire'
+            cand du 'Show how much storage each repository and tag uses'
             cand init 'Set up a registry: config.yml, users, certificates and storage in one directory'
             cand man 'Print the regctl(1) man page, or write every page to a directory'
             cand user 'Manage registry users in the htpasswd file'
@@ -920,6 +959,10 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;gc'= {
         }
         &'regctl;help;fsck'= {
+        }
+        &'regctl;help;prune'= {
+        }
+        &'regctl;help;du'= {
         }
         &'regctl;help;init'= {
         }

@@ -14,6 +14,7 @@
 //! - [`notify`]: registry:2's notification envelope and per-endpoint delivery rules (webhooks).
 //! - [`oci`]: the OCI grammar and route parser, manifest parsing, error codes.
 //! - [`registry`]: the HTTP-free registry core: blobs, uploads, manifests, tags, catalog, referrers.
+//! - [`retention`]: retention policies (`regctl prune`) and storage usage (`regctl du`).
 //! - [`report`]: one-line error chains for logs and diagnostics.
 //! - [`remote`]: a client for any OCI registry (Basic and token auth, docker credentials, paging).
 //! - [`init`]: a registry home (config.yml, auth/htpasswd, certs/, data/, systemd unit), written all or nothing.
@@ -43,6 +44,7 @@ pub mod proxy;
 pub mod registry;
 pub mod remote;
 pub mod report;
+pub mod retention;
 pub mod server;
 pub mod storage;
 pub mod upload_purge;

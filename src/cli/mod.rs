@@ -11,6 +11,7 @@ mod client_setup;
 mod completions;
 mod config;
 mod delete;
+mod du;
 mod events;
 mod fsck;
 mod gc;
@@ -19,6 +20,7 @@ mod login;
 mod man;
 mod manifest;
 pub mod output;
+mod prune;
 mod serve;
 mod tags;
 mod token;
@@ -110,6 +112,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     Gc(gc::GcArgs),
     Fsck(fsck::FsckArgs),
+    Prune(prune::PruneArgs),
+    Du(du::DuArgs),
     Init(init::InitArgs),
     Man(man::ManArgs),
     User(user::UserArgs),
@@ -166,6 +170,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => completions::run(&args),
         Command::Gc(args) => gc::run(&args, &global),
         Command::Fsck(args) => fsck::run(&args, &global),
+        Command::Prune(args) => prune::run(&args, &global),
+        Command::Du(args) => du::run(&args, &global),
         Command::Init(args) => init::run(&args, &global),
         Command::Man(args) => man::run(&args),
         Command::User(args) => user::run(&args, &global),

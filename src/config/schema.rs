@@ -70,6 +70,9 @@ pub struct Config {
     pub validation: Validation,
     #[serde(skip_serializing_if = "is_default")]
     pub policy: Policy,
+    /// regctl's own (`retention`, read by `regctl prune`); registry:2's parser ignores the key.
+    #[serde(skip_serializing_if = "is_default")]
+    pub retention: Retention,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -688,6 +691,41 @@ pub struct Tags {
     /// regctl's own (`registry::immutable`); registry:2 ignores the key.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub immutable: Vec<ImmutableTagRule>,
+}
+
+/// `retention` as written (compiled by `retention::from_config`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Retention {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<RetentionPolicyEntry>,
+}
+
+/// One `retention.policies` entry: which repositories, which tags to protect, which to remove.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RetentionPolicyEntry {
+    pub repository: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<TagSelectorEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub delete: Vec<TagSelectorEntry>,
+}
+
+/// One `keep` or `delete` selector: every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TagSelectorEntry {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub matching: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub notmatching: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pushedwithin: Option<GoDuration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub olderthan: Option<GoDuration>,
 }
 
 /// One `tags.immutable` entry as written.

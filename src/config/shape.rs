@@ -164,8 +164,27 @@ pub static ROOT: Shape = Shape::Struct(&[
             "repository",
             &Shape::Struct(&[f("Classes", "classes", &STRS)]),
         )]),
-    ),
+    ), // regctl's own (src/retention); registry:2's yaml parser ignores the key.
+    f("Retention", "retention", &RETENTION),
 ]);
+
+static TAG_SELECTOR: Shape = Shape::Struct(&[
+    f("Matching", "matching", &STR),
+    f("NotMatching", "notmatching", &STR),
+    f("Newest", "newest", &INT),
+    f("PushedWithin", "pushedwithin", &DUR),
+    f("OlderThan", "olderthan", &DUR),
+]);
+
+static RETENTION: Shape = Shape::Struct(&[f(
+    "Policies",
+    "policies",
+    &Shape::Slice(&Shape::Struct(&[
+        f("Repository", "repository", &STR),
+        f("Keep", "keep", &Shape::Slice(&TAG_SELECTOR)),
+        f("Delete", "delete", &Shape::Slice(&TAG_SELECTOR)),
+    ])),
+)]);
 
 static LOG: Shape = Shape::Struct(&[
     f(

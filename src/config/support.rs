@@ -155,6 +155,8 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
         "validation.manifests.indexes",
         Unsupported("index platform validation rules"),
     ),
+    // regctl's own (src/retention): read by `regctl prune`; registry:2 ignores the key.
+    ("retention.policies", Honoured),
     (
         "policy.repository.classes",
         NoOp("limits the repository classes of token access entries; distribution 3 dropped it and regctl reads no classes"),

@@ -473,6 +473,10 @@ pub(crate) fn semantic(config: &Config) -> Vec<Diagnostic> {
     if let Err(problems) = crate::registry::immutable::from_config(&config.tags.immutable) {
         out.extend(problems);
     }
+    // regctl's retention has one reader (src/retention/policy.rs).
+    if let Err(problems) = crate::retention::from_config(&config.retention) {
+        out.extend(problems);
+    }
     // proxy.remoteurl and regctl's proxy.upstreams have one reader (src/proxy/routes.rs).
     if let Err(problems) = crate::proxy::routes::settings(&config.proxy) {
         out.extend(
