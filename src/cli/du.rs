@@ -1,7 +1,7 @@
 //! `regctl du [REPO...]`: storage usage per repository, per tag, the largest images, and what gc
 //! would reclaim now.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -11,7 +11,7 @@ use super::prune::{open_settings, open_store, read_inventory};
 use super::{GlobalArgs, Printer};
 use crate::registry::{Registry, RegistryOptions};
 use crate::retention::usage::Usage;
-use crate::storage::settings::StorageSettings;
+use crate::storage::settings::Store;
 
 /// Show how much storage each repository and tag uses
 #[derive(Debug, Args)]
@@ -54,26 +54,13 @@ enum Reclaimable {
     },
 }
 
-/// The one call into gc (a dry run with `regctl gc`'s defaults). gc works on filesystem stores
-/// only so far; when it moves onto the storage seam, this is the function to adapt.
-fn gc_reclaimable(storage: &StorageSettings) -> Reclaimable {
-    let Some(root) = storage.filesystem_root() else {
-        return Reclaimable::Unavailable {
-            reason: format!(
-                "regctl gc does not collect {} stores yet",
-                storage.describe()
-            ),
-        };
-    };
-    gc_dry_run(root)
-}
-
-fn gc_dry_run(root: &Path) -> Reclaimable {
+/// What gc would reclaim now: a dry run with `regctl gc`'s defaults, on any store.
+fn gc_reclaimable(store: &Store) -> Reclaimable {
     let options = crate::gc::Options {
         dry_run: true,
         ..crate::gc::Options::default()
     };
-    match crate::gc::collect(root, &options, &mut crate::gc::Silent) {
+    match crate::gc::collect(store, &options, &mut crate::gc::Silent) {
         Ok(report) => Reclaimable::Known {
             bytes: report.bytes_reclaimed,
             blobs: report.blobs_removed.len(),
@@ -104,7 +91,7 @@ pub fn run(args: &DuArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         }
     }
     let usage = crate::retention::usage::usage(&inventory, &args.repositories, args.top);
-    let reclaimable = gc_reclaimable(&opened.storage);
+    let reclaimable = gc_reclaimable(&store);
     if printer.is_json() {
         #[derive(Serialize)]
         struct Output<'a> {

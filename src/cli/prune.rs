@@ -116,13 +116,7 @@ pub(super) fn open_settings(
 pub(super) fn open_store(
     storage: &StorageSettings,
 ) -> anyhow::Result<(Store, tokio::runtime::Runtime)> {
-    if let Some(root) = storage.filesystem_root() {
-        if !root.is_dir() {
-            bail!("{} is not a directory", root.display());
-        }
-    }
-    let store = storage
-        .open()
+    let store = crate::gc::open(storage)
         .with_context(|| format!("cannot use storage {}", storage.describe()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
