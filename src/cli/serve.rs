@@ -171,6 +171,22 @@ fn build_app(
             ..RegistryOptions::default()
         },
     ));
+    let policies = crate::retention::from_config(&settings.retention)
+        .map_err(|problems| anyhow::anyhow!(crate::server::SettingsError::Invalid(problems)))?;
+    if policies.schedule().is_some() && settings.readonly {
+        tracing::warn!(
+            "retention.schedule is not applied while storage.maintenance.readonly is enabled"
+        );
+    }
+    if let Some(every) = policies.schedule().filter(|_| !settings.readonly) {
+        tokio::spawn(crate::retention::schedule::run(
+            Arc::clone(&registry),
+            store.clone(),
+            policies,
+            settings.immutable_tags.clone(),
+            every,
+        ));
+    }
     let options = ApiOptions {
         delete_enabled: settings.delete_enabled,
         readonly: settings.readonly,

@@ -24,7 +24,9 @@ use serde::Serialize;
 pub use duration::{DurationError, GoDuration};
 pub use env::{EnvOverride, CONFIGURATION_PATH_VAR};
 pub use generate::{generate, GenerateOptions, LetsEncryptOptions, DEFAULT_ADDR, DEFAULT_REALM};
-pub use schema::{Auth, Config, Parameters, Storage, StorageDriver, DEFAULT_ROOT_DIRECTORY};
+pub use schema::{
+    Auth, Config, Parameters, Retention, Storage, StorageDriver, DEFAULT_ROOT_DIRECTORY,
+};
 pub use support::{unsupported, without_effect};
 pub use validate::{did_you_mean, edit_distance, parse_listen_addr};
 

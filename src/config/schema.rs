@@ -694,15 +694,18 @@ pub struct Tags {
 }
 
 /// `retention` as written (compiled by `retention::from_config`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Retention {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<RetentionPolicyEntry>,
+    /// How often `regctl serve` applies the policies itself, each time followed by gc.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<crate::config::GoDuration>,
 }
 
 /// One `retention.policies` entry: which repositories, which tags to protect, which to remove.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RetentionPolicyEntry {
     pub repository: String,
@@ -713,7 +716,7 @@ pub struct RetentionPolicyEntry {
 }
 
 /// One `keep` or `delete` selector: every condition given must hold.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TagSelectorEntry {
     #[serde(skip_serializing_if = "String::is_empty")]

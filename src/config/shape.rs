@@ -176,15 +176,18 @@ static TAG_SELECTOR: Shape = Shape::Struct(&[
     f("OlderThan", "olderthan", &DUR),
 ]);
 
-static RETENTION: Shape = Shape::Struct(&[f(
-    "Policies",
-    "policies",
-    &Shape::Slice(&Shape::Struct(&[
-        f("Repository", "repository", &STR),
-        f("Keep", "keep", &Shape::Slice(&TAG_SELECTOR)),
-        f("Delete", "delete", &Shape::Slice(&TAG_SELECTOR)),
-    ])),
-)]);
+static RETENTION: Shape = Shape::Struct(&[
+    f(
+        "Policies",
+        "policies",
+        &Shape::Slice(&Shape::Struct(&[
+            f("Repository", "repository", &STR),
+            f("Keep", "keep", &Shape::Slice(&TAG_SELECTOR)),
+            f("Delete", "delete", &Shape::Slice(&TAG_SELECTOR)),
+        ])),
+    ),
+    f("Schedule", "schedule", &DUR),
+]);
 
 static LOG: Shape = Shape::Struct(&[
     f(

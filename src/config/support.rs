@@ -157,6 +157,8 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ),
     // regctl's own (src/retention): read by `regctl prune`; registry:2 ignores the key.
     ("retention.policies", Honoured),
+    // Applied by `regctl serve` itself every `schedule`, then gc (src/server/retention.rs).
+    ("retention.schedule", Honoured),
     (
         "policy.repository.classes",
         NoOp("limits the repository classes of token access entries; distribution 3 dropped it and regctl reads no classes"),

@@ -12,6 +12,7 @@ pub mod inventory;
 mod live;
 mod policy;
 pub mod prune;
+pub mod schedule;
 pub mod usage;
 
 pub use inventory::{Inventory, Progress, Silent};

@@ -27,6 +27,9 @@ const REGEX_SIZE_LIMIT: usize = 1 << 20;
 #[derive(Debug, Clone, Default)]
 pub struct Policies {
     policies: Vec<Policy>,
+    /// `retention.schedule`: how often `regctl serve` applies them (then gc); `None` = only
+    /// `regctl prune` does.
+    schedule: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,8 +106,25 @@ pub fn from_config(retention: &Retention) -> Result<Policies, Vec<Diagnostic>> {
             });
         }
     }
+    let schedule = match retention.schedule.map(crate::config::GoDuration::to_std) {
+        None => None,
+        Some(Some(d)) if d >= Duration::from_secs(1) => Some(d),
+        Some(_) => {
+            problems.push(Diagnostic::error(
+                "retention.schedule",
+                "must be at least 1s (e.g. 24h)",
+            ));
+            None
+        }
+    };
+    if schedule.is_some() && retention.policies.is_empty() {
+        problems.push(Diagnostic::error(
+            "retention.schedule",
+            "a schedule without retention.policies applies nothing: add a policy or remove it",
+        ));
+    }
     if problems.is_empty() {
-        Ok(Policies { policies })
+        Ok(Policies { policies, schedule })
     } else {
         Err(problems)
     }
@@ -224,6 +244,11 @@ pub enum Fate {
 }
 
 impl Policies {
+    #[must_use]
+    pub fn schedule(&self) -> Option<Duration> {
+        self.schedule
+    }
+
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.policies.is_empty()

@@ -191,6 +191,10 @@ impl ServeSettings {
             blob_redirects: !config.redirect_disabled(),
             immutable_tags: crate::registry::immutable::from_config(&config.tags.immutable)
                 .map_err(SettingsError::Invalid)?,
+            retention: {
+                crate::retention::from_config(&config.retention).map_err(SettingsError::Invalid)?;
+                config.retention.clone()
+            },
             delete_enabled: config.delete_enabled(),
             readonly: config.readonly(),
             htpasswd,

@@ -176,6 +176,8 @@ pub struct ServeSettings {
     pub blob_redirects: bool,
     /// `tags.immutable` (regctl's own key), compiled.
     pub immutable_tags: crate::registry::immutable::ImmutableTags,
+    /// `retention` (regctl's own key), checked; applied by the server only with a `schedule`.
+    pub retention: crate::config::Retention,
     /// `storage.maintenance.readonly.enabled`.
     pub readonly: bool,
     pub htpasswd: Option<HtpasswdSettings>,
@@ -230,6 +232,7 @@ impl Default for ServeSettings {
             )),
             blob_redirects: true,
             immutable_tags: crate::registry::immutable::ImmutableTags::default(),
+            retention: crate::config::Retention::default(),
             delete_enabled: false,
             readonly: false,
             htpasswd: None,

@@ -384,3 +384,78 @@ fn prune_refuses_a_config_without_policies_and_bad_policies() {
         );
     }
 }
+
+/// `retention.schedule`: `regctl serve` applies the same policies itself (exactly the tags
+/// `regctl prune --dry-run` names go, through the API's delete path), then runs gc, and logs the
+/// round.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_applies_retention_on_its_schedule() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("data");
+    std::fs::create_dir_all(&root).unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let storage = format!(
+        "storage:\n  filesystem:\n    rootdirectory: {}\n",
+        root.display()
+    );
+    let config = write_config(work.path(), &storage, &addr);
+    let server = Server::start(&root, &["--no-web"], &[]);
+    let tags = push_store(&Reg::new(&server.base)).await;
+    drop(server);
+    age_tags(&root.join("docker/registry/v2"), &tags);
+    let expected = removed_in(&prune(&config, true));
+    assert_eq!(expected.len(), EXPECTED_REMOVED.len());
+
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("  schedule: 1s\n");
+    std::fs::write(&config, text).unwrap();
+    let log = work.path().join("serve.log");
+    let server = Server::start_with_stderr(
+        &["serve", "-c", config.to_str().unwrap(), "--no-web"],
+        &[("RUST_LOG", "info")],
+        std::process::Stdio::from(std::fs::File::create(&log).unwrap()),
+    );
+    let reg = Reg::new(&server.base);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let listed: Value = reg
+            .get("/v2/ci/app/tags/list")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let left: BTreeSet<String> = listed["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| format!("ci/app:{}", t.as_str().unwrap()))
+            .collect();
+        if left.is_disjoint(&expected) {
+            let all: BTreeSet<String> = tags
+                .iter()
+                .filter(|(repo, _, _)| *repo == "ci/app")
+                .map(|(repo, tag, _)| format!("{repo}:{tag}"))
+                .collect();
+            assert_eq!(left, &all - &expected, "exactly the planned tags went");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "retention never ran: {left:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("retention round")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no retention round logged"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
