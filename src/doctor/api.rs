@@ -9,7 +9,10 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::header::{
+    HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION,
+    WWW_AUTHENTICATE,
+};
 use reqwest::{StatusCode, Url};
 
 use super::{Finding, Options, Status};
@@ -34,7 +37,10 @@ pub async fn findings(options: &Options, scheme: &str) -> Vec<Finding> {
     {
         Ok(http) => http,
         Err(err) => {
-            out.push(Finding::fail("api", format!("cannot set up an HTTP client: {err}")));
+            out.push(Finding::fail(
+                "api",
+                format!("cannot set up an HTTP client: {err}"),
+            ));
             return out;
         }
     };
@@ -56,7 +62,10 @@ pub async fn findings(options: &Options, scheme: &str) -> Vec<Finding> {
         .get("server")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let version = headers.get(API_VERSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let version = headers
+        .get(API_VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let mut api = match status {
         StatusCode::OK | StatusCode::UNAUTHORIZED => match &version {
             Some(v) => Finding::ok("api", format!("GET /v2/ answers {status} with {API_VERSION_HEADER}: {v}")),
@@ -104,14 +113,41 @@ pub async fn findings(options: &Options, scheme: &str) -> Vec<Finding> {
     .await;
     out.push(match (&client, credentials_finding) {
         (Ok(client), Some(finding)) if credentials.is_some() => match client.verify_login().await {
-            Ok(LoginCheck::Accepted) => Finding { status: Status::Ok, summary: format!("the stored credentials of `{}` are accepted", credentials.as_ref().map(Credentials::username).unwrap_or_default()), ..finding },
-            Ok(LoginCheck::NoAuthRequired) => Finding { status: Status::Ok, summary: "credentials are stored, but the registry asks for none".to_owned(), ..finding },
-            Err(err) => Finding { status: Status::Fail, summary: err.to_string(), ..finding }
-                .fix(format!("regctl login {addr} -u USER (or docker login {addr})")),
+            Ok(LoginCheck::Accepted) => Finding {
+                status: Status::Ok,
+                summary: format!(
+                    "the stored credentials of `{}` are accepted",
+                    credentials
+                        .as_ref()
+                        .map(Credentials::username)
+                        .unwrap_or_default()
+                ),
+                ..finding
+            },
+            Ok(LoginCheck::NoAuthRequired) => Finding {
+                status: Status::Ok,
+                summary: "credentials are stored, but the registry asks for none".to_owned(),
+                ..finding
+            },
+            Err(err) => Finding {
+                status: Status::Fail,
+                summary: err.to_string(),
+                ..finding
+            }
+            .fix(format!(
+                "regctl login {addr} -u USER (or docker login {addr})"
+            )),
         },
-        (Err(err), Some(finding)) => Finding { status: Status::Fail, summary: format!("cannot check the stored credentials: {err}"), ..finding },
+        (Err(err), Some(finding)) => Finding {
+            status: Status::Fail,
+            summary: format!("cannot check the stored credentials: {err}"),
+            ..finding
+        },
         (_, Some(finding)) => finding,
-        (_, None) => Finding::skipped("credentials", "no docker config.json could be located (neither DOCKER_CONFIG nor HOME is set)"),
+        (_, None) => Finding::skipped(
+            "credentials",
+            "no docker config.json could be located (neither DOCKER_CONFIG nor HOME is set)",
+        ),
     });
 
     match (&options.write, client) {
@@ -125,17 +161,36 @@ pub async fn findings(options: &Options, scheme: &str) -> Vec<Finding> {
     out
 }
 
-async fn auth_finding(http: &reqwest::Client, required: bool, challenge: Option<&Challenge>) -> Finding {
+async fn auth_finding(
+    http: &reqwest::Client,
+    required: bool,
+    challenge: Option<&Challenge>,
+) -> Finding {
     if !required {
         return Finding::ok("auth", "the registry asks for no credentials");
     }
     match challenge {
-        None => Finding::fail("auth", "GET /v2/ answers 401 without a WWW-Authenticate challenge clients understand")
-            .fix("the registry or a proxy in front strips WWW-Authenticate; let it through"),
-        Some(Challenge::Basic { realm }) => Finding::ok("auth", format!("Basic authentication (realm {})", realm.as_deref().unwrap_or("unnamed"))),
+        None => Finding::fail(
+            "auth",
+            "GET /v2/ answers 401 without a WWW-Authenticate challenge clients understand",
+        )
+        .fix("the registry or a proxy in front strips WWW-Authenticate; let it through"),
+        Some(Challenge::Basic { realm }) => Finding::ok(
+            "auth",
+            format!(
+                "Basic authentication (realm {})",
+                realm.as_deref().unwrap_or("unnamed")
+            ),
+        ),
         Some(Challenge::Bearer { realm, service, .. }) => {
-            let finding = Finding::ok("auth", format!("token authentication; the token server {realm} answers"))
-                .evidence(format!("service: {}", service.as_deref().unwrap_or("(none)")));
+            let finding = Finding::ok(
+                "auth",
+                format!("token authentication; the token server {realm} answers"),
+            )
+            .evidence(format!(
+                "service: {}",
+                service.as_deref().unwrap_or("(none)")
+            ));
             match http.get(realm).send().await {
                 Ok(response) => finding.evidence(format!("GET {realm} (anonymous): {}", response.status())),
                 Err(err) => Finding { status: Status::Fail, summary: format!("the token realm {realm} cannot be reached from here"), ..finding }
@@ -148,7 +203,11 @@ async fn auth_finding(http: &reqwest::Client, required: bool, challenge: Option<
 
 /// The stored credentials (from docker's config.json) and a finding to complete once they were
 /// tried; `None` when no config.json can be located.
-fn credentials_finding(options: &Options, registry: &Registry, auth_required: bool) -> (Option<Finding>, Option<Credentials>) {
+fn credentials_finding(
+    options: &Options,
+    registry: &Registry,
+    auth_required: bool,
+) -> (Option<Finding>, Option<Credentials>) {
     let Some(path) = &options.docker_config else {
         return (None, None);
     };
@@ -156,23 +215,55 @@ fn credentials_finding(options: &Options, registry: &Registry, auth_required: bo
     let config = match DockerConfig::load(path) {
         Ok(config) => config,
         Err(err) => {
-            return (Some(Finding::fail("credentials", err.to_string()).fix(format!("fix or move {} and run: regctl login {addr}", path.display()))), None);
+            return (
+                Some(Finding::fail("credentials", err.to_string()).fix(format!(
+                    "fix or move {} and run: regctl login {addr}",
+                    path.display()
+                ))),
+                None,
+            );
         }
     };
     match config.credentials_for(registry) {
         Ok(Some(credentials)) => {
             let source = match config.helper_for(registry) {
                 Some(helper) => format!("docker-credential-{helper} (named in {})", path.display()),
-                None => format!("{} auths[\"{}\"]", path.display(), registry.credential_key()),
+                None => format!(
+                    "{} auths[\"{}\"]",
+                    path.display(),
+                    registry.credential_key()
+                ),
             };
-            (Some(Finding::ok("credentials", "credentials are stored").evidence(format!("user `{}` from {source}", credentials.username()))), Some(credentials))
+            (
+                Some(
+                    Finding::ok("credentials", "credentials are stored")
+                        .evidence(format!("user `{}` from {source}", credentials.username())),
+                ),
+                Some(credentials),
+            )
         }
         Ok(None) if auth_required => (
-            Some(Finding::fail("credentials", format!("the registry asks for credentials and {} has none for {addr}", path.display()))
-                .fix(format!("regctl login {addr} -u USER (or docker login {addr})"))),
+            Some(
+                Finding::fail(
+                    "credentials",
+                    format!(
+                        "the registry asks for credentials and {} has none for {addr}",
+                        path.display()
+                    ),
+                )
+                .fix(format!(
+                    "regctl login {addr} -u USER (or docker login {addr})"
+                )),
+            ),
             None,
         ),
-        Ok(None) => (Some(Finding::ok("credentials", format!("none stored for {addr}, none needed"))), None),
+        Ok(None) => (
+            Some(Finding::ok(
+                "credentials",
+                format!("none stored for {addr}, none needed"),
+            )),
+            None,
+        ),
         Err(err) => (Some(Finding::fail("credentials", err.to_string())), None),
     }
 }
@@ -193,7 +284,10 @@ impl Writer<'_> {
         let auth = match self.client.authorization_for(&scope).await {
             Ok(auth) => auth,
             Err(err) => {
-                out.push(Finding::fail("push", format!("no token to push to {}: {err}", self.repository)));
+                out.push(Finding::fail(
+                    "push",
+                    format!("no token to push to {}: {err}", self.repository),
+                ));
                 return out;
             }
         };
@@ -213,15 +307,34 @@ impl Writer<'_> {
 
         // 2. PUT the byte monolithically.
         let mut put_url = location.clone();
-        put_url.query_pairs_mut().append_pair("digest", digest.as_str());
-        let put = self.send(self.http.put(put_url.clone()).header(CONTENT_TYPE, "application/octet-stream").header(CONTENT_LENGTH, "1").body(&data[..]), auth).await;
+        put_url
+            .query_pairs_mut()
+            .append_pair("digest", digest.as_str());
+        let put = self
+            .send(
+                self.http
+                    .put(put_url.clone())
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header(CONTENT_LENGTH, "1")
+                    .body(&data[..]),
+                auth,
+            )
+            .await;
         let mut push = match put {
-            Ok(response) if response.status() == StatusCode::CREATED => Finding::ok("push", format!("pushed a 1-byte blob to {}", self.repository))
-                .evidence(format!("POST /v2/{}/blobs/uploads/ then PUT ?digest={digest}: 201 Created", self.repository)),
+            Ok(response) if response.status() == StatusCode::CREATED => Finding::ok(
+                "push",
+                format!("pushed a 1-byte blob to {}", self.repository),
+            )
+            .evidence(format!(
+                "POST /v2/{}/blobs/uploads/ then PUT ?digest={digest}: 201 Created",
+                self.repository
+            )),
             Ok(response) => {
                 let status = response.status();
                 let body = response.text().await.unwrap_or_default();
-                let finding = Finding::fail("push", format!("PUT of a 1-byte blob answered {status}")).evidence(snippet(&body));
+                let finding =
+                    Finding::fail("push", format!("PUT of a 1-byte blob answered {status}"))
+                        .evidence(snippet(&body));
                 out.push(with_status_fix(finding, status, self.addr));
                 return out;
             }
@@ -231,7 +344,10 @@ impl Writer<'_> {
             }
         };
         // 3. DELETE it, where deletes are enabled.
-        let blob_url = format!("{}://{}/v2/{}/blobs/{digest}", self.scheme, self.addr, self.repository);
+        let blob_url = format!(
+            "{}://{}/v2/{}/blobs/{digest}",
+            self.scheme, self.addr, self.repository
+        );
         push = match self.send(self.http.delete(&blob_url), auth).await {
             Ok(response) if response.status().is_success() => push.evidence("DELETE of the test blob: ".to_owned() + response.status().as_str()),
             Ok(response) => push.evidence(format!("DELETE of the test blob answered {} (deletes disabled?): the 1-byte blob stays until gc", response.status())),
@@ -244,16 +360,26 @@ impl Writer<'_> {
         out
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, auth: Option<&HeaderValue>) -> Result<reqwest::Response, String> {
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        auth: Option<&HeaderValue>,
+    ) -> Result<reqwest::Response, String> {
         let request = match auth {
             Some(value) => request.header(AUTHORIZATION, value.clone()),
             None => request,
         };
-        request.send().await.map_err(|e| crate::report::error_chain(&e))
+        request
+            .send()
+            .await
+            .map_err(|e| crate::report::error_chain(&e))
     }
 
     async fn start_upload(&self, auth: Option<&HeaderValue>) -> Result<Url, Finding> {
-        let url = format!("{}://{}/v2/{}/blobs/uploads/", self.scheme, self.addr, self.repository);
+        let url = format!(
+            "{}://{}/v2/{}/blobs/uploads/",
+            self.scheme, self.addr, self.repository
+        );
         let response = self
             .send(self.http.post(&url).header(CONTENT_LENGTH, "0"), auth)
             .await
@@ -261,32 +387,62 @@ impl Writer<'_> {
         let status = response.status();
         if status != StatusCode::ACCEPTED {
             let body = response.text().await.unwrap_or_default();
-            return Err(with_status_fix(Finding::fail("push", format!("starting an upload answered {status}")).evidence(snippet(&body)), status, self.addr));
+            return Err(with_status_fix(
+                Finding::fail("push", format!("starting an upload answered {status}"))
+                    .evidence(snippet(&body)),
+                status,
+                self.addr,
+            ));
         }
-        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let Some(location) = location else {
-            return Err(Finding::fail("push", "the upload was accepted without a Location header"));
+            return Err(Finding::fail(
+                "push",
+                "the upload was accepted without a Location header",
+            ));
         };
         self.base
             .as_ref()
             .and_then(|base| base.join(&location).ok())
-            .ok_or_else(|| Finding::fail("location", format!("the upload Location `{location}` is not a URL")))
+            .ok_or_else(|| {
+                Finding::fail(
+                    "location",
+                    format!("the upload Location `{location}` is not a URL"),
+                )
+            })
     }
 
     /// Whether the upload URL the registry hands out points back at what this client reached.
     fn location_finding(&self, location: &Url) -> Finding {
-        let origin = format!("{}://{}", location.scheme(), location.host_str().map(|h| match location.port_or_known_default() {
-            Some(port) => if h.contains(':') { format!("[{h}]:{port}") } else { format!("{h}:{port}") },
-            None => h.to_owned(),
-        }).unwrap_or_default());
+        let origin = format!(
+            "{}://{}",
+            location.scheme(),
+            location
+                .host_str()
+                .map(|h| match location.port_or_known_default() {
+                    Some(port) =>
+                        if h.contains(':') {
+                            format!("[{h}]:{port}")
+                        } else {
+                            format!("{h}:{port}")
+                        },
+                    None => h.to_owned(),
+                })
+                .unwrap_or_default()
+        );
         let ours = format!("{}://{}", self.scheme, self.addr);
         if origin == ours {
             return Finding::ok("location", format!("uploads are sent back to {ours}"));
         }
-        let reachable = location
-            .socket_addrs(|| None)
-            .ok()
-            .and_then(|addrs| addrs.into_iter().find(|a| std::net::TcpStream::connect_timeout(a, Duration::from_secs(3)).is_ok()));
+        let reachable = location.socket_addrs(|| None).ok().and_then(|addrs| {
+            addrs
+                .into_iter()
+                .find(|a| std::net::TcpStream::connect_timeout(a, Duration::from_secs(3)).is_ok())
+        });
         let finding = Finding::new("location", if reachable.is_some() { Status::Warn } else { Status::Fail }, format!("the registry sends uploads to {origin}, not to {ours}"))
             .evidence(format!("Location: {location}"))
             .evidence(match reachable {
@@ -299,7 +455,12 @@ impl Writer<'_> {
     async fn chunk(&self, auth: Option<&HeaderValue>) -> Finding {
         let location = match self.start_upload(auth).await {
             Ok(location) => location,
-            Err(finding) => return Finding { check: "body-size", ..finding },
+            Err(finding) => {
+                return Finding {
+                    check: "body-size",
+                    ..finding
+                }
+            }
         };
         let body = vec![0_u8; CHUNK_SIZE];
         let result = self
@@ -314,11 +475,17 @@ impl Writer<'_> {
             )
             .await;
         let finding = match result {
-            Ok(response) if response.status() == StatusCode::ACCEPTED => {
-                Finding::ok("body-size", "a 2 MiB PATCH chunk is accepted (no proxy body-size limit below it)")
-            }
+            Ok(response) if response.status() == StatusCode::ACCEPTED => Finding::ok(
+                "body-size",
+                "a 2 MiB PATCH chunk is accepted (no proxy body-size limit below it)",
+            ),
             Ok(response) if response.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                let server = response.headers().get("server").and_then(|v| v.to_str().ok()).unwrap_or("(no Server header)").to_owned();
+                let server = response
+                    .headers()
+                    .get("server")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("(no Server header)")
+                    .to_owned();
                 let body = response.text().await.unwrap_or_default();
                 Finding::fail("body-size", "a 2 MiB PATCH chunk was refused with 413 Request Entity Too Large: a proxy in front limits request bodies, so layers above the limit cannot be pushed")
                     .evidence(format!("Server: {server}"))
@@ -327,10 +494,17 @@ impl Writer<'_> {
             }
             Ok(response) => {
                 let status = response.status();
-                Finding::fail("body-size", format!("a 2 MiB PATCH chunk answered {status}"))
-                    .evidence(snippet(&response.text().await.unwrap_or_default()))
+                Finding::fail(
+                    "body-size",
+                    format!("a 2 MiB PATCH chunk answered {status}"),
+                )
+                .evidence(snippet(&response.text().await.unwrap_or_default()))
             }
-            Err(err) => Finding::fail("body-size", "a 2 MiB PATCH chunk failed (a proxy closing the connection?)").evidence(err),
+            Err(err) => Finding::fail(
+                "body-size",
+                "a 2 MiB PATCH chunk failed (a proxy closing the connection?)",
+            )
+            .evidence(err),
         };
         // Cancel the session either way; its data is not needed.
         let _ = self.send(self.http.delete(location), auth).await;
@@ -351,5 +525,9 @@ fn with_status_fix(finding: Finding, status: StatusCode, addr: &str) -> Finding 
 fn snippet(body: &str) -> String {
     let text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     let text: String = text.chars().take(200).collect();
-    if text.is_empty() { "(empty body)".to_owned() } else { format!("body: {text}") }
+    if text.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        format!("body: {text}")
+    }
 }

@@ -41,7 +41,10 @@ fn client_setup(options: &Options, args: &str, restart: bool) -> String {
         let restart = if restart { " --restart" } else { "" };
         format!("sudo regctl client-setup {addr}{args}{restart}")
     } else {
-        format!("regctl client-setup {addr}{args} --root {}", options.root.display())
+        format!(
+            "regctl client-setup {addr}{args} --root {}",
+            options.root.display()
+        )
     }
 }
 
@@ -58,11 +61,15 @@ fn docker(
     let daemon_text = std::fs::read_to_string(&daemon_path).ok();
     let insecure = insecure_reason(daemon_text.as_deref(), &addr, sockets);
     let daemon_note = match &daemon_text {
-        Some(_) => format!("{}: insecure-registries {}", daemon_path.display(), match daemon_json::entries(daemon_text.as_deref(), daemon_json::INSECURE_REGISTRIES) {
-            Ok(list) if list.is_empty() => "is empty".to_owned(),
-            Ok(list) => format!("= {}", list.join(", ")),
-            Err(err) => format!("cannot be read ({err})"),
-        }),
+        Some(_) => format!(
+            "{}: insecure-registries {}",
+            daemon_path.display(),
+            match daemon_json::entries(daemon_text.as_deref(), daemon_json::INSECURE_REGISTRIES) {
+                Ok(list) if list.is_empty() => "is empty".to_owned(),
+                Ok(list) => format!("= {}", list.join(", ")),
+                Err(err) => format!("cannot be read ({err})"),
+            }
+        ),
         None => format!("{} does not exist", daemon_path.display()),
     };
     let Some(chain) = chain else {
@@ -86,10 +93,27 @@ fn docker(
         Ok(()) => Finding::ok("docker", format!("docker trusts the certificate of {addr}"))
             .evidence(format!("verified with {sources}")),
         Err(reason) => match insecure {
-            Some(why) => Finding::new("docker", Status::Warn, format!("docker skips certificate verification for {addr}: {why}"))
-                .evidence(format!("verification would fail: {reason}"))
-                .evidence(daemon_note)
-                .fix(format!("install the CA and drop the insecure entry: {} then {}", client_setup(options, " --remove", false), client_setup(options, " --ca-file ca.crt", true))),
+            Some(why) => Finding::new(
+                "docker",
+                Status::Warn,
+                format!("docker skips certificate verification for {addr}: {why}"),
+            )
+            .evidence(format!("verification would fail: {reason}"))
+            .evidence(daemon_note)
+            .fix(
+                if daemon_json::lists_insecure_registry(daemon_text.as_deref(), &addr) {
+                    format!(
+                        "install the CA and drop the insecure entry: {} && {}",
+                        client_setup(options, " --remove", false),
+                        client_setup(options, " --ca-file ca.crt", true)
+                    )
+                } else {
+                    format!(
+                        "install the CA so verification would pass: {}",
+                        client_setup(options, " --ca-file ca.crt", false)
+                    )
+                },
+            ),
             None => Finding::fail("docker", format!("docker would fail: {reason}"))
                 .evidence(format!("tried {sources}"))
                 .evidence(format!("{CA_HINT}"))
@@ -112,21 +136,35 @@ fn describe_sources(local: &[std::path::PathBuf], system: &TrustStore) -> String
 
 /// Why docker would treat the registry as insecure, if it would: listed by name, an address in a
 /// listed CIDR, or loopback.
-fn insecure_reason(daemon_json_text: Option<&str>, addr: &str, sockets: &[SocketAddr]) -> Option<String> {
+fn insecure_reason(
+    daemon_json_text: Option<&str>,
+    addr: &str,
+    sockets: &[SocketAddr],
+) -> Option<String> {
     if daemon_json::lists_insecure_registry(daemon_json_text, addr) {
         return Some(format!("daemon.json lists {addr} in insecure-registries"));
     }
-    let entries = daemon_json::entries(daemon_json_text, daemon_json::INSECURE_REGISTRIES).unwrap_or_default();
+    let entries = daemon_json::entries(daemon_json_text, daemon_json::INSECURE_REGISTRIES)
+        .unwrap_or_default();
     for socket in sockets {
         for entry in &entries {
             if cidr_contains(entry, socket.ip()) {
-                return Some(format!("daemon.json lists {entry}, which contains {}", socket.ip()));
+                return Some(format!(
+                    "daemon.json lists {entry}, which contains {}",
+                    socket.ip()
+                ));
             }
         }
     }
     let (first, bits) = DOCKER_DEFAULT_INSECURE_V4;
-    if let Some(ip) = sockets.iter().map(SocketAddr::ip).find(|ip| matches!(ip, IpAddr::V4(v4) if v4.octets()[0] == first)) {
-        return Some(format!("{ip} is in {first}.0.0.0/{bits}, which docker treats as insecure by default"));
+    if let Some(ip) = sockets
+        .iter()
+        .map(SocketAddr::ip)
+        .find(|ip| matches!(ip, IpAddr::V4(v4) if v4.octets()[0] == first))
+    {
+        return Some(format!(
+            "{ip} is in {first}.0.0.0/{bits}, which docker treats as insecure by default"
+        ));
     }
     None
 }
@@ -140,11 +178,19 @@ fn cidr_contains(entry: &str, ip: IpAddr) -> bool {
     };
     match (net, ip) {
         (IpAddr::V4(net), IpAddr::V4(ip)) if bits <= 32 => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
             u32::from(net) & mask == u32::from(ip) & mask
         }
         (IpAddr::V6(net), IpAddr::V6(ip)) if bits <= 128 => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
             u128::from(net) & mask == u128::from(ip) & mask
         }
         _ => false,
@@ -162,7 +208,11 @@ struct HostsToml {
 fn read_hosts_toml(text: &str) -> HostsToml {
     let mut hosts = HostsToml::default();
     let quoted = |line: &str| -> Vec<String> {
-        line.split('"').skip(1).step_by(2).map(str::to_owned).collect()
+        line.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
     };
     for line in text.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
         if line.starts_with("server") || line.starts_with("[host.") {
@@ -176,30 +226,51 @@ fn read_hosts_toml(text: &str) -> HostsToml {
     hosts
 }
 
-fn containerd_finding(options: &Options, chain: Option<&ServedChain>, system: &TrustStore) -> Finding {
+fn containerd_finding(
+    options: &Options,
+    chain: Option<&ServedChain>,
+    system: &TrustStore,
+) -> Finding {
     let addr = options.registry.to_string();
     let dir = under(&options.root, &format!("{}/{addr}", containerd::CERTS_D));
     let hosts_path = dir.join("hosts.toml");
-    let config = std::fs::read_to_string(under(&options.root, containerd::CONFIG_TOML)).unwrap_or_default();
+    let config =
+        std::fs::read_to_string(under(&options.root, containerd::CONFIG_TOML)).unwrap_or_default();
     let config_note = if containerd::config_path_includes_certs_d(&config) {
-        format!("{} sets config_path to {}", containerd::CONFIG_TOML, containerd::CERTS_D)
+        format!(
+            "{} sets config_path to {}",
+            containerd::CONFIG_TOML,
+            containerd::CERTS_D
+        )
     } else {
         format!("{} does not set config_path = \"{}\": the CRI reads no hosts.toml (ctr needs --hosts-dir {})", containerd::CONFIG_TOML, containerd::CERTS_D, containerd::CERTS_D)
     };
-    let hosts = std::fs::read_to_string(&hosts_path).ok().map(|t| read_hosts_toml(&t));
+    let hosts = std::fs::read_to_string(&hosts_path)
+        .ok()
+        .map(|t| read_hosts_toml(&t));
     let hosts_note = match &hosts {
         Some(h) => format!("{}: hosts {}", hosts_path.display(), h.urls.join(", ")),
         None => format!("{} does not exist", hosts_path.display()),
     };
     let Some(chain) = chain else {
-        let plain = hosts.as_ref().is_some_and(|h| h.urls.iter().any(|u| u.starts_with("http://")));
+        let plain = hosts
+            .as_ref()
+            .is_some_and(|h| h.urls.iter().any(|u| u.starts_with("http://")));
         return if plain {
-            Finding::ok("containerd", format!("containerd uses plain HTTP for {addr}")).evidence(hosts_note).evidence(config_note)
+            Finding::ok(
+                "containerd",
+                format!("containerd uses plain HTTP for {addr}"),
+            )
+            .evidence(hosts_note)
+            .evidence(config_note)
         } else {
-            Finding::fail("containerd", "containerd would fail: http: server gave HTTP response to HTTPS client")
-                .evidence(hosts_note)
-                .evidence(config_note)
-                .fix(client_setup(options, " --containerd --no-docker", false))
+            Finding::fail(
+                "containerd",
+                "containerd would fail: http: server gave HTTP response to HTTPS client",
+            )
+            .evidence(hosts_note)
+            .evidence(config_note)
+            .fix(client_setup(options, " --containerd --no-docker", false))
         };
     };
     let mut store = TrustStore::default();
@@ -215,17 +286,29 @@ fn containerd_finding(options: &Options, chain: Option<&ServedChain>, system: &T
     let local = store.files.clone();
     store.extend(system);
     match store.verify(chain, &host_text(&options.registry)) {
-        Ok(()) => Finding::ok("containerd", format!("containerd trusts the certificate of {addr}"))
-            .evidence(format!("verified with {}", describe_sources(&local, system)))
-            .evidence(config_note),
-        Err(_) if hosts.as_ref().is_some_and(|h| h.skip_verify) => {
-            Finding::new("containerd", Status::Warn, format!("containerd skips certificate verification for {addr} (skip_verify = true)"))
-                .evidence(hosts_note)
-        }
+        Ok(()) => Finding::ok(
+            "containerd",
+            format!("containerd trusts the certificate of {addr}"),
+        )
+        .evidence(format!(
+            "verified with {}",
+            describe_sources(&local, system)
+        ))
+        .evidence(config_note),
+        Err(_) if hosts.as_ref().is_some_and(|h| h.skip_verify) => Finding::new(
+            "containerd",
+            Status::Warn,
+            format!("containerd skips certificate verification for {addr} (skip_verify = true)"),
+        )
+        .evidence(hosts_note),
         Err(reason) => Finding::fail("containerd", format!("containerd would fail: {reason}"))
             .evidence(format!("tried {}", describe_sources(&local, system)))
             .evidence(CA_HINT)
-            .fix(client_setup(options, " --ca-file ca.crt --containerd --no-docker", false)),
+            .fix(client_setup(
+                options,
+                " --ca-file ca.crt --containerd --no-docker",
+                false,
+            )),
     }
 }
 
@@ -249,7 +332,8 @@ fn podman_insecure(root: &Path, addr: &str) -> Option<(bool, std::path::PathBuf)
             continue;
         };
         let mut block: Option<(bool, bool)> = None; // (names addr, insecure)
-        let close = |block: &mut Option<(bool, bool)>, found: &mut Option<(bool, std::path::PathBuf)>| {
+        let close = |block: &mut Option<(bool, bool)>,
+                     found: &mut Option<(bool, std::path::PathBuf)>| {
             if let Some((true, insecure)) = block.take() {
                 *found = Some((insecure, file.clone()));
             }
@@ -261,9 +345,15 @@ fn podman_insecure(root: &Path, addr: &str) -> Option<(bool, std::path::PathBuf)
                     block = Some((false, false));
                 }
             } else if let Some((names, insecure)) = block.as_mut() {
-                let value = line.split_once('=').map(|(k, v)| (k.trim(), v.trim().trim_matches('"')));
+                let value = line
+                    .split_once('=')
+                    .map(|(k, v)| (k.trim(), v.trim().trim_matches('"')));
                 match value {
-                    Some(("location" | "prefix", v)) if v == addr || v.starts_with(&format!("{addr}/")) => *names = true,
+                    Some(("location" | "prefix", v))
+                        if v == addr || v.starts_with(&format!("{addr}/")) =>
+                    {
+                        *names = true
+                    }
                     Some(("insecure", v)) => *insecure = v == "true",
                     _ => {}
                 }
@@ -279,33 +369,52 @@ fn podman_finding(options: &Options, chain: Option<&ServedChain>, system: &Trust
     let insecure = podman_insecure(&options.root, &addr);
     let note = match &insecure {
         Some((flag, file)) => format!("{}: insecure = {flag}", file.display()),
-        None => format!("no [[registry]] for {addr} in registries.conf or {}", podman::DROP_IN_DIR),
+        None => format!(
+            "no [[registry]] for {addr} in registries.conf or {}",
+            podman::DROP_IN_DIR
+        ),
     };
     let Some(chain) = chain else {
         return if insecure.as_ref().is_some_and(|(flag, _)| *flag) {
             Finding::ok("podman", format!("podman uses plain HTTP for {addr}")).evidence(note)
         } else {
-            Finding::fail("podman", "podman would fail: http: server gave HTTP response to HTTPS client")
-                .evidence(note)
-                .fix(client_setup(options, " --podman --no-docker", false))
+            Finding::fail(
+                "podman",
+                "podman would fail: http: server gave HTTP response to HTTPS client",
+            )
+            .evidence(note)
+            .fix(client_setup(options, " --podman --no-docker", false))
         };
     };
     let mut store = TrustStore::default();
     // containers-certs.d(5): both directories are read.
-    store.add_crt_dir(&under(&options.root, &format!("{}/{addr}", podman::CERTS_D)));
+    store.add_crt_dir(&under(
+        &options.root,
+        &format!("{}/{addr}", podman::CERTS_D),
+    ));
     store.add_crt_dir(&under(&options.root, &format!("{DOCKER_CERTS_D}/{addr}")));
     let local = store.files.clone();
     store.extend(system);
     match store.verify(chain, &host_text(&options.registry)) {
-        Ok(()) => Finding::ok("podman", format!("podman trusts the certificate of {addr}"))
-            .evidence(format!("verified with {}", describe_sources(&local, system))),
-        Err(_) if insecure.as_ref().is_some_and(|(flag, _)| *flag) => {
-            Finding::new("podman", Status::Warn, format!("podman skips certificate verification for {addr} (insecure = true)")).evidence(note)
+        Ok(()) => {
+            Finding::ok("podman", format!("podman trusts the certificate of {addr}")).evidence(
+                format!("verified with {}", describe_sources(&local, system)),
+            )
         }
+        Err(_) if insecure.as_ref().is_some_and(|(flag, _)| *flag) => Finding::new(
+            "podman",
+            Status::Warn,
+            format!("podman skips certificate verification for {addr} (insecure = true)"),
+        )
+        .evidence(note),
         Err(reason) => Finding::fail("podman", format!("podman would fail: {reason}"))
             .evidence(format!("tried {}", describe_sources(&local, system)))
             .evidence(CA_HINT)
-            .fix(client_setup(options, " --ca-file ca.crt --podman --no-docker", false)),
+            .fix(client_setup(
+                options,
+                " --ca-file ca.crt --podman --no-docker",
+                false,
+            )),
     }
 }
 

@@ -152,23 +152,25 @@ pub async fn diagnose(options: &Options) -> Report {
             );
             None
         }
-        Speaks::Tls => match tls::fetch_chain(reached, &host_text(&options.registry), options.timeout).await {
-            Ok(chain) => {
-                findings.push(
-                    Finding::ok("transport", format!("{addr} speaks TLS"))
-                        .evidence(format!("handshake with {reached}: {}", chain.version)),
-                );
-                Some(chain)
-            }
-            Err(why) => {
-                findings.push(
+        Speaks::Tls => {
+            match tls::fetch_chain(reached, &host_text(&options.registry), options.timeout).await {
+                Ok(chain) => {
+                    findings.push(
+                        Finding::ok("transport", format!("{addr} speaks TLS"))
+                            .evidence(format!("handshake with {reached}: {}", chain.version)),
+                    );
+                    Some(chain)
+                }
+                Err(why) => {
+                    findings.push(
                     Finding::fail("transport", format!("{addr} looks like TLS but the handshake failed"))
                         .evidence(why)
                         .fix(format!("on the registry machine, check its certificate and key: regctl cert show")),
                 );
-                return report(findings, Some("https"));
+                    return report(findings, Some("https"));
+                }
             }
-        },
+        }
         Speaks::Unknown(why) => {
             findings.push(
                 Finding::fail("transport", format!("{addr} answered neither HTTP nor TLS"))
@@ -210,13 +212,25 @@ async fn resolve(options: &Options, findings: &mut Vec<Finding>) -> Option<Vec<S
         Ok(Ok(found)) => {
             let sockets: Vec<SocketAddr> = found.collect();
             if sockets.is_empty() {
-                findings.push(Finding::fail("dns", format!("{addr} resolves to no address")));
+                findings.push(Finding::fail(
+                    "dns",
+                    format!("{addr} resolves to no address"),
+                ));
                 return None;
             }
-            let ips = sockets.iter().map(|s| s.ip().to_string()).collect::<Vec<_>>().join(", ");
+            let ips = sockets
+                .iter()
+                .map(|s| s.ip().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
             let summary = match options.registry.host {
-                RegistryHost::Name(_) => format!("{} resolves to {ips}", host_text(&options.registry)),
-                _ => format!("{} is an IP address (no DNS needed)", host_text(&options.registry)),
+                RegistryHost::Name(_) => {
+                    format!("{} resolves to {ips}", host_text(&options.registry))
+                }
+                _ => format!(
+                    "{} is an IP address (no DNS needed)",
+                    host_text(&options.registry)
+                ),
             };
             findings.push(Finding::ok("dns", summary));
             Some(sockets)
@@ -232,8 +246,18 @@ async fn resolve(options: &Options, findings: &mut Vec<Finding>) -> Option<Vec<S
         }
         Err(_) => {
             findings.push(
-                Finding::fail("dns", format!("resolving {} took longer than {:?}", host_text(&options.registry), options.timeout))
-                    .fix("check /etc/resolv.conf and the DNS server: getent hosts ".to_owned() + &host_text(&options.registry)),
+                Finding::fail(
+                    "dns",
+                    format!(
+                        "resolving {} took longer than {:?}",
+                        host_text(&options.registry),
+                        options.timeout
+                    ),
+                )
+                .fix(
+                    "check /etc/resolv.conf and the DNS server: getent hosts ".to_owned()
+                        + &host_text(&options.registry),
+                ),
             );
             None
         }
@@ -290,16 +314,46 @@ fn certificate_finding(registry: &RegistryAddr, chain: &tls::ServedChain) -> Fin
         return Finding::fail("certificate", "the served certificate does not parse");
     };
     let host = host_text(registry);
-    let mut finding = Finding::ok("certificate", format!("the certificate is valid for {host} until {}", format_time(leaf.not_after)))
-        .evidence(format!("subject: {}", leaf.subject))
-        .evidence(format!("names: {}", if leaf.sans.is_empty() { "none (no subject alternative names)".to_owned() } else { leaf.sans.join(", ") }))
-        .evidence(format!("issuer: {}{}", leaf.issuer, if leaf.subject == leaf.issuer { " (self-signed)" } else { "" }))
-        .evidence(format!("valid from {} to {} ({} days left)", format_time(leaf.not_before), format_time(leaf.not_after), leaf.days_left))
-        .evidence(format!(
-            "chain served: {} certificate(s){}",
-            summaries.len(),
-            summaries.iter().skip(1).map(|c| format!("; then {}", c.subject)).collect::<String>()
-        ));
+    let mut finding = Finding::ok(
+        "certificate",
+        format!(
+            "the certificate is valid for {host} until {}",
+            format_time(leaf.not_after)
+        ),
+    )
+    .evidence(format!("subject: {}", leaf.subject))
+    .evidence(format!(
+        "names: {}",
+        if leaf.sans.is_empty() {
+            "none (no subject alternative names)".to_owned()
+        } else {
+            leaf.sans.join(", ")
+        }
+    ))
+    .evidence(format!(
+        "issuer: {}{}",
+        leaf.issuer,
+        if leaf.subject == leaf.issuer {
+            " (self-signed)"
+        } else {
+            ""
+        }
+    ))
+    .evidence(format!(
+        "valid from {} to {} ({} days left)",
+        format_time(leaf.not_before),
+        format_time(leaf.not_after),
+        leaf.days_left
+    ))
+    .evidence(format!(
+        "chain served: {} certificate(s){}",
+        summaries.len(),
+        summaries
+            .iter()
+            .skip(1)
+            .map(|c| format!("; then {}", c.subject))
+            .collect::<String>()
+    ));
     let mut problems = Vec::new();
     let covered = SubjectName::parse(&host).is_ok_and(|name| leaf.covers(&name));
     if !covered {
@@ -308,18 +362,26 @@ fn certificate_finding(registry: &RegistryAddr, chain: &tls::ServedChain) -> Fin
     if leaf.not_after <= now {
         problems.push(format!("it expired on {}", format_time(leaf.not_after)));
     } else if leaf.not_before > now {
-        problems.push(format!("it is valid only from {} (check the clocks)", format_time(leaf.not_before)));
+        problems.push(format!(
+            "it is valid only from {} (check the clocks)",
+            format_time(leaf.not_before)
+        ));
     }
     if !problems.is_empty() {
         finding.status = Status::Fail;
-        finding.summary = format!("the certificate cannot be used for {host}: {}", problems.join("; "));
+        finding.summary = format!(
+            "the certificate cannot be used for {host}: {}",
+            problems.join("; ")
+        );
         finding.fix = Some(format!(
             "on the registry machine, issue a certificate naming {host}: regctl cert self-signed --host {host} --update-config (or regctl cert acme --host {host} for a public name), then restart regctl serve"
         ));
     } else if leaf.days_left <= crate::certs::inspect::EXPIRY_WARNING_DAYS {
         finding.status = Status::Warn;
         finding.summary = format!("the certificate expires in {} days", leaf.days_left);
-        finding.fix = Some("renew it on the registry machine: regctl cert show says how it was issued".to_owned());
+        finding.fix = Some(
+            "renew it on the registry machine: regctl cert show says how it was issued".to_owned(),
+        );
     }
     finding
 }

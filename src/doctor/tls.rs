@@ -241,7 +241,9 @@ fn go_words(err: &rustls::Error, host: &str) -> String {
     use rustls::CertificateError as E;
     match err {
         rustls::Error::InvalidCertificate(E::UnknownIssuer) => UNKNOWN_AUTHORITY.to_owned(),
-        rustls::Error::InvalidCertificate(E::NotValidForName | E::NotValidForNameContext { .. }) => {
+        rustls::Error::InvalidCertificate(
+            E::NotValidForName | E::NotValidForNameContext { .. },
+        ) => {
             format!("x509: certificate is not valid for {host}")
         }
         rustls::Error::InvalidCertificate(

@@ -9,6 +9,7 @@ mod common;
 mod config;
 mod docker;
 mod docs;
+mod doctor;
 mod fsck;
 mod gc;
 mod hardening;
