@@ -37,6 +37,9 @@ _regctl() {
             regctl,delete)
                 cmd="regctl__subcmd__delete"
                 ;;
+            regctl,doctor)
+                cmd="regctl__subcmd__doctor"
+                ;;
             regctl,events)
                 cmd="regctl__subcmd__events"
                 ;;
@@ -186,6 +189,9 @@ _regctl() {
                 ;;
             regctl__subcmd__help,delete)
                 cmd="regctl__subcmd__help__subcmd__delete"
+                ;;
+            regctl__subcmd__help,doctor)
+                cmd="regctl__subcmd__help__subcmd__doctor"
                 ;;
             regctl__subcmd__help,events)
                 cmd="regctl__subcmd__help__subcmd__events"
@@ -350,7 +356,7 @@ _regctl() {
 
     case "${cmd}" in
         regctl)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete events login logout completions gc fsck init man user access token serve help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete doctor events login logout completions gc fsck init man user access token serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1269,6 +1275,48 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__doctor)
+            opts="-c -o -q -v -h -V --write --repository --root --timeout --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__events)
             opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version tail help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1460,7 +1508,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help)
-            opts="client-setup cert config catalog tags manifest delete events login logout completions gc fsck init man user access token serve help"
+            opts="client-setup cert config catalog tags manifest delete doctor events login logout completions gc fsck init man user access token serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1698,6 +1746,20 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

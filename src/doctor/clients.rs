@@ -76,7 +76,7 @@ fn docker(
         return match insecure {
             Some(reason) => Finding::ok("docker", format!("docker uses plain HTTP for {addr}: {reason}"))
                 .evidence(daemon_note),
-            None => Finding::fail("docker", format!("docker would fail: http: server gave HTTP response to HTTPS client"))
+            None => Finding::fail("docker", "docker would fail: http: server gave HTTP response to HTTPS client")
                 .evidence(daemon_note)
                 .evidence(format!("{addr} speaks plain HTTP, and docker uses plain HTTP only for registries in insecure-registries"))
                 .fix(client_setup(options, "", true)),
@@ -116,7 +116,7 @@ fn docker(
             ),
             None => Finding::fail("docker", format!("docker would fail: {reason}"))
                 .evidence(format!("tried {sources}"))
-                .evidence(format!("{CA_HINT}"))
+                .evidence(CA_HINT)
                 .fix(client_setup(options, " --ca-file ca.crt", false)),
         },
     }

@@ -165,7 +165,7 @@ pub async fn diagnose(options: &Options) -> Report {
                     findings.push(
                     Finding::fail("transport", format!("{addr} looks like TLS but the handshake failed"))
                         .evidence(why)
-                        .fix(format!("on the registry machine, check its certificate and key: regctl cert show")),
+                        .fix("on the registry machine, check its certificate and key: regctl cert show"),
                 );
                     return report(findings, Some("https"));
                 }
