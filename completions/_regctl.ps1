@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('tags', 'tags', [CompletionResultType]::ParameterValue, 'List the tags of a repository with digest, media type and image size')
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Show a manifest, or the one an index holds for a platform')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an image manifest by tag or digest, or only a tag')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose why docker login, push or pull to a registry fails from this machine')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Show the events (pushes, pulls, deletes, mounts) of a running server')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Check and store registry credentials in the docker config')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored credentials of a registry')
@@ -408,6 +409,25 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('--wide', '--wide', [CompletionResultType]::ParameterName, 'Show the full digest in the result table')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Allow plain HTTP and accept any TLS certificate')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from stdin (with --user)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'regctl;doctor' {
+            [CompletionResult]::new('--repository', '--repository', [CompletionResultType]::ParameterName, 'The repository --write pushes to')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Read every system path (daemon.json, certs.d, CA bundle) under DIR instead of /')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Timeout of each connection attempt')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Registry config file (distribution''s config.yml schema)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format for results')
+            [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Also push a 1-byte test blob and a 2 MiB chunk (deleted again where the registry allows)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (repeat for more)')
@@ -966,6 +986,7 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             [CompletionResult]::new('tags', 'tags', [CompletionResultType]::ParameterValue, 'List the tags of a repository with digest, media type and image size')
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Show a manifest, or the one an index holds for a platform')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete an image manifest by tag or digest, or only a tag')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose why docker login, push or pull to a registry fails from this machine')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Show the events (pushes, pulls, deletes, mounts) of a running server')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Check and store registry credentials in the docker config')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove the stored credentials of a registry')
@@ -1034,6 +1055,9 @@ Register-ArgumentCompleter -Native -CommandName 'regctl' -ScriptBlock {
             break
         }
         'regctl;help;delete' {
+            break
+        }
+        'regctl;help;doctor' {
             break
         }
         'regctl;help;events' {

@@ -37,6 +37,9 @@ _regctl() {
             regctl,delete)
                 cmd="regctl__subcmd__delete"
                 ;;
+            regctl,doctor)
+                cmd="regctl__subcmd__doctor"
+                ;;
             regctl,du)
                 cmd="regctl__subcmd__du"
                 ;;
@@ -192,6 +195,9 @@ _regctl() {
                 ;;
             regctl__subcmd__help,delete)
                 cmd="regctl__subcmd__help__subcmd__delete"
+                ;;
+            regctl__subcmd__help,doctor)
+                cmd="regctl__subcmd__help__subcmd__doctor"
                 ;;
             regctl__subcmd__help,du)
                 cmd="regctl__subcmd__help__subcmd__du"
@@ -362,7 +368,7 @@ _regctl() {
 
     case "${cmd}" in
         regctl)
-            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete events login logout completions gc fsck prune du init man user access token serve help"
+            opts="-c -o -q -v -h -V --config --output --quiet --verbose --help --version client-setup cert config catalog tags manifest delete doctor events login logout completions gc fsck prune du init man user access token serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1281,6 +1287,48 @@ _regctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        regctl__subcmd__doctor)
+            opts="-c -o -q -v -h -V --write --repository --root --timeout --config --output --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repository)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         regctl__subcmd__du)
             opts="-c -o -q -v -h -V --root --top --wide --config --output --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1510,7 +1558,7 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help)
-            opts="client-setup cert config catalog tags manifest delete events login logout completions gc fsck prune du init man user access token serve help"
+            opts="client-setup cert config catalog tags manifest delete doctor events login logout completions gc fsck prune du init man user access token serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1748,6 +1796,20 @@ _regctl() {
             return 0
             ;;
         regctl__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        regctl__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

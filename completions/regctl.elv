@@ -37,6 +37,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand tags 'List the tags of a repository with digest, media type and image size'
             cand manifest 'Show a manifest, or the one an index holds for a platform'
             cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand doctor 'Diagnose why docker login, push or pull to a registry fails from this machine'
             cand events 'Show the events (pushes, pulls, deletes, mounts) of a running server'
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
@@ -378,6 +379,24 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand --wide 'Show the full digest in the result table'
             cand --insecure 'Allow plain HTTP and accept any TLS certificate'
             cand --password-stdin 'Read the password from stdin (with --user)'
+            cand -q 'Print only results and errors'
+            cand --quiet 'Print only results and errors'
+            cand -v 'Print more detail (repeat for more)'
+            cand --verbose 'Print more detail (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'regctl;doctor'= {
+            cand --repository 'The repository --write pushes to'
+            cand --root 'Read every system path (daemon.json, certs.d, CA bundle) under DIR instead of /'
+            cand --timeout 'Timeout of each connection attempt'
+            cand -c 'Registry config file (distribution''s config.yml schema)'
+            cand --config 'Registry config file (distribution''s config.yml schema)'
+            cand -o 'Output format for results'
+            cand --output 'Output format for results'
+            cand --write 'Also push a 1-byte test blob and a 2 MiB chunk (deleted again where the registry allows)'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'
             cand -v 'Print more detail (repeat for more)'
@@ -891,6 +910,7 @@ set edit:completion:arg-completer[regctl] = {|@words|
             cand tags 'List the tags of a repository with digest, media type and image size'
             cand manifest 'Show a manifest, or the one an index holds for a platform'
             cand delete 'Delete an image manifest by tag or digest, or only a tag'
+            cand doctor 'Diagnose why docker login, push or pull to a registry fails from this machine'
             cand events 'Show the events (pushes, pulls, deletes, mounts) of a running server'
             cand login 'Check and store registry credentials in the docker config'
             cand logout 'Remove the stored credentials of a registry'
@@ -944,6 +964,8 @@ set edit:completion:arg-completer[regctl] = {|@words|
         &'regctl;help;manifest'= {
         }
         &'regctl;help;delete'= {
+        }
+        &'regctl;help;doctor'= {
         }
         &'regctl;help;events'= {
             cand tail 'Stream the events of a running server as they happen'

@@ -8,6 +8,7 @@
 //! - [`client_setup`]: configure docker/containerd/podman on a client machine to use a registry.
 //! - [`gc`]: garbage collection on registry:2 filesystem storage, safe next to a running registry.
 //! - [`config`]: distribution's config.yml: typed model, `REGISTRY_*` overrides, validation, generation.
+//! - [`doctor`]: `regctl doctor`: a client machine's view of a registry, each problem with its fix.
 //! - [`digest`]: sha256 digests and the resumable streaming hasher.
 //! - [`fsutil`]: atomic writes (temp file + fsync + rename + directory fsync).
 //! - [`htpasswd`]: Apache htpasswd files: parse, verify (bcrypt, apr1, {SHA}, plain), edit.
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod client_setup;
 pub mod config;
 pub mod digest;
+pub mod doctor;
 pub mod fsck;
 pub mod fsutil;
 pub mod gc;

@@ -11,6 +11,7 @@ mod client_setup;
 mod completions;
 mod config;
 mod delete;
+mod doctor;
 mod du;
 mod events;
 mod fsck;
@@ -106,6 +107,7 @@ pub enum Command {
     Tags(tags::TagsArgs),
     Manifest(manifest::ManifestArgs),
     Delete(delete::DeleteArgs),
+    Doctor(doctor::DoctorArgs),
     Events(events::EventsArgs),
     Login(login::LoginArgs),
     Logout(login::LogoutArgs),
@@ -164,6 +166,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tags(args) => tags::run(&args, &global),
         Command::Manifest(args) => manifest::run(&args, &global),
         Command::Delete(args) => delete::run(&args, &global),
+        Command::Doctor(args) => doctor::run(&args, &global),
         Command::Events(args) => events::run(&args, &global),
         Command::Login(args) => login::run_login(&args, &global),
         Command::Logout(args) => login::run_logout(&args, &global),

@@ -9,6 +9,7 @@ mod common;
 mod config;
 mod docker;
 mod docs;
+mod doctor;
 mod du;
 mod fsck;
 mod gc;

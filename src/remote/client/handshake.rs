@@ -94,6 +94,16 @@ impl Client {
         Ok(response)
     }
 
+    /// The `Authorization` value for a request needing `scope` (e.g. `repository:R:push,pull`),
+    /// for callers that send requests of their own, such as `regctl doctor`'s test push; `None`
+    /// when the registry asks for no credentials.
+    ///
+    /// # Errors
+    /// The token server refused or failed; credentials unusable for the challenge.
+    pub async fn authorization_for(&self, scope: &str) -> Result<Option<HeaderValue>, RemoteError> {
+        self.authorization(scope, None).await
+    }
+
     /// The `Authorization` value for a request needing `scope`, from the current challenge (or
     /// `fresh`, just received with a 401, whose own scope is requested too).
     pub(super) async fn authorization(
