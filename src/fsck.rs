@@ -349,7 +349,7 @@ fn structure(storage: &dyn Storage, report: &mut Report) -> Result<Vec<Finding>,
     let now = SystemTime::now();
     for name in &names {
         // Link problems are findings of their own below; the scanner's wording is not needed.
-        let state = scan::repository(storage, name, &mut Vec::new())?;
+        let state = scan::repository(storage, name, scan::LayerLinks::Verify, &mut Vec::new())?;
         let Ok(repo) = Name::parse(name) else {
             continue;
         };
@@ -797,7 +797,8 @@ fn remove_empty_repositories(
 ) -> Result<(), FsckError> {
     let (names, _) = scan::repositories(storage, &mut Vec::new())?;
     for name in names {
-        let state: RepoState = scan::repository(storage, &name, &mut Vec::new())?;
+        let state: RepoState =
+            scan::repository(storage, &name, scan::LayerLinks::Verify, &mut Vec::new())?;
         if !(state.tags.is_empty()
             && state.revisions.is_empty()
             && state.uploads.is_empty()

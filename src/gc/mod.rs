@@ -434,7 +434,12 @@ impl Run<'_> {
         let mut states = BTreeMap::new();
         let mut plans = BTreeMap::new();
         for name in &names {
-            let state = scan::repository(self.storage, name, &mut self.report.problems)?;
+            let state = scan::repository(
+                self.storage,
+                name,
+                scan::LayerLinks::Sizes,
+                &mut self.report.problems,
+            )?;
             let plan = self.plan(&state, true);
             self.report.manifests_live += plan.live.len();
             plans.insert(name.clone(), plan);
@@ -534,7 +539,8 @@ impl Run<'_> {
         let mut states = BTreeMap::new();
         let mut plans = BTreeMap::new();
         for name in names {
-            let state = scan::repository(self.storage, &name, &mut ignored)?;
+            let state =
+                scan::repository(self.storage, &name, scan::LayerLinks::Sizes, &mut ignored)?;
             let mut plan = self.plan(&state, false);
             plan.deletable = first.get(&name).map_or_else(BTreeSet::new, |before| {
                 before
@@ -1083,7 +1089,7 @@ impl Run<'_> {
                 predicted
             } else {
                 let mut ignored = Vec::new();
-                scan::repository(self.storage, name, &mut ignored)?
+                scan::repository(self.storage, name, scan::LayerLinks::Sizes, &mut ignored)?
             };
             // Any tag left keeps the repository: a live or corrupt tag, or one without
             // `current/link` still inside the grace period (a tag write in progress).

@@ -229,11 +229,23 @@ fn read_link(
     ))
 }
 
+/// How closely [`repository`] reads layer links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerLinks {
+    /// Read and parse every one (fsck reports what each names).
+    Verify,
+    /// Judge by size only: empty or oversized is corrupt. gc marks from manifests, never from
+    /// layer links, so their content cannot change what it keeps, and not reading a thousand
+    /// small files per repository twice a run is what keeps gc as fast as distribution's.
+    Sizes,
+}
+
 /// `<prefix>/<hex>/link` for every `<hex>`: links keyed by their directory's digest, found by
 /// one walk (one paginated listing on an object store, with every link's size and time).
 fn link_dir(
     storage: &dyn Storage,
     prefix: &Key,
+    read: LayerLinks,
     problems: &mut Vec<Problem>,
 ) -> Result<BTreeMap<Digest, LinkEntry>, GcError> {
     let mut found = Vec::new();
@@ -264,9 +276,24 @@ fn link_dir(
     }
     let mut links = BTreeMap::new();
     for (digest, entry) in found {
-        let link = match judge_link(storage, &entry.key, &entry.meta, Some(&digest), problems) {
-            Ok(_) => Link::Valid,
-            Err(()) => Link::Corrupt,
+        let judged = match read {
+            LayerLinks::Verify => {
+                judge_link(storage, &entry.key, &entry.meta, Some(&digest), problems).map(drop)
+            }
+            LayerLinks::Sizes if entry.meta.len == 0 => {
+                problems.push(Problem::at(&entry.key, "empty link file; skipped"));
+                Err(())
+            }
+            LayerLinks::Sizes if entry.meta.len > tree::LINK_LIMIT => {
+                problems.push(Problem::at(&entry.key, "corrupt link: larger than 1 KiB"));
+                Err(())
+            }
+            LayerLinks::Sizes => Ok(()),
+        };
+        let link = if judged.is_ok() {
+            Link::Valid
+        } else {
+            Link::Corrupt
         };
         links.insert(
             digest,
@@ -285,6 +312,7 @@ fn link_dir(
 pub fn repository(
     storage: &dyn Storage,
     repo: &str,
+    layer_links: LayerLinks,
     problems: &mut Vec<Problem>,
 ) -> Result<RepoState, GcError> {
     let mut state = RepoState {
@@ -295,8 +323,13 @@ pub fn repository(
         state.uncertain = Some(format!("{repo} is not a valid repository name"));
         return Ok(state);
     };
-    let revisions = link_dir(storage, &paths::manifest_revisions(name), problems)?;
-    let layers = link_dir(storage, &paths::layer_links(name), problems)?;
+    let revisions = link_dir(
+        storage,
+        &paths::manifest_revisions(name),
+        LayerLinks::Verify,
+        problems,
+    )?;
+    let layers = link_dir(storage, &paths::layer_links(name), layer_links, problems)?;
     let tags_key = paths::manifest_tags(name);
     let mut tags = Vec::new();
     for tag_name in prefixes(storage, &tags_key)? {
