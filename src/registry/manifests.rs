@@ -284,18 +284,36 @@ fn check_tag_may_change(
 }
 
 /// Writes tag `tag` → `digest`: the index entry first, then `current`, as distribution does.
+///
+/// A tag an immutable rule covers is created instead, never replaced, and its index entry
+/// written only once it names `digest`: [`check_tag_may_change`] alone cannot stop two first
+/// pushes racing (on two replicas, or two requests of one), the create decides which one the
+/// tag names, and the other is refused as any later move is.
 fn write_tag(
     s: &dyn Storage,
+    immutable: &ImmutableTags,
     name: Name<'_>,
     tag: Tag<'_>,
     digest: &Digest,
 ) -> Result<(), RegistryError> {
-    write_link(
-        s,
-        &paths::manifest_tag_index_link(name, tag, digest),
-        digest,
-    )?;
-    write_link(s, &paths::manifest_tag_current_link(name, tag), digest)
+    let current = paths::manifest_tag_current_link(name, tag);
+    let index = paths::manifest_tag_index_link(name, tag, digest);
+    if immutable.rule_for(name.as_str(), tag.as_str()).is_none() {
+        write_link(s, &index, digest)?;
+        return write_link(s, &current, digest);
+    }
+    // A present tag that names `digest` is a re-push; one removed meanwhile (only by an
+    // operator, as nothing here deletes an immutable tag) is created on the second try.
+    for _ in 0..2 {
+        if s.create(&current, paths::link_content(digest))? {
+            break;
+        }
+        check_tag_may_change(s, immutable, name, tag, Some(digest))?;
+        if read_link(s, &current)?.is_some() {
+            break;
+        }
+    }
+    write_link(s, &index, digest)
 }
 
 impl Registry {
@@ -458,7 +476,7 @@ impl Registry {
                 write_link(s, &paths::manifest_revision_link(name, &digest), &digest)?;
                 for tag in &tags {
                     let tag = Tag::parse(tag).map_err(|_| RegistryError::ManifestUnknown)?;
-                    write_tag(s, name, tag, &digest)?;
+                    write_tag(s, &immutable, name, tag, &digest)?;
                 }
                 let subject = parsed.subject.as_ref().map(|d| d.digest);
                 if let Some(subject) = subject {

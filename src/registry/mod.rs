@@ -284,6 +284,57 @@ mod tests {
         );
     }
 
+    /// Two replicas race first pushes of different manifests to one immutable tag, round after
+    /// round: in each exactly one push succeeds, the other is refused, and the tag names the
+    /// winner (a check before the write alone would let both succeed, the later silently
+    /// moving the tag).
+    #[tokio::test]
+    async fn racing_first_pushes_of_an_immutable_tag_have_one_winner() {
+        use crate::access::pattern::{Pattern, TagPattern};
+        use crate::registry::immutable::{ImmutableRule, ImmutableTags};
+        let dir = tempfile::tempdir().unwrap();
+        let opts = || RegistryOptions {
+            immutable_tags: ImmutableTags::new(vec![ImmutableRule {
+                repository: Pattern::parse("**").unwrap(),
+                tag: TagPattern::parse("v*").unwrap(),
+            }]),
+            ..RegistryOptions::default()
+        };
+        let a = Registry::open_filesystem(dir.path(), opts()).unwrap();
+        let b = Registry::open_filesystem(dir.path(), opts()).unwrap();
+        let name = Name::parse("prod/app").unwrap();
+        push_image(&a, name, "base", b"layer").await;
+        let config = Digest::of(b"{}");
+        let layer = Digest::of(b"layer");
+        let manifest = |who: &str| {
+            Bytes::from(
+                serde_json::to_vec(&serde_json::json!({
+                    "schemaVersion": 2,
+                    "mediaType": crate::oci::manifest::OCI_MANIFEST,
+                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 2},
+                    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": 5}],
+                    "annotations": {"pushed-by": who},
+                }))
+                .unwrap(),
+            )
+        };
+        for round in 0..25 {
+            let tag = format!("v{round}");
+            let tag = Tag::parse(&tag).unwrap();
+            let (on_a, on_b) = tokio::join!(
+                a.put_manifest(name, Reference::Tag(tag), "", manifest("a"), &[]),
+                b.put_manifest(name, Reference::Tag(tag), "", manifest("b"), &[]),
+            );
+            let winner = match (on_a, on_b) {
+                (Ok(won), Err(RegistryError::TagImmutable { .. }))
+                | (Err(RegistryError::TagImmutable { .. }), Ok(won)) => won.digest,
+                (a, b) => panic!("round {round}: expected one winner, got {a:?} and {b:?}"),
+            };
+            assert_eq!(a.resolve_tag(name, tag).await.unwrap(), winner);
+            assert_eq!(b.resolve_tag(name, tag).await.unwrap(), winner);
+        }
+    }
+
     /// Two registries over one store (replicas behind a load balancer): an upload's requests
     /// land on either, each sees what the other appended, and the blob is visible to both.
     #[tokio::test]

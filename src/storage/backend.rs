@@ -190,6 +190,16 @@ pub trait Storage: Send + Sync + 'static {
     /// I/O errors.
     fn put(&self, key: &Key, data: &[u8], durability: Durability) -> io::Result<()>;
 
+    /// Writes the file `key` with `data` only if it does not exist, atomically with respect to
+    /// every other writer of the store, other processes and replicas included (filesystem: a
+    /// hard link of a finished temp file; object store: `If-None-Match: *`). `false` when it
+    /// existed, and then it is left as it was. Durable on return. What an immutable tag's first
+    /// push decides its race with.
+    ///
+    /// # Errors
+    /// I/O errors.
+    fn create(&self, key: &Key, data: &[u8]) -> io::Result<bool>;
+
     /// Opens a file for ranged streaming; `None` if absent. The source keeps reading the bytes
     /// it opened even if the key is deleted meanwhile (filesystem: an open file; object store: a
     /// conditional ranged GET may fail with `NotFound` instead, which the caller reports).

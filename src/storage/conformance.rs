@@ -40,6 +40,7 @@ pub fn run(storage: &dyn Storage) {
     let at = storage.describe();
     absent_keys_answer_none(storage, &at);
     files_replace_atomically_with_either_durability(storage, &at);
+    creates_happen_once_and_one_racer_wins(storage, &at);
     prefixes_exist_only_through_files_and_list_one_level(storage, &at);
     walks_visit_every_wanted_file_below_a_prefix(storage, &at);
     deletes_leave_no_trace_and_trees_go_by_whole_segments(storage, &at);
@@ -106,6 +107,41 @@ fn files_replace_atomically_with_either_durability(s: &dyn Storage, at: &str) {
             .unwrap()
             .is_none(),
         "{at}: a prefix is not a file"
+    );
+    s.delete_tree(&paths::repository(repo)).unwrap();
+}
+
+fn creates_happen_once_and_one_racer_wins(s: &dyn Storage, at: &str) {
+    let repo = name("conformance/create");
+    let tag = crate::oci::reference::Tag::parse("v1").unwrap();
+    let key = paths::manifest_tag_current_link(repo, tag);
+    let digests: Vec<Digest> = (0..8u8).map(|i| Digest::of(&[i])).collect();
+    let won: Vec<bool> = std::thread::scope(|scope| {
+        let racers: Vec<_> = digests
+            .iter()
+            .map(|d| scope.spawn(|| s.create(&key, paths::link_content(d)).unwrap()))
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(
+        won.iter().filter(|w| **w).count(),
+        1,
+        "{at}: exactly one of 8 racing creates wins"
+    );
+    let winner = &digests[won.iter().position(|w| *w).unwrap()];
+    assert_eq!(
+        s.get(&key, 1024).unwrap().as_deref(),
+        Some(paths::link_content(winner)),
+        "{at}: the winner's bytes stay"
+    );
+    assert!(
+        !s.create(&key, paths::link_content(&digests[0])).unwrap(),
+        "{at}: create over an existing file"
+    );
+    s.delete(&key).unwrap();
+    assert!(
+        s.create(&key, paths::link_content(&digests[1])).unwrap(),
+        "{at}: create after delete"
     );
     s.delete_tree(&paths::repository(repo)).unwrap();
 }

@@ -157,6 +157,44 @@ impl FsStorage {
     }
 }
 
+impl FsStorage {
+    /// Create-if-absent: the data is written and synced under a temp name, then hard-linked to
+    /// `path`, which fails if `path` exists, so readers never see a partial file and exactly
+    /// one of any number of racing creators (in any process) wins. Without hard links (some
+    /// network filesystems) it falls back to check-then-rename, as a blob commit does.
+    fn create_new(path: &Path, data: &[u8]) -> io::Result<bool> {
+        let dir = parent(path)?;
+        let tmp = temp_name(path)?;
+        let mut new_dirs = Vec::new();
+        create_dirs(dir, &mut new_dirs)?;
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut file| {
+                file.write_all(data)?;
+                file.sync_data()
+            });
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let created = match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(e),
+            Err(_) if fs::symlink_metadata(path).is_ok() => Ok(false),
+            Err(_) => fs::rename(&tmp, path).map(|()| true),
+        };
+        let _ = fs::remove_file(&tmp);
+        if created? {
+            fsync_dirs(&new_dirs, dir)?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
 fn parent(path: &Path) -> io::Result<&Path> {
     path.parent()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "storage key has no parent"))
@@ -688,6 +726,11 @@ impl backend::Storage for FsStorage {
     fn put(&self, key: &Key, data: &[u8], durability: Durability) -> io::Result<()> {
         Self::replace(&self.key_path(key), data, durability == Durability::Durable)
             .map_err(|e| StorageError::wrap("write", key.as_str(), e))
+    }
+
+    fn create(&self, key: &Key, data: &[u8]) -> io::Result<bool> {
+        Self::create_new(&self.key_path(key), data)
+            .map_err(|e| StorageError::wrap("create", key.as_str(), e))
     }
 
     fn open(&self, key: &Key) -> io::Result<Option<Box<dyn backend::BlobSource>>> {

@@ -212,6 +212,16 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
+    fn create(&self, key: &Key, data: &[u8]) -> io::Result<bool> {
+        match self.files().entry(key.as_str().to_owned()) {
+            std::collections::btree_map::Entry::Occupied(_) => Ok(false),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(File::new(Bytes::copy_from_slice(data)));
+                Ok(true)
+            }
+        }
+    }
+
     fn open(&self, key: &Key) -> io::Result<Option<Box<dyn BlobSource>>> {
         Ok(self
             .files()

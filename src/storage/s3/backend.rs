@@ -68,6 +68,14 @@ impl Storage for S3Storage {
         ))
     }
 
+    fn create(&self, key: &Key, data: &[u8]) -> io::Result<bool> {
+        self.block_on(S3Storage::put_if_absent(
+            self,
+            key.as_str(),
+            Bytes::copy_from_slice(data),
+        ))
+    }
+
     fn open(&self, key: &Key) -> io::Result<Option<Box<dyn BlobSource>>> {
         let Some(info) = self.block_on(S3Storage::head(self, key.as_str()))? else {
             return Ok(None);
