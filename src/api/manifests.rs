@@ -81,6 +81,9 @@ impl Api {
             }
             None => (self.registry.get_manifest(name, reference).await?, false),
         };
+        // The manifest the reference names (not a platform child picked for an old client):
+        // what a tag's retention asks about.
+        self.registry.note_pull(name, manifest.digest);
         let accept = accept_set(parts);
         match manifest.kind() {
             Some(kind @ (ManifestKind::OciManifest | ManifestKind::OciIndex))

@@ -168,6 +168,7 @@ fn build_app(
         RegistryOptions {
             immutable_tags: settings.immutable_tags.clone(),
             revalidate_after: settings.storage.cache_trust(),
+            record_pulls: !settings.readonly,
             ..RegistryOptions::default()
         },
     ));

@@ -727,6 +727,9 @@ pub struct TagSelectorEntry {
     pub newest: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pushedwithin: Option<GoDuration>,
+    /// Keep only: pulled (GET or HEAD of its manifest) at most this long ago.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pulledwithin: Option<GoDuration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub olderthan: Option<GoDuration>,
 }

@@ -173,6 +173,7 @@ static TAG_SELECTOR: Shape = Shape::Struct(&[
     f("NotMatching", "notmatching", &STR),
     f("Newest", "newest", &INT),
     f("PushedWithin", "pushedwithin", &DUR),
+    f("PulledWithin", "pulledwithin", &DUR),
     f("OlderThan", "olderthan", &DUR),
 ]);
 

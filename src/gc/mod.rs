@@ -482,6 +482,7 @@ impl Run<'_> {
         // being empty can then go with its blob.
         let tag_dirs = self.sweep_unfinished_tags(&states)?;
         self.sweep_temp_files(&tag_dirs)?;
+        self.sweep_stray_pull_records(&states)?;
 
         if self.options.delete_untagged {
             observer.phase("removing untagged manifests", plans.len() as u64);
@@ -774,6 +775,9 @@ impl Run<'_> {
                         self.remove_referrer_entries(repo, subject, &digest)?;
                     }
                 }
+                if state.pulled.contains_key(&digest) {
+                    self.delete(&paths::manifest_pull_record(repo, &digest))?;
+                }
                 // Only the link: a `_referrers` index of a tagged referrer below the same
                 // revision, or a link re-pushed this instant, is left alone.
                 self.delete(&paths::manifest_revision_link(repo, &digest))?;
@@ -953,6 +957,30 @@ impl Run<'_> {
                     orphan,
                 });
                 self.report.repositories_touched.insert(name.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes pull records of revisions that are no longer linked (deleted by a registry:2,
+    /// which knows nothing of them) once older than the grace period, so they do not keep a
+    /// revision's directory forever. Under the reference lock, which every record write holds
+    /// while it checks that the link exists.
+    fn sweep_stray_pull_records(
+        &mut self,
+        states: &BTreeMap<String, RepoState>,
+    ) -> Result<(), GcError> {
+        for (name, state) in states {
+            let Ok(repo) = Name::parse(name) else {
+                continue;
+            };
+            for (digest, changed) in &state.pulled {
+                if state.revisions.contains_key(digest) || *changed >= self.cutoff {
+                    continue;
+                }
+                if !self.options.dry_run {
+                    self.delete(&paths::manifest_pull_record(repo, digest))?;
+                }
             }
         }
         Ok(())

@@ -67,6 +67,8 @@ pub struct RepoState {
     pub name: String,
     /// Revisions whose `link` file exists (valid or corrupt).
     pub revisions: BTreeMap<Digest, LinkEntry>,
+    /// Revisions' pull records (`registry::pulls`) with their change time, linked or not.
+    pub pulled: BTreeMap<Digest, SystemTime>,
     pub tags: Vec<TagState>,
     pub layers: BTreeMap<Digest, LinkEntry>,
     pub uploads: Vec<UploadState>,
@@ -240,26 +242,38 @@ pub enum LayerLinks {
     Sizes,
 }
 
+/// Links keyed by their directory's digest.
+type Links = BTreeMap<Digest, LinkEntry>;
+
 /// `<prefix>/<hex>/link` for every `<hex>`: links keyed by their directory's digest, found by
-/// one walk (one paginated listing on an object store, with every link's size and time).
+/// one walk (one paginated listing on an object store, with every link's size and time); with
+/// `also`, the files of that name beside them (revisions' pull records) by the same walk.
 fn link_dir(
     storage: &dyn Storage,
     prefix: &Key,
     read: LayerLinks,
+    also: Option<&str>,
     problems: &mut Vec<Problem>,
-) -> Result<BTreeMap<Digest, LinkEntry>, GcError> {
+) -> Result<(Links, BTreeMap<Digest, SystemTime>), GcError> {
     let mut found = Vec::new();
     let mut odd = Vec::new();
+    let mut beside = BTreeMap::new();
     storage
-        .walk(prefix, &|name| name == "link", &mut |entry| {
-            // Referrer links live deeper (`<hex>/_referrers/...`); only `<hex>/link` counts.
-            if let Some((hex, "link")) = entry.relative.split_once('/') {
-                match digest_from_hex(hex) {
-                    Some(digest) => found.push((digest, entry)),
-                    None => odd.push(entry.key),
+        .walk(
+            prefix,
+            &|name| name == "link" || Some(name) == also,
+            &mut |entry| {
+                // Referrer links live deeper (`<hex>/_referrers/...`); only `<hex>/link` counts.
+                match tree::digest_dir_file(&entry.relative) {
+                    Some((Some(digest), "link")) => found.push((digest, entry)),
+                    Some((None, "link")) => odd.push(entry.key),
+                    Some((Some(digest), file)) if Some(file) == also => {
+                        beside.insert(digest, entry.meta.changed);
+                    }
+                    _ => {}
                 }
-            }
-        })
+            },
+        )
         .map_err(io_err(prefix))?;
     for key in odd {
         problems.push(Problem::at(&key, "not below a sha256 digest; skipped"));
@@ -303,7 +317,7 @@ fn link_dir(
             },
         );
     }
-    Ok(links)
+    Ok((links, beside))
 }
 
 /// Reads one repository's tags, revisions, layer links and uploads.
@@ -323,13 +337,20 @@ pub fn repository(
         state.uncertain = Some(format!("{repo} is not a valid repository name"));
         return Ok(state);
     };
-    let revisions = link_dir(
+    let (revisions, pulled) = link_dir(
         storage,
         &paths::manifest_revisions(name),
         LayerLinks::Verify,
+        Some(paths::PULL_RECORD),
         problems,
     )?;
-    let layers = link_dir(storage, &paths::layer_links(name), layer_links, problems)?;
+    let (layers, _) = link_dir(
+        storage,
+        &paths::layer_links(name),
+        layer_links,
+        None,
+        problems,
+    )?;
     let tags_key = paths::manifest_tags(name);
     let mut tags = Vec::new();
     for tag_name in prefixes(storage, &tags_key)? {
@@ -373,6 +394,7 @@ pub fn repository(
         uploads.push(upload(storage, &key, id));
     }
     state.revisions = revisions;
+    state.pulled = pulled;
     state.tags = tags;
     state.layers = layers;
     state.uploads = uploads;

@@ -549,6 +549,7 @@ impl Registry {
                     }
                 }
             }
+            s.delete(&paths::manifest_pull_record(name, &digest))?;
             s.delete(&paths::manifest_revision_link(name, &digest))?;
             if let Ok(parsed) = manifest::parse(&bytes, "") {
                 if let Some(subject) = parsed.subject {

@@ -12,6 +12,7 @@ mod browse;
 mod catalog;
 pub mod immutable;
 mod manifests;
+pub mod pulls;
 mod referrers;
 mod tags;
 mod uploads;
@@ -28,6 +29,7 @@ pub use uploads::{PurgeReport, UploadStatus};
 
 use crate::digest::Digest;
 use crate::oci::manifest::ManifestError;
+use crate::oci::reference::Name;
 use crate::storage::backend::{Durability, Storage};
 use crate::storage::coordinator::Coordinator;
 use crate::storage::paths::Key;
@@ -47,6 +49,8 @@ pub struct RegistryOptions {
     pub max_manifest_read_bytes: u64,
     /// `tags.immutable`: tags never moved or deleted once pushed.
     pub immutable_tags: immutable::ImmutableTags,
+    /// Whether pulls are recorded ([`pulls`]); off on read-only storage.
+    pub record_pulls: bool,
 }
 
 impl Default for RegistryOptions {
@@ -57,6 +61,7 @@ impl Default for RegistryOptions {
             catalog_ttl: Duration::from_secs(10),
             max_manifest_read_bytes: 32 << 20,
             immutable_tags: immutable::ImmutableTags::default(),
+            record_pulls: true,
         }
     }
 }
@@ -115,6 +120,7 @@ pub struct Registry {
     catalog: catalog::CatalogCache,
     referrers: referrers::ReferrerScans,
     touched: blobs::TouchedLinks,
+    pulls: pulls::PullRecorder,
 }
 
 impl std::fmt::Debug for Registry {
@@ -143,6 +149,7 @@ impl Registry {
             catalog: catalog::CatalogCache::default(),
             referrers: referrers::ReferrerScans::default(),
             touched: blobs::TouchedLinks::default(),
+            pulls: pulls::PullRecorder::default(),
             opts,
         }
     }
@@ -171,6 +178,14 @@ impl Registry {
     pub async fn probe_storage(&self) -> Result<(), RegistryError> {
         self.blocking(|storage| Ok(storage.list(&crate::storage::paths::root()).map(drop)?))
             .await
+    }
+
+    /// Notes that manifest `digest` was pulled from `name` (a GET or HEAD of it by tag or
+    /// digest): recorded in the background, at most once per [`pulls::RESOLUTION`].
+    pub fn note_pull(&self, name: Name<'_>, digest: Digest) {
+        if self.opts.record_pulls {
+            pulls::note(&self.pulls, &self.storage, &self.locks, name, digest);
+        }
     }
 
     /// Runs a storage closure on the blocking pool.

@@ -353,8 +353,9 @@ fn load_session(
     Ok(Some((offset, hasher)))
 }
 
-/// distribution's `startedat`: `time.Now().UTC().Format(time.RFC3339)`, e.g. `2024-05-01T12:34:56Z`.
-fn started_at_now() -> String {
+/// distribution's `startedat`: `time.Now().UTC().Format(time.RFC3339)`, e.g. `2024-05-01T12:34:56Z`
+/// (pull records write the same).
+pub(super) fn started_at_now() -> String {
     let now = time::OffsetDateTime::now_utc();
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",

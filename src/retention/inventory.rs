@@ -15,7 +15,7 @@ use crate::digest::Digest;
 use crate::oci::reference::{Name, Tag};
 use crate::storage::backend::Storage;
 use crate::storage::paths;
-use crate::storage::tree::{digest_from_hex, parse_link, LinkContent, LINK_LIMIT};
+use crate::storage::tree::{digest_dir_file, digest_from_hex, parse_link, LinkContent, LINK_LIMIT};
 
 use super::RetentionError;
 
@@ -57,6 +57,8 @@ pub struct RepoInventory {
     pub tags: Vec<TagEntry>,
     /// Manifests linked under `_manifests/revisions`.
     pub revisions: BTreeSet<Digest>,
+    /// When each manifest was last pulled from this repository (`registry::pulls`), where known.
+    pub pulled: HashMap<Digest, SystemTime>,
 }
 
 /// One tag.
@@ -66,6 +68,10 @@ pub struct TagEntry {
     pub digest: Digest,
     /// The modification time of `current/link` (every push of the tag rewrites it).
     pub pushed: SystemTime,
+    /// The last pull of the manifest it names or, for an index, of any manifest in it (a
+    /// client that pins one platform's child by digest still uses the tag's image); `None`
+    /// when never recorded.
+    pub pulled: Option<SystemTime>,
 }
 
 /// What a manifest references (gc's reading of it).
@@ -127,6 +133,16 @@ pub fn read(
         }
     }
 
+    for repo in &mut inventory.repositories {
+        if repo.pulled.is_empty() {
+            continue;
+        }
+        for i in 0..repo.tags.len() {
+            let pulled = last_pull(&inventory.manifests, &repo.pulled, repo.tags[i].digest);
+            repo.tags[i].pulled = pulled;
+        }
+    }
+
     let blobs: Vec<Digest> = inventory
         .manifests
         .values()
@@ -150,6 +166,28 @@ pub fn read(
         }
     }
     Ok(inventory)
+}
+
+/// The newest pull record of `digest` and of the manifests an index of it lists (however deep,
+/// each once).
+fn last_pull(
+    manifests: &HashMap<Digest, ManifestRefs>,
+    pulled: &HashMap<Digest, SystemTime>,
+    digest: Digest,
+) -> Option<SystemTime> {
+    let mut newest = None;
+    let mut pending = vec![digest];
+    let mut seen = HashSet::new();
+    while let Some(d) = pending.pop() {
+        if !seen.insert(d) {
+            continue;
+        }
+        newest = newest.max(pulled.get(&d).copied());
+        if let Some(refs) = manifests.get(&d) {
+            pending.extend(refs.children.iter().copied());
+        }
+    }
+    newest
 }
 
 /// Reads one repository's tags and revision links; returns what looked wrong alongside.
@@ -182,6 +220,7 @@ fn read_repository(
                 name: child.name.clone(),
                 digest,
                 pushed: meta.modified,
+                pulled: None,
             }),
             LinkContent::Empty | LinkContent::Corrupt => {
                 problems.push(format!(
@@ -192,6 +231,15 @@ fn read_repository(
         }
     }
     out.tags.sort_by(|a, b| a.name.cmp(&b.name));
+    storage.walk(
+        &paths::manifest_revisions(name),
+        &|file| file == paths::PULL_RECORD,
+        &mut |entry| {
+            if let Some((Some(digest), paths::PULL_RECORD)) = digest_dir_file(&entry.relative) {
+                out.pulled.insert(digest, entry.meta.modified);
+            }
+        },
+    )?;
     for child in storage.list(&paths::manifest_revisions(name))? {
         let Some(digest) = child
             .is_prefix()

@@ -7,7 +7,10 @@
 //!
 //! Regular expressions match the whole tag (`matching: 'pr-.*'`, not `'^pr-'`), as tag patterns
 //! do elsewhere. Ages are push times: the modification time of the tag's `current/link`, which
-//! every push of the tag rewrites.
+//! every push of the tag rewrites. Pull times are `registry::pulls`' records: the newest pull
+//! of the tag's manifest or, for an index, of any manifest in it, accurate to
+//! `registry::pulls::RESOLUTION`; a tag never pulled since records began is not protected by
+//! `pulledwithin`.
 
 use std::time::{Duration, SystemTime};
 
@@ -50,11 +53,14 @@ struct Selector {
     newest: Option<usize>,
     /// Keep only: pushed at most this long ago.
     pushed_within: Option<Duration>,
+    /// Keep only: pulled at most this long ago (never-pulled tags do not qualify).
+    pulled_within: Option<Duration>,
     /// Delete only: pushed longer ago than this.
     older_than: Option<Duration>,
 }
 
-/// Which list a selector is in: `newest` and `pushedwithin` protect, `olderthan` expires.
+/// Which list a selector is in: `newest`, `pushedwithin` and `pulledwithin` protect,
+/// `olderthan` expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
     Keep,
@@ -65,8 +71,8 @@ enum Side {
 ///
 /// # Errors
 /// Entries with a missing or bad repository pattern, a regular expression that does not compile,
-/// an empty selector, or a condition on the wrong side (`newest`/`pushedwithin` only under `keep`,
-/// `olderthan` only under `delete`).
+/// an empty selector, or a condition on the wrong side (`newest`/`pushedwithin`/`pulledwithin`
+/// only under `keep`, `olderthan` only under `delete`).
 pub fn from_config(retention: &Retention) -> Result<Policies, Vec<Diagnostic>> {
     let mut policies = Vec::with_capacity(retention.policies.len());
     let mut problems = Vec::new();
@@ -175,6 +181,7 @@ fn selector(entry: &TagSelectorEntry, side: Side, path: &str) -> Result<Selector
         }
     };
     let pushed_within = duration(entry.pushedwithin, "pushedwithin", Side::Keep);
+    let pulled_within = duration(entry.pulledwithin, "pulledwithin", Side::Keep);
     let older_than = duration(entry.olderthan, "olderthan", Side::Delete);
     let newest = match entry.newest {
         None => None,
@@ -201,13 +208,14 @@ fn selector(entry: &TagSelectorEntry, side: Side, path: &str) -> Result<Selector
         !entry.notmatching.is_empty(),
         entry.newest.is_some(),
         entry.pushedwithin.is_some(),
+        entry.pulledwithin.is_some(),
         entry.olderthan.is_some(),
     ];
     if !conditions.contains(&true) {
         problems.push(Diagnostic::error(
             path,
-            "an empty selector: set matching, notmatching, newest, pushedwithin or olderthan \
-             (matching: '.*' selects every tag)",
+            "an empty selector: set matching, notmatching, newest, pushedwithin, pulledwithin or \
+             olderthan (matching: '.*' selects every tag)",
         ));
     }
     if problems.is_empty() {
@@ -217,6 +225,7 @@ fn selector(entry: &TagSelectorEntry, side: Side, path: &str) -> Result<Selector
             not_matching,
             newest,
             pushed_within,
+            pulled_within,
             older_than,
         })
     } else {
@@ -229,6 +238,8 @@ fn selector(entry: &TagSelectorEntry, side: Side, path: &str) -> Result<Selector
 pub struct TagFacts {
     pub tag: String,
     pub pushed: SystemTime,
+    /// The last recorded pull (`registry::pulls`), if any.
+    pub pulled: Option<SystemTime>,
 }
 
 /// What happens to one tag.
@@ -290,7 +301,14 @@ impl Policies {
             let mut taken = 0usize;
             for &i in &by_recency {
                 let t = &tags[i];
-                if !selector.names(&t.tag) || selector.pushed_within.is_some_and(|d| age(t) > d) {
+                let pulled_too_long_ago = |d: Duration| {
+                    t.pulled
+                        .is_none_or(|at| now.duration_since(at).unwrap_or(Duration::ZERO) > d)
+                };
+                if !selector.names(&t.tag)
+                    || selector.pushed_within.is_some_and(|d| age(t) > d)
+                    || selector.pulled_within.is_some_and(pulled_too_long_ago)
+                {
                     continue;
                 }
                 if let Some(n) = selector.newest {
@@ -385,6 +403,7 @@ policies:
         .map(|(t, d)| TagFacts {
             tag: (*t).to_owned(),
             pushed: days_ago(*d),
+            pulled: None,
         })
         .collect();
         let fates = p.decide("ci/app", &tags, now, &ImmutableTags::default());
@@ -416,6 +435,44 @@ policies:
         let fates = p.decide("ci/app", &tags, now, &immutable);
         assert!(
             matches!(&fates[6], Fate::Protected { by, .. } if by.starts_with("tags.immutable"))
+        );
+    }
+
+    #[test]
+    fn pulled_within_keeps_tags_in_use_and_never_pulled_ones_go() {
+        let p = policies(
+            "policies:\n  - repository: '**'\n    keep:\n      - pulledwithin: 168h\n    \
+             delete:\n      - olderthan: 720h\n",
+        )
+        .unwrap();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(100 * 86_400);
+        let days_ago = |d: u64| now - Duration::from_secs(d * 86_400);
+        let tag = |name: &str, pulled: Option<u64>| TagFacts {
+            tag: name.to_owned(),
+            pushed: days_ago(60),
+            pulled: pulled.map(days_ago),
+        };
+        let tags = [
+            tag("in-use", Some(2)),
+            tag("stale", Some(30)),
+            tag("never", None),
+        ];
+        let fates = p.decide("app", &tags, now, &ImmutableTags::default());
+        assert_eq!(
+            fates[0],
+            Fate::Protected {
+                by: "retention.policies[0].keep[0]".into(),
+                selected_by: "retention.policies[0].delete[0]".into()
+            }
+        );
+        assert!(matches!(fates[1], Fate::Removed { .. }));
+        assert!(matches!(fates[2], Fate::Removed { .. }));
+        let misplaced =
+            policies("policies:\n  - repository: a\n    delete:\n      - pulledwithin: 1h\n")
+                .unwrap_err();
+        assert_eq!(
+            misplaced[0].path,
+            "retention.policies[0].delete[0].pulledwithin"
         );
     }
 

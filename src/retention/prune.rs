@@ -52,6 +52,9 @@ pub struct RemovedTag {
     pub tag: String,
     pub digest: Digest,
     pub pushed: String,
+    /// Its last recorded pull (RFC 3339), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pulled: Option<String>,
     /// The delete selector that chose it (`retention.policies[0].delete[1]`).
     pub by: String,
 }
@@ -84,6 +87,7 @@ pub fn plan(
                 .map(|t| TagFacts {
                     tag: t.name.clone(),
                     pushed: t.pushed,
+                    pulled: t.pulled,
                 })
                 .collect();
             policies.decide(&repo.name, &facts, now, immutable)
@@ -99,6 +103,7 @@ pub fn plan(
                     tag: tag.name.clone(),
                     digest: tag.digest,
                     pushed: timestamp(tag.pushed),
+                    pulled: tag.pulled.map(timestamp),
                     by,
                 }),
                 Fate::Protected { by, selected_by } => {
@@ -267,16 +272,19 @@ mod tests {
             name: name.into(),
             digest,
             pushed,
+            pulled: None,
         };
         inv.repositories.push(RepoInventory {
             name: "ci/app".into(),
             tags: vec![tag("keep", d(2), now), tag("old", d(1), old)],
             revisions: [d(1), d(2), d(3)].into_iter().collect(),
+            ..RepoInventory::default()
         });
         inv.repositories.push(RepoInventory {
             name: "other/app".into(),
             tags: vec![tag("v1", d(4), old)],
             revisions: [d(4)].into_iter().collect(),
+            ..RepoInventory::default()
         });
         let policies = crate::retention::from_config(
             &serde_yaml::from_str(

@@ -257,6 +257,17 @@ pub fn manifest_revision_link(name: Name<'_>, digest: &Digest) -> Key {
     manifest_revision(name, digest).join("/link")
 }
 
+/// The file name of a pull record (see [`manifest_pull_record`]).
+pub const PULL_RECORD: &str = ".regctl-pulled";
+
+/// `.../<name>/_manifests/revisions/sha256/<hex>/.regctl-pulled`: when the manifest was last
+/// pulled from the repository (its change time; the bytes are the same time in RFC 3339, for
+/// people). registry:2 reads only `link` in a revision directory, so it ignores the file.
+#[must_use]
+pub fn manifest_pull_record(name: Name<'_>, digest: &Digest) -> Key {
+    manifest_revision(name, digest).join("/").join(PULL_RECORD)
+}
+
 /// `.../<name>/_manifests/tags`
 #[must_use]
 pub fn manifest_tags(name: Name<'_>) -> Key {

@@ -47,6 +47,15 @@ pub fn digest_from_hex(hex: &str) -> Option<Digest> {
     Digest::parse(&format!("sha256:{hex}")).ok()
 }
 
+/// A file `<hex>/<file>` found by walking a link directory (`_layers/sha256`,
+/// `_manifests/revisions/sha256`): the digest its directory names and the file's name. `None`
+/// for anything deeper (`<hex>/_referrers/...`) or shallower.
+#[must_use]
+pub fn digest_dir_file(relative: &str) -> Option<(Option<Digest>, &str)> {
+    let (hex, file) = relative.split_once('/')?;
+    (!file.contains('/')).then(|| (digest_from_hex(hex), file))
+}
+
 /// An upload's `startedat` (RFC 3339, as registry:2 writes it); `None` if unreadable.
 #[must_use]
 pub fn parse_started_at(bytes: &[u8]) -> Option<SystemTime> {

@@ -459,3 +459,209 @@ async fn serve_applies_retention_on_its_schedule() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// `pulledwithin`: `regctl serve` records pulls (a skopeo GET by tag, a HEAD, a GET of an index
+/// child by digest) in files registry:2 ignores; prune keeps exactly the tags pulled recently,
+/// registry:2 serves the store with the records in it and its own gc runs over them, and
+/// regctl's gc removes the records it left behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn pulled_within_keeps_the_tags_clients_pull() {
+    let work = tempfile::tempdir().unwrap();
+    let root = work.path().join("data");
+    std::fs::create_dir_all(&root).unwrap();
+    let v2 = root.join("docker/registry/v2");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let config = work.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  \
+             delete:\n    enabled: true\nhttp:\n  addr: {addr}\n  secret: s\nretention:\n  \
+             policies:\n    - repository: 'ci/**'\n      keep:\n        - pulledwithin: 168h\n      \
+             delete:\n        - olderthan: 720h\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let server = Server::start(&root, &["--no-web"], &[]);
+    let reg = Reg::new(&server.base);
+    let repo = "ci/pulls";
+    let mut tags = Vec::new();
+    let mut digests = std::collections::HashMap::new();
+    for (seed, tag) in [(11u8, "get"), (12, "head"), (13, "idle")] {
+        let (_, d) = reg.push_image(repo, tag, &[&layer(seed, 5_000)]).await;
+        digests.insert(tag, d);
+        tags.push((repo, tag, 60));
+    }
+    let (child, child_digest) = reg.push_image(repo, "child", &[&layer(14, 5_000)]).await;
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": crate::common::registry::OCI_MANIFEST,
+                       "digest": child_digest, "size": child.len(),
+                       "platform": {"architecture": "amd64", "os": "linux"}}],
+    }))
+    .unwrap();
+    assert_eq!(
+        reg.put_manifest(repo, "multi", OCI_INDEX, &index)
+            .await
+            .status(),
+        201
+    );
+    // The child keeps a tag: distribution 2.8's `--delete-untagged` deletes untagged index
+    // children (its #3178), which is not what this test is about.
+    tags.push((repo, "multi", 60));
+    tags.push((repo, "child", 60));
+
+    // The pulls: skopeo by tag, a HEAD, and a pinned platform child by digest.
+    let pulled = work.path().join("pulled");
+    let out = Command::new(crate::common::require_tool("skopeo", "skopeo"))
+        .args(["copy", "--src-tls-verify=false"])
+        .arg(format!("docker://{}/{repo}:get", server.addr))
+        .arg(format!("dir:{}", pulled.display()))
+        .env("HOME", work.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = reg
+        .head(&format!("/v2/{repo}/manifests/head"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = reg
+        .get(&format!("/v2/{repo}/manifests/{child_digest}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let record = |digest: &str| {
+        v2.join(format!(
+            "repositories/{repo}/_manifests/revisions/sha256/{}/.regctl-pulled",
+            digest.trim_start_matches("sha256:")
+        ))
+    };
+    let expected = [&digests["get"], &digests["head"], &child_digest];
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !expected.iter().all(|d| record(d).exists()) {
+        assert!(std::time::Instant::now() < deadline, "pull records written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!record(&digests["idle"]).exists(), "never pulled");
+    let text = std::fs::read_to_string(record(&digests["get"])).unwrap();
+    assert!(
+        text.ends_with('Z') && text.len() == 20,
+        "RFC 3339: {text:?}"
+    );
+    drop(server);
+    age_tags(&v2, &tags);
+
+    let dry = prune(&config, true);
+    assert_eq!(
+        removed_in(&dry),
+        BTreeSet::from(["ci/pulls:idle".to_owned()]),
+        "{dry}"
+    );
+    let protected: BTreeSet<(&str, &str)> = dry["repositories"][0]["protected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["tag"].as_str().unwrap(), t["by"].as_str().unwrap()))
+        .collect();
+    let keep = "retention.policies[0].keep[0]";
+    assert_eq!(
+        protected,
+        BTreeSet::from([
+            ("child", keep),
+            ("get", keep),
+            ("head", keep),
+            ("multi", keep)
+        ])
+    );
+
+    // A pull long ago protects nothing: `head` was last pulled 30 days back.
+    let month_ago = SystemTime::now() - Duration::from_secs(30 * DAY);
+    let at = month_ago
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let status = Command::new("touch")
+        .args(["-m", "-d", &format!("@{at}")])
+        .arg(record(&digests["head"]))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let dry = prune(&config, true);
+    assert_eq!(
+        removed_in(&dry),
+        BTreeSet::from(["ci/pulls:head".to_owned(), "ci/pulls:idle".to_owned()])
+    );
+    let head = dry["repositories"][0]["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tag"] == "head")
+        .unwrap();
+    assert!(head["pulled"].as_str().unwrap().ends_with('Z'), "{head}");
+    assert_eq!(removed_in(&prune(&config, false)), removed_in(&dry));
+
+    // registry:2's collector runs over the records (leaving `head`'s behind with its
+    // directory), then regctl's removes what it left.
+    let out = Command::new(crate::common::require_tool(
+        "docker-registry",
+        "docker-registry",
+    ))
+    .arg("garbage-collect")
+    .arg(&config)
+    .arg("--delete-untagged")
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let head_revision = record(&digests["head"]).with_file_name("link");
+    assert!(
+        !head_revision.exists(),
+        "registry:2 deleted the untagged revision"
+    );
+    let gc = regctl()
+        .args([
+            "gc",
+            "--delete-untagged",
+            "--grace",
+            "0s",
+            "-o",
+            "json",
+            "--root",
+        ])
+        .arg(&root)
+        .output()
+        .unwrap();
+    success_stdout(&gc);
+    assert!(!record(&digests["head"]).exists(), "stray record removed");
+    assert!(!record(&digests["head"]).parent().unwrap().exists());
+    assert!(
+        record(&digests["get"]).exists(),
+        "a kept revision keeps its record"
+    );
+
+    let registry = DockerRegistry::start_with_config(&config, &addr);
+    let reg = Reg::new(&registry.base());
+    pull_all(&reg, repo, "get").await;
+    pull_all(&reg, repo, "multi").await;
+    pull_all(&reg, repo, "child").await;
+    for gone in ["head", "idle"] {
+        let r = reg
+            .get(&format!("/v2/{repo}/manifests/{gone}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{gone}");
+    }
+}
