@@ -42,7 +42,10 @@ registry:2's read-only window instead: every server in storage.maintenance.reado
 stopped), then --offline, which takes no lock.\n\n\
 The storage is --root DIR, else the config's storage (-c, default ./config.yml): \
 storage.filesystem.rootdirectory, with $REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY taking \
-precedence as in registry:2, or storage.s3.",
+precedence as in registry:2, or storage.s3.\n\n\
+With a pull-through cache in the config (proxy.remoteurl or proxy.upstreams), gc first reports \
+cached vs local bytes and, with proxy.cachebudget, evicts the least recently pulled cached images \
+until the rest fits (listed with -v; only planned with --dry-run), so this run reclaims them.",
     after_help = "Examples:\n  regctl gc --dry-run -c /etc/docker/registry/config.yml\n  regctl gc --root /var/lib/registry --delete-untagged\n  regctl gc --root ./data --grace 10m --uploads-older-than 2h -o json\n  regctl gc -c /etc/docker/registry/config.yml --offline"
 )]
 pub struct GcArgs {
@@ -123,6 +126,10 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let mut progress = Progress { printer, bar: None };
     let failed = || format!("garbage collection of {} failed", settings.describe());
     let store = gc::open(&settings).with_context(failed)?;
+    let cache = match &args.root {
+        Some(_) => None,
+        None => evict_cache(global, &store, args.dry_run)?,
+    };
     let report = gc::collect(&store, &options, &mut progress).with_context(failed)?;
     if let Some(bar) = progress.bar.take() {
         bar.finish_and_clear();
@@ -134,13 +141,111 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         printer.warn(format!("no blob was deleted: {reason}"));
     }
     if printer.is_json() {
-        return printer.json(&report);
+        return printer.json(&GcOutput {
+            report: &report,
+            cache: cache.as_ref(),
+        });
     }
     render(&printer, &report)?;
+    if let Some(plan) = &cache {
+        render_cache(&printer, plan, report.dry_run);
+    }
     if let Some(hint) = grace_hint(&report) {
         printer.info(hint);
     }
     Ok(())
+}
+
+/// `regctl gc -o json`: the collector's report, and the cache's when the config has a proxy.
+#[derive(serde::Serialize)]
+struct GcOutput<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    /// Cached vs local bytes and what `proxy.cachebudget` evicted (before the collection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache: Option<&'a crate::proxy::evict::Plan>,
+}
+
+/// With a pull-through cache configured: how much is cached vs local and, with
+/// `proxy.cachebudget`, the least recently pulled images evicted first (the plan only, on a dry
+/// run), so this run's collection reclaims them.
+fn evict_cache(
+    global: &GlobalArgs,
+    store: &crate::storage::settings::Store,
+    dry_run: bool,
+) -> anyhow::Result<Option<crate::proxy::evict::Plan>> {
+    let path = config::resolve_path(global.config.as_deref());
+    let loaded = config::load(&path)?;
+    let invalid = |problems: Vec<String>| {
+        anyhow::anyhow!(
+            "regctl gc cannot use {}: {}",
+            path.display(),
+            problems.join("; ")
+        )
+    };
+    let Some(proxy) = crate::proxy::routes::settings(&loaded.config.proxy)
+        .map_err(|p| invalid(p.iter().map(ToString::to_string).collect()))?
+    else {
+        return Ok(None);
+    };
+    let immutable = crate::registry::immutable::from_config(&loaded.config.tags.immutable)
+        .map_err(|p| invalid(p.iter().map(ToString::to_string).collect()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let registry = crate::registry::Registry::open(
+        store,
+        crate::registry::RegistryOptions {
+            immutable_tags: immutable.clone(),
+            ..crate::registry::RegistryOptions::default()
+        },
+    );
+    let inventory = super::prune::read_inventory(global.printer(), store, &registry, &runtime)?;
+    let max_bytes = proxy.budget.map_or(u64::MAX, |b| b.max_bytes);
+    let plan = crate::proxy::evict::plan(&inventory, &proxy, &immutable, max_bytes);
+    if !dry_run {
+        runtime
+            .block_on(crate::proxy::evict::apply(&registry, &plan))
+            .context("cannot evict from the cache")?;
+    }
+    Ok(Some(plan))
+}
+
+fn render_cache(printer: &Printer, plan: &crate::proxy::evict::Plan, dry_run: bool) {
+    let size = |b: u64| bytesize::ByteSize::b(b).to_string();
+    let budget = if plan.budget_bytes == u64::MAX {
+        "no proxy.cachebudget".to_owned()
+    } else {
+        format!("budget {}", size(plan.budget_bytes))
+    };
+    printer.info(format!(
+        "cache: {} cached ({budget}), {} local",
+        size(plan.cached_bytes),
+        size(plan.local_bytes)
+    ));
+    if !plan.evicted.is_empty() {
+        let verb = if dry_run { "would evict" } else { "evicted" };
+        printer.info(format!(
+            "{verb} {} least recently pulled images: {} cached after the collection",
+            plan.evicted.len(),
+            size(plan.cached_bytes_after)
+        ));
+        for image in &plan.evicted {
+            printer.detail(format!(
+                "{}@{} ({}; last used {}; {})",
+                image.repository,
+                image.digest,
+                if image.tags.is_empty() {
+                    "untagged".to_owned()
+                } else {
+                    image.tags.join(", ")
+                },
+                image.last_used,
+                size(image.bytes_freed)
+            ));
+        }
+    }
 }
 
 /// Why young garbage stayed and what to do about it: the grace period is easy to miss, and a

@@ -188,6 +188,23 @@ fn build_app(
             every,
         ));
     }
+    if let Some(proxy) = settings.proxy.as_ref() {
+        match proxy.budget {
+            Some(_) if settings.readonly => tracing::warn!(
+                "proxy.cachebudget is not enforced while storage.maintenance.readonly is enabled"
+            ),
+            Some(budget) => {
+                tokio::spawn(crate::proxy::evict::run(
+                    Arc::clone(&registry),
+                    store.clone(),
+                    proxy.clone(),
+                    settings.immutable_tags.clone(),
+                    budget,
+                ));
+            }
+            None => {}
+        }
+    }
     let options = ApiOptions {
         delete_enabled: settings.delete_enabled,
         readonly: settings.readonly,

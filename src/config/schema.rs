@@ -761,6 +761,13 @@ pub struct Proxy {
     /// every other repository local (src/proxy/routes.rs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub upstreams: Vec<ProxyUpstream>,
+    /// regctl's own: the most cached content kept (`50GiB`, `500MB`, bytes), least recently
+    /// pulled images evicted past it (src/proxy/evict.rs).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cachebudget: String,
+    /// regctl's own: how often `regctl serve` checks `cachebudget` (default 1h).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evictinterval: Option<GoDuration>,
 }
 
 /// One entry of `proxy.upstreams`.

@@ -712,6 +712,9 @@ static PROXY: Shape = Shape::Struct(&[
             f("TTL", "ttl", &DUR),
         ])),
     ),
+    // regctl's own (src/proxy/evict.rs): the cache's size budget and how often it is checked.
+    f("CacheBudget", "cachebudget", &STR),
+    f("EvictInterval", "evictinterval", &DUR),
 ]);
 
 static COMPATIBILITY: Shape = Shape::Struct(&[f(

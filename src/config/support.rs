@@ -137,6 +137,9 @@ pub(crate) static RULES: &[(&str, Rule)] = &[
     ("proxy.ttl", Honoured),
     // regctl's many-upstream cache (src/proxy/routes.rs); registry:2 ignores the key.
     ("proxy.upstreams", Honoured),
+    // regctl's cache budget (src/proxy/evict.rs), enforced by `regctl serve` and `regctl gc`.
+    ("proxy.cachebudget", Honoured),
+    ("proxy.evictinterval", Honoured),
     ("proxy.cachewritetimeout", NoOp("distribution 3 bounds its background cache write; regctl stores a blob before answering, within the upstream transfer")),
     ("compatibility.schema1", Unsupported("schema1 manifests")),
     (

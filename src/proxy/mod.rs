@@ -31,6 +31,7 @@ use crate::oci::reference::{Name, Reference, Tag};
 use crate::registry::{Registry, RegistryError, StoredManifest};
 use crate::remote::{self, Client, ClientOptions, Credentials, RemoteError};
 
+pub mod evict;
 pub mod routes;
 pub use routes::{ConfigProblem, Upstreams};
 
@@ -46,6 +47,16 @@ const INDEX_STORE_RETRY: Duration = Duration::from_secs(2);
 pub struct ProxySettings {
     /// registry:2's `proxy.remoteurl` is one upstream with the prefix `""` (every repository).
     pub upstreams: Vec<UpstreamSettings>,
+    /// `proxy.cachebudget` / `proxy.evictinterval`.
+    pub budget: Option<evict::Budget>,
+}
+
+impl ProxySettings {
+    /// Whether repository `name` is a cache of an upstream (not a local repository).
+    #[must_use]
+    pub fn caches(&self, name: &str) -> bool {
+        self.upstreams.iter().any(|u| name.starts_with(&u.prefix))
+    }
 }
 
 /// One upstream: `proxy.remoteurl` & co., or one entry of `proxy.upstreams`.

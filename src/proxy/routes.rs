@@ -133,12 +133,67 @@ pub fn settings(proxy: &schema::Proxy) -> Result<Option<ProxySettings>, Vec<Conf
             );
         }
     }
+    let budget = budget(proxy, !upstreams.is_empty(), &mut problem);
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok((!upstreams.is_empty()).then(|| ProxySettings {
         upstreams: upstreams.into_iter().map(|(_, u)| u).collect(),
+        budget,
     }))
+}
+
+/// `proxy.cachebudget` (`50GiB`, `500MB`, `1073741824`) and `proxy.evictinterval`.
+fn budget(
+    proxy: &schema::Proxy,
+    caching: bool,
+    problem: &mut impl FnMut(String, String),
+) -> Option<super::evict::Budget> {
+    let every = match proxy.evictinterval.map(crate::config::GoDuration::to_std) {
+        None => Some(super::evict::DEFAULT_INTERVAL),
+        Some(Some(d)) if d >= std::time::Duration::from_secs(1) => Some(d),
+        Some(_) => {
+            problem(
+                "proxy.evictinterval".to_owned(),
+                "must be at least 1s (e.g. 1h)".to_owned(),
+            );
+            None
+        }
+    };
+    if proxy.cachebudget.is_empty() {
+        if proxy.evictinterval.is_some() {
+            problem(
+                "proxy.evictinterval".to_owned(),
+                "has no effect without proxy.cachebudget: set a budget (e.g. `cachebudget:                  50GiB`) or remove it"
+                    .to_owned(),
+            );
+        }
+        return None;
+    }
+    if !caching {
+        problem(
+            "proxy.cachebudget".to_owned(),
+            "needs proxy.remoteurl or proxy.upstreams: a budget limits cached content".to_owned(),
+        );
+        return None;
+    }
+    let max_bytes = match proxy.cachebudget.trim().parse::<bytesize::ByteSize>() {
+        Ok(size) if size.as_u64() > 0 => size.as_u64(),
+        _ => {
+            problem(
+                "proxy.cachebudget".to_owned(),
+                format!(
+                    "{:?} is not a size: use bytes or a number with a unit, e.g. 50GiB or 500MB",
+                    proxy.cachebudget
+                ),
+            );
+            return None;
+        }
+    };
+    Some(super::evict::Budget {
+        max_bytes,
+        every: every?,
+    })
 }
 
 /// `""`, or name components (the repository-name grammar) each followed by `/`.

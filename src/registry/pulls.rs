@@ -10,7 +10,9 @@
 //!
 //! A record is written only while its revision is linked, under the reference guard, so it
 //! cannot bring back a directory a gc sweep just removed; deletes and gc remove it with its
-//! revision.
+//! revision. A pull-through cache stores a manifest after serving it, so the first pull of a
+//! cached manifest finds no link and is not recorded (the link's time stands for it); the
+//! next one is.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,7 +42,7 @@ type RecordedFor = Vec<(Box<str>, Instant)>;
 #[derive(Debug, Default)]
 pub(super) struct PullRecorder {
     /// Per manifest digest, the repositories it was recorded for and when (nearly always one).
-    written: Mutex<HashMap<Digest, RecordedFor>>,
+    written: Arc<Mutex<HashMap<Digest, RecordedFor>>>,
     in_flight: Arc<AtomicUsize>,
 }
 
@@ -57,10 +59,7 @@ impl PullRecorder {
     /// Whether a pull of `digest` from `repo` at `now` should be written, marking it written if
     /// so (a write that then fails is logged and simply retried after [`RESOLUTION`]).
     fn claim(&self, repo: &str, digest: Digest, now: Instant) -> Option<Slot> {
-        let mut written = self
-            .written
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut written = lock(&self.written);
         let repos = written.get(&digest);
         let recent = repos
             .and_then(|r| r.iter().find(|(name, _)| &**name == repo))
@@ -84,6 +83,23 @@ impl PullRecorder {
     }
 }
 
+fn lock(
+    written: &Mutex<HashMap<Digest, RecordedFor>>,
+) -> std::sync::MutexGuard<'_, HashMap<Digest, RecordedFor>> {
+    written
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Forgets that a pull of `digest` from `repo` was recorded (it was not: the revision was not
+/// linked yet, as when a pull-through cache stores a manifest after serving it), so the next
+/// pull records it.
+fn forget(written: &Mutex<HashMap<Digest, RecordedFor>>, repo: &str, digest: &Digest) {
+    if let Some(repos) = lock(written).get_mut(digest) {
+        repos.retain(|(name, _)| &**name != repo);
+    }
+}
+
 /// Records a pull of `digest` from `name` now, in the background, unless this process did so
 /// within [`RESOLUTION`]. Outside a tokio runtime it does nothing.
 pub(super) fn note(
@@ -103,27 +119,34 @@ pub(super) fn note(
     let link = paths::manifest_revision_link(name, &digest);
     let record = paths::manifest_pull_record(name, &digest);
     let repo = name.as_str().to_owned();
+    let written = Arc::clone(&recorder.written);
     runtime.spawn_blocking(move || {
         let _slot = slot;
-        if let Err(e) = write(&*storage, &*locks, &link, &record) {
-            tracing::warn!(repository = %repo, %digest, error = %e, "cannot record a pull");
+        match write(&*storage, &*locks, &link, &record) {
+            Ok(true) => {}
+            Ok(false) => forget(&written, &repo, &digest),
+            Err(e) => {
+                tracing::warn!(repository = %repo, %digest, error = %e, "cannot record a pull");
+            }
         }
     });
 }
 
+/// Writes the record if the revision is linked; `false` if it is not (yet).
 fn write(
     storage: &dyn Storage,
     locks: &dyn Coordinator,
     link: &paths::Key,
     record: &paths::Key,
-) -> std::io::Result<()> {
+) -> std::io::Result<bool> {
     let guard = locks.reference_guard()?;
     if storage.head(link)?.is_none() {
-        return Ok(());
+        return Ok(false);
     }
     let now = super::uploads::started_at_now();
     storage.put(record, now.as_bytes(), Durability::Volatile)?;
-    guard.confirm()
+    guard.confirm()?;
+    Ok(true)
 }
 
 #[cfg(test)]

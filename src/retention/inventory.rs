@@ -15,7 +15,7 @@ use crate::digest::Digest;
 use crate::oci::reference::{Name, Tag};
 use crate::storage::backend::Storage;
 use crate::storage::paths;
-use crate::storage::tree::{digest_dir_file, digest_from_hex, parse_link, LinkContent, LINK_LIMIT};
+use crate::storage::tree::{digest_dir_file, parse_link, LinkContent, LINK_LIMIT};
 
 use super::RetentionError;
 
@@ -59,6 +59,8 @@ pub struct RepoInventory {
     pub revisions: BTreeSet<Digest>,
     /// When each manifest was last pulled from this repository (`registry::pulls`), where known.
     pub pulled: HashMap<Digest, SystemTime>,
+    /// When each revision link was written (a push, or a pull-through cache storing it).
+    pub linked_at: HashMap<Digest, SystemTime>,
 }
 
 /// One tag.
@@ -231,27 +233,25 @@ fn read_repository(
         }
     }
     out.tags.sort_by(|a, b| a.name.cmp(&b.name));
+    // One walk finds both the revision links (with their times) and the pull records.
+    let mut links = Vec::new();
     storage.walk(
         &paths::manifest_revisions(name),
-        &|file| file == paths::PULL_RECORD,
-        &mut |entry| {
-            if let Some((Some(digest), paths::PULL_RECORD)) = digest_dir_file(&entry.relative) {
+        &|file| file == "link" || file == paths::PULL_RECORD,
+        &mut |entry| match digest_dir_file(&entry.relative) {
+            Some((Some(digest), "link")) => links.push((digest, entry.meta.modified)),
+            Some((Some(digest), paths::PULL_RECORD)) => {
                 out.pulled.insert(digest, entry.meta.modified);
             }
+            _ => {}
         },
     )?;
-    for child in storage.list(&paths::manifest_revisions(name))? {
-        let Some(digest) = child
-            .is_prefix()
-            .then(|| digest_from_hex(&child.name))
-            .flatten()
-        else {
-            continue;
-        };
+    for (digest, linked_at) in links {
         let link = paths::manifest_revision_link(name, &digest);
         if let Some(bytes) = storage.get(&link, LINK_LIMIT)? {
             if parse_link(&bytes) == LinkContent::Names(digest) {
                 out.revisions.insert(digest);
+                out.linked_at.insert(digest, linked_at);
             }
         }
     }

@@ -816,3 +816,201 @@ fn readme_mirror_section_runs_as_printed() {
         "{hosts}"
     );
 }
+
+/// `proxy.cachebudget`: the least recently pulled cached images go first (pull records count, not
+/// only when the cache stored them), local repositories are never touched and a layer they share
+/// is not counted as cached; `regctl gc` reports cached vs local bytes, its dry run names what
+/// goes and the real run reclaims exactly the bytes it promised; `regctl serve` enforces the
+/// budget on its own every `evictinterval`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cache_budget_evicts_the_least_recently_pulled_images() {
+    let work = tempfile::tempdir().unwrap();
+    let up_root = work.path().join("upstream");
+    std::fs::create_dir_all(&up_root).unwrap();
+    let upstream = Server::start(&up_root, &["--no-web"], &[]);
+    let up = Reg::new(&upstream.base);
+    let layer = |seed: u8| -> Vec<u8> { (0..40_000u32).map(|i| (i as u8) ^ seed).collect() };
+    let base: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    for (seed, tag) in [(1u8, "a"), (2, "b"), (3, "c")] {
+        up.push_image("lib/app", tag, &[&base, &layer(seed)]).await;
+    }
+
+    let cache_root = work.path().join("cache");
+    let v2 = cache_root.join("docker/registry/v2");
+    let config = work.path().join("config.yml");
+    let write_config = |budget: &str, interval: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  \
+                 delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{}\nproxy:\n  upstreams:\n    \
+                 - prefix: up/\n      remoteurl: {}\n  cachebudget: {budget}\n  evictinterval: {interval}\n",
+                cache_root.display(),
+                crate::common::free_port(),
+                upstream.base
+            ),
+        )
+        .unwrap();
+    };
+    write_config("100KB", "1h");
+    crate::common::success_stdout(
+        &crate::common::regctl()
+            .args(["config", "validate", "-c"])
+            .arg(&config)
+            .output()
+            .unwrap(),
+    );
+    let mirror =
+        Server::start_with_args(&["-c", config.to_str().unwrap(), "serve", "--no-web"], &[]);
+    let through = Reg::new(&mirror.base);
+    let mut digests = std::collections::HashMap::new();
+    for tag in ["a", "b", "c"] {
+        let r = through
+            .get(&format!("/v2/up/lib/app/manifests/{tag}"))
+            .header("accept", crate::common::registry::OCI_MANIFEST)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{tag} through the mirror");
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        for blob in manifest["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain([&manifest["config"]])
+        {
+            let d = blob["digest"].as_str().unwrap();
+            let r = through
+                .get(&format!("/v2/up/lib/app/blobs/{d}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(digest(&r.bytes().await.unwrap()), d);
+        }
+        digests.insert(tag, manifest);
+    }
+    // A local image on the same server, sharing the cached images' base layer.
+    through
+        .push_image("team/app", "v1", &[&base, &layer(9)])
+        .await;
+    let revision = |tag: &str| {
+        let manifest = serde_json::to_vec(&digests[tag]).unwrap();
+        v2.join(format!(
+            "repositories/up/lib/app/_manifests/revisions/sha256/{}",
+            digest(&manifest).trim_start_matches("sha256:")
+        ))
+    };
+    // The cache stores a manifest after serving it, so the first pull finds no link to record
+    // against: pull again (a HEAD, as a node holding the image does) until each is recorded.
+    // Then stop the mirror (the cache must be still for the plan).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let missing: Vec<&str> = ["a", "b", "c"]
+            .into_iter()
+            .filter(|t| !revision(t).join(".regctl-pulled").exists())
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pull records of {missing:?} written"
+        );
+        for tag in missing {
+            let r = through
+                .head(&format!("/v2/up/lib/app/manifests/{tag}"))
+                .header("accept", crate::common::registry::OCI_MANIFEST)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(mirror);
+    // All cached three days ago; `a` pulled a minute ago, `c` a day ago, `b` two days ago.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let set_time = |path: &Path, secs_ago: u64| {
+        let status = std::process::Command::new("touch")
+            .args(["-m", "-d", &format!("@{}", now - secs_ago)])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    const DAY: u64 = 86_400;
+    for (tag, pulled) in [("a", 60), ("b", 2 * DAY), ("c", DAY)] {
+        set_time(&revision(tag).join("link"), 3 * DAY);
+        set_time(&revision(tag).join(".regctl-pulled"), pulled);
+    }
+
+    let gc = |extra: &[&str]| -> serde_json::Value {
+        let out = crate::common::regctl()
+            .args(["gc", "-o", "json", "-c"])
+            .arg(&config)
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_str(&crate::common::success_stdout(&out)).unwrap()
+    };
+    let dry = gc(&["--dry-run"]);
+    let cache = &dry["cache"];
+    let evicted: Vec<&str> = cache["evicted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["tags"].as_array().unwrap())
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(evicted, ["b"], "the least recently pulled goes: {cache}");
+    let (cached, local) = (
+        cache["cached_bytes"].as_u64().unwrap(),
+        cache["local_bytes"].as_u64().unwrap(),
+    );
+    // Three own layers are cached; the base layer is the local image's too.
+    assert!((120_000..125_000).contains(&cached), "{cache}");
+    assert!(local > 50_000, "{cache}");
+    assert!(cache["cached_bytes_after"].as_u64().unwrap() <= 100_000);
+    let promised = cache["evicted"][0]["bytes_freed"].as_u64().unwrap();
+    assert!(promised > 40_000, "{cache}");
+    assert!(
+        revision("b").join("link").exists(),
+        "a dry run evicts nothing"
+    );
+
+    let real = gc(&["--grace", "0s"]);
+    assert_eq!(real["bytes_reclaimed"].as_u64(), Some(promised), "{real}");
+    assert!(!revision("b").join("link").exists());
+    for kept in ["a", "c"] {
+        assert!(revision(kept).join("link").exists(), "{kept} kept");
+    }
+    assert!(
+        v2.join("repositories/team/app/_manifests/tags/v1/current/link")
+            .exists(),
+        "local repositories are never evicted"
+    );
+
+    // `regctl serve` enforces a smaller budget on its own: `c` goes next, `a` stays.
+    write_config("60KB", "1s");
+    let mirror =
+        Server::start_with_args(&["-c", config.to_str().unwrap(), "serve", "--no-web"], &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while revision("c").join("link").exists() {
+        assert!(Instant::now() < deadline, "serve evicts c within 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(revision("a").join("link").exists());
+    let local = Reg::new(&mirror.base);
+    let r = local
+        .get("/v2/team/app/manifests/v1")
+        .header("accept", crate::common::registry::OCI_MANIFEST)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the local image is served");
+}
