@@ -214,6 +214,21 @@ pub struct Metrics {
     open_connections: Gauge<i64, AtomicI64>,
     auth: [Counter; 3],
     notifications: [Family<EndpointLabels, Counter>; 3],
+    /// By [`CacheKind`] and `proxy::CacheOutcome`.
+    cache: [[Counter; 3]; 2],
+}
+
+/// What a pull-through cache request was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheKind {
+    Manifest = 0,
+    Blob = 1,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    kind: &'static str,
+    outcome: &'static str,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -304,6 +319,26 @@ impl Metrics {
         ]) {
             registry.register(name, help, family.clone());
         }
+        let cache_family = Family::<CacheLabels, Counter>::default();
+        let cache = ["manifest", "blob"].map(|kind| {
+            [
+                crate::proxy::CacheOutcome::Hit,
+                crate::proxy::CacheOutcome::Miss,
+                crate::proxy::CacheOutcome::Stale,
+            ]
+            .map(|outcome| {
+                cache_family.get_or_create_owned(&CacheLabels {
+                    kind,
+                    outcome: outcome.as_str(),
+                })
+            })
+        });
+        registry.register(
+            "proxy_cache_requests",
+            "Manifest and blob requests a pull-through cache answered, by outcome (miss: fetched \
+             from the upstream; stale: a cached tag served while the upstream failed)",
+            cache_family,
+        );
         registry.register(
             "build",
             "The running regctl",
@@ -320,6 +355,7 @@ impl Metrics {
             open_connections,
             auth,
             notifications,
+            cache,
         }
     }
 
@@ -368,6 +404,13 @@ pub fn connection_opened() -> Option<ConnectionGuard> {
 pub fn auth(outcome: AuthOutcome) {
     if let Some(metrics) = installed() {
         metrics.auth[outcome as usize].inc();
+    }
+}
+
+/// Hook for the pull-through cache: one manifest or blob request answered with `outcome`.
+pub fn cache(kind: CacheKind, outcome: crate::proxy::CacheOutcome) {
+    if let Some(metrics) = installed() {
+        metrics.cache[kind as usize][outcome as usize].inc();
     }
 }
 

@@ -129,9 +129,14 @@ impl Api {
             }
             Err(e) => return Err(digest_error(&e)),
         };
-        if let Some(proxy) = self.proxy_for(Some(name)) {
-            proxy.ensure_blob(&self.registry, name, digest).await?;
-        }
+        let cache = match self.proxy_for(Some(name)) {
+            Some(proxy) => {
+                let outcome = proxy.ensure_blob(&self.registry, name, digest).await?;
+                crate::metrics::cache(crate::metrics::CacheKind::Blob, outcome);
+                Some(outcome)
+            }
+            None => None,
+        };
         let head = parts.method == http::Method::HEAD;
         let range = parts.headers.get(header::RANGE);
         // HEAD is answered here even where registry:2 redirects it: same headers, no bytes.
@@ -147,7 +152,11 @@ impl Api {
                 BlobRead::Redirect { url, size } => {
                     // registry:2 notifies a redirected GET as a pull too.
                     self.pull_event(name, digest, size, parts);
-                    return Ok(temporary_redirect(&url));
+                    let mut response = temporary_redirect(&url);
+                    if let Some(outcome) = cache {
+                        response.extensions_mut().insert(outcome);
+                    }
+                    return Ok(response);
                 }
             }
         };
@@ -176,6 +185,9 @@ impl Api {
         };
         let mut response = Response::new(body);
         *response.status_mut() = status;
+        if let Some(outcome) = cache {
+            response.extensions_mut().insert(outcome);
+        }
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         headers.insert(

@@ -74,13 +74,15 @@ impl Api {
             }
             other => other?,
         };
-        let (mut manifest, stale) = match self.proxy_for(Some(name)) {
+        let (mut manifest, cache) = match self.proxy_for(Some(name)) {
             Some(proxy) => {
                 let served = proxy.manifest(&self.registry, name, reference).await?;
-                (served.manifest, served.stale)
+                crate::metrics::cache(crate::metrics::CacheKind::Manifest, served.outcome);
+                (served.manifest, Some(served.outcome))
             }
-            None => (self.registry.get_manifest(name, reference).await?, false),
+            None => (self.registry.get_manifest(name, reference).await?, None),
         };
+        let stale = cache == Some(crate::proxy::CacheOutcome::Stale);
         // The manifest the reference names (not a platform child picked for an old client):
         // what a tag's retention asks about.
         self.registry.note_pull(name, manifest.digest);
@@ -107,6 +109,9 @@ impl Api {
         let etag = format!("\"{}\"", manifest.digest);
         if etag_matches(parts, &etag) {
             let mut response = empty_response(StatusCode::NOT_MODIFIED);
+            if let Some(outcome) = cache {
+                response.extensions_mut().insert(outcome);
+            }
             let headers = response.headers_mut();
             headers.remove(header::CONTENT_LENGTH);
             set_digest_headers(headers, &manifest, &etag);
@@ -133,6 +138,9 @@ impl Api {
             Body::from(manifest.bytes.clone())
         };
         let mut response = Response::new(body);
+        if let Some(outcome) = cache {
+            response.extensions_mut().insert(outcome);
+        }
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -122,11 +122,34 @@ fn describe(err: &RemoteError) -> String {
     }
 }
 
+/// How the cache answered one manifest or blob request: the access log's `cache` field and
+/// `regctl_proxy_cache_requests_total`'s `outcome` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Served from what is cached (a tag the upstream confirmed, or still within `ttl`; a blob
+    /// another request's transfer just brought in).
+    Hit = 0,
+    /// Fetched from the upstream.
+    Miss = 1,
+    /// A cached tag served because the upstream failed.
+    Stale = 2,
+}
+
+impl CacheOutcome {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hit => "hit",
+            Self::Miss => "miss",
+            Self::Stale => "stale",
+        }
+    }
+}
+
 /// What a manifest lookup through the cache found.
 pub struct Served {
     pub manifest: Arc<StoredManifest>,
-    /// Served from the cache because the upstream could not be asked.
-    pub stale: bool,
+    pub outcome: CacheOutcome,
 }
 
 /// The cache of one upstream.
@@ -304,7 +327,7 @@ impl Proxy {
                 if let Ok(manifest) = registry.get_manifest(name, reference).await {
                     return Ok(Served {
                         manifest,
-                        stale: false,
+                        outcome: CacheOutcome::Hit,
                     });
                 }
                 let client = self
@@ -323,7 +346,7 @@ impl Proxy {
             if let Ok(manifest) = registry.get_manifest(name, reference).await {
                 return Ok(Served {
                     manifest,
-                    stale: false,
+                    outcome: CacheOutcome::Hit,
                 });
             }
         }
@@ -347,7 +370,7 @@ impl Proxy {
                 let manifest = registry.get_manifest(name, reference).await?;
                 Ok(Served {
                     manifest,
-                    stale: false,
+                    outcome: CacheOutcome::Hit,
                 })
             }
             Ok((client, digest)) => {
@@ -366,7 +389,7 @@ impl Proxy {
                         );
                         return Ok(Served {
                             manifest,
-                            stale: true,
+                            outcome: CacheOutcome::Stale,
                         });
                     }
                 }
@@ -430,7 +453,7 @@ impl Proxy {
         }
         Ok(Served {
             manifest: stored,
-            stale: false,
+            outcome: CacheOutcome::Miss,
         })
     }
 
@@ -485,7 +508,8 @@ impl Proxy {
     }
 
     /// Makes blob `digest` present in `name`, fetching it from the upstream on a miss. Concurrent
-    /// misses of one digest wait for the first one's transfer instead of starting their own.
+    /// misses of one digest wait for the first one's transfer instead of starting their own (and
+    /// count as hits: one miss per upstream transfer).
     ///
     /// # Errors
     /// `BLOB_UNKNOWN` when the upstream has no such blob; `UNAVAILABLE` when it cannot be asked;
@@ -495,15 +519,15 @@ impl Proxy {
         registry: &Registry,
         name: Name<'_>,
         digest: Digest,
-    ) -> Result<(), ApiError> {
+    ) -> Result<CacheOutcome, ApiError> {
         if registry.stat_blob(name, digest).await.is_ok() {
-            return Ok(());
+            return Ok(CacheOutcome::Hit);
         }
         let gate = Arc::clone(lock(&self.flights).entry(digest).or_default());
         let outcome = async {
             let _turn = gate.lock().await;
             if registry.stat_blob(name, digest).await.is_ok() {
-                return Ok(());
+                return Ok(CacheOutcome::Hit);
             }
             let client = self
                 .client()
@@ -515,7 +539,7 @@ impl Proxy {
                 .map_err(|e| self.upstream_error(&e, ErrorCode::BlobUnknown))?;
             let body = Box::pin(response.bytes_stream().map_err(|e| e.to_string()));
             registry.put_blob(name, body, digest).await?;
-            Ok(())
+            Ok(CacheOutcome::Miss)
         }
         .await;
         let mut flights = lock(&self.flights);

@@ -6,7 +6,8 @@
 //! the response body sent, `bytes_in` the request body read (counted by [`CountedBody`], which the
 //! accept loop puts around every request that has a body), `duration_ms` has microsecond
 //! precision (at most three decimals), and `completed` says whether the response body reached
-//! its end (or its `Content-Length`).
+//! its end (or its `Content-Length`). Requests a pull-through cache answered carry `cache`
+//! (`hit`, `miss` or `stale`).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -233,6 +234,8 @@ struct AccessRecord {
     version: http::Version,
     remote: Option<SocketAddr>,
     user: Option<String>,
+    /// How a pull-through cache answered (manifest and blob requests of cached repositories).
+    cache: Option<crate::proxy::CacheOutcome>,
     status: u16,
     started: Instant,
     request_body: Option<Arc<RequestBodyStats>>,
@@ -254,6 +257,7 @@ impl AccessRecord {
             duration_ms = duration_ms(self.started.elapsed()),
             remote = %remote,
             user = self.user.as_deref().unwrap_or("-"),
+            cache = self.cache.map(crate::proxy::CacheOutcome::as_str),
             protocol = ?self.version,
             completed,
             "request"
@@ -340,12 +344,17 @@ pub async fn access_log(request: Request, next: Next) -> Response {
         .extensions()
         .get::<AuthenticatedUser>()
         .map(|user| user.0.clone());
+    let cache = response
+        .extensions()
+        .get::<crate::proxy::CacheOutcome>()
+        .copied();
     let record = AccessRecord {
         method,
         path,
         version,
         remote,
         user,
+        cache,
         status: response.status().as_u16(),
         started,
         request_body,

@@ -1014,3 +1014,115 @@ async fn the_cache_budget_evicts_the_least_recently_pulled_images() {
         .unwrap();
     assert_eq!(r.status(), 200, "the local image is served");
 }
+
+/// The cache's hit/miss counts: the access log says `cache=miss` for what came from the
+/// upstream and `cache=hit` for what was served from the cache (a blob many clients wanted
+/// counts one miss), and `regctl_proxy_cache_requests_total` counts the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn hits_and_misses_reach_the_access_log_and_the_metrics() {
+    let work = tempfile::tempdir().unwrap();
+    let up_root = work.path().join("upstream");
+    std::fs::create_dir_all(&up_root).unwrap();
+    let upstream = Server::start(&up_root, &["--no-web"], &[]);
+    let layer: Vec<u8> = (0..50_000u32).map(|i| (i % 253) as u8).collect();
+    let up = Reg::new(&upstream.base);
+    up.push_image("lib/app", "v1", &[&layer]).await;
+    // A blob no manifest names yet: only a client's GET brings it into the cache.
+    let loose: Vec<u8> = (0..60_000u32).map(|i| (i % 241) as u8).collect();
+    let layer_digest = up.push_blob("lib/app", &loose).await;
+
+    let cache_root = work.path().join("cache");
+    let debug_addr = format!("127.0.0.1:{}", crate::common::free_port());
+    let log = work.path().join("mirror.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let mirror = Server::start_with_stderr(
+        &[
+            "serve",
+            "--no-web",
+            "--addr",
+            "127.0.0.1:0",
+            "--root",
+            cache_root.to_str().unwrap(),
+        ],
+        &[
+            ("REGISTRY_PROXY_REMOTEURL", upstream.base.as_str()),
+            ("REGISTRY_HTTP_DEBUG_ADDR", debug_addr.as_str()),
+            ("REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true"),
+        ],
+        std::process::Stdio::from(file),
+    );
+    let through = Reg::new(&mirror.base);
+    let tag_link =
+        cache_root.join("docker/registry/v2/repositories/lib/app/_manifests/tags/v1/current/link");
+    for round in 0..2 {
+        let r = through
+            .get("/v2/lib/app/manifests/v1")
+            .header("accept", crate::common::registry::OCI_MANIFEST)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap();
+        // The cache stores the image in the background; the second GET is served from it.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while round == 0 && !tag_link.exists() {
+            assert!(Instant::now() < deadline, "the image is cached");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    // Three clients at once for the loose blob: one transfer, then a fourth from the cache.
+    let get = || async {
+        let r = through
+            .get(&format!("/v2/lib/app/blobs/{layer_digest}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(digest(&r.bytes().await.unwrap()), layer_digest);
+    };
+    tokio::join!(get(), get(), get());
+    get().await;
+
+    let lines = |path: &str| -> Vec<String> {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("request") && l.contains(path))
+            .map(ToOwned::to_owned)
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lines(&layer_digest).len() < 4 {
+        assert!(Instant::now() < deadline, "four blob access lines");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let manifests = lines("/manifests/v1");
+    assert!(manifests[0].contains("cache=\"miss\""), "{manifests:?}");
+    assert!(manifests[1].contains("cache=\"hit\""), "{manifests:?}");
+    let blobs = lines(&layer_digest);
+    let count = |word: &str| {
+        blobs
+            .iter()
+            .filter(|l| l.contains(&format!("cache=\"{word}\"")))
+            .count()
+    };
+    assert_eq!((count("miss"), count("hit")), (1, 3), "{blobs:?}");
+
+    let scraped = reqwest::get(format!("http://{debug_addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (kind, outcome, n) in [
+        ("manifest", "miss", 1),
+        ("manifest", "hit", 1),
+        ("blob", "miss", 1),
+        ("blob", "hit", 3),
+    ] {
+        let line = format!(
+            "regctl_proxy_cache_requests_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {n}"
+        );
+        assert!(scraped.contains(&line), "{line} in\n{scraped}");
+    }
+}
