@@ -910,6 +910,63 @@ fn skopeo_pushes_and_pulls_through_two_replicas_behind_nginx() {
     );
 }
 
+/// The real Docker engine through nginx round-robin to two replicas on one bucket: its
+/// POST/PATCH/PUT of each layer land on different replicas, and the image pulls back (after
+/// `docker rmi`) with the same image id.
+#[test]
+fn docker_pushes_and_pulls_through_two_replicas_behind_nginx() {
+    let work = tempfile::tempdir().unwrap();
+    let bucket = s3server::bucket();
+    let addrs: Vec<String> = (0..2)
+        .map(|_| format!("127.0.0.1:{}", free_port()))
+        .collect();
+    let servers: Vec<Server> = addrs
+        .iter()
+        .map(|addr| {
+            let config = s3_config(work.path(), &bucket, addr, true);
+            Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
+        })
+        .collect();
+    let nginx_dir = work.path().join("nginx");
+    std::fs::create_dir_all(&nginx_dir).unwrap();
+    let (_nginx, front) = nginx_round_robin(&nginx_dir, &[&servers[0].addr, &servers[1].addr]);
+
+    let engine = crate::common::dockerd::Dockerd::start();
+    let image = format!("{front}/team/docker:v1");
+    // 7 MiB of incompressible bytes: more than one S3 part.
+    let mut content = vec![0u8; 7 << 20];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for chunk in content.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    engine.import_image(&image, &content);
+    let id = engine.ok(&["image", "inspect", "--format", "{{.Id}}", &image]);
+    engine.ok(&["push", &image]);
+    engine.ok(&["rmi", &image]);
+    engine.ok(&["pull", &image]);
+    assert_eq!(
+        engine.ok(&["image", "inspect", "--format", "{{.Id}}", &image]),
+        id,
+        "the same image came back"
+    );
+    let log = std::fs::read_to_string(nginx_dir.join("access.log")).unwrap();
+    for addr in &addrs {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("/blobs/uploads/") && l.ends_with(addr.as_str())),
+            "{addr} took part in docker's uploads:\n{log}"
+        );
+    }
+    assert!(
+        !log.lines()
+            .any(|l| l.split(' ').nth(2).is_some_and(|s| s.starts_with('5'))),
+        "no request failed:\n{log}"
+    );
+}
+
 /// The soak: two `regctl serve` replicas on one bucket take pushes of images that share layers
 /// with deleted ones while `regctl gc --delete-untagged` loops on the bucket; afterwards every
 /// acknowledged image pulls intact with skopeo, and the deleted images' blobs were collected.
