@@ -231,7 +231,7 @@ fn build_app(
                 login_required: settings.htpasswd.is_some(),
                 secure_cookies: settings.is_tls(),
                 public_host: settings.host.clone(),
-                storage_root: settings.storage.filesystem_root().map(Path::to_path_buf),
+                store: Some(store.clone()),
                 notifier: notifier.clone(),
             },
         ));

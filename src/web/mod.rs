@@ -16,7 +16,6 @@ mod pages;
 pub mod session;
 mod view;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -69,8 +68,8 @@ pub struct WebOptions {
     pub secure_cookies: bool,
     /// `http.host`: the name clients pull from; else the request's `Host`.
     pub public_host: Option<String>,
-    /// The filesystem storage root, for the registry page's gc dry run.
-    pub storage_root: Option<PathBuf>,
+    /// The store the registry serves (any backend), for the registry page's gc dry run.
+    pub store: Option<crate::storage::settings::Store>,
     /// Where a delete's notification goes (the API's notifier), so webhooks see deletes made
     /// on the pages too.
     pub notifier: Option<Arc<crate::notify::Notifier>>,
@@ -293,8 +292,8 @@ impl Web {
     }
 
     async fn storage_facts(&self) -> Result<StorageFacts, String> {
-        let Some(root) = self.opts.storage_root.clone() else {
-            return Err("not measured for this storage backend".to_owned());
+        let Some(store) = self.opts.store.clone() else {
+            return Err("not measured: the pages were started without the store".to_owned());
         };
         let mut cached = self.storage_facts.lock().await;
         if let Some((at, facts)) = &*cached {
@@ -308,8 +307,6 @@ impl Web {
         };
         let grace = options.grace;
         let facts = tokio::task::spawn_blocking(move || {
-            let store =
-                crate::gc::open(&crate::storage::settings::StorageSettings::Filesystem(root))?;
             crate::gc::collect(&store, &options, &mut crate::gc::Silent)
         })
         .await

@@ -967,6 +967,32 @@ fn docker_pushes_and_pulls_through_two_replicas_behind_nginx() {
     );
 }
 
+/// The web page's storage facts (gc's dry run) are measured on S3 too.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_registry_page_measures_an_s3_store() {
+    let work = tempfile::tempdir().unwrap();
+    let bucket = s3server::bucket();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let config = s3_config(work.path(), &bucket, &addr, false);
+    let server = Server::start_with_args(&["serve", "-c", config.to_str().unwrap()], &[]);
+    let reg = Reg::new(&server.base);
+    reg.push_image("team/app", "v1", &[&[7u8; 30_000][..]])
+        .await;
+    let page = reqwest::Client::new()
+        .get(format!("{}/-/registry", server.base))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("Storage used") && page.contains("gc would reclaim"),
+        "{page}"
+    );
+    assert!(!page.contains("not measured"), "{page}");
+}
+
 /// The soak: two `regctl serve` replicas on one bucket take pushes of images that share layers
 /// with deleted ones while `regctl gc --delete-untagged` loops on the bucket; afterwards every
 /// acknowledged image pulls intact with skopeo, and the deleted images' blobs were collected.
