@@ -246,8 +246,9 @@ pub enum LayerLinks {
 type Links = BTreeMap<Digest, LinkEntry>;
 
 /// `<prefix>/<hex>/link` for every `<hex>`: links keyed by their directory's digest, found by
-/// one walk (one paginated listing on an object store, with every link's size and time); with
-/// `also`, the files of that name beside them (revisions' pull records) by the same walk.
+/// [`Storage::child_files`] (one paginated listing on an object store, with every link's size
+/// and time; a directory read and a stat per link on the filesystem); with `also`, the files of
+/// that name beside them (revisions' pull records) in the same pass.
 fn link_dir(
     storage: &dyn Storage,
     prefix: &Key,
@@ -258,10 +259,14 @@ fn link_dir(
     let mut found = Vec::new();
     let mut odd = Vec::new();
     let mut beside = BTreeMap::new();
+    let names: &[&str] = match also {
+        Some(also) => &["link", also],
+        None => &["link"],
+    };
     storage
-        .walk(
+        .child_files(
             prefix,
-            &|name| name == "link" || Some(name) == also,
+            names,
             &mut |entry| {
                 // Referrer links live deeper (`<hex>/_referrers/...`); only `<hex>/link` counts.
                 match tree::digest_dir_file(&entry.relative) {

@@ -235,9 +235,9 @@ fn read_repository(
     out.tags.sort_by(|a, b| a.name.cmp(&b.name));
     // One walk finds both the revision links (with their times) and the pull records.
     let mut links = Vec::new();
-    storage.walk(
+    storage.child_files(
         &paths::manifest_revisions(name),
-        &|file| file == "link" || file == paths::PULL_RECORD,
+        &["link", paths::PULL_RECORD],
         &mut |entry| match digest_dir_file(&entry.relative) {
             Some((Some(digest), "link")) => links.push((digest, entry.meta.modified)),
             Some((Some(digest), paths::PULL_RECORD)) => {

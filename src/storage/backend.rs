@@ -231,6 +231,31 @@ pub trait Storage: Send + Sync + 'static {
         visit: &mut dyn FnMut(WalkEntry),
     ) -> io::Result<()>;
 
+    /// Visits `<prefix>/<child>/<name>` for every child prefix of `prefix` and every name in
+    /// `names` that exists there, with its [`Meta`] (`relative` is `<child>/<name>`): the link
+    /// files of a link directory (`_layers/sha256/<hex>/link`). Nothing deeper is visited. The
+    /// default is a [`Storage::walk`] (one paginated listing on an object store); the filesystem
+    /// answers with one directory read and a stat per name instead of opening every child.
+    ///
+    /// # Errors
+    /// I/O errors listing what exists.
+    fn child_files(
+        &self,
+        prefix: &Key,
+        names: &[&str],
+        visit: &mut dyn FnMut(WalkEntry),
+    ) -> io::Result<()> {
+        self.walk(prefix, &|name| names.contains(&name), &mut |entry| {
+            if entry
+                .relative
+                .split_once('/')
+                .is_some_and(|(_, file)| !file.contains('/'))
+            {
+                visit(entry);
+            }
+        })
+    }
+
     /// Visits the files a writer of this backend killed mid-write left below `prefix`, which
     /// [`Storage::list`] and [`Storage::walk`] never show (the filesystem's temp files of atomic
     /// writes, `.<name>.tmp-<16 hex>`), entering only directories `enter` accepts. An object

@@ -43,6 +43,7 @@ pub fn run(storage: &dyn Storage) {
     creates_happen_once_and_one_racer_wins(storage, &at);
     prefixes_exist_only_through_files_and_list_one_level(storage, &at);
     walks_visit_every_wanted_file_below_a_prefix(storage, &at);
+    child_files_are_the_named_files_one_level_down(storage, &at);
     deletes_leave_no_trace_and_trees_go_by_whole_segments(storage, &at);
     uploads_append_rewind_reopen_seal_and_commit(storage, &at);
     touch_moves_the_change_time(storage, &at);
@@ -246,6 +247,43 @@ fn walks_visit_every_wanted_file_below_a_prefix(s: &dyn Storage, at: &str) {
     })
     .unwrap();
     assert_eq!(all, 3, "{at}: walk visits every file");
+    s.delete_tree(&paths::repository(repo)).unwrap();
+}
+
+fn child_files_are_the_named_files_one_level_down(s: &dyn Storage, at: &str) {
+    let repo = name("conformance/children");
+    let (a, b) = (Digest::of(b"a"), Digest::of(b"b"));
+    let put = |key: &paths::Key, data: &[u8]| s.put(key, data, Durability::Volatile).unwrap();
+    put(&paths::manifest_revision_link(repo, &a), paths::link_content(&a));
+    put(&paths::manifest_pull_record(repo, &a), b"2020-01-01T00:00:00Z");
+    put(&paths::manifest_revision_link(repo, &b), paths::link_content(&b));
+    // Deeper links (a referrers index below a revision) are not children's files.
+    put(&paths::referrer_link(repo, &a, "", &b), paths::link_content(&b));
+    let mut found = BTreeSet::new();
+    s.child_files(
+        &paths::manifest_revisions(repo),
+        &["link", paths::PULL_RECORD],
+        &mut |entry| {
+            assert_eq!(
+                entry.key.as_str(),
+                format!("{}/{}", paths::manifest_revisions(repo), entry.relative),
+                "{at}: child file keys"
+            );
+            found.insert((entry.relative, entry.meta.len));
+        },
+    )
+    .unwrap();
+    let expected: BTreeSet<(String, u64)> = [
+        (format!("{}/link", a.hex()), 71),
+        (format!("{}/{}", a.hex(), paths::PULL_RECORD), 20),
+        (format!("{}/link", b.hex()), 71),
+    ]
+    .into();
+    assert_eq!(found, expected, "{at}: child_files");
+    let mut none = 0;
+    s.child_files(&paths::layer_links(repo), &["link"], &mut |_| none += 1)
+        .unwrap();
+    assert_eq!(none, 0, "{at}: child_files of an absent prefix");
     s.delete_tree(&paths::repository(repo)).unwrap();
 }
 

@@ -580,6 +580,52 @@ impl FsStorage {
         Ok(children)
     }
 
+    /// One read of `prefix`, then a stat of each wanted name in each child directory: no child
+    /// directory is opened (a walk would open, read and close every `<hex>/`).
+    fn child_files_inner(
+        &self,
+        prefix: &Key,
+        names: &[&str],
+        visit: &mut dyn FnMut(WalkEntry),
+    ) -> io::Result<()> {
+        let dir_path = self.key_path(prefix);
+        let Some(dir) = not_found_is_none(fs::read_dir(&dir_path))? else {
+            return Ok(());
+        };
+        let mut path = dir_path;
+        for entry in dir {
+            let entry = entry?;
+            let Ok(child) = entry.file_name().into_string() else {
+                continue;
+            };
+            if is_temp(&child) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            path.push(&child);
+            for name in names {
+                path.push(name);
+                let found = not_found_is_none(fs::metadata(&path));
+                path.pop();
+                // Vanished since listed, or a directory of that name: skipped.
+                let Some(meta) = found? else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let relative = format!("{child}/{name}");
+                let Some(key) = paths::descendant(prefix, &relative) else {
+                    continue;
+                };
+                visit(WalkEntry {
+                    key,
+                    relative,
+                    meta: meta_of(&meta)?,
+                });
+            }
+            path.pop();
+        }
+        Ok(())
+    }
+
     fn walk_inner(
         &self,
         prefix: &Key,
@@ -750,6 +796,16 @@ impl backend::Storage for FsStorage {
         visit: &mut dyn FnMut(WalkEntry),
     ) -> io::Result<()> {
         self.walk_inner(prefix, want, visit)
+            .map_err(|e| StorageError::wrap("walk", prefix.as_str(), e))
+    }
+
+    fn child_files(
+        &self,
+        prefix: &Key,
+        names: &[&str],
+        visit: &mut dyn FnMut(WalkEntry),
+    ) -> io::Result<()> {
+        self.child_files_inner(prefix, names, visit)
             .map_err(|e| StorageError::wrap("walk", prefix.as_str(), e))
     }
 
