@@ -13,97 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest as _, Sha256};
-
 const REPOSITORIES: usize = 20;
 const IMAGES_PER_REPOSITORY: usize = 10;
 const LAYERS_PER_IMAGE: usize = 3;
 const LAYER_BYTES: usize = 4096;
 
-fn digest(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn write(path: &Path, bytes: &[u8]) {
-    fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-    fs::write(path, bytes).expect("write");
-}
-
-struct Store {
-    v2: PathBuf,
-}
-
-impl Store {
-    fn blob(&self, bytes: &[u8]) -> String {
-        let hex = digest(bytes);
-        write(
-            &self
-                .v2
-                .join("blobs/sha256")
-                .join(&hex[..2])
-                .join(&hex)
-                .join("data"),
-            bytes,
-        );
-        hex
-    }
-
-    fn link(&self, path: &Path, hex: &str) {
-        write(path, format!("sha256:{hex}").as_bytes());
-    }
-
-    /// One image in `repo`: config, layers and manifest blobs with their links; tagged, or
-    /// "deleted through the API" (revision link and tag gone, layer links left).
-    fn image(&self, repo: &str, n: usize, live: bool) {
-        let repo_dir = self.v2.join("repositories").join(repo);
-        let config = format!(r#"{{"architecture":"amd64","os":"linux","n":"{repo}-{n}-{live}"}}"#);
-        let config_hex = self.blob(config.as_bytes());
-        self.link(
-            &repo_dir
-                .join("_layers/sha256")
-                .join(&config_hex)
-                .join("link"),
-            &config_hex,
-        );
-        let mut layers = Vec::new();
-        for l in 0..LAYERS_PER_IMAGE {
-            let mut bytes = vec![0u8; LAYER_BYTES];
-            let seed = Sha256::digest(format!("{repo}/{n}/{l}/{live}").as_bytes());
-            for (i, b) in bytes.iter_mut().enumerate() {
-                *b = seed[i % 32] ^ (i as u8);
-            }
-            let hex = self.blob(&bytes);
-            self.link(
-                &repo_dir.join("_layers/sha256").join(&hex).join("link"),
-                &hex,
-            );
-            layers.push(format!(
-                r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:{hex}","size":{LAYER_BYTES}}}"#
-            ));
-        }
-        let manifest = format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{config_hex}","size":{}}},"layers":[{}]}}"#,
-            config.len(),
-            layers.join(",")
-        );
-        let hex = self.blob(manifest.as_bytes());
-        if live {
-            let tags = repo_dir.join("_manifests/tags").join(format!("t{n}"));
-            self.link(&tags.join("index/sha256").join(&hex).join("link"), &hex);
-            self.link(&tags.join("current/link"), &hex);
-            self.link(
-                &repo_dir
-                    .join("_manifests/revisions/sha256")
-                    .join(&hex)
-                    .join("link"),
-                &hex,
-            );
-        } else {
-            fs::create_dir_all(repo_dir.join("_manifests/revisions/sha256").join(&hex))
-                .expect("mkdir");
-        }
-    }
-}
+#[path = "common/store.rs"]
+mod store;
+use store::Store;
 
 fn blob_count(root: &Path) -> usize {
     let blobs = root.join("docker/registry/v2/blobs/sha256");
@@ -156,6 +73,8 @@ fn main() {
     let template = work.path().join("template");
     let store = Store {
         v2: template.join("docker/registry/v2"),
+        layers_per_image: LAYERS_PER_IMAGE,
+        layer_bytes: LAYER_BYTES,
     };
     for r in 0..REPOSITORIES {
         for n in 0..IMAGES_PER_REPOSITORY {
