@@ -264,21 +264,17 @@ fn link_dir(
         None => &["link"],
     };
     storage
-        .child_files(
-            prefix,
-            names,
-            &mut |entry| {
-                // Referrer links live deeper (`<hex>/_referrers/...`); only `<hex>/link` counts.
-                match tree::digest_dir_file(&entry.relative) {
-                    Some((Some(digest), "link")) => found.push((digest, entry)),
-                    Some((None, "link")) => odd.push(entry.key),
-                    Some((Some(digest), file)) if Some(file) == also => {
-                        beside.insert(digest, entry.meta.changed);
-                    }
-                    _ => {}
+        .child_files(prefix, names, &mut |entry| {
+            // Referrer links live deeper (`<hex>/_referrers/...`); only `<hex>/link` counts.
+            match tree::digest_dir_file(&entry.relative) {
+                Some((Some(digest), "link")) => found.push((digest, entry)),
+                Some((None, "link")) => odd.push(entry.key),
+                Some((Some(digest), file)) if Some(file) == also => {
+                    beside.insert(digest, entry.meta.changed);
                 }
-            },
-        )
+                _ => {}
+            }
+        })
         .map_err(io_err(prefix))?;
     for key in odd {
         problems.push(Problem::at(&key, "not below a sha256 digest; skipped"));

@@ -90,11 +90,13 @@ fn images(inventory: &Inventory, index: usize) -> Vec<Image> {
     let repo = &inventory.repositories[index];
     let refs = |d: &Digest| inventory.manifests.get(d);
     let mut not_roots: HashSet<Digest> = HashSet::new();
+    let mut referrers: HashMap<Digest, Vec<Digest>> = HashMap::new();
     for digest in &repo.revisions {
         if let Some(r) = refs(digest) {
             not_roots.extend(r.children.iter().filter(|c| repo.revisions.contains(c)));
-            if r.subject.is_some_and(|s| repo.revisions.contains(&s)) {
+            if let Some(subject) = r.subject.filter(|s| repo.revisions.contains(s)) {
                 not_roots.insert(*digest);
+                referrers.entry(subject).or_default().push(*digest);
             }
         }
     }
@@ -103,26 +105,16 @@ fn images(inventory: &Inventory, index: usize) -> Vec<Image> {
         let mut members: BTreeSet<Digest> = BTreeSet::new();
         let mut queue = vec![*root];
         let mut order = Vec::new();
-        loop {
-            while let Some(d) = queue.pop() {
-                if !repo.revisions.contains(&d) || !members.insert(d) {
-                    continue;
-                }
-                order.push(d);
-                if let Some(r) = refs(&d) {
-                    queue.extend(r.children.iter().copied());
-                }
+        while let Some(d) = queue.pop() {
+            if !repo.revisions.contains(&d) || !members.insert(d) {
+                continue;
+            }
+            order.push(d);
+            if let Some(r) = refs(&d) {
+                queue.extend(r.children.iter().copied());
             }
             // Referrers of members (signatures, SBOMs) go with the image they describe.
-            queue.extend(repo.revisions.iter().filter(|d| {
-                !members.contains(*d)
-                    && refs(d)
-                        .and_then(|r| r.subject)
-                        .is_some_and(|s| members.contains(&s))
-            }));
-            if queue.is_empty() {
-                break;
-            }
+            queue.extend(referrers.get(&d).into_iter().flatten().copied());
         }
         let last_used = order
             .iter()

@@ -254,11 +254,23 @@ fn child_files_are_the_named_files_one_level_down(s: &dyn Storage, at: &str) {
     let repo = name("conformance/children");
     let (a, b) = (Digest::of(b"a"), Digest::of(b"b"));
     let put = |key: &paths::Key, data: &[u8]| s.put(key, data, Durability::Volatile).unwrap();
-    put(&paths::manifest_revision_link(repo, &a), paths::link_content(&a));
-    put(&paths::manifest_pull_record(repo, &a), b"2020-01-01T00:00:00Z");
-    put(&paths::manifest_revision_link(repo, &b), paths::link_content(&b));
+    put(
+        &paths::manifest_revision_link(repo, &a),
+        paths::link_content(&a),
+    );
+    put(
+        &paths::manifest_pull_record(repo, &a),
+        b"2020-01-01T00:00:00Z",
+    );
+    put(
+        &paths::manifest_revision_link(repo, &b),
+        paths::link_content(&b),
+    );
     // Deeper links (a referrers index below a revision) are not children's files.
-    put(&paths::referrer_link(repo, &a, "", &b), paths::link_content(&b));
+    put(
+        &paths::referrer_link(repo, &a, "", &b),
+        paths::link_content(&b),
+    );
     let mut found = BTreeSet::new();
     s.child_files(
         &paths::manifest_revisions(repo),
