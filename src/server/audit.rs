@@ -19,8 +19,7 @@ use super::logging::RequestBodyStats;
 use super::AuthenticatedUser;
 use crate::oci::reference::Route;
 
-/// The tracing target of audit lines.
-pub const AUDIT_TARGET: &str = "regctl::audit";
+pub use crate::audit::AUDIT_TARGET;
 
 /// The audited action of a request, `None` for what is not a write.
 fn action(method: &Method, route: &Route<'_>, query: &str) -> Option<&'static str> {
@@ -99,13 +98,7 @@ pub async fn audit(request: Request, next: Next) -> Response {
         .extensions()
         .get::<AuthenticatedUser>()
         .map_or("-", |u| u.0.as_str());
-    let result = if status.is_success() {
-        "ok"
-    } else if status.is_client_error() {
-        "refused"
-    } else {
-        "failed"
-    };
+    let result = crate::audit::Outcome::of_status(status).as_str();
     tracing::info!(
         target: AUDIT_TARGET,
         action,
