@@ -89,10 +89,13 @@ pub async fn audit(request: Request, next: Next) -> Response {
         Some(Route::UploadStart { name }) => (name, query_digest(&query, "digest")),
         _ => ("-", "-"),
     };
+    // A delete by digest answers without the header: the reference is the digest then, so a
+    // search of the trail for a digest finds its deletion too.
     let digest = response
         .headers()
         .get("docker-content-digest")
         .and_then(|v| v.to_str().ok())
+        .or_else(|| reference.contains(':').then_some(reference))
         .unwrap_or("-");
     let user = response
         .extensions()

@@ -244,6 +244,7 @@ async fn audit_file_has_json_lines_of_pushes_deletes_web_deletes_and_gc_removals
             ("result", "ok"),
             ("user", "alice"),
             ("reference", &manifest),
+            ("digest", &manifest),
         ],
     );
     assert_eq!(api_delete.len(), 1, "the API delete: {lines:#?}");
