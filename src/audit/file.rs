@@ -85,20 +85,28 @@ enum Message {
     Flush(SyncSender<()>),
 }
 
-/// The layer's writer: `tracing_subscriber::fmt::layer().with_writer(sink)`. Never blocks.
+/// The layer's writer: `tracing_subscriber::fmt::layer().with_writer(sink)`.
 #[derive(Clone)]
 pub struct AuditSink {
     queue: SyncSender<Message>,
     dropped: Arc<AtomicU64>,
+    /// Wait for room instead of dropping: for the command-line writes (`regctl gc`, `prune`),
+    /// which run on no async runtime and would rather be slower than lose a line.
+    blocking: bool,
 }
 
 impl AuditSink {
     fn send(&self, line: Vec<u8>) {
-        match self.queue.try_send(Message::Line(line)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
+        let sent = if self.blocking {
+            self.queue.send(Message::Line(line)).is_ok()
+        } else {
+            match self.queue.try_send(Message::Line(line)) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
             }
+        };
+        if !sent {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -168,17 +176,48 @@ impl Drop for AuditFileGuard {
     }
 }
 
+/// Whether a full queue drops the line (a server: never block a request) or waits (a
+/// command-line write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    Drop,
+    Wait,
+}
+
 /// Opens (creating it [`FILE_MODE`]) the audit file for appending and starts its writer thread.
 ///
 /// # Errors
 /// [`AuditFileError`]: a missing directory, a directory at the path, no permission.
-pub fn open(path: &Path) -> Result<(AuditSink, AuditFileGuard), AuditFileError> {
-    open_with_queue(path, QUEUE_LINES)
+pub fn open(
+    path: &Path,
+    when_full: WhenFull,
+) -> Result<(AuditSink, AuditFileGuard), AuditFileError> {
+    open_with_queue(path, QUEUE_LINES, when_full)
+}
+
+/// The same queue and writer thread in front of stderr: a command's audit lines without an
+/// audit file, written in batches (a gc of 100k blobs makes 100k lines, not 100k `write`s on
+/// its delete threads).
+///
+/// # Errors
+/// [`AuditFileError::Open`] when stderr cannot be duplicated, [`AuditFileError::Thread`].
+pub fn stderr(when_full: WhenFull) -> Result<(AuditSink, AuditFileGuard), AuditFileError> {
+    use std::os::fd::AsFd as _;
+    let path = PathBuf::from("stderr");
+    let fd = io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|source| AuditFileError::Open {
+            path: path.clone(),
+            source,
+        })?;
+    start(File::from(fd), path, QUEUE_LINES, when_full)
 }
 
 fn open_with_queue(
     path: &Path,
     capacity: usize,
+    when_full: WhenFull,
 ) -> Result<(AuditSink, AuditFileGuard), AuditFileError> {
     check_path(path)?;
     let file = OpenOptions::new()
@@ -190,11 +229,20 @@ fn open_with_queue(
             path: path.to_path_buf(),
             source,
         })?;
+    start(file, path.to_path_buf(), capacity, when_full)
+}
+
+fn start(
+    file: File,
+    path: PathBuf,
+    capacity: usize,
+    when_full: WhenFull,
+) -> Result<(AuditSink, AuditFileGuard), AuditFileError> {
     let (queue, lines) = mpsc::sync_channel(capacity);
     let dropped = Arc::new(AtomicU64::new(0));
     let writer = Writer {
         file,
-        path: path.to_path_buf(),
+        path,
         dropped: Arc::clone(&dropped),
         last_error: None,
     };
@@ -206,6 +254,7 @@ fn open_with_queue(
         AuditSink {
             queue: queue.clone(),
             dropped: Arc::clone(&dropped),
+            blocking: when_full == WhenFull::Wait,
         },
         AuditFileGuard { queue, dropped },
     ))
@@ -318,11 +367,11 @@ mod tests {
         std::fs::write(&path, "earlier\n").unwrap();
         std::fs::remove_file(&path).unwrap();
         {
-            let (sink, _guard) = open(&path).unwrap();
+            let (sink, _guard) = open(&path, WhenFull::Drop).unwrap();
             line(&sink, "{\"a\":1}\n");
         }
         {
-            let (sink, _guard) = open(&path).unwrap();
+            let (sink, _guard) = open(&path, WhenFull::Drop).unwrap();
             line(&sink, "{\"a\":2}\n");
         }
         assert_eq!(
@@ -339,10 +388,10 @@ mod tests {
     fn a_missing_directory_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nope/audit.log");
-        let err = open(&path).err().expect("refused");
+        let err = open(&path, WhenFull::Drop).err().expect("refused");
         assert!(matches!(err, AuditFileError::NoDirectory { .. }));
         assert!(err.to_string().contains("does not exist"), "{err}");
-        let err = open(dir.path()).err().expect("refused");
+        let err = open(dir.path(), WhenFull::Drop).err().expect("refused");
         assert!(matches!(err, AuditFileError::IsDirectory(_)));
     }
 
@@ -351,7 +400,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.log");
         // A queue of one line and a writer that cannot keep up with a burst of 2000 sends.
-        let (sink, guard) = open_with_queue(&path, 1).unwrap();
+        let (sink, guard) = open_with_queue(&path, 1, WhenFull::Drop).unwrap();
         for i in 0..2000 {
             line(&sink, &format!("{{\"n\":{i}}}\n"));
         }
@@ -373,5 +422,19 @@ mod tests {
             2000,
             "every line written or counted"
         );
+    }
+
+    #[test]
+    fn a_waiting_queue_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        let (sink, guard) = open_with_queue(&path, 1, WhenFull::Wait).unwrap();
+        for i in 0..2000 {
+            line(&sink, &format!("{{\"n\":{i}}}\n"));
+        }
+        drop(guard);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2000);
+        assert!(!text.contains("dropped"));
     }
 }

@@ -126,7 +126,15 @@ type BoxedLayer = Box<dyn Layer<tracing_subscriber::Registry> + Send + Sync>;
 
 /// The fmt layer of `formatter` writing to stderr.
 fn stderr_layer(formatter: LogFormatter) -> BoxedLayer {
-    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    formatted_layer(formatter, std::io::stderr)
+}
+
+/// The fmt layer of `formatter` writing to `writer`.
+fn formatted_layer<W>(formatter: LogFormatter, writer: W) -> BoxedLayer
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    let layer = tracing_subscriber::fmt::layer().with_writer(writer);
     match formatter {
         LogFormatter::Text => layer.with_ansi(false).boxed(),
         LogFormatter::Json => json_layer(layer).boxed(),
@@ -165,6 +173,7 @@ fn audit_only() -> Targets {
 /// The audit file's layer (JSON whatever `log.formatter`), when one is configured.
 fn audit_file_layer(
     path: Option<&std::path::Path>,
+    when_full: crate::audit::file::WhenFull,
 ) -> Result<
     (
         Option<BoxedLayer>,
@@ -175,7 +184,7 @@ fn audit_file_layer(
     let Some(path) = path else {
         return Ok((None, None));
     };
-    let (sink, guard) = crate::audit::file::open(path)?;
+    let (sink, guard) = crate::audit::file::open(path, when_full)?;
     let layer = json_layer(tracing_subscriber::fmt::layer().with_writer(sink))
         .with_filter(audit_only())
         .boxed();
@@ -192,8 +201,19 @@ pub fn init_audit(
     audit_file: Option<&std::path::Path>,
     formatter: LogFormatter,
 ) -> Result<LogGuard, LoggingError> {
-    let (file, guard) = audit_file_layer(audit_file)?;
-    let layer = file.unwrap_or_else(|| stderr_layer(formatter).with_filter(audit_only()).boxed());
+    // No async runtime to keep responsive: a full queue waits rather than drop a line.
+    let when_full = crate::audit::file::WhenFull::Wait;
+    let (layer, guard) = match audit_file_layer(audit_file, when_full)? {
+        (Some(layer), guard) => (layer, guard),
+        (None, _) => {
+            // Through the same queue: batched writes, off the delete threads.
+            let (sink, guard) = crate::audit::file::stderr(when_full)?;
+            let layer = formatted_layer(formatter, sink)
+                .with_filter(audit_only())
+                .boxed();
+            (layer, Some(guard))
+        }
+    };
     tracing_subscriber::registry()
         .with(layer)
         .try_init()
@@ -229,7 +249,11 @@ pub fn init(settings: &LogSettings) -> Result<LogGuard, LoggingError> {
             .map_err(LoggingError::Filter)?
         }
     };
-    let (file, guard) = audit_file_layer(settings.audit_file.as_deref())?;
+    // A server must never wait on a disk in a request: a full queue drops (and counts).
+    let (file, guard) = audit_file_layer(
+        settings.audit_file.as_deref(),
+        crate::audit::file::WhenFull::Drop,
+    )?;
     // Layers boxed for one subscriber type go in one `Vec`, itself a layer.
     let mut layers = vec![stderr_layer(settings.formatter).with_filter(filter).boxed()];
     layers.extend(file);
