@@ -195,25 +195,6 @@ pub fn open(
     open_with_queue(path, QUEUE_LINES, when_full)
 }
 
-/// The same queue and writer thread in front of stderr: a command's audit lines without an
-/// audit file, written in batches (a gc of 100k blobs makes 100k lines, not 100k `write`s on
-/// its delete threads).
-///
-/// # Errors
-/// [`AuditFileError::Open`] when stderr cannot be duplicated, [`AuditFileError::Thread`].
-pub fn stderr(when_full: WhenFull) -> Result<(AuditSink, AuditFileGuard), AuditFileError> {
-    use std::os::fd::AsFd as _;
-    let path = PathBuf::from("stderr");
-    let fd = io::stderr()
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(|source| AuditFileError::Open {
-            path: path.clone(),
-            source,
-        })?;
-    start(File::from(fd), path, QUEUE_LINES, when_full)
-}
-
 fn open_with_queue(
     path: &Path,
     capacity: usize,
