@@ -88,6 +88,10 @@ struct Args {
     /// measure the request path and the queue without deliveries).
     #[arg(long, value_name = "URL")]
     webhook_url: Option<String>,
+    /// Give both servers a debug listener with Prometheus metrics (`http.debug.addr`,
+    /// `http.debug.prometheus.enabled`): compare with a run without it to see what metrics cost.
+    #[arg(long)]
+    metrics: bool,
     /// Passed by `cargo bench`; without it (under `cargo test`) the program exits at once.
     #[arg(long, hide = true)]
     bench: bool,
@@ -124,6 +128,7 @@ async fn run(args: Args) -> Result<()> {
         flavor: Flavor::Reference,
         binary: args.reference.clone(),
         webhook: None,
+        metrics: args.metrics,
     };
     let candidate = if args.self_test {
         Side {
@@ -136,6 +141,7 @@ async fn run(args: Args) -> Result<()> {
             flavor: Flavor::Regctl,
             binary: args.regctl.clone(),
             webhook: None,
+            metrics: args.metrics,
         }
     };
     reference.check()?;
@@ -148,6 +154,12 @@ async fn run(args: Args) -> Result<()> {
     };
     if args.s3.is_some() {
         mode.push_str(", storage s3");
+    }
+    if args.webhook || args.webhook_url.is_some() {
+        mode.push_str(", webhook");
+    }
+    if args.metrics {
+        mode.push_str(", metrics");
     }
     let rounds = args.rounds.unwrap_or(if args.quick { 1 } else { 2 });
     if rounds == 0 {

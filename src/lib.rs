@@ -26,6 +26,7 @@
 
 pub mod access;
 pub mod api;
+pub mod audit;
 pub mod certs;
 pub mod cli;
 pub mod client_setup;

@@ -36,6 +36,9 @@ pub struct Side {
     pub binary: PathBuf,
     /// `--webhook`: the URL of the notification endpoint the server gets.
     pub webhook: Option<String>,
+    /// `--metrics`: a debug listener with Prometheus metrics (`http.debug`), as an operator
+    /// who scrapes runs it.
+    pub metrics: bool,
 }
 
 impl Side {
@@ -218,6 +221,17 @@ impl Server {
                         "notifications:\n  endpoints:\n    - name: bench\n      url: {url}\n"
                     ));
                 }
+                if side.metrics {
+                    // `http:` is the config's last section: the debug listener goes under it.
+                    let debug_port = free_port()?;
+                    text = text.replacen(
+                        "http:\n",
+                        &format!(
+                            "http:\n  debug:\n    addr: 127.0.0.1:{debug_port}\n    prometheus:\n      enabled: true\n"
+                        ),
+                        1,
+                    );
+                }
                 fs::write(&config, text)
                     .with_context(|| format!("writing {}", config.display()))?;
                 command.arg("serve").arg(&config).stdout(log_file);
@@ -257,6 +271,14 @@ impl Server {
                             "REGISTRY_NOTIFICATIONS_QUEUE_DIRECTORY",
                             workdir.join("notifications"),
                         );
+                }
+                if side.metrics {
+                    command
+                        .env(
+                            "REGISTRY_HTTP_DEBUG_ADDR",
+                            format!("127.0.0.1:{}", free_port()?),
+                        )
+                        .env("REGISTRY_HTTP_DEBUG_PROMETHEUS_ENABLED", "true");
                 }
                 command
                     .env("REGISTRY_STORAGE_DELETE_ENABLED", "true")

@@ -9,6 +9,7 @@ use clap::Args;
 use super::{GlobalArgs, Printer};
 use crate::config;
 use crate::gc::{self, Observer, Options, Report};
+use crate::server::logging::{LogFormatter, LogGuard, LogSettings};
 use crate::storage::settings::StorageSettings;
 
 /// Failure injection for the crash tests: stop after this many deletions.
@@ -99,6 +100,12 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
         Some(root) => StorageSettings::Filesystem(root.clone()),
         None => store_from_config(global, "gc")?,
     };
+    // A dry run removes nothing, so it has nothing to audit.
+    let _audit = if args.dry_run {
+        None
+    } else {
+        Some(start_audit(&audit_settings(global, args.root.is_some())?)?)
+    };
     let options = Options {
         delete_untagged: args.delete_untagged,
         dry_run: args.dry_run,
@@ -117,6 +124,7 @@ pub fn run(args: &GcArgs, global: &GlobalArgs) -> anyhow::Result<()> {
             .ok()
             .and_then(|secs| secs.parse().ok())
             .map(|secs| std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(secs)),
+        audit_user: Some(crate::audit::os_user()),
     };
     if options.now.is_some() {
         printer.warn(format!(
@@ -293,6 +301,39 @@ pub(super) fn store_from_config(
             path.display()
         ),
     }
+}
+
+/// The log settings a command-line write audits with: the config's `log.audit.file` and
+/// `log.formatter`; none when `--root` replaced the config and no `-c` names one.
+pub(super) fn audit_settings(global: &GlobalArgs, root_given: bool) -> anyhow::Result<LogSettings> {
+    let path = config::resolve_path(global.config.as_deref());
+    if (root_given || !path.exists()) && !global.config_is_explicit() {
+        return Ok(LogSettings::default());
+    }
+    let loaded = config::load(&path)
+        .with_context(|| format!("cannot use the registry config {}", path.display()))?;
+    let formatter = if loaded.config.log.formatter.is_empty() {
+        LogFormatter::default()
+    } else {
+        loaded
+            .config
+            .log
+            .formatter
+            .parse()
+            .with_context(|| format!("{}: log.formatter", path.display()))?
+    };
+    Ok(LogSettings {
+        formatter,
+        audit_file: loaded.config.log.audit.path(),
+        ..LogSettings::default()
+    })
+}
+
+/// Installs the audit lines' subscriber of a command-line write: to `log.audit.file` when set,
+/// else to stderr (one line per removal: cron and systemd keep stderr, a terminal shows it).
+pub(super) fn start_audit(log: &LogSettings) -> anyhow::Result<LogGuard> {
+    crate::server::logging::init_audit(log.audit_file.as_deref(), log.formatter)
+        .context("cannot set up the audit log")
 }
 
 /// Drives a progress bar per phase.

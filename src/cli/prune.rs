@@ -175,9 +175,15 @@ pub fn run(args: &PruneArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let applied = if args.dry_run {
         None
     } else {
+        let _audit =
+            super::gc::start_audit(&super::gc::audit_settings(global, args.root.is_some())?)?;
         Some(
             runtime
-                .block_on(retention::prune::apply(&registry, &plan))
+                .block_on(retention::prune::apply(
+                    &registry,
+                    &plan,
+                    &crate::audit::os_user(),
+                ))
                 .context("removing tags failed (tags removed so far stay removed)")?,
         )
     };

@@ -76,7 +76,8 @@ pub struct ServeArgs {
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> anyhow::Result<()> {
     let printer = global.printer();
     let (settings, loaded) = load_settings(args, global)?;
-    server::logging::init(&settings.log).context("cannot set up logging")?;
+    // Held to the end: dropping it flushes the audit file's last lines.
+    let _log = server::logging::init(&settings.log).context("cannot set up logging")?;
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }

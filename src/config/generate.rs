@@ -86,6 +86,8 @@ pub fn generate(opts: &GenerateOptions) -> String {
 version: 0.1
 
 # Logs go to stderr. level: error, warn, info or debug; formatter: text, json or logstash.
+# regctl only: `audit: {{file: /var/log/regctl/audit.log}}` under log also appends every audit
+# line (who pushed, deleted or collected what) to that file as JSON; its directory must exist.
 log:
   level: info
   fields:

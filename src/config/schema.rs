@@ -80,6 +80,9 @@ pub struct Config {
 pub struct Log {
     #[serde(skip_serializing_if = "is_default")]
     pub accesslog: AccessLog,
+    /// regctl's own (`src/audit`); registry:2 ignores the key.
+    #[serde(skip_serializing_if = "is_default")]
+    pub audit: AuditLog,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub level: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -97,6 +100,24 @@ pub struct Log {
 pub struct AccessLog {
     #[serde(skip_serializing_if = "is_false")]
     pub disabled: bool,
+}
+
+/// `log.audit` (regctl's own): a separate file for the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditLog {
+    /// The audit lines are also appended here, as JSON lines (`src/audit/file.rs`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub file: String,
+}
+
+impl AuditLog {
+    /// `file`, when set.
+    #[must_use]
+    pub fn path(&self) -> Option<std::path::PathBuf> {
+        let file = self.file.trim();
+        (!file.is_empty()).then(|| std::path::PathBuf::from(file))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -196,6 +196,8 @@ static LOG: Shape = Shape::Struct(&[
         "accesslog",
         &Shape::Struct(&[f("Disabled", "disabled", &BOOL)]),
     ),
+    // regctl's own (src/audit); registry:2 ignores the key.
+    f("Audit", "audit", &Shape::Struct(&[f("File", "file", &STR)])),
     f("Level", "level", &LOGLEVEL),
     f(
         "Formatter",

@@ -34,6 +34,8 @@ use Rule::{Honoured, NoOp, NoOpUnless, Unsupported, Values};
 pub(crate) static RULES: &[(&str, Rule)] = &[
     ("version", Honoured),
     ("log.accesslog.disabled", Honoured),
+    // regctl's own (src/audit/file.rs): the audit lines also go to this file, as JSON.
+    ("log.audit.file", Honoured),
     ("log.level", Honoured),
     // text and json; logstash lines are written as JSON lines (server/logging.rs).
     ("log.formatter", Honoured),

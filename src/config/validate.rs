@@ -469,6 +469,7 @@ pub(crate) fn semantic(config: &Config) -> Vec<Diagnostic> {
     check_auth(config, &mut out);
     check_storage(config, &mut out);
     check_notifications(config, &mut out);
+    check_audit_file(config, &mut out);
     // regctl's tags.immutable has one reader (src/registry/immutable.rs).
     if let Err(problems) = crate::registry::immutable::from_config(&config.tags.immutable) {
         out.extend(problems);
@@ -486,6 +487,15 @@ pub(crate) fn semantic(config: &Config) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+/// `log.audit.file`: `regctl serve` refuses to start without its directory, so validate says so.
+fn check_audit_file(config: &Config, out: &mut Vec<Diagnostic>) {
+    if let Some(path) = config.log.audit.path() {
+        if let Err(e) = crate::audit::file::check_path(&path) {
+            out.push(Diagnostic::error("log.audit.file", e.to_string()));
+        }
+    }
 }
 
 fn check_http(config: &Config, out: &mut Vec<Diagnostic>) {

@@ -178,11 +178,12 @@ pub struct SkippedTag {
 
 /// Removes the tags of `plan` through [`Registry::delete_tag`] (which refuses immutable tags).
 /// A tag pushed again since the plan was made (it names another manifest now) is left alone,
-/// since the plan judged the push it saw; one gone already is skipped.
+/// since the plan judged the push it saw; one gone already is skipped. Each removal and each
+/// refusal gets its `prune` audit line, naming `user`.
 ///
 /// # Errors
 /// Storage errors (the tags removed before one are gone; running prune again continues).
-pub async fn apply(registry: &Registry, plan: &Plan) -> Result<Applied, RegistryError> {
+pub async fn apply(registry: &Registry, plan: &Plan, user: &str) -> Result<Applied, RegistryError> {
     let mut applied = Applied::default();
     for repo in &plan.repositories {
         let Ok(name) = Name::parse(&repo.repository) else {
@@ -211,7 +212,9 @@ pub async fn apply(registry: &Registry, plan: &Plan) -> Result<Applied, Registry
                 }
                 Err(e) => return Err(e),
             }
-            match registry.delete_tag(name, tag).await {
+            let outcome = registry.delete_tag(name, tag).await;
+            audit_removal(user, &repo.repository, removed, &outcome);
+            match outcome {
                 Ok(()) => applied
                     .removed
                     .push(format!("{}:{}", repo.repository, removed.tag)),
@@ -226,6 +229,33 @@ pub async fn apply(registry: &Registry, plan: &Plan) -> Result<Applied, Registry
         }
     }
     Ok(applied)
+}
+
+/// The audit line of one tag removal (the digest is the one the plan judged and the tag still
+/// named).
+fn audit_removal(
+    user: &str,
+    repository: &str,
+    removed: &RemovedTag,
+    outcome: &Result<(), RegistryError>,
+) {
+    let (result, error) = match outcome {
+        Ok(()) => (crate::audit::Outcome::Ok, None),
+        // Gone meanwhile: nothing was removed, and the skip is reported to the caller.
+        Err(RegistryError::ManifestUnknown) => return,
+        Err(e @ RegistryError::TagImmutable { .. }) => {
+            (crate::audit::Outcome::Refused, Some(e.to_string()))
+        }
+        Err(e) => (crate::audit::Outcome::Failed, Some(e.to_string())),
+    };
+    crate::audit::Entry {
+        result,
+        reference: &removed.tag,
+        digest: Some(&removed.digest),
+        error: error.as_deref(),
+        ..crate::audit::Entry::new("prune", user, repository)
+    }
+    .emit();
 }
 
 #[cfg(test)]

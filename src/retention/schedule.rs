@@ -48,11 +48,12 @@ pub async fn round(
     .await
     .map_err(|e| RetentionError::Io(std::io::Error::other(e)))??;
     let plan = prune::plan(&inventory, policies, immutable, SystemTime::now());
-    let applied = prune::apply(registry, &plan).await?;
+    let applied = prune::apply(registry, &plan, crate::audit::RETENTION_USER).await?;
     let store = store.clone();
     let collected = tokio::task::spawn_blocking(move || {
         let options = crate::gc::Options {
             delete_untagged: true,
+            audit_user: Some(crate::audit::RETENTION_USER.to_owned()),
             ..crate::gc::Options::default()
         };
         crate::gc::collect(&store, &options, &mut crate::gc::Silent)

@@ -19,8 +19,7 @@ use super::logging::RequestBodyStats;
 use super::AuthenticatedUser;
 use crate::oci::reference::Route;
 
-/// The tracing target of audit lines.
-pub const AUDIT_TARGET: &str = "regctl::audit";
+pub use crate::audit::AUDIT_TARGET;
 
 /// The audited action of a request, `None` for what is not a write.
 fn action(method: &Method, route: &Route<'_>, query: &str) -> Option<&'static str> {
@@ -90,22 +89,19 @@ pub async fn audit(request: Request, next: Next) -> Response {
         Some(Route::UploadStart { name }) => (name, query_digest(&query, "digest")),
         _ => ("-", "-"),
     };
+    // A delete by digest answers without the header: the reference is the digest then, so a
+    // search of the trail for a digest finds its deletion too.
     let digest = response
         .headers()
         .get("docker-content-digest")
         .and_then(|v| v.to_str().ok())
+        .or_else(|| reference.contains(':').then_some(reference))
         .unwrap_or("-");
     let user = response
         .extensions()
         .get::<AuthenticatedUser>()
         .map_or("-", |u| u.0.as_str());
-    let result = if status.is_success() {
-        "ok"
-    } else if status.is_client_error() {
-        "refused"
-    } else {
-        "failed"
-    };
+    let result = crate::audit::Outcome::of_status(status).as_str();
     tracing::info!(
         target: AUDIT_TARGET,
         action,

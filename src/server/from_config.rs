@@ -184,6 +184,7 @@ impl ServeSettings {
                 })?;
         }
         log.accesslog_disabled = config.log.accesslog.disabled;
+        log.audit_file = config.log.audit.path();
 
         Ok(Self {
             addr: config.http_addr().map_or(defaults.addr, ToOwned::to_owned),

@@ -823,6 +823,9 @@ async fn repository_post(
     let Some(viewer) = web.viewer(&headers, auth.as_deref().map(AsRef::as_ref)) else {
         return login_redirect(&uri);
     };
+    let remote = remote.as_deref().map(|c| c.0);
+    // The manifest a tag delete removed the tag from, for the audit line.
+    let mut untagged: Option<Digest> = None;
     let result = async {
         let Target::Delete(name) = parse_target(&rest)? else {
             return Err(WebError::NotFound("No such page.".into()));
@@ -839,26 +842,83 @@ async fn repository_post(
                     .into(),
             ));
         }
-        let user = viewer.user.as_deref().unwrap_or("-");
         match (&form.tag, &form.digest) {
             (Some(tag), None) => {
-                let tag = Tag::parse(tag).map_err(|_| WebError::BadRequest("Not a tag name.".into()))?;
+                let tag =
+                    Tag::parse(tag).map_err(|_| WebError::BadRequest("Not a tag name.".into()))?;
+                untagged = web.registry.resolve_tag(name, tag).await.ok();
                 web.registry.delete_tag(name, tag).await?;
-                web.notify_delete(&viewer, name, DeletedTarget::Tag(tag.as_str()), &uri, &headers, remote.as_deref().map(|c| c.0));
-                tracing::info!(user, repository = name.as_str(), tag = tag.as_str(), "web: tag deleted");
+                web.notify_delete(
+                    &viewer,
+                    name,
+                    DeletedTarget::Tag(tag.as_str()),
+                    &uri,
+                    &headers,
+                    remote,
+                );
             }
             (None, Some(digest)) => {
-                let digest = Digest::parse(digest).map_err(|_| WebError::BadRequest("Not a digest.".into()))?;
+                let digest = Digest::parse(digest)
+                    .map_err(|_| WebError::BadRequest("Not a digest.".into()))?;
                 web.registry.delete_manifest(name, digest).await?;
-                web.notify_delete(&viewer, name, DeletedTarget::Manifest(&digest), &uri, &headers, remote.as_deref().map(|c| c.0));
-                tracing::info!(user, repository = name.as_str(), digest = %digest, "web: manifest deleted");
+                web.notify_delete(
+                    &viewer,
+                    name,
+                    DeletedTarget::Manifest(&digest),
+                    &uri,
+                    &headers,
+                    remote,
+                );
             }
-            _ => return Err(WebError::BadRequest("Say which tag or digest to delete.".into())),
+            _ => {
+                return Err(WebError::BadRequest(
+                    "Say which tag or digest to delete.".into(),
+                ))
+            }
         }
         Ok(see_other(&pages::repository_url(name.as_str())))
     }
     .await;
+    audit_delete(&viewer, &rest, &form, untagged.as_ref(), remote, &result);
     web.finish(&viewer, result)
+}
+
+/// The audit line of a delete asked for on the pages, done or not (a refusal by permission,
+/// immutable tag or disabled deletes included, as the API audits them). Its action and fields
+/// are the API's (`untag`, `delete`), so the trail reads the same whichever way one deleted.
+/// The pages are not under the API's audit middleware, so this is the one line per delete.
+fn audit_delete(
+    viewer: &Viewer,
+    rest: &str,
+    form: &DeleteForm,
+    untagged: Option<&Digest>,
+    remote: Option<std::net::SocketAddr>,
+    result: &Result<Response, WebError>,
+) {
+    let Ok(Target::Delete(name)) = parse_target(rest) else {
+        return;
+    };
+    let digest = form.digest.as_deref().and_then(|d| Digest::parse(d).ok());
+    let (action, reference, digest) = match (&form.tag, &form.digest) {
+        (Some(tag), None) => ("untag", tag.as_str(), untagged.copied()),
+        (None, Some(text)) => ("delete", text.as_str(), digest),
+        // Neither or both: not a delete anyone could have meant.
+        _ => return,
+    };
+    let (status, error) = match result {
+        Ok(response) => (response.status(), None),
+        Err(e) => (e.status().0, Some(e.to_string())),
+    };
+    crate::audit::Entry {
+        result: crate::audit::Outcome::of_status(status),
+        status: Some(status.as_u16()),
+        remote,
+        reference,
+        digest: digest.as_ref(),
+        error: error.as_deref(),
+        ..crate::audit::Entry::new(action, viewer.user.as_deref().unwrap_or("-"), name.as_str())
+    }
+    .emit();
 }
 
 #[cfg(test)]

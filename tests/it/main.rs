@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod audit;
 mod cert;
 mod client_setup;
 mod common;
