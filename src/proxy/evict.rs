@@ -25,7 +25,7 @@ use crate::digest::Digest;
 use crate::oci::reference::Name;
 use crate::registry::immutable::ImmutableTags;
 use crate::registry::{Registry, RegistryError};
-use crate::retention::{inventory, Inventory, RetentionError};
+use crate::retention::{Inventory, RetentionError};
 use crate::storage::settings::Store;
 
 /// `proxy.cachebudget` and `proxy.evictinterval` as the server uses them.
@@ -279,18 +279,7 @@ pub async fn round(
     immutable: &ImmutableTags,
     max_bytes: u64,
 ) -> Result<Round, RetentionError> {
-    let repositories: Vec<String> = registry
-        .repositories()
-        .await?
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let data = Arc::clone(&store.data);
-    let inventory = tokio::task::spawn_blocking(move || {
-        inventory::read(&*data, &repositories, &mut inventory::Silent)
-    })
-    .await
-    .map_err(|e| RetentionError::Io(std::io::Error::other(e)))??;
+    let inventory = crate::retention::schedule::read_store(registry, store).await?;
     let plan = plan(&inventory, proxy, immutable, max_bytes);
     if plan.evicted.is_empty() {
         return Ok(Round {
@@ -300,20 +289,8 @@ pub async fn round(
         });
     }
     apply(registry, &plan).await?;
-    let store = store.clone();
-    let collected = tokio::task::spawn_blocking(move || {
-        crate::gc::collect(
-            &store,
-            &crate::gc::Options::default(),
-            &mut crate::gc::Silent,
-        )
-    })
-    .await;
-    let (reclaimed, gc_error) = match collected {
-        Ok(Ok(report)) => (Some(report.bytes_reclaimed), None),
-        Ok(Err(e)) => (None, Some(crate::report::error_chain(&e))),
-        Err(e) => (None, Some(e.to_string())),
-    };
+    let (reclaimed, gc_error) =
+        crate::retention::schedule::collect(store, crate::gc::Options::default()).await;
     Ok(Round {
         plan,
         reclaimed,

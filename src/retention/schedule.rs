@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::{inventory, prune, Policies, RetentionError};
+use super::{inventory, prune, Inventory, Policies, RetentionError};
 use crate::registry::immutable::ImmutableTags;
 use crate::registry::Registry;
 use crate::storage::settings::Store;
@@ -35,6 +35,31 @@ pub async fn round(
     policies: &Policies,
     immutable: &ImmutableTags,
 ) -> Result<Round, RetentionError> {
+    let inventory = read_store(registry, store).await?;
+    let plan = prune::plan(&inventory, policies, immutable, SystemTime::now());
+    let applied = prune::apply(registry, &plan, crate::audit::RETENTION_USER).await?;
+    let (reclaimed, gc_error) = collect(
+        store,
+        crate::gc::Options {
+            delete_untagged: true,
+            audit_user: Some(crate::audit::RETENTION_USER.to_owned()),
+            ..crate::gc::Options::default()
+        },
+    )
+    .await;
+    Ok(Round {
+        removed: applied.removed,
+        reclaimed,
+        gc_error,
+    })
+}
+
+/// Reads the inventory of every repository the registry lists, on the blocking pool: the
+/// first step of a scheduled round (retention's, and the cache budget's).
+///
+/// # Errors
+/// Listing or reading the store failed.
+pub async fn read_store(registry: &Registry, store: &Store) -> Result<Inventory, RetentionError> {
     let repositories: Vec<String> = registry
         .repositories()
         .await?
@@ -42,33 +67,26 @@ pub async fn round(
         .map(ToString::to_string)
         .collect();
     let data = Arc::clone(&store.data);
-    let inventory = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         inventory::read(&*data, &repositories, &mut inventory::Silent)
     })
     .await
-    .map_err(|e| RetentionError::Io(std::io::Error::other(e)))??;
-    let plan = prune::plan(&inventory, policies, immutable, SystemTime::now());
-    let applied = prune::apply(registry, &plan, crate::audit::RETENTION_USER).await?;
+    .map_err(|e| RetentionError::Io(std::io::Error::other(e)))?
+}
+
+/// Runs gc with `options` on the blocking pool after a round's removals: the bytes it
+/// reclaimed, or why it did not (a round reports gc's failure rather than failing).
+pub async fn collect(store: &Store, options: crate::gc::Options) -> (Option<u64>, Option<String>) {
     let store = store.clone();
     let collected = tokio::task::spawn_blocking(move || {
-        let options = crate::gc::Options {
-            delete_untagged: true,
-            audit_user: Some(crate::audit::RETENTION_USER.to_owned()),
-            ..crate::gc::Options::default()
-        };
         crate::gc::collect(&store, &options, &mut crate::gc::Silent)
     })
     .await;
-    let (reclaimed, gc_error) = match collected {
+    match collected {
         Ok(Ok(report)) => (Some(report.bytes_reclaimed), None),
         Ok(Err(e)) => (None, Some(crate::report::error_chain(&e))),
         Err(e) => (None, Some(e.to_string())),
-    };
-    Ok(Round {
-        removed: applied.removed,
-        reclaimed,
-        gc_error,
-    })
+    }
 }
 
 /// Runs a [`round`] every `every`, forever, logging each (target `regctl::retention`).
