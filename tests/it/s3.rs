@@ -818,6 +818,58 @@ fn serve_says_at_start_when_the_bucket_does_not_answer() {
     drop(server);
 }
 
+/// Two `regctl serve` replicas on one bucket behind nginx round-robin.
+struct ReplicasBehindNginx {
+    /// nginx's address, what clients use.
+    addr: String,
+    replicas: Vec<String>,
+    log: std::path::PathBuf,
+    _nginx: crate::common::process::KillOnDrop,
+    _servers: Vec<Server>,
+}
+
+impl ReplicasBehindNginx {
+    fn start(work: &std::path::Path, bucket: &str) -> Self {
+        let replicas: Vec<String> = (0..2)
+            .map(|_| format!("127.0.0.1:{}", free_port()))
+            .collect();
+        let servers: Vec<Server> = replicas
+            .iter()
+            .map(|addr| {
+                let config = s3_config(work, bucket, addr, true);
+                Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
+            })
+            .collect();
+        let nginx_dir = work.join("nginx");
+        std::fs::create_dir_all(&nginx_dir).unwrap();
+        let (nginx, addr) = nginx_round_robin(&nginx_dir, &[&servers[0].addr, &servers[1].addr]);
+        Self {
+            addr,
+            replicas,
+            log: nginx_dir.join("access.log"),
+            _nginx: nginx,
+            _servers: servers,
+        }
+    }
+
+    /// nginx's log shows upload requests sent to each replica and no 5xx answer.
+    fn check_both_took_uploads_and_nothing_failed(&self) {
+        let log = std::fs::read_to_string(&self.log).unwrap();
+        for addr in &self.replicas {
+            assert!(
+                log.lines()
+                    .any(|l| l.contains("/blobs/uploads/") && l.ends_with(addr.as_str())),
+                "{addr} took part in the uploads:\n{log}"
+            );
+        }
+        assert!(
+            !log.lines()
+                .any(|l| l.split(' ').nth(2).is_some_and(|s| s.starts_with('5'))),
+            "no request failed:\n{log}"
+        );
+    }
+}
+
 /// Starts nginx in the foreground in front of `replicas`, round-robin, as the README shows it
 /// (request bodies streamed, no size limit). Returns the process and its `HOST:PORT`.
 fn nginx_round_robin(
@@ -875,39 +927,18 @@ fn skopeo_pushes_and_pulls_through_two_replicas_behind_nginx() {
     let bucket = s3server::bucket();
     let layout = work.path().join("layout");
     write_oci_layout(&layout, "v1", 2, 6 * MIB);
-    let addrs: Vec<String> = (0..2)
-        .map(|_| format!("127.0.0.1:{}", free_port()))
-        .collect();
-    let servers: Vec<Server> = addrs
-        .iter()
-        .map(|addr| {
-            let config = s3_config(work.path(), &bucket, addr, true);
-            Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
-        })
-        .collect();
-    let nginx_dir = work.path().join("nginx");
-    std::fs::create_dir_all(&nginx_dir).unwrap();
-    let (_nginx, front) = nginx_round_robin(&nginx_dir, &[&servers[0].addr, &servers[1].addr]);
+    let front = ReplicasBehindNginx::start(work.path(), &bucket);
 
-    push(&layout, "v1", &front, "team/app");
+    push(&layout, "v1", &front.addr, "team/app");
     assert_eq!(
-        pull(&front, "team/app", "v1", &work.path().join("out")),
+        pull(&front.addr, "team/app", "v1", &work.path().join("out")),
         layout_blobs(&layout)
     );
-    assert_eq!(list_tags(&front, "team/app"), serde_json::json!(["v1"]));
-    let log = std::fs::read_to_string(nginx_dir.join("access.log")).unwrap();
-    for addr in &addrs {
-        assert!(
-            log.lines()
-                .any(|l| l.contains("/blobs/uploads/") && l.ends_with(addr.as_str())),
-            "{addr} took part in the uploads:\n{log}"
-        );
-    }
-    assert!(
-        !log.lines()
-            .any(|l| l.split(' ').nth(2).is_some_and(|s| s.starts_with('5'))),
-        "no request failed:\n{log}"
+    assert_eq!(
+        list_tags(&front.addr, "team/app"),
+        serde_json::json!(["v1"])
     );
+    front.check_both_took_uploads_and_nothing_failed();
 }
 
 /// The real Docker engine through nginx round-robin to two replicas on one bucket: its
@@ -917,22 +948,10 @@ fn skopeo_pushes_and_pulls_through_two_replicas_behind_nginx() {
 fn docker_pushes_and_pulls_through_two_replicas_behind_nginx() {
     let work = tempfile::tempdir().unwrap();
     let bucket = s3server::bucket();
-    let addrs: Vec<String> = (0..2)
-        .map(|_| format!("127.0.0.1:{}", free_port()))
-        .collect();
-    let servers: Vec<Server> = addrs
-        .iter()
-        .map(|addr| {
-            let config = s3_config(work.path(), &bucket, addr, true);
-            Server::start_with_args(&["serve", "-c", config.to_str().unwrap(), "--no-web"], &[])
-        })
-        .collect();
-    let nginx_dir = work.path().join("nginx");
-    std::fs::create_dir_all(&nginx_dir).unwrap();
-    let (_nginx, front) = nginx_round_robin(&nginx_dir, &[&servers[0].addr, &servers[1].addr]);
+    let front = ReplicasBehindNginx::start(work.path(), &bucket);
 
     let engine = crate::common::dockerd::Dockerd::start();
-    let image = format!("{front}/team/docker:v1");
+    let image = format!("{}/team/docker:v1", front.addr);
     // 7 MiB of incompressible bytes: more than one S3 part.
     let mut content = vec![0u8; 7 << 20];
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -952,19 +971,7 @@ fn docker_pushes_and_pulls_through_two_replicas_behind_nginx() {
         id,
         "the same image came back"
     );
-    let log = std::fs::read_to_string(nginx_dir.join("access.log")).unwrap();
-    for addr in &addrs {
-        assert!(
-            log.lines()
-                .any(|l| l.contains("/blobs/uploads/") && l.ends_with(addr.as_str())),
-            "{addr} took part in docker's uploads:\n{log}"
-        );
-    }
-    assert!(
-        !log.lines()
-            .any(|l| l.split(' ').nth(2).is_some_and(|s| s.starts_with('5'))),
-        "no request failed:\n{log}"
-    );
+    front.check_both_took_uploads_and_nothing_failed();
 }
 
 /// The web page's storage facts (gc's dry run) are measured on S3 too.
