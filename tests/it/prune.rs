@@ -122,6 +122,24 @@ fn age_tags(v2: &Path, tags: &[(&str, &str, u64)]) {
     }
 }
 
+/// `regctl gc --delete-untagged --grace 0s` on `root`; its JSON report.
+fn gc_delete_untagged(root: &Path) -> Value {
+    let gc = regctl()
+        .args([
+            "gc",
+            "--delete-untagged",
+            "--grace",
+            "0s",
+            "-o",
+            "json",
+            "--root",
+        ])
+        .arg(root)
+        .output()
+        .unwrap();
+    serde_json::from_str(&success_stdout(&gc)).unwrap()
+}
+
 fn prune(config: &Path, dry_run: bool) -> Value {
     let mut cmd = regctl();
     cmd.args(["prune", "-c", config.to_str().unwrap(), "-o", "json"]);
@@ -238,20 +256,7 @@ async fn dry_run_and_real_run_remove_the_same_tags_and_gc_frees_exactly_the_prom
     // Nothing left to remove.
     assert!(removed_in(&prune(&config, true)).is_empty());
 
-    let gc = regctl()
-        .args([
-            "gc",
-            "--delete-untagged",
-            "--grace",
-            "0s",
-            "-o",
-            "json",
-            "--root",
-        ])
-        .arg(&root)
-        .output()
-        .unwrap();
-    let gc: Value = serde_json::from_str(&success_stdout(&gc)).unwrap();
+    let gc = gc_delete_untagged(&root);
     assert_eq!(
         gc["bytes_reclaimed"].as_u64(),
         Some(promised),
@@ -630,20 +635,7 @@ async fn pulled_within_keeps_the_tags_clients_pull() {
         !head_revision.exists(),
         "registry:2 deleted the untagged revision"
     );
-    let gc = regctl()
-        .args([
-            "gc",
-            "--delete-untagged",
-            "--grace",
-            "0s",
-            "-o",
-            "json",
-            "--root",
-        ])
-        .arg(&root)
-        .output()
-        .unwrap();
-    success_stdout(&gc);
+    gc_delete_untagged(&root);
     assert!(!record(&digests["head"]).exists(), "stray record removed");
     assert!(!record(&digests["head"]).parent().unwrap().exists());
     assert!(
